@@ -1,0 +1,43 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Sdpo.Engine.Lora;
+
+/// <summary>
+/// A linear layer of the base model (y = x W^T + b) that a LoRA adapter can attach to. Its fields are named
+/// <c>weight</c> and <c>bias</c> as in Hugging Face checkpoints, so the base weights load by name. The
+/// attached <see cref="Lora"/> pair is deliberately not a registered component: adapter parameters belong
+/// to the adapter, never to the shared base model's state dict.
+/// </summary>
+public sealed class AdaptableLinear : nn.Module<Tensor, Tensor>
+{
+#pragma warning disable IDE1006 // names match checkpoint tensors
+    private readonly Parameter weight;
+    private readonly Parameter? bias;
+#pragma warning restore IDE1006
+
+    public AdaptableLinear(long inFeatures, long outFeatures, bool hasBias, ScalarType dtype = ScalarType.Float32, Device? device = null)
+        : base(nameof(AdaptableLinear))
+    {
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        weight = new Parameter(empty(outFeatures, inFeatures, dtype: dtype, device: device), requires_grad: false);
+        if (hasBias) bias = new Parameter(zeros(outFeatures, dtype: dtype, device: device), requires_grad: false);
+        RegisterComponents();
+    }
+
+    public long InFeatures { get; }
+    public long OutFeatures { get; }
+    public Parameter Weight => weight;
+    public Parameter? Bias => bias;
+
+    /// <summary>The attached adapter's update for this layer, or null when the plain base layer runs.</summary>
+    public LoraPair? Lora { get; set; }
+
+    public override Tensor forward(Tensor input)
+    {
+        var output = nn.functional.linear(input, weight, bias);
+        return Lora is { } lora ? output.add_(lora.Delta(input.to(lora.A.dtype)).to(output.dtype)) : output;
+    }
+}
