@@ -1,3 +1,5 @@
+using Xunit;
+
 namespace Sdpo.TestSupport;
 
 /// <summary>A fact that needs an entry of shared/; it is skipped, saying which entry, where that is absent.</summary>
