@@ -1,0 +1,16 @@
+namespace Sdpo.Engine.Discovery;
+
+/// <summary>How attempts are sampled. Temperature 1 and top-p 1 sample the model's own distribution,
+/// which SDPO's on-policy distillation assumes.</summary>
+public sealed record AttemptSampling(double Temperature = 1.0, double TopP = 1.0, int MaxNewTokens = 64)
+{
+    public void Validate()
+    {
+        if (!(Temperature > 0) || Temperature > 10)
+            throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "sampling.temperature must be in (0, 10].");
+        if (!(TopP > 0) || TopP > 1)
+            throw new ArgumentOutOfRangeException(nameof(TopP), TopP, "sampling.topP must be in (0, 1].");
+        if (MaxNewTokens < 1 || MaxNewTokens > 4096)
+            throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, "sampling.maxNewTokens must be between 1 and 4096.");
+    }
+}

@@ -1,0 +1,12 @@
+namespace Sdpo.Engine.Discovery;
+
+/// <summary>How a run searches for a passing attempt.</summary>
+public enum DiscoveryMethod
+{
+    /// <summary>Self-distillation on a per-question LoRA adapter from the verifier's feedback.</summary>
+    Sdpo,
+    /// <summary>Independent samples from the base model, no learning.</summary>
+    BestOfK,
+    /// <summary>In-context retries: earlier feedback joined into the prompt, G parallel chains.</summary>
+    MultiTurn,
+}

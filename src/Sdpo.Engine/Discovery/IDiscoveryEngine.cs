@@ -1,0 +1,23 @@
+namespace Sdpo.Engine.Discovery;
+
+/// <summary>
+/// Runs discovery for one request on one loaded model. Events come in order and end with exactly one final
+/// event (discovered, exhausted, cancelled or failed). With a <paramref name="stateDirectory"/>, the run saves
+/// its state (adapter, optimizer, EMA teacher, counters, RNG) there after every step and, when the directory
+/// already holds a state for the same request, resumes from it: the resumed run repeats the interrupted step
+/// exactly (same attempt indices and texts), so a consumer may upsert attempts by index.
+/// Cancelling <paramref name="cancellationToken"/> ends the run within one step with a <see cref="Cancelled"/> event.
+/// </summary>
+public interface IDiscoveryEngine
+{
+    /// <summary>The model's name, as configured.</summary>
+    string ModelName { get; }
+
+    /// <summary>The model's context length in tokens; a prompt that does not fit is rejected up front.</summary>
+    int ContextLength { get; }
+
+    /// <summary>Tokens the prompt takes when formatted for this model (for validation before queuing).</summary>
+    int CountPromptTokens(string prompt);
+
+    IAsyncEnumerable<DiscoveryEvent> RunAsync(DiscoveryRequest request, string? stateDirectory = null, CancellationToken cancellationToken = default);
+}

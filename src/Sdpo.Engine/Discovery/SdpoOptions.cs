@@ -1,0 +1,61 @@
+namespace Sdpo.Engine.Discovery;
+
+public enum TeacherKind
+{
+    /// <summary>The base model with an exponential moving average of the student's adapter (default).</summary>
+    Ema,
+    /// <summary>The base model itself, never updated.</summary>
+    Frozen,
+    /// <summary>Teacher logits = lerp(initial-teacher logits, student logits, rate).</summary>
+    TrustRegion,
+}
+
+public enum DivergenceKind
+{
+    /// <summary>KL(student ‖ teacher), the paper's default.</summary>
+    ReverseKl,
+    /// <summary>KL(teacher ‖ student).</summary>
+    ForwardKl,
+    /// <summary>Generalised Jensen–Shannon with mixture weight <see cref="SdpoOptions.JsdAlpha"/>.</summary>
+    JensenShannon,
+}
+
+/// <summary>SDPO's knobs. Defaults follow the paper and its reference implementation except the learning
+/// rate, which is for a LoRA adapter rather than full fine-tuning.</summary>
+public sealed record SdpoOptions
+{
+    public double LearningRate { get; init; } = 1e-3;
+    public int LoraRank { get; init; } = 8;
+    public double LoraAlpha { get; init; } = 16;
+    public TeacherKind Teacher { get; init; } = TeacherKind.Ema;
+    /// <summary>EMA rate r: θ_T ← (1 − r)·θ_T + r·θ_S after every optimizer step (also the trust-region mix).</summary>
+    public double TeacherRate { get; init; } = 0.01;
+    public DivergenceKind Divergence { get; init; } = DivergenceKind.ReverseKl;
+    public double JsdAlpha { get; init; } = 0.5;
+    /// <summary>Student top-K tokens kept per position; the rest is one tail bucket.</summary>
+    public int TopK { get; init; } = 20;
+    /// <summary>Clip of the per-token teacher−student log-ratio; null disables it.</summary>
+    public double? LogRatioClip { get; init; } = 5.0;
+    /// <summary>Optimizer steps per sampled batch; above 1 tokens are importance-weighted (capped).</summary>
+    public int UpdatesPerBatch { get; init; } = 1;
+    public double ImportanceWeightCap { get; init; } = 2.0;
+    public double WeightDecay { get; init; } = 0.01;
+    public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>Cap on the teacher context (reprompt) in tokens; feedback is truncated first.</summary>
+    public int MaxTeacherContextTokens { get; init; } = 1024;
+
+    public void Validate()
+    {
+        if (!(LearningRate > 0) || LearningRate > 1) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "sdpo.learningRate must be in (0, 1].");
+        if (LoraRank < 1 || LoraRank > 256) throw new ArgumentOutOfRangeException(nameof(LoraRank), LoraRank, "sdpo.loraRank must be between 1 and 256.");
+        if (!(LoraAlpha > 0)) throw new ArgumentOutOfRangeException(nameof(LoraAlpha), LoraAlpha, "sdpo.loraAlpha must be positive.");
+        if (!(TeacherRate >= 0) || TeacherRate > 1) throw new ArgumentOutOfRangeException(nameof(TeacherRate), TeacherRate, "sdpo.teacherRate must be in [0, 1].");
+        if (!(JsdAlpha > 0) || !(JsdAlpha < 1)) throw new ArgumentOutOfRangeException(nameof(JsdAlpha), JsdAlpha, "sdpo.jsdAlpha must be in (0, 1).");
+        if (TopK < 1) throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "sdpo.topK must be at least 1.");
+        if (LogRatioClip is { } clip && !(clip > 0)) throw new ArgumentOutOfRangeException(nameof(LogRatioClip), clip, "sdpo.logRatioClip must be positive.");
+        if (UpdatesPerBatch < 1 || UpdatesPerBatch > 16) throw new ArgumentOutOfRangeException(nameof(UpdatesPerBatch), UpdatesPerBatch, "sdpo.updatesPerBatch must be between 1 and 16.");
+        if (!(ImportanceWeightCap >= 1)) throw new ArgumentOutOfRangeException(nameof(ImportanceWeightCap), ImportanceWeightCap, "sdpo.importanceWeightCap must be at least 1.");
+        if (!(MaxGradNorm > 0)) throw new ArgumentOutOfRangeException(nameof(MaxGradNorm), MaxGradNorm, "sdpo.maxGradNorm must be positive.");
+        if (MaxTeacherContextTokens < 16) throw new ArgumentOutOfRangeException(nameof(MaxTeacherContextTokens), MaxTeacherContextTokens, "sdpo.maxTeacherContextTokens must be at least 16.");
+    }
+}
