@@ -1,0 +1,267 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Sdpo.Contracts;
+using Sdpo.Engine.Sdpo;
+
+namespace Sdpo.Engine.Discovery;
+
+/// <summary>
+/// The per-question search: sample G attempts, verify them concurrently, report each, stop at the first pass,
+/// otherwise learn from the feedback (SDPO) or carry it in context (multi-turn) and go on until the budget is spent.
+/// Sampling seeds derive from (run seed, step), so a run restored at a step boundary repeats that step exactly.
+/// </summary>
+public static class DiscoveryLoop
+{
+    private const string LoopStateFile = "loop.json";
+    private const string PolicyStateFolder = "policy";
+
+    public static async IAsyncEnumerable<DiscoveryEvent> RunAsync(
+        DiscoveryRequest request,
+        IDiscoveryPolicy policy,
+        string? stateDirectory = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var budget = request.EffectiveBudget;
+        var state = new LoopState { Fingerprint = Fingerprint(request) };
+        bool cancelled = false;
+        string? failure = null;
+        if (stateDirectory is not null)
+        {
+            try
+            {
+                state = await RestoreAsync(request, policy, stateDirectory, cancellationToken) ?? state;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                cancelled = true;
+            }
+            catch (Exception e) when (e is IOException or JsonException or EngineException or InvalidDataException)
+            {
+                failure = $"Could not resume from the saved state: {e.Message}";
+            }
+        }
+        if (failure is not null)
+        {
+            yield return new Failed(failure);
+            yield break;
+        }
+
+        while (!cancelled)
+        {
+            if (state.Attempts >= budget.MaxAttempts)
+            {
+                yield return new Exhausted(state.Attempts);
+                yield break;
+            }
+            if (cancellationToken.IsCancellationRequested) break;
+
+            var outcome = await RunStepAsync(request, policy, state, cancellationToken);
+            foreach (var attempt in outcome.Attempts) yield return attempt;
+            if (outcome.Failure is not null)
+            {
+                yield return new Failed(outcome.Failure);
+                yield break;
+            }
+            if (outcome.Discovery is not null)
+            {
+                yield return outcome.Discovery;
+                yield break;
+            }
+            if (outcome.Cancelled) break;
+            yield return outcome.Step!;
+
+            if (stateDirectory is not null)
+            {
+                string? saveFailure = null;
+                try
+                {
+                    await SaveAsync(policy, state, stateDirectory, CancellationToken.None);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or EngineException)
+                {
+                    saveFailure = $"Could not save the run's state: {e.Message}";
+                }
+                if (saveFailure is not null)
+                {
+                    yield return new Failed(saveFailure);
+                    yield break;
+                }
+            }
+        }
+        yield return new Cancelled(state.Attempts);
+    }
+
+    private sealed class StepOutcome
+    {
+        public List<AttemptEvaluated> Attempts { get; } = new();
+        public StepCompleted? Step { get; set; }
+        public Discovered? Discovery { get; set; }
+        public string? Failure { get; set; }
+        public bool Cancelled { get; set; }
+    }
+
+    private static async Task<StepOutcome> RunStepAsync(DiscoveryRequest request, IDiscoveryPolicy policy, LoopState state, CancellationToken cancellationToken)
+    {
+        var outcome = new StepOutcome();
+        var budget = request.EffectiveBudget;
+        int count = Math.Min(budget.AttemptsPerStep, budget.MaxAttempts - state.Attempts);
+        try
+        {
+            var contexts = Enumerable.Range(0, count).Select(i => StudentContext(request, policy, state, i)).ToList();
+
+            var clock = Stopwatch.StartNew();
+            var samples = await policy.SampleAsync(contexts, request.EffectiveSampling, StepSeed(request.Seed, state.Step), cancellationToken);
+            double samplingMs = clock.Elapsed.TotalMilliseconds;
+
+            clock.Restart();
+            var verdicts = await VerifyAllAsync(request, samples, state.Attempts, cancellationToken);
+            double verifyingMs = clock.Elapsed.TotalMilliseconds;
+
+            for (int i = 0; i < samples.Count; i++)
+            {
+                int index = state.Attempts + i;
+                outcome.Attempts.Add(new AttemptEvaluated(index, state.Step, samples[i].Text, samples[i].TokenIds.Count, verdicts[i].Verdict,
+                    new AttemptTimings(samplingMs / samples.Count, verdicts[i].Milliseconds)));
+                if (verdicts[i].Verdict.Passed)
+                {
+                    outcome.Discovery = new Discovered(index, samples[i].Text);
+                    state.Attempts = index + 1;
+                    return outcome;
+                }
+            }
+            state.Attempts += samples.Count;
+
+            UpdateFigures? update = null;
+            int trained = 0;
+            if (request.Method == DiscoveryMethod.Sdpo)
+            {
+                var training = TrainingAttempts(request, policy, contexts, samples, verdicts.Select(v => v.Verdict).ToList());
+                trained = training.Count;
+                if (training.Count > 0) update = await policy.UpdateAsync(training, cancellationToken);
+            }
+            else if (request.Method == DiscoveryMethod.MultiTurn)
+            {
+                RecordChainFeedback(state, budget.AttemptsPerStep, verdicts.Select(v => v.Verdict.Feedback).ToList());
+            }
+
+            outcome.Step = new StepCompleted(state.Step, state.Attempts, update?.Loss, update?.MeanDivergence,
+                update?.MeanTeacherStudentLogRatio, update?.GradNorm, trained,
+                new StepTimings(samplingMs, verifyingMs, update?.TeacherMs ?? 0, update?.UpdateMs ?? 0));
+            state.Step++;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Attempts already verified in this step are reported and counted; the step itself is not saved,
+            // so a resumed run repeats it with the same indices and texts.
+            outcome.Cancelled = true;
+        }
+        catch (Exception e) when (e is EngineException or InvalidOperationException or ArgumentException or IOException)
+        {
+            outcome.Failure = e.Message;
+        }
+        return outcome;
+    }
+
+    private static string StudentContext(DiscoveryRequest request, IDiscoveryPolicy policy, LoopState state, int slot)
+    {
+        if (request.Method != DiscoveryMethod.MultiTurn) return request.Problem.Prompt;
+        var chain = state.ChainFeedback.Count > slot ? state.ChainFeedback[slot] : new List<string>();
+        return MultiTurnPrompt.BuildWithin(request.Problem.Prompt, chain, policy.MaxContextTokens, policy.CountContextTokens);
+    }
+
+    private static void RecordChainFeedback(LoopState state, int chains, IReadOnlyList<string> feedback)
+    {
+        while (state.ChainFeedback.Count < chains) state.ChainFeedback.Add(new List<string>());
+        for (int i = 0; i < feedback.Count; i++) state.ChainFeedback[i].Add(feedback[i]);
+    }
+
+    private static List<TrainingAttempt> TrainingAttempts(DiscoveryRequest request, IDiscoveryPolicy policy,
+        IReadOnlyList<string> contexts, IReadOnlyList<SampledAttempt> samples, IReadOnlyList<Verdict> verdicts)
+    {
+        int maxTokens = Math.Min(request.EffectiveSdpo.MaxTeacherContextTokens, policy.MaxContextTokens);
+        // A passing sibling would be the teacher's solution; the loop stops at the first pass, so in discovery
+        // none exists, but keep the reference template's shape.
+        string? sibling = null;
+        var training = new List<TrainingAttempt>();
+        for (int i = 0; i < samples.Count; i++)
+        {
+            if (verdicts[i].Passed || !TeacherPrompt.HasSignal(verdicts[i].Feedback, sibling)) continue;
+            string teacher = TeacherPrompt.BuildWithin(request.Problem.Prompt, verdicts[i].Feedback, sibling, maxTokens, policy.CountContextTokens);
+            training.Add(new TrainingAttempt(samples[i], contexts[i], teacher));
+        }
+        return training;
+    }
+
+    private static async Task<(Verdict Verdict, double Milliseconds)[]> VerifyAllAsync(
+        DiscoveryRequest request, IReadOnlyList<SampledAttempt> samples, int firstIndex, CancellationToken cancellationToken)
+    {
+        var tasks = samples.Select(async (sample, i) =>
+        {
+            var clock = Stopwatch.StartNew();
+            Verdict verdict;
+            try
+            {
+                verdict = await request.Verifier.VerifyAsync(new Attempt(request.Problem, sample.Text, firstIndex + i), cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                verdict = Verdict.Fail(VerdictStatus.VerifierError, $"The verifier failed: {e.Message}");
+            }
+            return (verdict, clock.Elapsed.TotalMilliseconds);
+        });
+        return await Task.WhenAll(tasks);
+    }
+
+    /// <summary>A per-step seed: runs with different seeds or steps never share a sampling stream.</summary>
+    public static long StepSeed(long seed, int step) =>
+        unchecked((long)(((ulong)seed * 0x9E3779B97F4A7C15UL) ^ ((ulong)(step + 1) * 0xC2B2AE3D27D4EB4FUL)) & long.MaxValue);
+
+    private static string Fingerprint(DiscoveryRequest request) =>
+        JsonSerializer.Serialize(new
+        {
+            request.Problem.Prompt,
+            request.Verifier.Kind,
+            Method = request.Method.ToString(),
+            Budget = request.EffectiveBudget,
+            Sampling = request.EffectiveSampling,
+            Sdpo = request.EffectiveSdpo,
+            request.Seed,
+        });
+
+    private static async Task<LoopState?> RestoreAsync(DiscoveryRequest request, IDiscoveryPolicy policy, string directory, CancellationToken cancellationToken)
+    {
+        string path = Path.Combine(directory, LoopStateFile);
+        if (!File.Exists(path)) return null;
+        var state = JsonSerializer.Deserialize<LoopState>(await File.ReadAllTextAsync(path, cancellationToken))
+            ?? throw new InvalidDataException($"{path} is empty.");
+        if (state.Fingerprint != Fingerprint(request))
+            throw new InvalidDataException($"{path} belongs to a different request.");
+        string policyDirectory = Path.Combine(directory, PolicyStateFolder);
+        if (Directory.Exists(policyDirectory)) await policy.LoadAsync(policyDirectory, cancellationToken);
+        return state;
+    }
+
+    private static async Task SaveAsync(IDiscoveryPolicy policy, LoopState state, string directory, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(directory);
+        // Write policy then loop state; the loop file is the commit point, replaced atomically.
+        string policyDirectory = Path.Combine(directory, PolicyStateFolder);
+        string staging = policyDirectory + ".new";
+        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        await policy.SaveAsync(staging, cancellationToken);
+        if (Directory.Exists(policyDirectory)) Directory.Delete(policyDirectory, recursive: true);
+        Directory.Move(staging, policyDirectory);
+        string path = Path.Combine(directory, LoopStateFile);
+        await File.WriteAllTextAsync(path + ".tmp", JsonSerializer.Serialize(state), cancellationToken);
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    private sealed class LoopState
+    {
+        public string Fingerprint { get; set; } = "";
+        public int Step { get; set; }
+        public int Attempts { get; set; }
+        public List<List<string>> ChainFeedback { get; set; } = new();
+    }
+}

@@ -1,0 +1,214 @@
+using Sdpo.Contracts;
+using Sdpo.Engine.Discovery;
+
+namespace Sdpo.Engine.Tests.Discovery;
+
+public class DiscoveryLoopTests
+{
+    /// <summary>Deterministic stand-in for the model: texts depend on the seed, the slot and how often it learned.</summary>
+    private sealed class ScriptedPolicy : IDiscoveryPolicy
+    {
+        private readonly Func<long, int, int, string> _text;
+
+        public ScriptedPolicy(Func<long, int, int, string>? text = null) =>
+            _text = text ?? ((seed, slot, updates) => $"a{seed % 997}-{slot}-{updates}");
+
+        public int Updates { get; private set; }
+        public List<IReadOnlyList<TrainingAttempt>> UpdateBatches { get; } = new();
+        public List<IReadOnlyList<string>> SampledContexts { get; } = new();
+        public Action? OnSample { get; set; }
+        public int MaxContextTokens => 10_000;
+
+        public int CountContextTokens(string context) => context.Length;
+
+        public Task<IReadOnlyList<SampledAttempt>> SampleAsync(IReadOnlyList<string> contexts, AttemptSampling sampling, long seed, CancellationToken cancellationToken)
+        {
+            OnSample?.Invoke();
+            cancellationToken.ThrowIfCancellationRequested();
+            SampledContexts.Add(contexts);
+            IReadOnlyList<SampledAttempt> attempts = contexts
+                .Select((_, slot) => new SampledAttempt(_text(seed, slot, Updates), new[] { 1, 2, 3 }, new[] { -1f, -1f, -1f }))
+                .ToList();
+            return Task.FromResult(attempts);
+        }
+
+        public Task<UpdateFigures> UpdateAsync(IReadOnlyList<TrainingAttempt> attempts, CancellationToken cancellationToken)
+        {
+            Updates++;
+            UpdateBatches.Add(attempts);
+            return Task.FromResult(new UpdateFigures(0.5, 0.25, 0.1, 1.0, 1, 1));
+        }
+
+        public Task SaveAsync(string directory, CancellationToken cancellationToken)
+        {
+            Directory.CreateDirectory(directory);
+            return File.WriteAllTextAsync(Path.Combine(directory, "updates.txt"), Updates.ToString(), cancellationToken);
+        }
+
+        public async Task LoadAsync(string directory, CancellationToken cancellationToken) =>
+            Updates = int.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "updates.txt"), cancellationToken));
+
+        public void Dispose() { }
+    }
+
+    private sealed class PassWhen : IVerifier
+    {
+        private readonly Func<string, bool> _passes;
+        public PassWhen(Func<string, bool> passes) => _passes = passes;
+        public string Kind => "test";
+        public Task<Verdict> VerifyAsync(Attempt attempt, CancellationToken cancellationToken = default) =>
+            Task.FromResult(_passes(attempt.Text) ? Verdict.Pass() : Verdict.Fail(VerdictStatus.Wrong, $"feedback for {attempt.Text}"));
+    }
+
+    private static DiscoveryRequest Request(IVerifier verifier, DiscoveryMethod method = DiscoveryMethod.Sdpo, int maxAttempts = 64, int perStep = 8, long seed = 1) =>
+        new(new Problem("Q"), verifier, method, new DiscoveryBudget(maxAttempts, perStep), Seed: seed);
+
+    private static async Task<List<DiscoveryEvent>> Collect(IAsyncEnumerable<DiscoveryEvent> events)
+    {
+        var list = new List<DiscoveryEvent>();
+        await foreach (var e in events) list.Add(e);
+        return list;
+    }
+
+    [Fact]
+    public async Task StopsAtTheFirstPassingAttempt()
+    {
+        var policy = new ScriptedPolicy((seed, slot, updates) => updates == 1 && slot >= 5 ? "right" : $"wrong{slot}");
+        var events = await Collect(DiscoveryLoop.RunAsync(Request(new PassWhen(t => t == "right")), policy));
+
+        var attempts = events.OfType<AttemptEvaluated>().ToList();
+        Assert.Equal(Enumerable.Range(0, 14), attempts.Select(a => a.Index)); // 8 in step 0, then 0..5 of step 1
+        Assert.Equal(new Discovered(13, "right"), events[^1]);
+        Assert.Single(events.OfType<StepCompleted>());
+        Assert.True(attempts[^1].Verdict.Passed);
+    }
+
+    [Fact]
+    public async Task StopsAtTheBudgetWithAShorterLastStep()
+    {
+        var policy = new ScriptedPolicy();
+        var events = await Collect(DiscoveryLoop.RunAsync(Request(new PassWhen(_ => false), maxAttempts: 20), policy));
+        Assert.Equal(new[] { 8, 16, 20 }, events.OfType<StepCompleted>().Select(s => s.AttemptsSoFar));
+        Assert.Equal(new Exhausted(20), events[^1]);
+        Assert.Equal(20, events.OfType<AttemptEvaluated>().Count());
+    }
+
+    [Fact]
+    public async Task SdpoLearnsOnlyFromFailedAttemptsWithFeedbackAndBaselinesNeverUpdate()
+    {
+        var verifier = new PassWhen(_ => false);
+        var sdpo = new ScriptedPolicy();
+        var sdpoEvents = await Collect(DiscoveryLoop.RunAsync(Request(verifier, maxAttempts: 16), sdpo));
+        Assert.Equal(2, sdpo.Updates);
+        var first = sdpo.UpdateBatches[0];
+        Assert.Equal(8, first.Count);
+        Assert.All(first, t => Assert.Contains($"feedback for {t.Attempt.Text}", t.TeacherContext));
+        Assert.All(first, t => Assert.DoesNotContain($"\n{t.Attempt.Text}\n", t.TeacherContext.Replace($"feedback for {t.Attempt.Text}", "")));
+        Assert.All(sdpoEvents.OfType<StepCompleted>(), s => Assert.Equal(0.5, s.Loss));
+
+        var silent = new ScriptedPolicy();
+        var silentVerifier = new DelegateVerifier(_ => Verdict.Fail(VerdictStatus.Wrong, ""));
+        await Collect(DiscoveryLoop.RunAsync(Request(silentVerifier, maxAttempts: 8), silent));
+        Assert.Equal(0, silent.Updates); // no feedback, no solution: no loss
+
+        var bestOfK = new ScriptedPolicy();
+        var bokEvents = await Collect(DiscoveryLoop.RunAsync(Request(verifier, DiscoveryMethod.BestOfK, maxAttempts: 16), bestOfK));
+        Assert.Equal(0, bestOfK.Updates);
+        Assert.All(bokEvents.OfType<StepCompleted>(), s => Assert.Null(s.Loss));
+    }
+
+    [Fact]
+    public async Task MultiTurnChainsCarryTheirOwnEarlierFeedback()
+    {
+        var policy = new ScriptedPolicy();
+        await Collect(DiscoveryLoop.RunAsync(Request(new PassWhen(_ => false), DiscoveryMethod.MultiTurn, maxAttempts: 12, perStep: 4), policy));
+        Assert.All(policy.SampledContexts[0], c => Assert.Equal("Q", c));
+        var second = policy.SampledContexts[1];
+        for (int chain = 0; chain < 4; chain++)
+        {
+            Assert.StartsWith("Q\n\nfeedback for ", second[chain]);
+            Assert.Contains($"-{chain}-0", second[chain]);
+            Assert.EndsWith("Correctly solve the original question.\n", second[chain]);
+        }
+        Assert.Equal(2, policy.SampledContexts[2][1].Split("feedback for").Length - 1);
+    }
+
+    [Fact]
+    public async Task SameSeedGivesTheSameEventsAndAnotherSeedDoesNot()
+    {
+        var verifier = new PassWhen(_ => false);
+        static IEnumerable<string> Texts(List<DiscoveryEvent> events) => events.OfType<AttemptEvaluated>().Select(a => a.Text);
+        var a = await Collect(DiscoveryLoop.RunAsync(Request(verifier, maxAttempts: 24, seed: 7), new ScriptedPolicy()));
+        var b = await Collect(DiscoveryLoop.RunAsync(Request(verifier, maxAttempts: 24, seed: 7), new ScriptedPolicy()));
+        var c = await Collect(DiscoveryLoop.RunAsync(Request(verifier, maxAttempts: 24, seed: 8), new ScriptedPolicy()));
+        Assert.Equal(Texts(a), Texts(b));
+        Assert.NotEqual(Texts(a), Texts(c));
+    }
+
+    [Fact]
+    public async Task CancellationEndsTheRunWithinOneStep()
+    {
+        using var cts = new CancellationTokenSource();
+        var policy = new ScriptedPolicy();
+        int samples = 0;
+        policy.OnSample = () => { if (++samples == 2) cts.Cancel(); };
+        var events = await Collect(DiscoveryLoop.RunAsync(Request(new PassWhen(_ => false)), policy, cancellationToken: cts.Token));
+        Assert.Equal(new Cancelled(8), events[^1]);
+        Assert.Equal(8, events.OfType<AttemptEvaluated>().Count());
+    }
+
+    [Fact]
+    public async Task VerifierExceptionsBecomeVerifierErrorVerdicts()
+    {
+        var verifier = new DelegateVerifier(_ => throw new InvalidOperationException("boom"));
+        var events = await Collect(DiscoveryLoop.RunAsync(Request(verifier, maxAttempts: 8), new ScriptedPolicy()));
+        Assert.All(events.OfType<AttemptEvaluated>(), a =>
+        {
+            Assert.Equal(VerdictStatus.VerifierError, a.Verdict.Status);
+            Assert.Contains("boom", a.Verdict.Feedback);
+        });
+        Assert.IsType<Exhausted>(events[^1]);
+    }
+
+    [Fact]
+    public async Task ASavedStateResumesToTheSameContinuation()
+    {
+        var verifier = new PassWhen(_ => false);
+        var request = Request(verifier, maxAttempts: 40);
+        var uninterrupted = await Collect(DiscoveryLoop.RunAsync(request, new ScriptedPolicy()));
+
+        string directory = Path.Combine(Path.GetTempPath(), "sdpo-loop-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var cts = new CancellationTokenSource();
+            var first = new ScriptedPolicy();
+            int samples = 0;
+            first.OnSample = () => { if (++samples == 3) cts.Cancel(); };
+            var before = await Collect(DiscoveryLoop.RunAsync(request, first, directory, cts.Token));
+            Assert.IsType<Cancelled>(before[^1]);
+
+            var after = await Collect(DiscoveryLoop.RunAsync(request, new ScriptedPolicy(), directory));
+            var combined = before.OfType<AttemptEvaluated>().Concat(after.OfType<AttemptEvaluated>())
+                .GroupBy(a => a.Index).Select(g => g.First()).ToList();
+            static object Content(AttemptEvaluated a) => (a.Index, a.Step, a.Text, a.Verdict);
+            Assert.Equal(uninterrupted.OfType<AttemptEvaluated>().Select(Content), combined.Select(Content));
+            Assert.Equal(uninterrupted[^1], after[^1]);
+
+            // A different request must not silently pick up this state.
+            var other = await Collect(DiscoveryLoop.RunAsync(Request(verifier, maxAttempts: 40, seed: 99), new ScriptedPolicy(), directory));
+            Assert.IsType<Failed>(Assert.Single(other));
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private sealed class DelegateVerifier : IVerifier
+    {
+        private readonly Func<Attempt, Verdict> _verify;
+        public DelegateVerifier(Func<Attempt, Verdict> verify) => _verify = verify;
+        public string Kind => "test";
+        public Task<Verdict> VerifyAsync(Attempt attempt, CancellationToken cancellationToken = default) => Task.FromResult(_verify(attempt));
+    }
+}
