@@ -1,7 +1,8 @@
 namespace Sdpo.Engine.Discovery;
 
 /// <summary>One sampled attempt: its text, its token ids and the sampling policy's log-prob of each token.</summary>
-public sealed record SampledAttempt(string Text, IReadOnlyList<int> TokenIds, IReadOnlyList<float> TokenLogProbs);
+/// <remarks><see cref="StopTokenId"/> is the token that ended it, if any (not part of the text or the token count).</remarks>
+public sealed record SampledAttempt(string Text, IReadOnlyList<int> TokenIds, IReadOnlyList<float> TokenLogProbs, int? StopTokenId = null);
 
 /// <summary>A failed attempt paired with the self-teacher's context (the reprompt carrying its feedback).</summary>
 public sealed record TrainingAttempt(SampledAttempt Attempt, string StudentContext, string TeacherContext);

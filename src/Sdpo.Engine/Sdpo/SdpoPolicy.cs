@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using Sdpo.Engine.Discovery;
+using Sdpo.Engine.Generation;
+using Sdpo.Engine.Lora;
+using Sdpo.Engine.Runtime;
+using Sdpo.Engine.Scoring;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Sdpo.Engine.Sdpo;
+
+/// <summary>
+/// The model side of one discovery run on a shared base model. For SDPO it owns the question's LoRA adapter
+/// (the student), the teacher (an EMA copy of the adapter, the base model itself, or a trust-region mix) and the
+/// AdamW state; the baselines sample the base model. Every tensor operation runs on the model's device thread.
+/// </summary>
+public sealed class SdpoPolicy : IDiscoveryPolicy
+{
+    private readonly LanguageModel _model;
+    private readonly DiscoveryMethod _method;
+    private readonly SdpoOptions _options;
+    private readonly SequenceScorer _scorer;
+    private readonly TextGenerator _generator;
+    private LoraAdapter? _student;
+    private LoraAdapter? _teacher;
+    private TorchSharp.Modules.AdamW? _optimizer;
+
+    private SdpoPolicy(LanguageModel model, DiscoveryMethod method, SdpoOptions options)
+    {
+        _model = model;
+        _method = method;
+        _options = options;
+        _scorer = new SequenceScorer(model.Model);
+        _generator = new TextGenerator(model.Model, model.Tokenizer);
+    }
+
+    /// <summary>Creates the policy, with a fresh adapter and optimizer for SDPO, on the model's device thread.</summary>
+    public static Task<SdpoPolicy> CreateAsync(LanguageModel model, DiscoveryRequest request, CancellationToken cancellationToken) =>
+        model.Thread.RunAsync(() =>
+        {
+            var policy = new SdpoPolicy(model, request.Method, request.EffectiveSdpo);
+            if (request.Method == DiscoveryMethod.Sdpo) policy.CreateLearner(request.Seed);
+            return policy;
+        }, cancellationToken);
+
+    public LoraAdapter? Adapter => _student;
+
+    public int MaxContextTokens => _model.ContextLength;
+
+    public int CountContextTokens(string context) => _model.EncodePrompt(context).Count;
+
+    public Task<IReadOnlyList<SampledAttempt>> SampleAsync(IReadOnlyList<string> contexts, AttemptSampling sampling, long seed, CancellationToken cancellationToken)
+    {
+        var prompts = contexts.Select(c => _model.EncodePrompt(c)).ToList();
+        int longest = prompts.Max(p => p.Count);
+        if (longest + sampling.MaxNewTokens > _model.ContextLength)
+            throw new ContextLengthException(longest + sampling.MaxNewTokens, _model.ContextLength, "prompt plus maxNewTokens");
+        var options = new SamplingOptions
+        {
+            Temperature = sampling.Temperature,
+            TopP = sampling.TopP,
+            MaxNewTokens = sampling.MaxNewTokens,
+            StopTokenIds = _model.Tokenizer.StopTokenIds,
+            Seed = seed,
+        };
+        return _model.Thread.RunAsync<IReadOnlyList<SampledAttempt>>(() =>
+        {
+            using var attachment = _student?.Attach(_model.Model);
+            return _generator.Generate(prompts, options)
+                .Select(s => new SampledAttempt(s.Text ?? "", s.TokenIds, s.LogProbs, s.StopTokenId))
+                .ToList();
+        }, cancellationToken);
+    }
+
+    public Task<UpdateFigures> UpdateAsync(IReadOnlyList<TrainingAttempt> attempts, CancellationToken cancellationToken)
+    {
+        if (_student is null || _optimizer is null)
+            throw new InvalidOperationException($"Only an SDPO run learns; this run is {_method}.");
+        var usable = attempts.Where(a => Continuation(a.Attempt).Count > 0).ToList();
+        var studentPairs = usable.Select(a => new ScoringPair(_model.EncodePrompt(a.StudentContext), Continuation(a.Attempt))).ToList();
+        var teacherPairs = usable.Select(a => new ScoringPair(_model.EncodePrompt(a.TeacherContext), Continuation(a.Attempt))).ToList();
+        if (usable.Count == 0) return Task.FromResult(new UpdateFigures(0, 0, 0, 0, 0, 0));
+        return _model.Thread.RunAsync(() => Update(studentPairs, teacherPairs), cancellationToken);
+    }
+
+    /// <summary>The attempt's tokens plus the stop token that ended it: the teacher may disagree with stopping too.</summary>
+    private static IReadOnlyList<int> Continuation(SampledAttempt attempt) =>
+        attempt.StopTokenId is { } stop ? attempt.TokenIds.Append(stop).ToList() : attempt.TokenIds;
+
+    private UpdateFigures Update(List<ScoringPair> studentPairs, List<ScoringPair> teacherPairs)
+    {
+        var clock = Stopwatch.StartNew();
+        var teacherLogProbs = TeacherLogProbs(teacherPairs);
+        double teacherMs = clock.Elapsed.TotalMilliseconds;
+
+        clock.Restart();
+        double loss = 0, divergence = 0, logRatio = 0, gradNorm = 0;
+        Tensor? oldLogProbs = null;
+        using var attachment = _student!.Attach(_model.Model);
+        for (int update = 0; update < _options.UpdatesPerBatch; update++)
+        {
+            using var scope = NewDisposeScope();
+            using var student = _scorer.ContinuationLogProbs(studentPairs);
+            if (_options.UpdatesPerBatch > 1 && oldLogProbs is null)
+                oldLogProbs = student.TokenLogProbs().detach().MoveToOuterDisposeScope();
+            var (objective, figures) = DistillationLoss.Compute(student.LogProbs, teacherLogProbs, student.TargetIds, student.Mask, _options, oldLogProbs);
+            _optimizer!.zero_grad();
+            objective.backward();
+            gradNorm += nn.utils.clip_grad_norm_(_student.Parameters, _options.MaxGradNorm);
+            _optimizer.step();
+            if (_options.Teacher == TeacherKind.Ema) _teacher!.UpdateEma(_student, _options.TeacherRate);
+            loss += figures.Loss;
+            divergence += figures.MeanDivergence;
+            logRatio += figures.MeanTeacherStudentLogRatio;
+        }
+        oldLogProbs?.Dispose();
+        int n = _options.UpdatesPerBatch;
+        return new UpdateFigures(loss / n, divergence / n, logRatio / n, gradNorm / n, teacherMs, clock.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>The stop-gradient teacher's log-probs [N, L, V] over the attempts' tokens after the teacher contexts.</summary>
+    private Tensor TeacherLogProbs(List<ScoringPair> teacherPairs)
+    {
+        using var noGrad = no_grad();
+        switch (_options.Teacher)
+        {
+            case TeacherKind.Ema:
+            {
+                using var attachment = _teacher!.Attach(_model.Model);
+                using var scores = _scorer.ContinuationLogProbs(teacherPairs);
+                return scores.LogProbs.detach().clone();
+            }
+            case TeacherKind.Frozen:
+            {
+                using var scores = _scorer.ContinuationLogProbs(teacherPairs);
+                return scores.LogProbs.detach().clone();
+            }
+            case TeacherKind.TrustRegion:
+            {
+                using var initial = _scorer.ContinuationLogProbs(teacherPairs);
+                using var attachment = _student!.Attach(_model.Model);
+                using var current = _scorer.ContinuationLogProbs(teacherPairs);
+                // Log-probs are logits up to a per-position constant, so mixing them mixes the logits.
+                return initial.LogProbs.lerp(current.LogProbs, _options.TeacherRate).log_softmax(-1);
+            }
+            default:
+                throw new ArgumentOutOfRangeException(nameof(_options.Teacher), _options.Teacher, "Unknown teacher.");
+        }
+    }
+
+    private void CreateLearner(long seed)
+    {
+        var lora = new LoraOptions { Rank = _options.LoraRank, Alpha = _options.LoraAlpha };
+        _student = LoraAdapter.Create(_model.Model, lora, seed);
+        if (_options.Teacher == TeacherKind.Ema) _teacher = _student.Clone();
+        _optimizer = optim.AdamW(_student.Parameters, lr: _options.LearningRate, weight_decay: _options.WeightDecay);
+    }
+
+    public Task SaveAsync(string directory, CancellationToken cancellationToken) =>
+        _model.Thread.RunAsync(() =>
+        {
+            Directory.CreateDirectory(directory);
+            if (_student is null) return;
+            _student.Export(Path.Combine(directory, "student"), _model.Name);
+            _teacher?.Export(Path.Combine(directory, "teacher"), _model.Name);
+            _optimizer!.save_state_dict(Path.Combine(directory, "optimizer.bin"));
+        }, cancellationToken);
+
+    /// <summary>Writes the student adapter in PEFT layout (adapter_config.json + adapter_model.safetensors).</summary>
+    public Task ExportAdapterAsync(string directory) =>
+        _model.Thread.RunAsync(() => _student?.Export(directory, _model.Name));
+
+    public Task LoadAsync(string directory, CancellationToken cancellationToken) =>
+        _model.Thread.RunAsync(() =>
+        {
+            if (_student is null) return;
+            using (var saved = LoraAdapter.Import(Path.Combine(directory, "student"), _model.Model)) _student.CopyFrom(saved);
+            if (_teacher is not null)
+                using (var saved = LoraAdapter.Import(Path.Combine(directory, "teacher"), _model.Model)) _teacher.CopyFrom(saved);
+            _optimizer!.load_state_dict(Path.Combine(directory, "optimizer.bin"));
+        }, cancellationToken);
+
+    public void Dispose()
+    {
+        var student = _student;
+        var teacher = _teacher;
+        var optimizer = _optimizer;
+        _student = _teacher = null;
+        _optimizer = null;
+        if (student is null) return;
+        _model.Thread.RunAsync(() =>
+        {
+            optimizer?.Dispose();
+            teacher?.Dispose();
+            student.Dispose();
+        }).GetAwaiter().GetResult();
+    }
+}
