@@ -1,6 +1,9 @@
+using Sdpo.Engine.Checkpoints;
 using Sdpo.Engine.Models;
 using Sdpo.Engine.Runtime;
 using Sdpo.Engine.Tokenization;
+using Sdpo.Engine.Tokenization.Prompting;
+using static TorchSharp.torch;
 
 namespace Sdpo.Engine;
 
@@ -10,38 +13,54 @@ namespace Sdpo.Engine;
 /// </summary>
 public sealed class LanguageModel : IDisposable
 {
-    private readonly Func<string, string> _formatPrompt;
-    private readonly bool _prependBos;
-
-    public LanguageModel(string name, CausalLM model, ITextTokenizer tokenizer, Func<string, string> formatPrompt, bool prependBos, DeviceThread thread)
+    public LanguageModel(string name, CausalLM model, ITextTokenizer tokenizer, PromptFormat format, DeviceThread thread)
     {
         Name = name;
         Model = model;
         Tokenizer = tokenizer;
-        _formatPrompt = formatPrompt;
-        _prependBos = prependBos && tokenizer.BosTokenId is not null;
+        Format = format;
         Thread = thread;
     }
 
     public string Name { get; }
     public CausalLM Model { get; }
     public ITextTokenizer Tokenizer { get; }
+    public PromptFormat Format { get; }
     public DeviceThread Thread { get; }
     public int ContextLength => Model.Config.MaxPositionEmbeddings;
 
-    /// <summary>The token ids the model continues for a raw user prompt (formatted, BOS where the model uses one).</summary>
-    public IReadOnlyList<int> EncodePrompt(string prompt)
+    /// <summary>
+    /// Loads a checkpoint folder (config.json, safetensors weights, tokenizer.json or tokenizer.model) onto a
+    /// device, on a new device thread that then owns every torch operation on the model.
+    /// </summary>
+    public static async Task<LanguageModel> LoadAsync(string name, string folder, string device = "cpu", ScalarType dtype = ScalarType.Float32)
     {
-        var ids = Tokenizer.Encode(_formatPrompt(prompt));
-        if (!_prependBos) return ids;
-        var withBos = new List<int>(ids.Count + 1) { Tokenizer.BosTokenId!.Value };
-        withBos.AddRange(ids);
-        return withBos;
+        var tokenizer = TokenizerLoader.Load(folder);
+        var format = PromptFormat.ForCheckpoint(folder);
+        var thread = new DeviceThread(new Device(device), $"torch-{name}");
+        try
+        {
+            var model = await thread.RunAsync(() =>
+            {
+                var loaded = CheckpointLoader.Load(folder, dtype, thread.Device);
+                loaded.eval();
+                return loaded;
+            });
+            return new LanguageModel(name, model, tokenizer, format, thread);
+        }
+        catch
+        {
+            thread.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>The token ids the model continues for a raw user prompt (formatted, BOS where the model uses one).</summary>
+    public IReadOnlyList<int> EncodePrompt(string prompt) => Format.Encode(Tokenizer, prompt);
 
     public void Dispose()
     {
+        Thread.RunAsync(() => Model.Dispose()).GetAwaiter().GetResult();
         Thread.Dispose();
-        Model.Dispose();
     }
 }

@@ -29,6 +29,10 @@ public sealed class CausalLM : nn.Module
             lm_head = new AdaptableLinear(config.HiddenSize, config.VocabSize, hasBias: false, dtype, Device);
         _rotary = new RotaryEmbedding(config.HeadDim, config.RopeTheta);
         RegisterComponents();
+        // The weights live as long as the model, not as long as whatever dispose scope built it
+        // (device threads run each work item in a scope).
+        foreach (var parameter in parameters()) parameter.DetachFromDisposeScope();
+        foreach (var buffer in buffers()) buffer.DetachFromDisposeScope();
     }
 
     public ModelConfig Config { get; }

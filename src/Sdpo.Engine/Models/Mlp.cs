@@ -24,7 +24,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var gated = nn.functional.silu(gate_proj.call(x)).mul_(up_proj.call(x));
+        var gated = nn.functional.silu(gate_proj.call(x)).mul(up_proj.call(x));
         return down_proj.call(gated).MoveToOuterDisposeScope();
     }
 }

@@ -27,6 +27,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var x = input.to(ScalarType.Float32);
         var inverseRms = x.square().mean([-1], keepdim: true).add_(_eps).rsqrt_();
-        return weight.mul(x.mul_(inverseRms).to(input.dtype)).MoveToOuterDisposeScope();
+        // Out of place: x may be the input itself, which autograd still needs.
+        return weight.mul(x.mul(inverseRms).to(input.dtype)).MoveToOuterDisposeScope();
     }
 }

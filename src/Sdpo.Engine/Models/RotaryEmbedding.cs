@@ -32,7 +32,7 @@ public sealed class RotaryEmbedding
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = NewDisposeScope();
-        return x.mul(cos).add_(RotateHalf(x).mul_(sin)).MoveToOuterDisposeScope();
+        return x.mul(cos).add_(RotateHalf(x).mul(sin)).MoveToOuterDisposeScope();
     }
 
     private static Tensor RotateHalf(Tensor x)

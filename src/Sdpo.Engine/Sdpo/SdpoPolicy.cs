@@ -161,22 +161,22 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         {
             Directory.CreateDirectory(directory);
             if (_student is null) return;
-            _student.Export(Path.Combine(directory, "student"), _model.Name);
-            _teacher?.Export(Path.Combine(directory, "teacher"), _model.Name);
+            PeftAdapterFormat.Save(_student, Path.Combine(directory, "student"), _model.Name);
+            if (_teacher is not null) PeftAdapterFormat.Save(_teacher, Path.Combine(directory, "teacher"), _model.Name);
             _optimizer!.save_state_dict(Path.Combine(directory, "optimizer.bin"));
         }, cancellationToken);
 
     /// <summary>Writes the student adapter in PEFT layout (adapter_config.json + adapter_model.safetensors).</summary>
     public Task ExportAdapterAsync(string directory) =>
-        _model.Thread.RunAsync(() => _student?.Export(directory, _model.Name));
+        _model.Thread.RunAsync(() => { if (_student is not null) PeftAdapterFormat.Save(_student, directory, _model.Name); });
 
     public Task LoadAsync(string directory, CancellationToken cancellationToken) =>
         _model.Thread.RunAsync(() =>
         {
             if (_student is null) return;
-            using (var saved = LoraAdapter.Import(Path.Combine(directory, "student"), _model.Model)) _student.CopyFrom(saved);
+            using (var saved = PeftAdapterFormat.Load(Path.Combine(directory, "student"), _model.Model)) _student.CopyFrom(saved);
             if (_teacher is not null)
-                using (var saved = LoraAdapter.Import(Path.Combine(directory, "teacher"), _model.Model)) _teacher.CopyFrom(saved);
+                using (var saved = PeftAdapterFormat.Load(Path.Combine(directory, "teacher"), _model.Model)) _teacher.CopyFrom(saved);
             _optimizer!.load_state_dict(Path.Combine(directory, "optimizer.bin"));
         }, cancellationToken);
 

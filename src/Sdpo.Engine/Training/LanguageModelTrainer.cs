@@ -1,0 +1,94 @@
+using System.Text.Json;
+using Sdpo.Engine.Checkpoints;
+using Sdpo.Engine.Models;
+using Sdpo.Engine.Runtime;
+using Sdpo.Engine.Scoring;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Sdpo.Engine.Training;
+
+/// <summary>
+/// Trains every weight of a <see cref="CausalLM"/> on completion tokens only (the cross-entropy of the tokens
+/// after each example's context), for pretraining small models from scratch. Call it from one thread; each
+/// step runs in its own dispose scope. Checkpoints hold the model in Hugging Face layout plus the optimizer
+/// state and step, so an interrupted run resumes where it stopped.
+/// </summary>
+public sealed class LanguageModelTrainer : IDisposable
+{
+    private const string TrainerStateFile = "trainer_state.json";
+    private const string OptimizerStateFile = "optimizer.bin";
+    private readonly CausalLM _model;
+    private readonly SequenceScorer _scorer;
+    private readonly TorchSharp.Modules.AdamW _optimizer;
+    private readonly IReadOnlyList<TorchSharp.Modules.Parameter> _parameters;
+
+    public LanguageModelTrainer(CausalLM model, TrainerOptions options)
+    {
+        _model = model;
+        Options = options;
+        _scorer = new SequenceScorer(model);
+        _parameters = model.parameters().ToList();
+        foreach (var parameter in _parameters) parameter.requires_grad = true;
+        _optimizer = optim.AdamW(_parameters, lr: options.LearningRate, beta1: options.Beta1, beta2: options.Beta2, weight_decay: options.WeightDecay);
+    }
+
+    public TrainerOptions Options { get; }
+
+    /// <summary>Optimizer steps taken so far (restored by <see cref="LoadCheckpoint"/>).</summary>
+    public int Step { get; private set; }
+
+    /// <summary>One optimizer step on a batch; returns the mean completion-token loss in nats.</summary>
+    public double TrainStep(IReadOnlyList<TrainingExample> batch)
+    {
+        foreach (var example in batch) example.Validate();
+        using var scope = NewDisposeScope();
+        double rate = Options.LearningRateAt(Step);
+        foreach (var group in _optimizer.ParamGroups) group.LearningRate = rate;
+
+        var loss = Loss(batch);
+        _optimizer.zero_grad();
+        loss.backward();
+        nn.utils.clip_grad_norm_(_parameters, Options.MaxGradNorm);
+        _optimizer.step();
+        Step++;
+        return loss.ToScalarDouble();
+    }
+
+    /// <summary>Mean completion-token loss without learning (held-out evaluation).</summary>
+    public double Evaluate(IReadOnlyList<TrainingExample> batch)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return Loss(batch).ToScalarDouble();
+    }
+
+    private Tensor Loss(IReadOnlyList<TrainingExample> batch)
+    {
+        var pairs = batch.Select(e => new ScoringPair(e.Tokens.Take(e.CompletionStart).ToList(), e.Tokens.Skip(e.CompletionStart).ToList())).ToList();
+        using var scores = _scorer.ContinuationLogProbs(pairs);
+        return scores.TokenLogProbs().sum().neg() / scores.Mask.sum();
+    }
+
+    /// <summary>Writes the model (config.json + model.safetensors) and the trainer state into <paramref name="folder"/>.</summary>
+    public void SaveCheckpoint(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        CheckpointWriter.Save(_model, folder);
+        _optimizer.save_state_dict(Path.Combine(folder, OptimizerStateFile));
+        File.WriteAllText(Path.Combine(folder, TrainerStateFile), JsonSerializer.Serialize(new { step = Step }));
+    }
+
+    /// <summary>Restores weights, optimizer state and step from a folder written by <see cref="SaveCheckpoint"/>.</summary>
+    public void LoadCheckpoint(string folder)
+    {
+        CheckpointLoader.LoadWeights(_model, folder);
+        string optimizerPath = Path.Combine(folder, OptimizerStateFile);
+        if (File.Exists(optimizerPath)) _optimizer.load_state_dict(optimizerPath);
+        string statePath = Path.Combine(folder, TrainerStateFile);
+        if (File.Exists(statePath))
+            Step = JsonDocument.Parse(File.ReadAllText(statePath)).RootElement.GetProperty("step").GetInt32();
+    }
+
+    public void Dispose() => _optimizer.Dispose();
+}
