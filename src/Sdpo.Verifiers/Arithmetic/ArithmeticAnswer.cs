@@ -28,7 +28,7 @@ public sealed partial record ArithmeticAnswer(string ExpressionText, int ColumnO
         var line = FirstNonBlankLine(text ?? "").Trim();
         if (line.Length == 0)
         {
-            error = new ArithmeticParseError("empty answer", 1);
+            error = new ArithmeticParseError("empty answer", 0);
             return false;
         }
         var offset = 0;
@@ -58,7 +58,7 @@ public sealed partial record ArithmeticAnswer(string ExpressionText, int ColumnO
         [NotNullWhen(false)] out ArithmeticParseError? error)
     {
         if (ArithmeticParser.TryParse(ExpressionText, out expression, out error)) return true;
-        error = error with { Column = error.Column + ColumnOffset };
+        if (error.Column > 0) error = error with { Column = error.Column + ColumnOffset };
         return false;
     }
 

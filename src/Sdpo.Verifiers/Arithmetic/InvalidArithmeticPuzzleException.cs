@@ -8,13 +8,17 @@ namespace Sdpo.Verifiers.Arithmetic;
 public sealed class InvalidArithmeticPuzzleException : ArgumentException
 {
     public InvalidArithmeticPuzzleException(string field, string problem, Exception? inner = null)
-        : base($"{field}: {problem}", inner)
+        : base($"{field}: {problem}", field, inner)
     {
         Field = field;
+        Problem = problem;
     }
 
     public string Field { get; }
 
-    // ArgumentException appends " (Parameter 'x')" to Message; the field is already at the front.
-    public override string Message => $"{Field}: {base.Message[(Field.Length + 2)..]}";
+    /// <summary>The message without the field: "expected 3 to 6 numbers, got 2".</summary>
+    public string Problem { get; }
+
+    // ArgumentException would append " (Parameter 'x')"; the field is already at the front.
+    public override string Message => $"{Field}: {Problem}";
 }

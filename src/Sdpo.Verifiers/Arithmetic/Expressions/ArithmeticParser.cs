@@ -27,13 +27,13 @@ public static class ArithmeticParser
         expression = null;
         if (text.Length > MaxLength)
         {
-            error = new ArithmeticParseError($"too long ({text.Length} characters, limit {MaxLength})", MaxLength + 1);
+            error = new ArithmeticParseError($"too long ({text.Length} characters, limit {MaxLength})", 0);
             return false;
         }
         var tokens = ArithmeticTokenizer.Tokenize(text);
         if (tokens.Count == 0)
         {
-            error = new ArithmeticParseError("empty expression", 1);
+            error = new ArithmeticParseError("empty expression", 0);
             return false;
         }
         var parser = new Parser(tokens, endColumn: text.TrimEnd().Length + 1);
@@ -102,7 +102,7 @@ public static class ArithmeticParser
                     _next++;
                     return inner;
                 default:
-                    throw Error($"unexpected '{token.Text}'", token.Column, token.Kind == ArithmeticTokenKind.Operator ? "expected a number" : null);
+                    throw Error($"unexpected {Show(token)}", token.Column, token.Kind == ArithmeticTokenKind.Operator ? "expected a number" : null);
             }
         }
 
@@ -111,8 +111,12 @@ public static class ArithmeticParser
         {
             var token = Current;
             var hint = token.Kind is ArithmeticTokenKind.Number or ArithmeticTokenKind.OpenParenthesis ? "missing operator" : null;
-            return Error($"unexpected '{token.Text}'", token.Column, hint);
+            return Error($"unexpected {Show(token)}", token.Column, hint);
         }
+
+        /// <summary>'x' for printable ASCII; U+XXXX otherwise, so feedback stays plain, valid text.</summary>
+        private static string Show(ArithmeticToken token) =>
+            token.Text.Length == 1 && token.Text[0] is < ' ' or > '~' ? $"U+{(int)token.Text[0]:X4}" : $"'{token.Text}'";
 
         private static ArithmeticParseException Error(string problem, int column, string? hint = null) =>
             new(new ArithmeticParseError(problem, column, hint));

@@ -6,7 +6,8 @@ namespace Sdpo.Verifiers.Arithmetic.Solving;
 /// <summary>
 /// Exhaustive exact search: builds the <see cref="ArithmeticCensus"/> of the numbers, then walks back from the
 /// target through the per-subset value tables to list every expression tree that hits it, deduplicated by
-/// canonical form.
+/// canonical form. Solving one target never builds the whole list's value table: each split of the numbers
+/// is checked by looking up, for every value of its smaller side, the partner values on the other side.
 /// </summary>
 public static class ArithmeticSolver
 {
@@ -22,11 +23,10 @@ public static class ArithmeticSolver
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxTreesWalked);
         var hitting = census.CountHitting(target);
         var distinct = new HashSet<string>(StringComparer.Ordinal);
-        var walked = 0;
+        long walked = 0;
         if (hitting > 0)
         {
-            var fullSubset = (1 << census.Numbers.Count) - 1;
-            foreach (var tree in Trees(census, fullSubset, target))
+            foreach (var tree in Trees(census, census.FullSubset, target))
             {
                 distinct.Add(CanonicalExpression.Of(tree));
                 if (++walked >= maxTreesWalked) break;
@@ -35,6 +35,46 @@ public static class ArithmeticSolver
         var ordered = distinct.OrderBy(s => s.Length).ThenBy(s => s, StringComparer.Ordinal).ToArray();
         return new ArithmeticSolution(census.Numbers, target, hitting, census.TotalExpressionCount, ordered,
             DistinctSolutionsTruncated: walked < hitting);
+    }
+
+    /// <summary>One way to reach a value over a subset: (first part's value) op (second part's value).</summary>
+    internal readonly record struct Combination(
+        int FirstSubset, Rational FirstValue, ArithmeticOperator Operator, int SecondSubset, Rational SecondValue,
+        long FirstCount, long SecondCount);
+
+    /// <summary>
+    /// Every split of <paramref name="subset"/> (a proper subset of at least two positions) and operation whose
+    /// result is <paramref name="value"/>, matching what the census counts: + and * once per unordered pair
+    /// (the part holding the lowest position first), - and / in both orders.
+    /// </summary>
+    internal static IEnumerable<Combination> Combinations(ArithmeticCensus census, int subset, Rational value)
+    {
+        var lowest = subset & -subset;
+        var rest = subset ^ lowest;
+        for (var extra = (rest - 1) & rest; ; extra = (extra - 1) & rest)
+        {
+            var left = lowest | extra;
+            var right = subset ^ left;
+            var leftValues = census.ValuesOf(left);
+            var rightValues = census.ValuesOf(right);
+            var leftIsSmaller = leftValues.Count <= rightValues.Count;
+            var (scanned, scannedValues, looked, lookedValues) = leftIsSmaller
+                ? (left, leftValues, right, rightValues)
+                : (right, rightValues, left, leftValues);
+            foreach (var (x, countX) in scannedValues)
+            {
+                foreach (var (op, y, xFirst) in Partners(x, value, lookedValues))
+                {
+                    var countY = lookedValues[y];
+                    // Commutative operations always put the left part first, as the census counts them once.
+                    var scannedFirst = op.IsCommutative() ? leftIsSmaller : xFirst;
+                    yield return scannedFirst
+                        ? new Combination(scanned, x, op, looked, y, countX, countY)
+                        : new Combination(looked, y, op, scanned, x, countY, countX);
+                }
+            }
+            if (extra == 0) break;
+        }
     }
 
     /// <summary>Every tree over <paramref name="subset"/> whose value is <paramref name="value"/>, lazily.</summary>
@@ -46,60 +86,46 @@ public static class ArithmeticSolver
             if (value == number) yield return new NumberExpression(number);
             yield break;
         }
-        var lowest = subset & -subset;
-        var rest = subset ^ lowest;
-        for (var extra = (rest - 1) & rest; ; extra = (extra - 1) & rest)
+        foreach (var combination in Combinations(census, subset, value))
         {
-            var left = lowest | extra;
-            var right = subset ^ left;
-            var rightValues = census.ValuesOf(right);
-            foreach (var a in census.ValuesOf(left).Keys)
-            {
-                foreach (var (op, b, swapped) in Partners(a, value, rightValues))
-                {
-                    foreach (var leftTree in Trees(census, left, a))
-                    foreach (var rightTree in Trees(census, right, b))
-                        yield return swapped
-                            ? new BinaryExpression(op, rightTree, leftTree)
-                            : new BinaryExpression(op, leftTree, rightTree);
-                }
-            }
-            if (extra == 0) break;
+            foreach (var first in Trees(census, combination.FirstSubset, combination.FirstValue))
+            foreach (var second in Trees(census, combination.SecondSubset, combination.SecondValue))
+                yield return new BinaryExpression(combination.Operator, first, second);
         }
     }
 
     /// <summary>
-    /// The right-part values b and operations with a op b = value (or b op a = value when swapped), following
-    /// the same six combinations the census counts.
+    /// The values y on the other side and operations with x op y = value (xFirst) or y op x = value, over the
+    /// six combinations: x+y, x*y, x-y, y-x, x/y (y ≠ 0), y/x (x ≠ 0).
     /// </summary>
-    private static IEnumerable<(ArithmeticOperator Op, Rational B, bool Swapped)> Partners(
-        Rational a, Rational value, IReadOnlyDictionary<Rational, long> rightValues)
+    private static IEnumerable<(ArithmeticOperator Op, Rational Y, bool XFirst)> Partners(
+        Rational x, Rational value, IReadOnlyDictionary<Rational, long> others)
     {
-        // a + b = value
-        if (Rational.TrySubtract(value, a, out var b) && rightValues.ContainsKey(b)) yield return (ArithmeticOperator.Add, b, false);
-        // a * b = value
-        if (!a.IsZero)
+        // x + y = value
+        if (Rational.TrySubtract(value, x, out var y) && others.ContainsKey(y)) yield return (ArithmeticOperator.Add, y, true);
+        // x * y = value
+        if (!x.IsZero)
         {
-            if (Rational.TryDivide(value, a, out b) && rightValues.ContainsKey(b)) yield return (ArithmeticOperator.Multiply, b, false);
+            if (Rational.TryDivide(value, x, out y) && others.ContainsKey(y)) yield return (ArithmeticOperator.Multiply, y, true);
         }
         else if (value.IsZero)
         {
-            foreach (var any in rightValues.Keys) yield return (ArithmeticOperator.Multiply, any, false);
+            foreach (var any in others.Keys) yield return (ArithmeticOperator.Multiply, any, true);
         }
-        // a - b = value
-        if (Rational.TrySubtract(a, value, out b) && rightValues.ContainsKey(b)) yield return (ArithmeticOperator.Subtract, b, false);
-        // b - a = value
-        if (Rational.TryAdd(value, a, out b) && rightValues.ContainsKey(b)) yield return (ArithmeticOperator.Subtract, b, true);
-        // a / b = value, b != 0
+        // x - y = value
+        if (Rational.TrySubtract(x, value, out y) && others.ContainsKey(y)) yield return (ArithmeticOperator.Subtract, y, true);
+        // y - x = value
+        if (Rational.TryAdd(value, x, out y) && others.ContainsKey(y)) yield return (ArithmeticOperator.Subtract, y, false);
+        // x / y = value, y != 0
         if (!value.IsZero)
         {
-            if (Rational.TryDivide(a, value, out b) && !b.IsZero && rightValues.ContainsKey(b)) yield return (ArithmeticOperator.Divide, b, false);
+            if (Rational.TryDivide(x, value, out y) && !y.IsZero && others.ContainsKey(y)) yield return (ArithmeticOperator.Divide, y, true);
         }
-        else if (a.IsZero)
+        else if (x.IsZero)
         {
-            foreach (var any in rightValues.Keys.Where(k => !k.IsZero)) yield return (ArithmeticOperator.Divide, any, false);
+            foreach (var any in others.Keys.Where(k => !k.IsZero)) yield return (ArithmeticOperator.Divide, any, true);
         }
-        // b / a = value, a != 0
-        if (!a.IsZero && Rational.TryMultiply(value, a, out b) && rightValues.ContainsKey(b)) yield return (ArithmeticOperator.Divide, b, true);
+        // y / x = value, x != 0
+        if (!x.IsZero && Rational.TryMultiply(value, x, out y) && others.ContainsKey(y)) yield return (ArithmeticOperator.Divide, y, false);
     }
 }
