@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Sdpo.Contracts;
 using Sdpo.Verifiers.Arithmetic.Expressions;
 
@@ -32,7 +33,11 @@ public sealed class ArithmeticVerifier : IVerifier
         ArithmeticPuzzle.Validate(numbers, target);
         Numbers = numbers.ToArray();
         Target = target;
+        _targetText = target.ToString(CultureInfo.InvariantCulture);
     }
+
+    // Feedback must not depend on the machine's culture (a minus sign can be U+2212 in some).
+    private readonly string _targetText;
 
     public string Kind => ArithmeticPuzzle.KindName;
     public IReadOnlyList<int> Numbers { get; }
@@ -84,10 +89,10 @@ public sealed class ArithmeticVerifier : IVerifier
         parts.Add(Sentence(string.Join("; ", steps)));
         if (mismatches.Count > 0) parts.Add(NumbersSentence(mismatches));
         var claimIsFalse = answer.ClaimedValue is { } claimed && value != claimed;
-        if (claimIsFalse) parts.Add($"You wrote = {answer.ClaimedValue}, but the value is {value}.");
+        if (claimIsFalse) parts.Add($"You wrote = {answer.ClaimedValue!.Value.ToString(CultureInfo.InvariantCulture)}, but the value is {value}.");
 
         var feedback = string.Join(" ", parts);
-        var metadata = new Dictionary<string, string> { ["value"] = value.ToString(), ["target"] = Target.ToString() };
+        var metadata = new Dictionary<string, string> { ["value"] = value.ToString(), ["target"] = _targetText };
         return value == Target && mismatches.Count == 0 && !claimIsFalse
             ? new Verdict(VerdictStatus.Passed, feedback, Metadata: metadata)
             : new Verdict(VerdictStatus.Wrong, feedback, Metadata: metadata);
@@ -95,11 +100,11 @@ public sealed class ArithmeticVerifier : IVerifier
 
     private string CompareWithTarget(Rational value)
     {
-        if (value == Target) return $"{value} equals the target {Target}";
+        if (value == Target) return $"{value} equals the target {_targetText}";
         var above = value > Target;
         var gap = above ? Rational.TrySubtract(value, Target, out var d) : Rational.TrySubtract(Target, value, out d);
         var direction = above ? "more" : "less";
-        return gap ? $"{value} is {d} {direction} than the target {Target}" : $"{value} is far {direction} than the target {Target}";
+        return gap ? $"{value} is {d} {direction} than the target {_targetText}" : $"{value} is far {direction} than the target {_targetText}";
     }
 
     private static string NumbersSentence(IReadOnlyList<string> mismatches) => $"Numbers: {string.Join("; ", mismatches)}.";

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Sdpo.Contracts;
 using Sdpo.Verifiers.Arithmetic;
 using Sdpo.Verifiers.Arithmetic.Solving;
@@ -64,6 +65,26 @@ public class ArithmeticVerifierTests
     public void UnparseableAnswersAreInvalidWithTheColumn(string answer, string feedback)
     {
         AssertVerdict(ThreeThreeEightEight.Check(answer), VerdictStatus.Invalid, feedback);
+    }
+
+    [Fact]
+    public void NegativeValuesAreWrittenPlainlyWhateverTheCulture()
+    {
+        var original = CultureInfo.CurrentCulture;
+        try
+        {
+            // Swedish formats negative numbers with U+2212; feedback must stay ASCII.
+            CultureInfo.CurrentCulture = new CultureInfo("sv-SE");
+            var verifier = new ArithmeticVerifier([1, 2, 3], -4);
+            AssertVerdict(verifier.Check("1-2*3 = -5"), VerdictStatus.Wrong, "2*3 = 6; 1-6 = -5; -5 is 1 less than the target -4.");
+            AssertVerdict(verifier.Check("1-2*3 = -4"), VerdictStatus.Wrong,
+                "2*3 = 6; 1-6 = -5; -5 is 1 less than the target -4. You wrote = -4, but the value is -5.");
+            AssertVerdict(verifier.Check("1-2-3"), VerdictStatus.Passed, "1-2 = -1; (-1)-3 = -4; -4 equals the target -4.");
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = original;
+        }
     }
 
     [Fact]
