@@ -32,7 +32,10 @@ public sealed class AdapterTrainingStateTests : IDisposable
         original.Save(_folder, "tiny");
         Step(original);
 
-        using var resumed = AdapterTrainingState.Load(_folder, _model, NewAdamW);
+        // Loaded inside a dispose scope, as a DeviceThread work item would: nothing of it may die with the scope.
+        AdapterTrainingState resumed;
+        using (NewDisposeScope()) resumed = AdapterTrainingState.Load(_folder, _model, NewAdamW);
+        using var _ = resumed;
         Step(resumed);
         Assert.All(resumed.Student.Parameters.Zip(original.Student.Parameters), p => Assert.True(Bits.Same(p.First, p.Second)));
         Assert.All(resumed.Teacher.Parameters.Zip(original.Teacher.Parameters), p => Assert.True(Bits.Same(p.First, p.Second)));
