@@ -38,6 +38,6 @@ public sealed class AdaptableLinear : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         var output = nn.functional.linear(input, weight, bias);
-        return Lora is { } lora ? output.add_(lora.Delta(input.to(lora.A.dtype)).to(output.dtype)) : output;
+        return Lora is { } lora ? output.add_(lora.Delta(input.to(lora.A.dtype), training).to(output.dtype)) : output;
     }
 }

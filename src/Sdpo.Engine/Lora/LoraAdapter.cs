@@ -1,0 +1,232 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Sdpo.Engine.Lora;
+
+/// <summary>
+/// A set of LoRA updates, one <see cref="LoraPair"/> per targeted <see cref="AdaptableLinear"/> of a base model,
+/// keyed by Hugging Face module path. Many adapters can share one base model; at most one is attached to it at a
+/// time. Parameters are float32 on the base layer's device whatever the base dtype, and are owned by the
+/// adapter: they live outside every dispose scope until <see cref="Dispose"/>. Not thread-safe: like every
+/// tensor, an adapter belongs to its device's torch thread.
+/// </summary>
+public sealed class LoraAdapter : IDisposable
+{
+    private readonly IReadOnlyList<(string Path, LoraPair Pair)> _layers;
+    private List<AdaptableLinear>? _hosts;
+    private AdapterAttachment? _attachment;
+    private bool _disposed;
+
+    private LoraAdapter(LoraOptions options, IReadOnlyList<(string Path, LoraPair Pair)> layers)
+    {
+        Options = options;
+        _layers = layers;
+        ModulePaths = layers.Select(layer => layer.Path).ToList();
+        Layers = layers.ToDictionary(layer => layer.Path, layer => layer.Pair, StringComparer.Ordinal);
+        Parameters = layers.SelectMany(layer => new[] { layer.Pair.A, layer.Pair.B }).ToList();
+    }
+
+    public LoraOptions Options { get; }
+
+    /// <summary>Module paths of the adapted layers, in the base model's walk order.</summary>
+    public IReadOnlyList<string> ModulePaths { get; }
+
+    public IReadOnlyDictionary<string, LoraPair> Layers { get; }
+
+    /// <summary>Trainable tensors in a fixed order (A then B per layer, layers in <see cref="ModulePaths"/> order):
+    /// the order an optimizer's saved state refers to.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    public bool IsAttached => _attachment is not null;
+
+    /// <summary>
+    /// A new adapter over every <see cref="AdaptableLinear"/> of <paramref name="baseModel"/> whose last path
+    /// segment is a target: A drawn as PEFT does (kaiming_uniform, a = sqrt(5)) from a generator seeded with
+    /// <paramref name="seed"/>, B zero, so the fresh adapter leaves the model's output unchanged.
+    /// </summary>
+    public static LoraAdapter Create(nn.Module baseModel, LoraOptions? options = null, long seed = 0)
+    {
+        options = (options ?? new LoraOptions()).Validate();
+        var targets = AdaptableLayers.Targeted(baseModel, options);
+        if (targets.Count == 0)
+            throw new AdapterException(
+                $"No LoRA target found: the model has no AdaptableLinear layer named {string.Join(", ", options.TargetModules)}.");
+
+        using var generator = new Generator(unchecked((ulong)seed), CPU);
+        var layers = new List<(string, LoraPair)>();
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            foreach (var (path, layer) in targets)
+            {
+                var device = layer.Weight.device;
+                var bound = KaimingUniformBound(layer.InFeatures);
+                var a = empty(options.Rank, layer.InFeatures, ScalarType.Float32).uniform_(-bound, bound, generator);
+                var b = zeros(layer.OutFeatures, options.Rank, ScalarType.Float32);
+                layers.Add((path, new LoraPair(OwnedParameter(a.to(device)), OwnedParameter(b.to(device)), options.Scaling, options.Dropout)));
+            }
+        }
+        catch
+        {
+            DisposePairs(layers);
+            throw;
+        }
+        return new LoraAdapter(options, layers);
+    }
+
+    /// <summary>Builds an adapter from tensors already checked against a base model (import). Takes ownership.</summary>
+    internal static LoraAdapter FromTensors(LoraOptions options, IReadOnlyList<(string Path, Tensor A, Tensor B)> layers)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var pairs = layers
+            .Select(layer => (layer.Path, new LoraPair(OwnedParameter(layer.A), OwnedParameter(layer.B), options.Scaling, options.Dropout)))
+            .ToList();
+        return new LoraAdapter(options, pairs);
+    }
+
+    /// <summary>
+    /// Lends this adapter's updates to the layers of <paramref name="model"/> with the same module paths. Fails,
+    /// changing nothing, when this adapter is attached already, when any layer of the model carries another
+    /// adapter, or when a layer is missing, differs in shape or lives on another device.
+    /// </summary>
+    public AdapterAttachment Attach(nn.Module model)
+    {
+        ThrowIfDisposed();
+        if (_attachment is not null)
+            throw new AdapterException("This adapter is already attached; detach it before attaching it again.");
+
+        var modelLayers = AdaptableLayers.All(model);
+        foreach (var (path, layer) in modelLayers)
+            if (layer.Lora is not null)
+                throw new AdapterException(
+                    $"Cannot attach: layer '{path}' already carries another adapter. Only one adapter can be attached to a base model at a time; detach the other first.");
+
+        var byPath = modelLayers.ToDictionary(entry => entry.Path, entry => entry.Layer, StringComparer.Ordinal);
+        var hosts = new List<AdaptableLinear>(_layers.Count);
+        foreach (var (path, pair) in _layers)
+        {
+            if (!byPath.TryGetValue(path, out var layer))
+                throw new AdapterException($"Cannot attach: the model has no adaptable layer '{path}'.");
+            if (layer.InFeatures != pair.InFeatures || layer.OutFeatures != pair.OutFeatures)
+                throw new AdapterException(
+                    $"Cannot attach: layer '{path}' maps {layer.InFeatures} -> {layer.OutFeatures} features in the model but the adapter was made for {pair.InFeatures} -> {pair.OutFeatures}.");
+            if (!SameDevice(layer.Weight.device, pair.A.device))
+                throw new AdapterException(
+                    $"Cannot attach: layer '{path}' is on {layer.Weight.device} but the adapter is on {pair.A.device}.");
+            hosts.Add(layer);
+        }
+
+        for (var i = 0; i < hosts.Count; i++) hosts[i].Lora = _layers[i].Pair;
+        _hosts = hosts;
+        return _attachment = new AdapterAttachment(this);
+    }
+
+    /// <summary>Gives the base model back its plain layers. Does nothing when not attached.</summary>
+    public void Detach()
+    {
+        if (_hosts is not null)
+            for (var i = 0; i < _hosts.Count; i++)
+                if (ReferenceEquals(_hosts[i].Lora, _layers[i].Pair)) _hosts[i].Lora = null;
+        _hosts = null;
+        _attachment = null;
+    }
+
+    internal void Detach(AdapterAttachment attachment)
+    {
+        // A stale scope (already detached, maybe re-attached since) must not detach the newer attachment.
+        if (ReferenceEquals(_attachment, attachment)) Detach();
+    }
+
+    /// <summary>A deep copy with its own parameters (for an EMA teacher); not attached.</summary>
+    public LoraAdapter Clone()
+    {
+        ThrowIfDisposed();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var layers = _layers
+            .Select(layer => (layer.Path, new LoraPair(
+                OwnedParameter(layer.Pair.A.detach().clone()),
+                OwnedParameter(layer.Pair.B.detach().clone()),
+                layer.Pair.Scaling, layer.Pair.Dropout)))
+            .ToList();
+        return new LoraAdapter(Options, layers);
+    }
+
+    /// <summary>Overwrites this adapter's values with <paramref name="other"/>'s (same layers and shapes).</summary>
+    public void CopyFrom(LoraAdapter other)
+    {
+        RequireSameLayout(other, "copy from");
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var (mine, theirs) in Parameters.Zip(other.Parameters)) mine.copy_(theirs);
+    }
+
+    /// <summary>Exponential moving average towards <paramref name="student"/>: θ ← (1 − r)·θ + r·θ_student.</summary>
+    public void UpdateEma(LoraAdapter student, double rate)
+    {
+        if (!(rate >= 0 && rate <= 1)) throw new AdapterException($"EMA rate must be in [0, 1] (got {rate}).");
+        RequireSameLayout(student, "update the EMA from");
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var (mine, theirs) in Parameters.Zip(student.Parameters)) mine.mul_(1 - rate).add_(theirs, rate);
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        Detach();
+        DisposePairs(_layers);
+        _disposed = true;
+    }
+
+    private void RequireSameLayout(LoraAdapter other, string action)
+    {
+        ThrowIfDisposed();
+        other.ThrowIfDisposed();
+        if (ReferenceEquals(other, this)) return;
+        if (other._layers.Count != _layers.Count)
+            throw new AdapterException($"Cannot {action} an adapter with {other._layers.Count} layers into one with {_layers.Count}.");
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            var (path, pair) = _layers[i];
+            var (otherPath, otherPair) = other._layers[i];
+            if (path != otherPath)
+                throw new AdapterException($"Cannot {action} that adapter: its layer {i} is '{otherPath}' where this one has '{path}'.");
+            if (!pair.A.shape.SequenceEqual(otherPair.A.shape) || !pair.B.shape.SequenceEqual(otherPair.B.shape))
+                throw new AdapterException(
+                    $"Cannot {action} that adapter: layer '{path}' has A {Shape(otherPair.A)}, B {Shape(otherPair.B)} there but A {Shape(pair.A)}, B {Shape(pair.B)} here.");
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    // kaiming_uniform_(a = sqrt(5), mode = fan_in, nonlinearity = leaky_relu), as PEFT initialises lora_A.
+    private static double KaimingUniformBound(long fanIn)
+    {
+        var gain = Math.Sqrt(2.0 / (1 + 5.0));
+        return Math.Sqrt(3.0) * gain / Math.Sqrt(fanIn);
+    }
+
+    private static Parameter OwnedParameter(Tensor data)
+    {
+        var parameter = new Parameter(data, requires_grad: true);
+        parameter.DetachFromDisposeScope();
+        return parameter;
+    }
+
+    private static bool SameDevice(Device a, Device b) => a.type == b.type && a.index == b.index;
+
+    private static void DisposePairs(IEnumerable<(string Path, LoraPair Pair)> layers)
+    {
+        foreach (var (_, pair) in layers)
+        {
+            pair.A.Dispose();
+            pair.B.Dispose();
+        }
+    }
+
+    private static string Shape(Tensor t) => "[" + string.Join(", ", t.shape) + "]";
+}
