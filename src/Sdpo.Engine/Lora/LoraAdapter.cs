@@ -8,7 +8,8 @@ namespace Sdpo.Engine.Lora;
 /// A set of LoRA updates, one <see cref="LoraPair"/> per targeted <see cref="AdaptableLinear"/> of a base model,
 /// keyed by Hugging Face module path. Many adapters can share one base model; at most one is attached to it at a
 /// time. Parameters are float32 on the base layer's device whatever the base dtype, and are owned by the
-/// adapter: they live outside every dispose scope until <see cref="Dispose"/>.
+/// adapter: they live outside every dispose scope until <see cref="Dispose"/>. Not thread-safe: like every
+/// tensor, an adapter belongs to its device's torch thread.
 /// </summary>
 public sealed class LoraAdapter : IDisposable
 {

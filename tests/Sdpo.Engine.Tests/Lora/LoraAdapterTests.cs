@@ -99,6 +99,7 @@ public class LoraAdapterTests
         using (adapter.Attach(model))
         using (var scope = NewDisposeScope())
         {
+            Assert.Equal(baseBefore.Count, model.parameters().Count()); // the adapter stays out of the base model
             optimizer.zero_grad();
             model.forward(input).square().mean().backward();
             Assert.All(model.parameters(), p => Assert.Null(p.grad));

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Sdpo.Engine.Lora;
+using Sdpo.TestSupport;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -95,6 +96,29 @@ public sealed class PeftAdapterFormatTests : IDisposable
             "modules_to_save", "peft_type", "r", "rank_pattern", "revision", "target_modules", "task_type", "use_dora", "use_rslora",
         ];
         Assert.Equal(peftFields, config.Select(e => e.Key).ToArray());
+    }
+
+    [SharedDataFact("models/stories260k/model.safetensors")]
+    public void WeightsHeaderIsByteForByteWhatPythonSafetensorsWrites()
+    {
+        // The rule (compact JSON, "__metadata__" first, tensors by name, space padding to 8 bytes) is first
+        // checked on a real file written by the Python safetensors library, then on ours.
+        var real = File.ReadAllBytes(SharedData.Require("models/stories260k/model.safetensors"));
+        Assert.Equal(PythonStyleHeader(real), RawHeader(real));
+        var ours = PeftAdapterFormat.Export(_adapter).AdapterModelSafetensors;
+        Assert.Equal(PythonStyleHeader(ours), RawHeader(ours));
+    }
+
+    private static string RawHeader(byte[] file) => Encoding.UTF8.GetString(file, 8, (int)SafetensorsTestFile.Parse(file).HeaderLength);
+
+    private static string PythonStyleHeader(byte[] file)
+    {
+        var header = SafetensorsTestFile.Parse(file).Header;
+        var canonical = new JsonObject { ["__metadata__"] = header["__metadata__"]!.DeepClone() };
+        foreach (var (name, entry) in header.Where(e => e.Key != "__metadata__").OrderBy(e => e.Key, StringComparer.Ordinal))
+            canonical[name] = entry!.DeepClone();
+        var json = canonical.ToJsonString();
+        return json.PadRight((json.Length + 7) / 8 * 8);
     }
 
     [Fact]

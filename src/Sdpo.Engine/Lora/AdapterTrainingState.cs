@@ -1,0 +1,102 @@
+using TorchSharp;
+using TorchSharp.Modules;
+
+namespace Sdpo.Engine.Lora;
+
+/// <summary>
+/// What an SDPO run needs to resume: the student adapter, its EMA teacher and the optimizer over the student's
+/// <see cref="LoraAdapter.Parameters"/>. Saved as a folder: <c>student/</c> and <c>teacher/</c> in PEFT layout
+/// (the student loads directly in PEFT or vLLM) and <c>optimizer.bin</c> in TorchSharp's optimizer state format,
+/// whose entries follow the order of the student's parameters. Owns and disposes all three.
+/// </summary>
+public sealed class AdapterTrainingState : IDisposable
+{
+    public const string StudentFolder = "student";
+    public const string TeacherFolder = "teacher";
+    public const string OptimizerFileName = "optimizer.bin";
+
+    public AdapterTrainingState(LoraAdapter student, LoraAdapter teacher, OptimizerHelper optimizer)
+    {
+        Student = student;
+        Teacher = teacher;
+        Optimizer = optimizer;
+    }
+
+    public LoraAdapter Student { get; }
+    public LoraAdapter Teacher { get; }
+    public OptimizerHelper Optimizer { get; }
+
+    /// <summary>Writes the state to <paramref name="folder"/>, replacing an earlier save there only once the new
+    /// one is complete, so a crash mid-save leaves the previous state readable.</summary>
+    public void Save(string folder, string? baseModelNameOrPath = null)
+    {
+        folder = Path.GetFullPath(folder);
+        var staging = folder + ".saving-" + Guid.NewGuid().ToString("N");
+        var previous = folder + ".previous-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            PeftAdapterFormat.Save(Student, Path.Combine(staging, StudentFolder), baseModelNameOrPath);
+            PeftAdapterFormat.Save(Teacher, Path.Combine(staging, TeacherFolder), baseModelNameOrPath);
+            Optimizer.save_state_dict(Path.Combine(staging, OptimizerFileName));
+
+            if (Directory.Exists(folder)) Directory.Move(folder, previous);
+            Directory.Move(staging, folder);
+            if (Directory.Exists(previous)) Directory.Delete(previous, recursive: true);
+        }
+        finally
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Reads a saved state for <paramref name="baseModel"/>. <paramref name="createOptimizer"/> builds the
+    /// optimizer (with the run's hyperparameters) over the restored student's parameters; its moments and step
+    /// counts are then restored from the file.
+    /// </summary>
+    public static AdapterTrainingState Load(string folder, torch.nn.Module baseModel, Func<IReadOnlyList<Parameter>, OptimizerHelper> createOptimizer)
+    {
+        var optimizerPath = Path.Combine(folder, OptimizerFileName);
+        if (!File.Exists(optimizerPath)) throw new AdapterException($"Training state file {optimizerPath} does not exist.");
+
+        var student = PeftAdapterFormat.Load(Path.Combine(folder, StudentFolder), baseModel);
+        LoraAdapter? teacher = null;
+        OptimizerHelper? optimizer = null;
+        try
+        {
+            teacher = PeftAdapterFormat.Load(Path.Combine(folder, TeacherFolder), baseModel);
+            if (!teacher.ModulePaths.SequenceEqual(student.ModulePaths) || teacher.Options != student.Options)
+                throw new AdapterException($"Training state {folder}: the teacher adapter's layers or options differ from the student's.");
+            optimizer = createOptimizer(student.Parameters);
+            LoadOptimizerState(optimizer, optimizerPath);
+            return new AdapterTrainingState(student, teacher, optimizer);
+        }
+        catch
+        {
+            optimizer?.Dispose();
+            teacher?.Dispose();
+            student.Dispose();
+            throw;
+        }
+    }
+
+    private static void LoadOptimizerState(OptimizerHelper optimizer, string path)
+    {
+        try
+        {
+            optimizer.load_state_dict(path);
+        }
+        catch (Exception e) when (e is not AdapterException)
+        {
+            throw new AdapterException(
+                $"Optimizer state {path} does not fit the optimizer over the student's parameters (another optimizer type or adapter layout?): {e.Message}", e);
+        }
+    }
+
+    public void Dispose()
+    {
+        Optimizer.Dispose();
+        Teacher.Dispose();
+        Student.Dispose();
+    }
+}
