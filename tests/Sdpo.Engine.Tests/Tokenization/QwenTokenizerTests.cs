@@ -80,7 +80,6 @@ public class QwenTokenizerTests(QwenTokenizers tokenizers)
         var tokenizer = tokenizers.Get(QwenTokenizers.Qwen3);
         var texts = Enumerable.Range(0, 64).Select(i => $"Request {i}: compute {i} * {i + 7} and explain step {i % 5}.").ToArray();
         var expected = texts.Select(t => tokenizer.Encode(t).ToArray()).ToArray();
-        var results = new int[texts.Length][];
         Parallel.For(0, texts.Length * 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
         {
             var ids = tokenizer.Encode(texts[i % texts.Length]).ToArray();
