@@ -44,6 +44,7 @@ public static class TokenizerLoader
     private static HuggingFaceBpeTokenizer CreateByteLevelBpe(TokenizerJsonContent content, CheckpointTokenSettings settings, string folder)
     {
         var definition = content.Definition!;
+        var vocabularySize = definition.VocabularySize;
         var tokenizerConfigPath = Path.Combine(folder, CheckpointTokenSettings.TokenizerConfigFileName);
         var added = definition.AddedTokens.ToDictionary(t => t.Content, t => t.Id, StringComparer.Ordinal);
         int IdOf(string token, string where) =>
@@ -59,8 +60,8 @@ public static class TokenizerLoader
                 : null;
 
         var stops = new List<int>();
-        CheckIds(settings.GenerationEosIds, Path.Combine(folder, CheckpointTokenSettings.GenerationConfigFileName), definition.VocabularySize);
-        CheckIds(settings.ConfigEosIds, Path.Combine(folder, CheckpointTokenSettings.ModelConfigFileName), definition.VocabularySize);
+        CheckIds(settings.GenerationEosIds, Path.Combine(folder, CheckpointTokenSettings.GenerationConfigFileName), vocabularySize);
+        CheckIds(settings.ConfigEosIds, Path.Combine(folder, CheckpointTokenSettings.ModelConfigFileName), vocabularySize);
         stops.AddRange(settings.GenerationEosIds);
         stops.AddRange(settings.ConfigEosIds);
         if (settings.EosToken is { } eos) stops.Add(IdOf(eos, tokenizerConfigPath + " eos_token"));
@@ -70,7 +71,15 @@ public static class TokenizerLoader
                 $"The checkpoint folder {folder} defines no end-of-text token: none of eos_token_id in {CheckpointTokenSettings.GenerationConfigFileName} "
                 + $"or {CheckpointTokenSettings.ModelConfigFileName}, eos_token in {CheckpointTokenSettings.TokenizerConfigFileName}, "
                 + $"or an added token {string.Join(" / ", EndOfTextTokens)} in {TokenizerJsonFile.FileName}.");
-        return HuggingFaceBpeTokenizer.Create(definition, bos, stops);
+        try
+        {
+            return HuggingFaceBpeTokenizer.Create(definition, bos, stops);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // The library refuses merges of symbols that are not in the vocabulary.
+            throw new CheckpointException($"{Path.Combine(folder, TokenizerJsonFile.FileName)}: {e.Message}", e);
+        }
     }
 
     private static void CheckIds(IReadOnlyList<int> ids, string path, int vocabularySize)

@@ -74,6 +74,28 @@ public class QwenTokenizerTests(QwenTokenizers tokenizers)
         Assert.Equal(model == QwenTokenizers.Qwen3 ? 151669 : 151665, tokenizer.VocabularySize);
     }
 
+    [SharedDataFact(QwenTokenizers.Qwen3)]
+    public void EncodingIsThreadSafe()
+    {
+        var tokenizer = tokenizers.Get(QwenTokenizers.Qwen3);
+        var texts = Enumerable.Range(0, 64).Select(i => $"Request {i}: compute {i} * {i + 7} and explain step {i % 5}.").ToArray();
+        var expected = texts.Select(t => tokenizer.Encode(t).ToArray()).ToArray();
+        Parallel.For(0, texts.Length * 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            var ids = tokenizer.Encode(texts[i % texts.Length]).ToArray();
+            Assert.Equal(expected[i % texts.Length], ids);
+        });
+    }
+
+    [SharedDataFact(QwenTokenizers.Qwen3)]
+    public void OddInputNeitherThrowsNorCrashes()
+    {
+        var tokenizer = tokenizers.Get(QwenTokenizers.Qwen3);
+        Assert.Equal("a\uFFFDb", tokenizer.Decode(tokenizer.Encode("a\uD800b")));
+        // Ids past the tokenizer's vocabulary (a model's padded embedding rows) decode to nothing.
+        Assert.Equal("Hello", tokenizer.Decode([9707, 151900, -1]));
+    }
+
     private static void AssertEncodesAll(HuggingFaceBpeTokenizer tokenizer, IEnumerable<TokenizerCase> cases)
     {
         foreach (var (text, expected) in cases)

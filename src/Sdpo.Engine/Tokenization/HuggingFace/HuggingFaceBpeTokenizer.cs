@@ -78,7 +78,7 @@ public sealed class HuggingFaceBpeTokenizer : ITextTokenizer
 
     /// <summary>The id of an added token (<c>&lt;|im_end|&gt;</c>) or vocabulary symbol, or null.</summary>
     public int? TokenToId(string token) =>
-        _addedTokenIds.TryGetValue(token, out var id) || _bpe.Vocabulary.TryGetValue(token, out id) ? id : null;
+        _addedTokenIds.TryGetValue(token, out var id) || Definition.Vocabulary.TryGetValue(token, out id) ? id : null;
 
     public IReadOnlyList<int> Encode(string text)
     {

@@ -44,13 +44,16 @@ public sealed partial class PromptFormat
     /// The format a checkpoint's chat template implies: a ChatML template (Qwen) gives <see cref="PromptStyle.ChatML"/>
     /// with the template's default system prompt, and an empty thinking block where the template has
     /// <c>enable_thinking</c> (Qwen3); no template gives <see cref="PromptStyle.Plain"/>.
-    /// <paramref name="styleOverride"/> (from service configuration) wins over the template's presence.
+    /// <paramref name="styleOverride"/> (from service configuration) wins over the template's presence; it is
+    /// needed for base checkpoints that ship a chat template anyway (Qwen2.5 base models do).
     /// </summary>
     /// <exception cref="CheckpointException">A malformed tokenizer_config.json, or a chat template that is not ChatML
     /// (the engine formats ChatML only) without an override.</exception>
     public static PromptFormat ForCheckpoint(string checkpointFolder, PromptStyle? styleOverride = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(checkpointFolder);
+        if (!Directory.Exists(checkpointFolder))
+            throw new CheckpointException($"The checkpoint folder {checkpointFolder} does not exist.");
         if (styleOverride == PromptStyle.Plain) return Plain;
         var template = CheckpointTokenSettings.Read(checkpointFolder).ChatTemplate;
         if (template is null) return styleOverride == PromptStyle.ChatML ? ChatML() : Plain;
