@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Sdpo.Engine.Checkpoints;
+using Sdpo.Engine.Generation;
+using Sdpo.Engine.Models;
+using Sdpo.Engine.Tokenization;
+using Sdpo.Engine.Training;
+using Sdpo.Verifiers.Arithmetic;
+using static TorchSharp.torch;
+
+namespace Sdpo.Training.Arithmetic;
+
+/// <summary>
+/// Trains the embedded arithmetic model from scratch and writes it as a Hugging Face checkpoint folder
+/// (config.json, model.safetensors, tokenizer.json, tokenizer_config.json) plus <c>training_log.json</c>.
+/// Deterministic given the seed; resumable from <c>&lt;output&gt;/checkpoint</c>. Runs on the calling thread.
+/// </summary>
+public static class ArithmeticPretrainer
+{
+    public const string CheckpointFolderName = "checkpoint";
+    public const string LogFileName = "training_log.json";
+
+    public static void Run(PretrainOptions options, IProgress<PretrainProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var definition = ArithmeticTokenizer.Definition();
+        var tokenizer = ArithmeticTokenizer.Create(definition);
+        int eos = tokenizer.StopTokenIds[0];
+        var config = ModelConfig.CreateQwen3(
+            vocabSize: definition.Vocabulary.Count + definition.AddedTokens.Count,
+            hiddenSize: options.HiddenSize, intermediateSize: options.IntermediateSize, numHiddenLayers: options.Layers,
+            numAttentionHeads: options.Heads, numKeyValueHeads: options.KeyValueHeads,
+            maxPositionEmbeddings: options.ContextLength, ropeTheta: 10000, eosTokenIds: new[] { eos });
+
+        manual_seed(options.Seed);
+        using var model = new CausalLM(config);
+        model.InitializeWeights(options.Seed);
+        var trainerOptions = new TrainerOptions
+        {
+            LearningRate = options.LearningRate,
+            WarmupSteps = options.WarmupSteps,
+            TotalSteps = options.Steps,
+        };
+        using var trainer = new LanguageModelTrainer(model, trainerOptions);
+        string checkpoint = Path.Combine(options.OutputFolder, CheckpointFolderName);
+        if (File.Exists(Path.Combine(checkpoint, "model.safetensors"))) trainer.LoadCheckpoint(checkpoint);
+
+        var curriculum = new ArithmeticCurriculum(options.Curriculum);
+        var heldOut = HeldOutPuzzles(curriculum, options);
+        var log = new List<PretrainProgress>();
+        var clock = Stopwatch.StartNew();
+        while (trainer.Step < options.Steps && !cancellationToken.IsCancellationRequested)
+        {
+            if (options.MaxDuration is { } limit && clock.Elapsed > limit) break;
+            var batch = curriculum.Batch(options.Seed, trainer.Step, options.BatchSize)
+                .Select(e => Encode(tokenizer, e, eos))
+                .Where(e => e.Tokens.Count <= options.ContextLength)
+                .ToList();
+            double rate = trainerOptions.LearningRateAt(trainer.Step);
+            double loss = trainer.TrainStep(batch);
+            var report = new PretrainProgress(trainer.Step, options.Steps, loss, rate, clock.Elapsed);
+            if (trainer.Step % options.EvaluateEvery == 0 || trainer.Step == options.Steps)
+                report = Evaluate(model, tokenizer, trainer, heldOut, report, eos);
+            if (trainer.Step % options.CheckpointEvery == 0) Save(trainer, definition, checkpoint);
+            log.Add(report);
+            progress?.Report(report);
+        }
+
+        Save(trainer, definition, checkpoint);
+        CheckpointWriter.Save(model, options.OutputFolder);
+        ArithmeticTokenizer.Save(options.OutputFolder, definition);
+        File.WriteAllText(Path.Combine(options.OutputFolder, LogFileName), JsonSerializer.Serialize(new
+        {
+            options = options with { Curriculum = options.Curriculum },
+            parameters = model.parameters().Sum(p => p.numel()),
+            steps = trainer.Step,
+            seconds = clock.Elapsed.TotalSeconds,
+            log = log.Where(r => r.HeldOutAccuracy is not null || r.Step % 50 == 0),
+        }, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    public static TrainingExample Encode(ITextTokenizer tokenizer, CurriculumExample example, int eos)
+    {
+        var context = tokenizer.Encode(example.Context);
+        var tokens = new List<int>(context);
+        tokens.AddRange(tokenizer.Encode(example.Completion));
+        tokens.Add(eos);
+        return new TrainingExample(tokens, context.Count);
+    }
+
+    private static List<(ArithmeticPuzzle Puzzle, CurriculumExample Example)> HeldOutPuzzles(ArithmeticCurriculum curriculum, PretrainOptions options)
+    {
+        // A seed no training batch uses: held-out puzzles are never trained on (up to chance collisions).
+        var random = new Random(HashCode.Combine(options.Seed, "held-out"));
+        return Enumerable.Range(0, options.HeldOutPuzzles).Select(_ =>
+        {
+            var (puzzle, answer) = curriculum.Puzzle(random);
+            return (puzzle, new CurriculumExample(CurriculumExampleKind.Direct, puzzle.RenderPrompt(), answer.ToString()));
+        }).ToList();
+    }
+
+    private static PretrainProgress Evaluate(CausalLM model, ITextTokenizer tokenizer, LanguageModelTrainer trainer,
+        List<(ArithmeticPuzzle Puzzle, CurriculumExample Example)> heldOut, PretrainProgress report, int eos)
+    {
+        double loss = trainer.Evaluate(heldOut.Select(h => Encode(tokenizer, h.Example, eos)).ToList());
+        var generator = new TextGenerator(model, tokenizer);
+        var prompts = heldOut.Select(h => tokenizer.Encode(h.Puzzle.RenderPrompt())).ToList();
+        var answers = generator.Generate(prompts, new SamplingOptions { Temperature = 0, MaxNewTokens = 48, StopTokenIds = tokenizer.StopTokenIds });
+        int solved = heldOut.Zip(answers).Count(pair => pair.First.Puzzle.CreateVerifier().Check(pair.Second.Text).Passed);
+        return report with { HeldOutLoss = loss, HeldOutAccuracy = solved / (double)heldOut.Count };
+    }
+
+    private static void Save(LanguageModelTrainer trainer, Sdpo.Engine.Tokenization.HuggingFace.ByteLevelBpeDefinition definition, string folder)
+    {
+        trainer.SaveCheckpoint(folder);
+        ArithmeticTokenizer.Save(folder, definition);
+    }
+}

@@ -1,0 +1,12 @@
+namespace Sdpo.Training.Arithmetic;
+
+public enum CurriculumExampleKind
+{
+    /// <summary>Prompt → a correct expression.</summary>
+    Direct,
+    /// <summary>SDPO's teacher context (prompt + feedback on a failed attempt) → a correct expression near that attempt.</summary>
+    Teacher,
+}
+
+/// <summary>One training text: the model learns to produce <see cref="Completion"/> after <see cref="Context"/>.</summary>
+public sealed record CurriculumExample(CurriculumExampleKind Kind, string Context, string Completion);

@@ -1,0 +1,41 @@
+namespace Sdpo.Training.Arithmetic;
+
+/// <summary>How the embedded arithmetic model is trained: its shape, the schedule and the bookkeeping.</summary>
+public sealed record PretrainOptions
+{
+    public required string OutputFolder { get; init; }
+    public int Seed { get; init; } = 1;
+    public int Steps { get; init; } = 3000;
+    public int BatchSize { get; init; } = 32;
+    public int HiddenSize { get; init; } = 256;
+    public int Layers { get; init; } = 6;
+    public int Heads { get; init; } = 8;
+    public int KeyValueHeads { get; init; } = 4;
+    public int IntermediateSize { get; init; } = 768;
+    public int ContextLength { get; init; } = 384;
+    public double LearningRate { get; init; } = 2e-3;
+    public int WarmupSteps { get; init; } = 100;
+    public int EvaluateEvery { get; init; } = 250;
+    public int CheckpointEvery { get; init; } = 250;
+    public int HeldOutPuzzles { get; init; } = 64;
+    /// <summary>Stop early (saving everything) once this much wall time has passed; null: run all steps.</summary>
+    public TimeSpan? MaxDuration { get; init; }
+    public CurriculumOptions Curriculum { get; init; } = new();
+
+    /// <summary>A configuration that trains in seconds, for tests.</summary>
+    public static PretrainOptions Quick(string outputFolder) => new()
+    {
+        OutputFolder = outputFolder,
+        Steps = 30,
+        BatchSize = 8,
+        HiddenSize = 32,
+        Layers = 2,
+        Heads = 4,
+        KeyValueHeads = 2,
+        IntermediateSize = 64,
+        WarmupSteps = 5,
+        EvaluateEvery = 15,
+        CheckpointEvery = 10,
+        HeldOutPuzzles = 4,
+    };
+}
