@@ -25,8 +25,9 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
+        // Not in place: for float32 input, to() returns the input itself, which the residual still needs.
         var x = input.to(ScalarType.Float32);
         var inverseRms = x.square().mean([-1], keepdim: true).add_(_eps).rsqrt_();
-        return weight.mul(x.mul_(inverseRms).to(input.dtype)).MoveToOuterDisposeScope();
+        return weight.mul(x.mul(inverseRms).to(input.dtype)).MoveToOuterDisposeScope();
     }
 }
