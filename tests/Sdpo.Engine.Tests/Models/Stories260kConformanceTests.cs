@@ -62,4 +62,27 @@ public class Stories260kConformanceTests
         Assert.True(worst <= tolerance, $"max |logit difference| {worst} exceeds {tolerance}");
         Assert.Equal(golden.GetProperty("argmax").GetInt32(), Array.IndexOf(actual, actual.Max()));
     }
+    [SharedDataTheory(TinyModels.Stories260kGoldens)]
+    [InlineData(ScalarType.BFloat16)]
+    [InlineData(ScalarType.Float16)]
+    public void HalfPrecisionLoadsAndStaysCloseToFloat32(ScalarType dtype)
+    {
+        var golden = Golden("prompt_greedy");
+        var prompt = Ints(golden.GetProperty("prompt_ids"));
+        using var model = CheckpointLoader.Load(TinyModels.Stories260kFolder, dtype);
+        Assert.Equal(dtype, model.Dtype);
+
+        var result = new TextGenerator(model).Generate(prompt, new SamplingOptions { Temperature = 0, MaxNewTokens = 16 });
+        // Early greedy steps have wide top-2 margins, so reduced precision keeps the float32 choices.
+        Assert.Equal(Ints(golden.GetProperty("new_ids")).Take(16), result.TokenIds);
+
+        var expected = Golden("logits_once_upon_a_time").GetProperty("values").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var logits = model.Forward(tensor(prompt.Select(id => (long)id).ToArray(), [1, prompt.Length]));
+        Assert.Equal(dtype, logits.dtype);
+        var actual = logits[0, prompt.Length - 1].to(ScalarType.Float32).data<float>().ToArray();
+        var worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        Assert.True(worst < 0.5, $"max |logit difference| to float32 is {worst}");
+    }
 }
