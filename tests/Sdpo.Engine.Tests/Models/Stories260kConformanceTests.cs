@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.ML.Tokenizers;
 using Sdpo.Engine.Checkpoints;
 using Sdpo.Engine.Generation;
 using Sdpo.TestSupport;
@@ -84,5 +85,23 @@ public class Stories260kConformanceTests
         var actual = logits[0, prompt.Length - 1].to(ScalarType.Float32).data<float>().ToArray();
         var worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
         Assert.True(worst < 0.5, $"max |logit difference| to float32 is {worst}");
+    }
+    [SharedDataFact(TinyModels.Stories260kGoldens)]
+    public void DecodedTextMatchesRunCAndStopsAtAStopString()
+    {
+        var golden = Golden("prompt_greedy");
+        var expectedText = golden.GetProperty("new_text").GetString()!;
+        using var tokenizerFile = File.OpenRead(Path.Combine(TinyModels.Stories260kFolder, "tokenizer.model"));
+        var tokenizer = LlamaTokenizer.Create(tokenizerFile);
+        using var model = CheckpointLoader.Load(TinyModels.Stories260kFolder);
+        var generator = new TextGenerator(model, ids => tokenizer.Decode(ids));
+        var options = new SamplingOptions { Temperature = 0, MaxNewTokens = 128, StopTokenIds = [Bos] };
+        var prompt = Ints(golden.GetProperty("prompt_ids"));
+
+        Assert.Equal(expectedText, generator.Generate(prompt, options).Text);
+
+        var stopped = generator.Generate(prompt, options with { StopStrings = [" park."] });
+        Assert.Equal(FinishReason.StopString, stopped.FinishReason);
+        Assert.Equal(expectedText[..expectedText.IndexOf(" park.", StringComparison.Ordinal)], stopped.Text);
     }
 }
