@@ -1,0 +1,158 @@
+using Sdpo.Engine.Models;
+using Sdpo.Engine.Tokenization;
+using static TorchSharp.torch;
+
+namespace Sdpo.Engine.Generation;
+
+/// <summary>
+/// Samples continuations of a batch of prompts. Prompts of different lengths are left-padded so that every
+/// row's next token sits in the last column; each step feeds only the new token through the KV cache (or
+/// recomputes the whole sequence when <see cref="SamplingOptions.UseKvCache"/> is off). Rows that finish are
+/// dropped from the batch and the cache. Runs under no_grad (not inference mode, so callers may reuse the
+/// ids for training) and must run on the thread that owns the model's tensors.
+/// </summary>
+public sealed class TextGenerator
+{
+    private readonly CausalLM _model;
+    private readonly Func<IEnumerable<int>, string>? _decode;
+
+    public TextGenerator(CausalLM model, Func<IEnumerable<int>, string>? decode = null)
+    {
+        _model = model;
+        _decode = decode;
+    }
+
+    public TextGenerator(CausalLM model, ITextTokenizer tokenizer) : this(model, tokenizer.Decode) { }
+
+    public GeneratedSequence Generate(IReadOnlyList<int> prompt, SamplingOptions options) => Generate([prompt], options)[0];
+
+    public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<IReadOnlyList<int>> prompts, SamplingOptions options)
+    {
+        Validate(prompts, options);
+        var rows = prompts.Select(_ => new RowState()).ToArray();
+        if (options.MaxNewTokens == 0) return rows.Select(row => Finish(row, FinishReason.Length)).ToArray();
+
+        var longestPrompt = prompts.Max(prompt => prompt.Count);
+        var contextLimit = _model.Config.MaxPositionEmbeddings;
+        // The last token that is ever fed sits at position longestPrompt + MaxNewTokens - 2.
+        var capacity = (int)Math.Min((long)longestPrompt + options.MaxNewTokens - 1, contextLimit);
+
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)(options.Seed ?? Random.Shared.NextInt64()), _model.Device);
+        var (ids, mask) = LeftPad(prompts, _model.Device);
+        using var cache = options.UseKvCache ? _model.CreateCache(prompts.Count, capacity) : null;
+        var active = Enumerable.Range(0, prompts.Count).ToList();
+        var logits = LastLogits(ids, cache, mask);
+
+        for (var step = 0; ; step++)
+        {
+            var (tokens, logProbs) = TokenSampler.Sample(logits, options, generator);
+            var stillActive = new List<long>();
+            for (var i = 0; i < active.Count; i++)
+            {
+                var row = rows[active[i]];
+                AcceptToken(row, (int)tokens[i], logProbs[i], options);
+                if (row.Reason is null && row.TokenIds.Count >= options.MaxNewTokens) row.Reason = FinishReason.Length;
+                // Feeding this token would need position longestPrompt + step, past the model's context.
+                if (row.Reason is null && longestPrompt + step + 1 > contextLimit) row.Reason = FinishReason.Length;
+                if (row.Reason is null) stillActive.Add(i);
+            }
+            if (stillActive.Count == 0) break;
+
+            using var stepScope = NewDisposeScope();
+            var previous = new[] { ids, mask, logits };
+            var next = tensor(tokens, device: _model.Device).unsqueeze(1);
+            if (stillActive.Count < active.Count)
+            {
+                var keep = tensor(stillActive.ToArray(), device: _model.Device);
+                cache?.KeepRows(stillActive);
+                (ids, mask, next) = (ids.index_select(0, keep), mask.index_select(0, keep), next.index_select(0, keep));
+                active = stillActive.Select(i => active[(int)i]).ToList();
+            }
+            mask = cat([mask, ones_like(next)], 1);
+            ids = cache is null ? cat([ids, next], 1) : next;
+            var nextLogits = LastLogits(ids, cache, mask);
+            (ids, mask, logits) = stepScope.MoveToOuter(ids, mask, nextLogits);
+            // The carried tensors replace last step's, which would otherwise pile up until the end.
+            foreach (var stale in previous) stale.Dispose();
+        }
+        return rows.Select(row => Finish(row, row.Reason ?? FinishReason.Length)).ToArray();
+    }
+
+    /// <summary>Logits [B, vocab] at the last column, for the sampler.</summary>
+    private Tensor LastLogits(Tensor ids, KvCache? cache, Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = _model.ForwardHidden(ids, cache, mask);
+        return _model.Logits(hidden.select(1, -1)).MoveToOuterDisposeScope();
+    }
+
+    private void AcceptToken(RowState row, int token, float logProb, SamplingOptions options)
+    {
+        if (options.StopTokenIds.Contains(token))
+        {
+            row.Reason = FinishReason.StopToken;
+            row.StopTokenId = token;
+            return;
+        }
+        row.TokenIds.Add(token);
+        row.LogProbs.Add(logProb);
+        if (options.StopStrings.Count == 0) return;
+
+        var text = _decode!(row.TokenIds);
+        var cut = options.StopStrings.Select(stop => text.IndexOf(stop, StringComparison.Ordinal)).Where(at => at >= 0).DefaultIfEmpty(-1).Min();
+        if (cut >= 0)
+        {
+            row.Reason = FinishReason.StopString;
+            row.Text = text[..cut];
+        }
+    }
+
+    private GeneratedSequence Finish(RowState row, FinishReason reason) =>
+        new(row.TokenIds, row.LogProbs, reason, row.Text ?? _decode?.Invoke(row.TokenIds), row.StopTokenId);
+
+    private void Validate(IReadOnlyList<IReadOnlyList<int>> prompts, SamplingOptions options)
+    {
+        options.Validate();
+        if (prompts.Count == 0) throw new ArgumentException("At least one prompt is needed.", nameof(prompts));
+        if (options.StopStrings.Count > 0 && _decode is null)
+            throw new ArgumentException("Stop strings need a decoder: construct the TextGenerator with a tokenizer or decode function.", nameof(options));
+        var vocab = _model.Config.VocabSize;
+        for (var i = 0; i < prompts.Count; i++)
+        {
+            if (prompts[i].Count == 0) throw new ArgumentException($"Prompt {i} is empty; it needs at least one token (e.g. BOS).", nameof(prompts));
+            if (prompts[i].Count > _model.Config.MaxPositionEmbeddings)
+                throw new ContextLengthException(prompts[i].Count, _model.Config.MaxPositionEmbeddings);
+            if (prompts[i].Any(id => id < 0 || id >= vocab))
+                throw new ArgumentException($"Prompt {i} holds token id {prompts[i].First(id => id < 0 || id >= vocab)} outside the vocabulary [0, {vocab}).", nameof(prompts));
+        }
+    }
+
+    /// <summary>Right-aligns the prompts: ids [B, Lmax] (padding id 0, masked out) and mask [B, Lmax] (1 = real token).</summary>
+    internal static (Tensor Ids, Tensor Mask) LeftPad(IReadOnlyList<IReadOnlyList<int>> prompts, Device device)
+    {
+        var width = prompts.Max(prompt => prompt.Count);
+        var ids = new long[prompts.Count * width];
+        var mask = new long[prompts.Count * width];
+        for (var row = 0; row < prompts.Count; row++)
+        {
+            var offset = row * width + width - prompts[row].Count;
+            for (var i = 0; i < prompts[row].Count; i++)
+            {
+                ids[offset + i] = prompts[row][i];
+                mask[offset + i] = 1;
+            }
+        }
+        return (tensor(ids, [prompts.Count, width], device: device), tensor(mask, [prompts.Count, width], device: device));
+    }
+
+    private sealed class RowState
+    {
+        public List<int> TokenIds { get; } = [];
+        public List<float> LogProbs { get; } = [];
+        public FinishReason? Reason { get; set; }
+        public string? Text { get; set; }
+        public int? StopTokenId { get; set; }
+    }
+}

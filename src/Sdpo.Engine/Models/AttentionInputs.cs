@@ -1,0 +1,52 @@
+using static TorchSharp.torch;
+
+namespace Sdpo.Engine.Models;
+
+/// <summary>
+/// What every layer of one forward pass shares: rotary angles for the new positions and the attention
+/// pattern. <see cref="Mask"/> is a boolean [B, 1, T, past + T] (true = may attend) or null, in which case
+/// <see cref="IsCausal"/> says whether the plain causal pattern applies (no padding, no past) or the new
+/// token(s) may see everything (a single decoding step without padding).
+/// </summary>
+internal sealed record AttentionInputs(Tensor Cos, Tensor Sin, Tensor? Mask, bool IsCausal)
+{
+    /// <param name="pastLength">positions already in the KV cache</param>
+    /// <param name="newLength">T, the number of new positions</param>
+    /// <param name="paddingMask">[B, past + T], 1 = real token, 0 = padding; null when nothing is padded</param>
+    public static AttentionInputs Create(RotaryEmbedding rotary, int batchSize, int pastLength, int newLength,
+        Tensor? paddingMask, ScalarType dtype, Device device)
+    {
+        var totalLength = pastLength + newLength;
+        Tensor positions;
+        Tensor? mask = null;
+        var isCausal = false;
+        if (paddingMask is null)
+        {
+            positions = arange(pastLength, totalLength, dtype: ScalarType.Int64, device: device).unsqueeze(0).expand(batchSize, newLength);
+            if (pastLength == 0) isCausal = newLength > 1;
+            else if (newLength > 1) mask = CausalPattern(pastLength, newLength, device).unsqueeze(0).unsqueeze(0);
+        }
+        else
+        {
+            var real = paddingMask.to(ScalarType.Int64);
+            // Left padding: each row counts positions from its first real token.
+            positions = real.cumsum(-1).sub_(1).clamp_min_(0).narrow(1, pastLength, newLength);
+            var keyIsReal = real.to(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
+            var queryPositions = arange(pastLength, totalLength, device: device).unsqueeze(1);
+            var keyPositions = arange(totalLength, device: device).unsqueeze(0);
+            // Padding queries see only themselves, so no row of the softmax is empty (which would give NaN).
+            var self = keyPositions.eq(queryPositions);
+            mask = CausalPattern(pastLength, newLength, device).logical_and(keyIsReal).logical_or(self);
+        }
+        var (cos, sin) = rotary.Angles(positions, dtype);
+        return new AttentionInputs(cos, sin, mask, isCausal);
+    }
+
+    /// <summary>[T, past + T]: query i (at absolute position past + i) may see keys 0..past + i.</summary>
+    private static Tensor CausalPattern(int pastLength, int newLength, Device device)
+    {
+        var queryPositions = arange(pastLength, pastLength + newLength, device: device).unsqueeze(1);
+        var keyPositions = arange(pastLength + newLength, device: device).unsqueeze(0);
+        return keyPositions.le(queryPositions);
+    }
+}

@@ -1,0 +1,81 @@
+using static TorchSharp.torch;
+
+namespace Sdpo.Engine.Models;
+
+/// <summary>
+/// Preallocated keys and values of every layer, [B, kv_heads, capacity, head_dim] each, filled left to right:
+/// a forward pass with the cache writes its T new positions at <see cref="Length"/> and attends to all
+/// positions before them. The tensors belong to the cache (outside any dispose scope): dispose it when done.
+/// </summary>
+public sealed class KvCache : IDisposable
+{
+    private readonly Tensor[] _keys;
+    private readonly Tensor[] _values;
+
+    public KvCache(ModelConfig config, int batchSize, int capacity, ScalarType dtype, Device device)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        if (capacity > config.MaxPositionEmbeddings)
+            throw new ContextLengthException(capacity, config.MaxPositionEmbeddings, "KV cache");
+        Capacity = capacity;
+        BatchSize = batchSize;
+        _keys = new Tensor[config.NumHiddenLayers];
+        _values = new Tensor[config.NumHiddenLayers];
+        for (var layer = 0; layer < config.NumHiddenLayers; layer++)
+        {
+            _keys[layer] = zeros([batchSize, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
+            _values[layer] = zeros([batchSize, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
+        }
+    }
+
+    /// <summary>Positions already filled (the same for every row; left padding keeps rows aligned).</summary>
+    public int Length { get; private set; }
+
+    public int Capacity { get; }
+
+    public int BatchSize { get; private set; }
+
+    /// <summary>Writes the new keys and values [B, kv_heads, T, head_dim] of one layer at <see cref="Length"/>
+    /// and returns views of everything cached so far for that layer, [B, kv_heads, Length + T, head_dim].</summary>
+    internal (Tensor Keys, Tensor Values) Append(int layer, Tensor keys, Tensor values)
+    {
+        var newLength = Length + (int)keys.shape[2];
+        _keys[layer].narrow(2, Length, keys.shape[2]).copy_(keys);
+        _values[layer].narrow(2, Length, values.shape[2]).copy_(values);
+        return (_keys[layer].narrow(2, 0, newLength), _values[layer].narrow(2, 0, newLength));
+    }
+
+    /// <summary>Called once per forward pass, after every layer has appended its T positions.</summary>
+    internal void Advance(int count) => Length += count;
+
+    /// <summary>Keeps only the given batch rows (in that order), e.g. to drop finished sequences.</summary>
+    public void KeepRows(IReadOnlyList<long> rows)
+    {
+        if (rows.Count == 0) throw new ArgumentException("At least one row must remain.", nameof(rows));
+        if (rows.Any(row => row < 0 || row >= BatchSize))
+            throw new ArgumentOutOfRangeException(nameof(rows), $"Rows must lie in [0, {BatchSize}).");
+        using var scope = NewDisposeScope();
+        var index = tensor(rows.ToArray(), device: _keys[0].device);
+        for (var layer = 0; layer < _keys.Length; layer++)
+        {
+            Replace(ref _keys[layer], _keys[layer].index_select(0, index));
+            Replace(ref _values[layer], _values[layer].index_select(0, index));
+        }
+        BatchSize = rows.Count;
+    }
+
+    /// <summary>Forgets every cached position (the memory is kept for reuse).</summary>
+    public void Reset() => Length = 0;
+
+    private static void Replace(ref Tensor slot, Tensor replacement)
+    {
+        slot.Dispose();
+        slot = replacement.DetachFromDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        foreach (var tensor in _keys.Concat(_values)) tensor.Dispose();
+    }
+}

@@ -1,0 +1,108 @@
+using Sdpo.Engine.Models;
+using static TorchSharp.torch;
+
+namespace Sdpo.Engine.Scoring;
+
+/// <summary>
+/// Scores continuations given contexts in one forward pass. Each pair becomes context + continuation
+/// (without its last token, which nothing after it needs), right-padded to the longest; causal attention means
+/// padding after a sequence never affects it. Only the positions that predict continuation tokens go through
+/// the output head.
+/// </summary>
+public sealed class SequenceScorer
+{
+    private readonly CausalLM _model;
+
+    public SequenceScorer(CausalLM model) => _model = model;
+
+    /// <summary>The full float32 log-softmax at every continuation position, with autograd when grad is
+    /// enabled (training differentiates through it).</summary>
+    public ContinuationLogProbs ContinuationLogProbs(IReadOnlyList<ScoringPair> pairs)
+    {
+        Validate(pairs);
+        using var scope = NewDisposeScope();
+        var batch = pairs.Count;
+        var inputLength = Math.Max(1, pairs.Max(pair => pair.Context.Count + pair.Continuation.Count - 1));
+        var longestContinuation = pairs.Max(pair => pair.Continuation.Count);
+
+        var inputIds = new long[batch * inputLength];
+        var positions = new long[batch * longestContinuation];
+        var targets = new long[batch * longestContinuation];
+        var mask = new float[batch * longestContinuation];
+        for (var b = 0; b < batch; b++)
+        {
+            var (context, continuation) = (pairs[b].Context, pairs[b].Continuation);
+            var sequence = context.Concat(continuation.Take(continuation.Count - 1)).ToArray();
+            for (var t = 0; t < sequence.Length; t++) inputIds[b * inputLength + t] = sequence[t];
+            for (var j = 0; j < continuation.Count; j++)
+            {
+                // The hidden state at position context + j - 1 predicts continuation token j.
+                positions[b * longestContinuation + j] = context.Count - 1 + j;
+                targets[b * longestContinuation + j] = continuation[j];
+                mask[b * longestContinuation + j] = 1f;
+            }
+        }
+
+        var device = _model.Device;
+        var hidden = _model.ForwardHidden(tensor(inputIds, [batch, inputLength], device: device));
+        var index = tensor(positions, [batch, longestContinuation], device: device)
+            .unsqueeze(-1).expand(batch, longestContinuation, hidden.shape[2]);
+        var logProbs = _model.Logits(hidden.gather(1, index)).to(ScalarType.Float32).log_softmax(-1);
+        var result = new ContinuationLogProbs(
+            logProbs.MoveToOuterDisposeScope(),
+            tensor(targets, [batch, longestContinuation], device: device).MoveToOuterDisposeScope(),
+            tensor(mask, [batch, longestContinuation], device: device).MoveToOuterDisposeScope(),
+            pairs.Select(pair => pair.Continuation.Count).ToArray());
+        return result;
+    }
+
+    /// <summary>Per-token log-probabilities of each continuation and, when <paramref name="topK"/> &gt; 0, the
+    /// top-K log-probabilities and ids at each position with the log of the remaining mass. No autograd.</summary>
+    public IReadOnlyList<ContinuationScore> Score(IReadOnlyList<ScoringPair> pairs, int topK = 0)
+    {
+        if (topK < 0) throw new ArgumentOutOfRangeException(nameof(topK), topK, "topK must be 0 (off) or positive.");
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        using var distributions = ContinuationLogProbs(pairs);
+        var tokenLogProbs = distributions.TokenLogProbs().cpu();
+        float[]? topValues = null, tailValues = null;
+        long[]? topIds = null;
+        var k = Math.Min(topK, _model.Config.VocabSize);
+        if (k > 0)
+        {
+            var (values, indices, tail) = TopKTail.Compute(distributions.LogProbs, k);
+            (topValues, topIds, tailValues) = (values.cpu().data<float>().ToArray(), indices.cpu().data<long>().ToArray(), tail.cpu().data<float>().ToArray());
+        }
+
+        var width = (int)tokenLogProbs.shape[1];
+        var perToken = tokenLogProbs.data<float>().ToArray();
+        return pairs.Select((pair, b) =>
+        {
+            var length = pair.Continuation.Count;
+            var tokens = perToken.AsSpan(b * width, length).ToArray();
+            if (k == 0) return new ContinuationScore(tokens);
+            var rows = Enumerable.Range(b * width, length).ToArray();
+            return new ContinuationScore(
+                tokens,
+                rows.Select(row => topValues!.AsSpan(row * k, k).ToArray()).ToArray(),
+                rows.Select(row => topIds!.AsSpan(row * k, k).ToArray().Select(id => (int)id).ToArray()).ToArray(),
+                rows.Select(row => tailValues![row]).ToArray());
+        }).ToArray();
+    }
+
+    private void Validate(IReadOnlyList<ScoringPair> pairs)
+    {
+        if (pairs.Count == 0) throw new ArgumentException("At least one pair is needed.", nameof(pairs));
+        var vocab = _model.Config.VocabSize;
+        var limit = _model.Config.MaxPositionEmbeddings;
+        for (var i = 0; i < pairs.Count; i++)
+        {
+            var (context, continuation) = (pairs[i].Context, pairs[i].Continuation);
+            if (context.Count == 0) throw new ArgumentException($"Pair {i} has an empty context; it needs at least one token (e.g. BOS).", nameof(pairs));
+            var fed = context.Count + Math.Max(0, continuation.Count - 1);
+            if (fed > limit) throw new ContextLengthException(fed, limit, $"context plus continuation of pair {i}");
+            if (context.Concat(continuation).Any(id => id < 0 || id >= vocab))
+                throw new ArgumentException($"Pair {i} holds a token id outside the vocabulary [0, {vocab}).", nameof(pairs));
+        }
+    }
+}
