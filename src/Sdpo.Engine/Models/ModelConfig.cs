@@ -225,7 +225,8 @@ public sealed record ModelConfig
             var id => [Integer(id, "eos_token_id") ?? Fail<int>("eos_token_id", "an integer or a list of integers")],
         };
 
-        private int RequiredInt(string field) => OptionalInt(field) ?? Fail<int>(field, "a required integer");
+        private int RequiredInt(string field) => OptionalInt(field)
+            ?? throw new CheckpointException($"Model config '{source}': required field '{field}' is missing.");
 
         private int? OptionalInt(string field) => Integer(root[field], field);
 

@@ -25,9 +25,9 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
+        // Not in place: for float32 input, to() returns the input itself, which the residual still needs.
         var x = input.to(ScalarType.Float32);
         var inverseRms = x.square().mean([-1], keepdim: true).add_(_eps).rsqrt_();
-        // Out of place: x may be the input itself, which autograd still needs.
         return weight.mul(x.mul(inverseRms).to(input.dtype)).MoveToOuterDisposeScope();
     }
 }

@@ -1,0 +1,170 @@
+using Sdpo.Engine.Generation;
+using Sdpo.Engine.Models;
+using Sdpo.Engine.Tests.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Sdpo.Engine.Tests.Generation;
+
+public sealed class TextGeneratorTests : IDisposable
+{
+    private readonly CausalLM _model = TinyModels.Random(TinyModels.Qwen3Config(), seed: 11);
+    private static readonly int[] PromptA = [1, 17, 42, 5, 33, 8];
+    private static readonly int[] PromptB = [1, 60, 2 + 1];
+
+    private static string Letters(IEnumerable<int> ids) => new(ids.Select(id => (char)('a' + id % 26)).ToArray());
+
+    private static SamplingOptions Sampled(long seed, int tokens = 24) =>
+        new() { Temperature = 1.0, MaxNewTokens = tokens, Seed = seed };
+
+    private static readonly SamplingOptions Greedy = new() { Temperature = 0, MaxNewTokens = 24 };
+
+    [Fact]
+    public void SameSeedGivesSameSamplesAndDifferentSeedsDiffer()
+    {
+        var generator = new TextGenerator(_model);
+        var first = generator.Generate([PromptA, PromptB], Sampled(seed: 5));
+        var again = generator.Generate([PromptA, PromptB], Sampled(seed: 5));
+        var other = generator.Generate([PromptA, PromptB], Sampled(seed: 6));
+
+        for (var row = 0; row < 2; row++)
+        {
+            Assert.Equal(first[row].TokenIds, again[row].TokenIds);
+            Assert.Equal(first[row].LogProbs, again[row].LogProbs);
+        }
+        Assert.NotEqual(first[0].TokenIds.Concat(first[1].TokenIds), other[0].TokenIds.Concat(other[1].TokenIds));
+    }
+
+    [Fact]
+    public void RecomputingWithoutCacheGivesTheSameSamples()
+    {
+        var generator = new TextGenerator(_model);
+        foreach (var options in new[] { Greedy, Sampled(seed: 9) })
+        {
+            var cached = generator.Generate([PromptA, PromptB], options);
+            var recomputed = generator.Generate([PromptA, PromptB], options with { UseKvCache = false });
+            for (var row = 0; row < 2; row++) Assert.Equal(cached[row].TokenIds, recomputed[row].TokenIds);
+        }
+    }
+
+    [Fact]
+    public void BatchOfDifferentLengthsEqualsEachPromptAlone()
+    {
+        var generator = new TextGenerator(_model);
+        var alone = generator.Generate(PromptB, Greedy);
+        // A stop token that ends row B early makes the batch shrink while row A goes on.
+        var stop = alone.TokenIds[4];
+        var options = Greedy with { StopTokenIds = [stop] };
+
+        var batch = generator.Generate([PromptA, PromptB], options);
+
+        Assert.Equal(generator.Generate(PromptA, options).TokenIds, batch[0].TokenIds);
+        Assert.Equal(alone.TokenIds.TakeWhile(id => id != stop), batch[1].TokenIds);
+        Assert.Equal(FinishReason.StopToken, batch[1].FinishReason);
+        Assert.Equal(stop, batch[1].StopTokenId);
+    }
+
+    [Fact]
+    public void StopStringCutsTheText()
+    {
+        var generator = new TextGenerator(_model, Letters);
+        var free = generator.Generate(PromptA, Greedy);
+        var stopString = Letters(free.TokenIds.Skip(5).Take(2));
+        var cutAt = free.Text!.IndexOf(stopString, StringComparison.Ordinal);
+
+        var stopped = generator.Generate(PromptA, Greedy with { StopStrings = ["@@", stopString] });
+
+        Assert.Equal(FinishReason.StopString, stopped.FinishReason);
+        Assert.Equal(free.Text[..cutAt], stopped.Text);
+        Assert.Equal(free.TokenIds.Take(stopped.TokenIds.Count), stopped.TokenIds);
+        Assert.Equal(Letters(stopped.TokenIds), stopped.Text + stopString);
+    }
+
+    [Fact]
+    public void LogProbsAreThoseOfTheRawDistribution()
+    {
+        var generator = new TextGenerator(_model);
+        var result = generator.Generate(PromptA, Sampled(seed: 3, tokens: 8) with { Temperature = 0.7, TopK = 20 });
+
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var sequence = PromptA.Concat(result.TokenIds).ToArray();
+        var logProbs = _model.Forward(KvCacheTests.Ids(sequence))[0].log_softmax(-1);
+        for (var j = 0; j < result.TokenIds.Count; j++)
+        {
+            var expected = logProbs[PromptA.Length - 1 + j, result.TokenIds[j]].item<float>();
+            Assert.Equal(expected, result.LogProbs[j], 1e-5);
+        }
+    }
+
+    [Fact]
+    public void TopKOneAndTinyTopPAreGreedy()
+    {
+        var generator = new TextGenerator(_model);
+        var greedy = generator.Generate(PromptA, Greedy).TokenIds;
+        Assert.Equal(greedy, generator.Generate(PromptA, Sampled(seed: 1) with { TopK = 1 }).TokenIds);
+        Assert.Equal(greedy, generator.Generate(PromptA, Sampled(seed: 2) with { TopP = 1e-6 }).TokenIds);
+    }
+
+    [Fact]
+    public void GenerationEndsWhenTheContextIsFull()
+    {
+        var limit = _model.Config.MaxPositionEmbeddings;
+        var prompt = TinyModels.RandomIds(limit - 2, _model.Config.VocabSize, seed: 8);
+        var result = new TextGenerator(_model).Generate(prompt, Greedy with { MaxNewTokens = 10 });
+        // Positions limit-2 and limit-1 are fed; their logits and the last prompt token's give 3 tokens.
+        Assert.Equal(3, result.TokenIds.Count);
+        Assert.Equal(FinishReason.Length, result.FinishReason);
+    }
+
+    [Fact]
+    public void TooLongPromptIsRejected()
+    {
+        var limit = _model.Config.MaxPositionEmbeddings;
+        var prompt = TinyModels.RandomIds(limit + 1, _model.Config.VocabSize, seed: 8);
+        var error = Assert.Throws<ContextLengthException>(() => new TextGenerator(_model).Generate([PromptA, prompt], Greedy));
+        Assert.Equal(limit, error.Limit);
+        Assert.Equal(limit + 1, error.Requested);
+        Assert.Contains(limit.ToString(), error.Message);
+    }
+
+    [Fact]
+    public void ZeroNewTokensGivesEmptySequences()
+    {
+        var result = new TextGenerator(_model, Letters).Generate(PromptA, Greedy with { MaxNewTokens = 0 });
+        Assert.Empty(result.TokenIds);
+        Assert.Equal("", result.Text);
+        Assert.Equal(FinishReason.Length, result.FinishReason);
+    }
+
+    [Fact]
+    public void RepeatedGenerationDoesNotLeakTensors()
+    {
+        var generator = new TextGenerator(_model, Letters);
+        var options = Sampled(seed: 4) with { StopTokenIds = [3, 4, 5] };
+        generator.Generate([PromptA, PromptB], options);
+        generator.Generate([PromptA, PromptB], options with { UseKvCache = false });
+        var live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        for (var i = 0; i < 3; i++)
+        {
+            generator.Generate([PromptA, PromptB], options with { Seed = i });
+            generator.Generate([PromptA, PromptB], options with { Seed = i, UseKvCache = false });
+        }
+
+        Assert.Equal(live, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
+    [Fact]
+    public void InvalidOptionsAreRejected()
+    {
+        var generator = new TextGenerator(_model);
+        Assert.Throws<ArgumentOutOfRangeException>(() => generator.Generate(PromptA, Greedy with { Temperature = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => generator.Generate(PromptA, Greedy with { TopP = 0 }));
+        Assert.Throws<ArgumentException>(() => generator.Generate(PromptA, Greedy with { StopStrings = ["x"] }));
+        Assert.Throws<ArgumentException>(() => generator.Generate([1, 500], Greedy));
+        Assert.Throws<ArgumentException>(() => generator.Generate(Array.Empty<int>(), Greedy));
+    }
+
+    public void Dispose() => _model.Dispose();
+}

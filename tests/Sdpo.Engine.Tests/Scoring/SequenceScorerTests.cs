@@ -1,0 +1,119 @@
+using Sdpo.Engine.Models;
+using Sdpo.Engine.Scoring;
+using Sdpo.Engine.Tests.Models;
+using static TorchSharp.torch;
+
+namespace Sdpo.Engine.Tests.Scoring;
+
+public sealed class SequenceScorerTests : IDisposable
+{
+    private readonly CausalLM _model = TinyModels.Random(TinyModels.Qwen2Config(), seed: 13);
+
+    private static readonly ScoringPair Long = new([1, 9, 23, 40, 7], [11, 12, 13]);
+    private static readonly ScoringPair Short = new([1, 50], [60, 61, 62, 63, 64]);
+    private static readonly ScoringPair Single = new([1], [70]);
+
+    /// <summary>log p(continuation_j | ...) read off a plain forward pass of the whole unpadded sequence.</summary>
+    private float[] Reference(ScoringPair pair)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var sequence = pair.Context.Concat(pair.Continuation).ToArray();
+        var logProbs = _model.Forward(KvCacheTests.Ids(sequence))[0].log_softmax(-1);
+        return pair.Continuation.Select((token, j) => logProbs[pair.Context.Count - 1 + j, token].item<float>()).ToArray();
+    }
+
+    [Fact]
+    public void TokenLogProbsEqualPlainForward()
+    {
+        var scores = new SequenceScorer(_model).Score([Long, Short, Single]);
+        ScoringPair[] pairs = [Long, Short, Single];
+        for (var i = 0; i < pairs.Length; i++)
+        {
+            var expected = Reference(pairs[i]);
+            Assert.Equal(expected.Length, scores[i].TokenLogProbs.Count);
+            for (var j = 0; j < expected.Length; j++) Assert.Equal(expected[j], scores[i].TokenLogProbs[j], 1e-5);
+        }
+    }
+
+    [Fact]
+    public void PaddedBatchEqualsEachPairAlone()
+    {
+        var scorer = new SequenceScorer(_model);
+        var batch = scorer.Score([Short, Long, Single], topK: 4);
+        var alone = new[] { Short, Long, Single }.Select(pair => scorer.Score([pair], topK: 4)[0]).ToArray();
+        for (var i = 0; i < alone.Length; i++)
+        {
+            Assert.Equal(alone[i].TokenLogProbs.Count, batch[i].TokenLogProbs.Count);
+            for (var j = 0; j < alone[i].TokenLogProbs.Count; j++)
+            {
+                Assert.Equal(alone[i].TokenLogProbs[j], batch[i].TokenLogProbs[j], 1e-5);
+                Assert.Equal(alone[i].TopKIds![j], batch[i].TopKIds![j]);
+                Assert.Equal(alone[i].TailLogProbs![j], batch[i].TailLogProbs![j], 1e-4);
+            }
+        }
+    }
+
+    [Fact]
+    public void TopKAndTailProbabilitiesSumToOne()
+    {
+        var scores = new SequenceScorer(_model).Score([Long, Short], topK: 5);
+        foreach (var score in scores)
+        {
+            for (var j = 0; j < score.TokenLogProbs.Count; j++)
+            {
+                var top = score.TopKLogProbs![j];
+                Assert.Equal(5, top.Length);
+                Assert.True(top.Zip(top.Skip(1), (a, b) => a >= b).All(x => x), "top-K not in descending order");
+                var total = top.Sum(lp => Math.Exp(lp)) + Math.Exp(score.TailLogProbs![j]);
+                Assert.Equal(1.0, total, 1e-5);
+            }
+        }
+    }
+
+    [Fact]
+    public void TailIsClampedWhenTopKHoldsEverything()
+    {
+        using var scope = NewDisposeScope();
+        var peaked = tensor(new float[] { 0f, -200f, -200f, -200f }).reshape(1, 4).log_softmax(-1);
+        var (_, _, tail) = TopKTail.Compute(peaked, 4);
+        Assert.Equal(Math.Log(TopKTail.MinTailProbability), tail.item<float>(), 1e-3);
+        Assert.True(float.IsFinite(tail.item<float>()));
+    }
+
+    [Fact]
+    public void FullDistributionsCarryGradients()
+    {
+        using var scope = NewDisposeScope();
+        var embedding = _model.named_parameters().Single(p => p.name == "model.embed_tokens.weight").parameter;
+        embedding.requires_grad = true;
+        try
+        {
+            using var result = new SequenceScorer(_model).ContinuationLogProbs([Long, Short]);
+            Assert.Equal([2L, 5L, _model.Config.VocabSize], result.LogProbs.shape);
+            Assert.Equal(ScalarType.Float32, result.LogProbs.dtype);
+            Assert.Equal(new[] { 1f, 1f, 1f, 0f, 0f }, result.Mask[0].data<float>().ToArray());
+            Assert.True(result.LogProbs.requires_grad);
+
+            result.TokenLogProbs().sum().backward();
+            Assert.True(embedding.grad is { } grad && grad.abs().sum().item<float>() > 0);
+        }
+        finally
+        {
+            embedding.requires_grad = false;
+            embedding.grad?.Dispose();
+        }
+    }
+
+    [Fact]
+    public void TooLongContextIsRejected()
+    {
+        var limit = _model.Config.MaxPositionEmbeddings;
+        var pair = new ScoringPair(TinyModels.RandomIds(limit, _model.Config.VocabSize, 2), [5, 6]);
+        var error = Assert.Throws<ContextLengthException>(() => new SequenceScorer(_model).Score([Short, pair]));
+        Assert.Equal(limit, error.Limit);
+        Assert.Equal(limit + 1, error.Requested);
+    }
+
+    public void Dispose() => _model.Dispose();
+}
