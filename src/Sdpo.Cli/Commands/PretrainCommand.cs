@@ -1,0 +1,74 @@
+using System.ComponentModel;
+using Sdpo.Training.Arithmetic;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Sdpo.Cli.Commands;
+
+/// <summary>Trains the embedded arithmetic model from scratch into a Hugging Face checkpoint folder.</summary>
+public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("-o|--output <FOLDER>")]
+        [Description("Checkpoint folder to write (resumes from <FOLDER>/checkpoint when present).")]
+        public string Output { get; init; } = "artifacts/arithmetic-model";
+
+        [CommandOption("--seed <N>")] public int Seed { get; init; } = 1;
+        [CommandOption("--steps <N>")] public int? Steps { get; init; }
+        [CommandOption("--batch <N>")] public int? BatchSize { get; init; }
+        [CommandOption("--hidden <N>")] public int? Hidden { get; init; }
+        [CommandOption("--layers <N>")] public int? Layers { get; init; }
+        [CommandOption("--heads <N>")] public int? Heads { get; init; }
+        [CommandOption("--kv-heads <N>")] public int? KeyValueHeads { get; init; }
+        [CommandOption("--intermediate <N>")] public int? Intermediate { get; init; }
+        [CommandOption("--lr <RATE>")] public double? LearningRate { get; init; }
+        [CommandOption("--teacher-share <SHARE>")] public double? TeacherShare { get; init; }
+        [CommandOption("--max-minutes <N>")] public double? MaxMinutes { get; init; }
+        [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
+
+        [CommandOption("--quick")]
+        [Description("A tiny configuration that trains in seconds (for trying the pipeline).")]
+        public bool Quick { get; init; }
+    }
+
+    public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        if (settings.Threads is { } threads) TorchSharp.torch.set_num_threads(threads);
+        var defaults = settings.Quick ? PretrainOptions.Quick(settings.Output) : new PretrainOptions { OutputFolder = settings.Output };
+        var options = defaults with
+        {
+            Seed = settings.Seed,
+            Steps = settings.Steps ?? defaults.Steps,
+            BatchSize = settings.BatchSize ?? defaults.BatchSize,
+            HiddenSize = settings.Hidden ?? defaults.HiddenSize,
+            Layers = settings.Layers ?? defaults.Layers,
+            Heads = settings.Heads ?? defaults.Heads,
+            KeyValueHeads = settings.KeyValueHeads ?? defaults.KeyValueHeads,
+            IntermediateSize = settings.Intermediate ?? defaults.IntermediateSize,
+            LearningRate = settings.LearningRate ?? defaults.LearningRate,
+            MaxDuration = settings.MaxMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
+            Curriculum = defaults.Curriculum with { TeacherShare = settings.TeacherShare ?? defaults.Curriculum.TeacherShare },
+        };
+
+        AnsiConsole.MarkupLine($"Training into [bold]{Markup.Escape(options.OutputFolder)}[/]: hidden {options.HiddenSize}, {options.Layers} layers, {options.Steps} steps of {options.BatchSize}, seed {options.Seed}");
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(progressContext =>
+            {
+                var task = progressContext.AddTask("pretrain", maxValue: options.Steps);
+                double? accuracy = null, heldOutLoss = null;
+                var progress = new InlineProgress<PretrainProgress>(p =>
+                {
+                    accuracy = p.HeldOutAccuracy ?? accuracy;
+                    heldOutLoss = p.HeldOutLoss ?? heldOutLoss;
+                    task.Value = p.Step;
+                    task.Description = $"loss {p.Loss:F3} held-out {heldOutLoss:F3} acc {accuracy:P0} lr {p.LearningRate:G2}";
+                    if (p.HeldOutAccuracy is not null)
+                        AnsiConsole.MarkupLine($"step {p.Step}: loss {p.Loss:F3}, held-out loss {p.HeldOutLoss:F3}, greedy accuracy {p.HeldOutAccuracy:P1}, {p.Elapsed:hh\\:mm\\:ss}");
+                });
+                ArithmeticPretrainer.Run(options, progress, cancellationToken);
+            });
+        return Task.FromResult(0);
+    }
+}
