@@ -1,17 +1,12 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Sdpo.Service.Api;
 
 /// <summary>The ProblemDetails answers shared by the endpoints.</summary>
 public static class RunProblems
 {
-    public static NotFound<ProblemDetails> RunNotFound(Guid id) => TypedResults.NotFound(new ProblemDetails
-    {
-        Status = StatusCodes.Status404NotFound,
-        Title = "Run not found",
-        Detail = $"No run has id {id}.",
-    });
+    public static ProblemHttpResult RunNotFound(Guid id) =>
+        TypedResults.Problem(title: "Run not found", detail: $"No run has id {id}.", statusCode: StatusCodes.Status404NotFound);
 
     public static ValidationProblem Field(string field, string message) =>
         TypedResults.ValidationProblem(

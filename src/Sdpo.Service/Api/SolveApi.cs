@@ -19,6 +19,10 @@ public static class SolveApi
     public static IEndpointRouteBuilder MapSolveApi(this IEndpointRouteBuilder app)
     {
         var solve = app.MapGroup("/solve").WithTags("Solve");
+        solve.MapGet("/{id:guid}", GetAsync)
+            .WithName("GetRun")
+            .WithSummary("A run's status, counts, passing attempt, timings, configuration and comparison results")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         solve.MapPost("/", SubmitAsync)
             .WithName("Solve")
@@ -29,26 +33,27 @@ public static class SolveApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-        solve.MapGet("/{id:guid}", GetAsync)
-            .WithName("GetRun")
-            .WithSummary("A run's status, counts, passing attempt, timings, configuration and comparison results");
-
         solve.MapGet("/{id:guid}/events", Events)
             .WithName("RunEvents")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The run's events as server-sent events (attempt, step, discovered, exhausted, cancelled, failed)")
             .WithDescription("Each event has an `id:` line; reconnecting with `Last-Event-ID` replays exactly the events after it, " +
                              "then live ones. An idle stream gets a keep-alive comment. A finished run replays everything and closes.");
 
         solve.MapGet("/{id:guid}/attempts", AttemptsAsync)
             .WithName("RunAttempts")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A page of the run's attempts in index order");
 
         solve.MapDelete("/{id:guid}", CancelAsync)
             .WithName("CancelRun")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Cancel a queued or running run");
 
         solve.MapGet("/{id:guid}/adapter", AdapterAsync)
             .WithName("RunAdapter")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The run's LoRA adapter in PEFT layout, zipped, when the engine kept one")
             .Produces(StatusCodes.Status200OK, contentType: "application/zip");
 
@@ -89,7 +94,7 @@ public static class SolveApi
         return TypedResults.Accepted(accepted.Url, accepted);
     }
 
-    private static async Task<Results<Ok<RunDetails>, NotFound<ProblemDetails>>> GetAsync(Guid id, SdpoDbContext db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<RunDetails>, ProblemHttpResult>> GetAsync(Guid id, SdpoDbContext db, CancellationToken cancellationToken)
     {
         var run = await db.Runs.AsNoTracking().Include(r => r.Methods).FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (run is null) return RunProblems.RunNotFound(id);
@@ -126,7 +131,7 @@ public static class SolveApi
             configuration, methods, $"/solve/{id}/events", $"/solve/{id}/attempts"));
     }
 
-    private static async Task<Results<ServerSentEventStream, NotFound<ProblemDetails>, ValidationProblem>> Events(
+    private static async Task<Results<ServerSentEventStream, ProblemHttpResult, ValidationProblem>> Events(
         Guid id, HttpRequest request, SdpoDbContext db, RunEventStream stream, IOptions<ServiceOptions> options,
         IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
     {
@@ -138,7 +143,7 @@ public static class SolveApi
         return new ServerSentEventStream(stream.ReadAsync(id, after, CancellationToken.None), KeepAlive(options), lifetime.ApplicationStopping);
     }
 
-    private static async Task<Results<Ok<AttemptPage>, NotFound<ProblemDetails>, ValidationProblem>> AttemptsAsync(
+    private static async Task<Results<Ok<AttemptPage>, ProblemHttpResult, ValidationProblem>> AttemptsAsync(
         Guid id, string? method, string? offset, string? limit, SdpoDbContext db, CancellationToken cancellationToken)
     {
         if (!TryParseInRange(offset, 0, 0, int.MaxValue, out var skip))
@@ -157,37 +162,33 @@ public static class SolveApi
         return TypedResults.Ok(new AttemptPage(total, skip, take, items.Select(AttemptView.From).ToList()));
     }
 
-    private static async Task<Results<Accepted<SolveAccepted>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> CancelAsync(
+    private static async Task<Results<Accepted<SolveAccepted>, ProblemHttpResult>> CancelAsync(
         Guid id, SdpoDbContext db, RunControl control, CancellationToken cancellationToken)
     {
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (run is null) return RunProblems.RunNotFound(id);
         if (run.Status.IsFinished() || !control.TryGet(id, out var handle))
         {
-            return TypedResults.Conflict(new ProblemDetails
-            {
-                Status = StatusCodes.Status409Conflict,
-                Title = "The run has already ended",
-                Detail = $"Run {id} ended as {run.Status.ToString().ToLowerInvariant()}; there is nothing to cancel.",
-            });
+            return TypedResults.Problem(
+                title: "The run has already ended",
+                detail: $"Run {id} ended as {run.Status.ToString().ToLowerInvariant()}; there is nothing to cancel.",
+                statusCode: StatusCodes.Status409Conflict);
         }
         handle.RequestCancel();
         return TypedResults.Accepted($"/solve/{id}", new SolveAccepted(id, run.Status, $"/solve/{id}", $"/solve/{id}/events"));
     }
 
-    private static async Task<Results<FileContentHttpResult, NotFound<ProblemDetails>>> AdapterAsync(
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> AdapterAsync(
         Guid id, SdpoDbContext db, DataPaths paths, CancellationToken cancellationToken)
     {
         if (!await db.Runs.AnyAsync(r => r.Id == id, cancellationToken)) return RunProblems.RunNotFound(id);
         var adapter = paths.AdapterDirectory(id);
         if (!Directory.Exists(adapter) || !Directory.EnumerateFileSystemEntries(adapter).Any())
         {
-            return TypedResults.NotFound(new ProblemDetails
-            {
-                Status = StatusCodes.Status404NotFound,
-                Title = "No adapter",
-                Detail = $"Run {id} has no adapter: only SDPO runs train one, and the engine writes it once the run has completed a step.",
-            });
+            return TypedResults.Problem(
+                title: "No adapter",
+                detail: $"Run {id} has no adapter: only SDPO runs train one, and the engine writes it once the run has completed a step.",
+                statusCode: StatusCodes.Status404NotFound);
         }
         using var zip = new MemoryStream();
         await ZipFile.CreateFromDirectoryAsync(adapter, zip, CompressionLevel.Fastest, includeBaseDirectory: false, cancellationToken);

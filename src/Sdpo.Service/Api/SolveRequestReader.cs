@@ -76,6 +76,15 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
 
     private static SolveRequest Parse(byte[] body)
     {
+        // Syntax first, so that a malformed body is reported as such rather than as the field it broke off in.
+        try
+        {
+            using var _ = JsonDocument.Parse(body);
+        }
+        catch (JsonException ex)
+        {
+            throw new RequestFieldException("body", $"The body is not valid JSON: {ex.Message}");
+        }
         try
         {
             return JsonSerializer.Deserialize<SolveRequest>(body, ServiceJson.StrictOptions)
@@ -86,8 +95,8 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
             var field = FieldOf(ex.Path);
             var reason = ex.Message.Contains("could not be mapped", StringComparison.Ordinal)
                 ? $"'{field}' is not a known field."
-                : ex.InnerException is not null || ex.Path is null or "$"
-                    ? $"The body is not valid JSON for a solve request: {ex.Message}"
+                : ex.Path is null or "$"
+                    ? $"The body is not a solve request: {ex.Message}"
                     : $"'{field}' has an invalid value or type" + (field.EndsWith("method", StringComparison.Ordinal) || field.StartsWith("compareWith", StringComparison.Ordinal)
                         ? $"; methods are {DiscoveryMethodNames.All}."
                         : ".");
