@@ -25,9 +25,8 @@ public sealed class PythonSandbox : IDisposable
     private readonly ResolvedSandboxOptions _resolved;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _slots;
-    private readonly ConcurrentQueue<int> _freeSlotIndexes = new();
     private readonly Lazy<Task<string?>> _bubblewrapProblem;
-    private readonly bool _switchUsers;
+    private readonly SandboxUserPool? _users;
 
     public PythonSandbox(PythonVerifierOptions options, ILogger<PythonSandbox>? logger = null)
     {
@@ -35,9 +34,8 @@ public sealed class PythonSandbox : IDisposable
         _resolved = ResolvedSandboxOptions.From(options);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _slots = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
-        for (var i = 0; i < options.MaxConcurrency; i++) _freeSlotIndexes.Enqueue(i);
-        _switchUsers = options.SandboxUserIdBase > 0 && NativeMethods.GetEffectiveUserId() == 0
-                       && ResolvedSandboxOptions.FindOnPath("setpriv") is not null;
+        if (options.SandboxUserIdBase > 0 && NativeMethods.GetEffectiveUserId() == 0 && ResolvedSandboxOptions.FindOnPath("setpriv") is not null)
+            _users = new SandboxUserPool(options.SandboxUserIdBase, 2 * options.MaxConcurrency); // spare uids space out reuse
         _bubblewrapProblem = new Lazy<Task<string?>>(ProbeBubblewrapAsync);
     }
 
@@ -65,15 +63,18 @@ public sealed class PythonSandbox : IDisposable
             return Refused($"The sandbox is required but unavailable: {bubblewrapProblem}", started);
 
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        _freeSlotIndexes.TryDequeue(out var slot);
+        int? userId = _users?.Rent();
         try
         {
-            int? userId = _switchUsers ? _options.SandboxUserIdBase + slot : null;
             return await RunInSlotAsync(job, limits, sandboxed, userId, started, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            _freeSlotIndexes.Enqueue(slot);
+            if (userId is { } uid)
+            {
+                await SandboxUserPool.SweepAsync(uid, toleratedZombies: _options.ProcessLimit / 4, TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+                _users!.Return(uid);
+            }
             _slots.Release();
         }
     }
@@ -101,7 +102,6 @@ public sealed class PythonSandbox : IDisposable
                 runFolder, limits, HarnessSource.Value);
             var execution = await ExecuteAsync(command, sandboxed ? null : runFolder, request.ToJsonString(), limits.Timeout,
                 cancellationToken).ConfigureAwait(false);
-            if (!sandboxed && userId is { } sweptUid) await SweepUserAsync(sweptUid).ConfigureAwait(false);
 
             var (result, problem) = ReadResult(resultPath, nonce);
             return new SandboxRun(result, problem, execution.ExitCode, execution.TimedOut, execution.OutputLimitExceeded,
@@ -212,20 +212,6 @@ public sealed class PythonSandbox : IDisposable
         catch (System.ComponentModel.Win32Exception) { }
     }
 
-    /// <summary>Kills every process of a per-run uid: catches daemons that left the process group.</summary>
-    private static async Task SweepUserAsync(int userId)
-    {
-        var start = new ProcessStartInfo("setpriv") { UseShellExecute = false, RedirectStandardError = true };
-        foreach (var argument in new[] { $"--reuid={userId}", $"--regid={userId}", "--clear-groups", "--", "kill", "-9", "-1" })
-            start.ArgumentList.Add(argument);
-        try
-        {
-            using var sweeper = Process.Start(start);
-            if (sweeper is not null) await sweeper.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        }
-        catch (Exception error) when (error is System.ComponentModel.Win32Exception or TimeoutException) { }
-    }
-
     private static (HarnessResult? Result, string? Problem) ReadResult(string path, string nonce)
     {
         byte[] bytes;
@@ -269,7 +255,8 @@ public sealed class PythonSandbox : IDisposable
     {
         // Probe as the runs will run: under the per-run uid when switching users, since unprivileged bwrap may be refused.
         var command = new List<string>();
-        if (_switchUsers) command.AddRange(["setpriv", $"--reuid={_options.SandboxUserIdBase}", $"--regid={_options.SandboxUserIdBase}", "--clear-groups", "--"]);
+        var probeUid = _users?.Rent();
+        if (probeUid is { } uid) command.AddRange(["setpriv", $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--"]);
         command.Add(_resolved.BubblewrapPath!);
         command.AddRange(SandboxCommand.BubblewrapArguments(_resolved, runFolder: null));
         var start = new ProcessStartInfo(command[0])
@@ -294,6 +281,10 @@ public sealed class PythonSandbox : IDisposable
         {
             return $"bubblewrap could not be started: {error.Message}";
         }
+        finally
+        {
+            if (probeUid is { } rented) _users!.Return(rented);
+        }
     }
 
     private static SandboxRun Refused(string reason, long started) =>
@@ -307,5 +298,9 @@ public sealed class PythonSandbox : IDisposable
         return reader.ReadToEnd();
     }
 
-    public void Dispose() => _slots.Dispose();
+    public void Dispose()
+    {
+        _slots.Dispose();
+        _users?.Dispose();
+    }
 }
