@@ -161,10 +161,13 @@ public sealed class PythonSandbox : IDisposable
         {
             timedOut = !cancellationToken.IsCancellationRequested && !outputLimit.IsCancellationRequested;
         }
-        // Always: a finished harness may have left children (unsandboxed) holding the output pipes.
-        KillTree(process);
+        // A harness that finished may still have left children holding the output pipes; with per-run uids the
+        // sweep after the run finds them, otherwise only the process group can.
+        if (!process.HasExited || _users is null) KillTree(process);
         await Task.WhenAny(readers, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false);
-        if (!process.HasExited) await process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        // A process that survives SIGKILL this long is stuck in the kernel; report it instead of waiting forever.
+        await Task.WhenAny(process.WaitForExitAsync(CancellationToken.None), Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None))
+            .ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
 
         return new Execution(process.HasExited ? process.ExitCode : null, timedOut, outputLimit.IsCancellationRequested,

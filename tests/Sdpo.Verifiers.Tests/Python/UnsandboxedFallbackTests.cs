@@ -28,6 +28,15 @@ public class UnsandboxedFallbackTests
     }
 
     [PythonFact]
+    public async Task WithoutPerRunUsersTheProcessGroupIsStillKilledOnTimeout()
+    {
+        using var sandbox = new PythonSandbox(new PythonVerifierOptions { UseBubblewrap = false, SandboxUserIdBase = 0 });
+        var loop = await Sandboxes.RunPython(sandbox, "import os\nos.fork()\nwhile True:\n    pass\n", "assert True\n", timeoutSeconds: 1);
+        Assert.Equal(VerdictStatus.Timeout, loop.Status);
+        Assert.True((await Sandboxes.RunPython(sandbox, "x = 2\n", "assert x == 2\n")).Passed);
+    }
+
+    [PythonFact]
     public async Task MemoryLimitStillApplies()
     {
         var verdict = await Sandboxes.RunPython(Sandboxes.Unsandboxed, "hog = bytearray(10 * 1024 ** 3)\n", "assert True\n");
