@@ -1,0 +1,21 @@
+using Sdpo.Service.Persistence;
+
+namespace Sdpo.Service.Api;
+
+/// <summary>One attempt of a run, with the verifier's verdict.</summary>
+public sealed record AttemptView(
+    string Method, int Index, int Step, string Text, int TokenCount, string VerdictStatus, bool Passed, string Feedback,
+    double SamplingMs, double VerifyingMs, DateTimeOffset CreatedAt)
+{
+    public static AttemptView From(AttemptEntity a) =>
+        new(a.Method, a.Index, a.Step, a.Text, a.TokenCount, a.VerdictStatus, a.Passed, a.Feedback, a.SamplingMs, a.VerifyingMs, a.CreatedAt);
+
+    public static AttemptView Example => new("sdpo", 11, 1, "(3 + 7) * 5 / 5 + ...", 9, "Wrong", false,
+        "The expression equals 21, not 22.", 412.5, 0.3, DateTimeOffset.Parse("2026-01-01T12:00:03Z"));
+}
+
+/// <summary>A page of attempts in index order.</summary>
+public sealed record AttemptPage(int Total, int Offset, int Limit, IReadOnlyList<AttemptView> Items)
+{
+    public static AttemptPage Example => new(12, 0, 50, [AttemptView.Example]);
+}

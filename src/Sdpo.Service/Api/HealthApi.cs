@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Sdpo.Service.Engines;
+using Sdpo.Service.Execution;
+using Sdpo.Service.Persistence;
+
+namespace Sdpo.Service.Api;
+
+public static class HealthApi
+{
+    public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health", CheckAsync)
+            .WithTags("Service")
+            .WithName("Health")
+            .WithSummary("Whether the service can take work: database reachable, models configured");
+        return app;
+    }
+
+    private static async Task<Results<Ok<HealthReport>, JsonHttpResult<HealthReport>>> CheckAsync(
+        SdpoDbContext db, IEngineProvider engines, RunQueue queue, RunControl control, CancellationToken cancellationToken)
+    {
+        var database = await db.Database.CanConnectAsync(cancellationToken) ? "ok" : "unreachable";
+        var healthy = database == "ok" && engines.Models.Count > 0;
+        var report = new HealthReport(healthy ? "healthy" : "unhealthy", database, engines.Models.Count, queue.TotalLength, control.Count);
+        return healthy ? TypedResults.Ok(report) : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+}

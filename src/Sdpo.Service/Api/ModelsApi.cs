@@ -1,0 +1,16 @@
+using Sdpo.Service.Engines;
+
+namespace Sdpo.Service.Api;
+
+public static class ModelsApi
+{
+    public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/models", (IEngineProvider engines) =>
+                TypedResults.Ok<IReadOnlyList<ModelView>>(engines.Models.Select(m => new ModelView(m.Name, m.Device, m.Dtype, m.IsDefault)).ToList()))
+            .WithTags("Service")
+            .WithName("Models")
+            .WithSummary("The configured models; requests name one with \"model\", or get the default");
+        return app;
+    }
+}

@@ -1,0 +1,212 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Sdpo.Engine;
+using Sdpo.Service.Configuration;
+using Sdpo.Service.Execution;
+using Sdpo.Service.Persistence;
+
+namespace Sdpo.Service.Api;
+
+/// <summary>POST /solve and the endpoints that follow one run.</summary>
+public static class SolveApi
+{
+    public const int MaxPageSize = 500;
+
+    public static IEndpointRouteBuilder MapSolveApi(this IEndpointRouteBuilder app)
+    {
+        var solve = app.MapGroup("/solve").WithTags("Solve");
+        solve.MapGet("/{id:guid}", GetAsync)
+            .WithName("GetRun")
+            .WithSummary("A run's status, counts, passing attempt, timings, configuration and comparison results")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        solve.MapPost("/", SubmitAsync)
+            .WithName("Solve")
+            .WithSummary("Submit a problem to discover a passing answer for")
+            .WithDescription("Answers 202 with the run's id, its URL and its events URL. With `Accept: text/event-stream` the " +
+                             "run's events are streamed in the same response instead (the same stream as GET /solve/{id}/events).")
+            .Accepts<SolveRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        solve.MapGet("/{id:guid}/events", Events)
+            .WithName("RunEvents")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("The run's events as server-sent events (attempt, step, discovered, exhausted, cancelled, failed)")
+            .WithDescription("Each event has an `id:` line; reconnecting with `Last-Event-ID` replays exactly the events after it, " +
+                             "then live ones. An idle stream gets a keep-alive comment. A finished run replays everything and closes.");
+
+        solve.MapGet("/{id:guid}/attempts", AttemptsAsync)
+            .WithName("RunAttempts")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("A page of the run's attempts in index order");
+
+        solve.MapDelete("/{id:guid}", CancelAsync)
+            .WithName("CancelRun")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Cancel a queued or running run");
+
+        solve.MapGet("/{id:guid}/adapter", AdapterAsync)
+            .WithName("RunAdapter")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("The run's LoRA adapter in PEFT layout, zipped, when the engine kept one")
+            .Produces(StatusCodes.Status200OK, contentType: "application/zip");
+
+        return app;
+    }
+
+    private static async Task<Results<Accepted<SolveAccepted>, ServerSentEventStream, ValidationProblem, ProblemHttpResult>> SubmitAsync(
+        HttpContext http, SolveRequestReader reader, RunSubmitter submitter, RunEventStream stream,
+        IOptions<ServiceOptions> options, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
+    {
+        SolveSubmission submission;
+        try
+        {
+            submission = await reader.ReadAsync(http.Request, cancellationToken);
+        }
+        catch (RequestFieldException ex)
+        {
+            return RunProblems.Field(ex.Field, ex.Message);
+        }
+        catch (Exception ex) when (ex is ServiceUnavailableException or EngineException)
+        {
+            return TypedResults.Problem(title: "The model is not available", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        var id = await submitter.TrySubmitAsync(submission, cancellationToken);
+        if (id is null)
+        {
+            http.Response.Headers.RetryAfter = options.Value.RetryAfterSeconds.ToString();
+            return TypedResults.Problem(
+                title: "The queue is full",
+                detail: $"The queue of device '{submission.Model.Device}' holds {options.Value.QueueCapacity} runs; retry later.",
+                statusCode: StatusCodes.Status429TooManyRequests);
+        }
+
+        if (AcceptsEventStream(http.Request))
+            return new ServerSentEventStream(stream.ReadAsync(id.Value, 0, CancellationToken.None), KeepAlive(options), lifetime.ApplicationStopping);
+        var accepted = new SolveAccepted(id.Value, RunStatus.Queued, $"/solve/{id}", $"/solve/{id}/events");
+        return TypedResults.Accepted(accepted.Url, accepted);
+    }
+
+    private static async Task<Results<Ok<RunDetails>, ProblemHttpResult>> GetAsync(Guid id, SdpoDbContext db, CancellationToken cancellationToken)
+    {
+        var run = await db.Runs.AsNoTracking().Include(r => r.Methods).FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
+        if (run is null) return RunProblems.RunNotFound(id);
+
+        var attempts = await db.Attempts.AsNoTracking().Where(a => a.RunId == id)
+            .GroupBy(a => a.Method)
+            .Select(g => new { Method = g.Key, Count = g.Count(), Tokens = g.Sum(a => (long)a.TokenCount) })
+            .ToListAsync(cancellationToken);
+        var firstPasses = await db.Attempts.AsNoTracking().Where(a => a.RunId == id && a.Passed)
+            .GroupBy(a => a.Method)
+            .Select(g => g.OrderBy(a => a.Index).First())
+            .ToListAsync(cancellationToken);
+        var steps = await db.Steps.CountAsync(s => s.RunId == id && s.Method == run.Method, cancellationToken);
+        var events = await db.Events.LongCountAsync(e => e.RunId == id, cancellationToken);
+
+        var methods = run.Methods.OrderBy(m => m.Order).Select(m =>
+        {
+            var count = attempts.FirstOrDefault(a => a.Method == m.Method);
+            var pass = firstPasses.FirstOrDefault(a => a.Method == m.Method);
+            return new MethodResult(
+                m.Method, m.Order == 0 ? "primary" : "comparison", m.Status,
+                Math.Max(m.Attempts, count?.Count ?? 0), Math.Max(m.Tokens, count?.Tokens ?? 0),
+                m.AttemptsToDiscovery ?? (pass is null ? null : pass.Index + 1), m.FailureReason,
+                m.StartedAt, m.FinishedAt, Milliseconds(m.StartedAt, m.FinishedAt), pass is null ? null : AttemptView.From(pass));
+        }).ToList();
+        var primary = methods[0];
+        var configuration = JsonSerializer.Deserialize<SolveRequest>(run.RequestJson, ServiceJson.Options)!;
+
+        return TypedResults.Ok(new RunDetails(
+            run.Id, run.Status, run.Method, run.Model, run.Device, run.Seed,
+            primary.Attempts, primary.Tokens, steps, events, primary.AttemptsToDiscovery, primary.PassingAttempt,
+            run.FailureReason, run.CreatedAt, run.StartedAt, run.FinishedAt,
+            Milliseconds(run.CreatedAt, run.StartedAt), Milliseconds(run.StartedAt, run.FinishedAt), run.Executions,
+            configuration, methods, $"/solve/{id}/events", $"/solve/{id}/attempts"));
+    }
+
+    private static async Task<Results<ServerSentEventStream, ProblemHttpResult, ValidationProblem>> Events(
+        Guid id, HttpRequest request, SdpoDbContext db, RunEventStream stream, IOptions<ServiceOptions> options,
+        IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
+    {
+        long after = 0;
+        var lastEventId = request.Headers["Last-Event-ID"].ToString();
+        if (lastEventId.Length > 0 && (!long.TryParse(lastEventId, out after) || after < 0))
+            return RunProblems.Field("Last-Event-ID", $"Last-Event-ID must be a non-negative event id, not '{lastEventId}'.");
+        if (!await db.Runs.AnyAsync(r => r.Id == id, cancellationToken)) return RunProblems.RunNotFound(id);
+        return new ServerSentEventStream(stream.ReadAsync(id, after, CancellationToken.None), KeepAlive(options), lifetime.ApplicationStopping);
+    }
+
+    private static async Task<Results<Ok<AttemptPage>, ProblemHttpResult, ValidationProblem>> AttemptsAsync(
+        Guid id, string? method, string? offset, string? limit, SdpoDbContext db, CancellationToken cancellationToken)
+    {
+        if (!TryParseInRange(offset, 0, 0, int.MaxValue, out var skip))
+            return RunProblems.Field("offset", "offset must be a non-negative integer.");
+        if (!TryParseInRange(limit, 50, 1, MaxPageSize, out var take))
+            return RunProblems.Field("limit", $"limit must be an integer between 1 and {MaxPageSize}.");
+        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
+        if (run is null) return RunProblems.RunNotFound(id);
+        var selected = method ?? run.Method;
+        if (!DiscoveryMethodNames.TryParse(selected, out _))
+            return RunProblems.Field("method", $"Unknown method '{selected}'; methods are {DiscoveryMethodNames.All}.");
+
+        var query = db.Attempts.AsNoTracking().Where(a => a.RunId == id && a.Method == selected);
+        var total = await query.CountAsync(cancellationToken);
+        var items = await query.OrderBy(a => a.Index).Skip(skip).Take(take).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new AttemptPage(total, skip, take, items.Select(AttemptView.From).ToList()));
+    }
+
+    private static async Task<Results<Accepted<SolveAccepted>, ProblemHttpResult>> CancelAsync(
+        Guid id, SdpoDbContext db, RunControl control, CancellationToken cancellationToken)
+    {
+        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
+        if (run is null) return RunProblems.RunNotFound(id);
+        if (run.Status.IsFinished() || !control.TryGet(id, out var handle))
+        {
+            return TypedResults.Problem(
+                title: "The run has already ended",
+                detail: $"Run {id} ended as {run.Status.ToString().ToLowerInvariant()}; there is nothing to cancel.",
+                statusCode: StatusCodes.Status409Conflict);
+        }
+        handle.RequestCancel();
+        return TypedResults.Accepted($"/solve/{id}", new SolveAccepted(id, run.Status, $"/solve/{id}", $"/solve/{id}/events"));
+    }
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> AdapterAsync(
+        Guid id, SdpoDbContext db, DataPaths paths, CancellationToken cancellationToken)
+    {
+        if (!await db.Runs.AnyAsync(r => r.Id == id, cancellationToken)) return RunProblems.RunNotFound(id);
+        var adapter = paths.AdapterDirectory(id);
+        if (!Directory.Exists(adapter) || !Directory.EnumerateFileSystemEntries(adapter).Any())
+        {
+            return TypedResults.Problem(
+                title: "No adapter",
+                detail: $"Run {id} has no adapter: only SDPO runs train one, and the engine writes it once the run has completed a step.",
+                statusCode: StatusCodes.Status404NotFound);
+        }
+        using var zip = new MemoryStream();
+        await ZipFile.CreateFromDirectoryAsync(adapter, zip, CompressionLevel.Fastest, includeBaseDirectory: false, cancellationToken);
+        return TypedResults.File(zip.ToArray(), "application/zip", $"adapter-{id}.zip");
+    }
+
+    private static bool AcceptsEventStream(HttpRequest request) =>
+        request.Headers.Accept.Any(value => value is not null && value.Contains(ServerSentEventStream.MediaType, StringComparison.OrdinalIgnoreCase));
+
+    private static TimeSpan KeepAlive(IOptions<ServiceOptions> options) => TimeSpan.FromSeconds(options.Value.KeepAliveSeconds);
+
+    private static double? Milliseconds(DateTimeOffset? from, DateTimeOffset? to) =>
+        from is { } a && to is { } b ? (b - a).TotalMilliseconds : null;
+
+    private static bool TryParseInRange(string? text, int fallback, int min, int max, out int value)
+    {
+        value = fallback;
+        if (text is null) return true;
+        return int.TryParse(text, out value) && value >= min && value <= max;
+    }
+}

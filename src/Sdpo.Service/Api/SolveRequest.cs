@@ -1,0 +1,35 @@
+using System.Text.Json;
+using Sdpo.Engine.Discovery;
+
+namespace Sdpo.Service.Api;
+
+/// <summary>A problem to search for a passing answer, and how to search.</summary>
+public sealed record SolveRequest
+{
+    /// <summary>Either a built-in kind (<c>{"kind":"arithmetic","numbers":[3,5,7],"target":22}</c>) or
+    /// <c>{"prompt":"...","verifier":{"kind":"exact","expected":"..."}}</c>.</summary>
+    public JsonElement? Problem { get; init; }
+
+    /// <summary>sdpo (default), best-of-k or multi-turn.</summary>
+    public DiscoveryMethod Method { get; init; } = DiscoveryMethod.Sdpo;
+
+    public DiscoveryBudget? Budget { get; init; }
+    public AttemptSampling? Sampling { get; init; }
+    public SdpoOptions? Sdpo { get; init; }
+    public long Seed { get; init; }
+
+    /// <summary>A configured model's name; the default model when absent.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Baselines also run on the same problem, budget and seed, one after the other, after the main method.</summary>
+    public IReadOnlyList<DiscoveryMethod>? CompareWith { get; init; }
+
+    public static SolveRequest Example => new()
+    {
+        Problem = JsonSerializer.SerializeToElement(new { kind = "arithmetic", numbers = new[] { 3, 5, 7 }, target = 22 }),
+        Method = DiscoveryMethod.Sdpo,
+        Budget = new DiscoveryBudget(MaxAttempts: 64, AttemptsPerStep: 8),
+        Seed = 1,
+        CompareWith = [DiscoveryMethod.BestOfK],
+    };
+}

@@ -1,0 +1,164 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Sdpo.Engine.Discovery;
+using Sdpo.Service.Configuration;
+using Sdpo.Service.Engines;
+using Sdpo.Service.Execution;
+using Sdpo.Service.Problems;
+
+namespace Sdpo.Service.Api;
+
+/// <summary>A request that passed every check, with its defaults filled in.</summary>
+public sealed record SolveSubmission(SolveRequest Request, ResolvedProblem Problem, ModelInfo Model);
+
+/// <summary>
+/// Reads and checks a POST /solve body before anything is queued: size, JSON shape, problem, options (with the
+/// engine's own Validate methods), model, and the prompt against the model's context. Every failure is a
+/// <see cref="RequestFieldException"/> naming the field.
+/// </summary>
+public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvider engines, IOptions<ServiceOptions> options)
+{
+    public async Task<SolveSubmission> ReadAsync(HttpRequest httpRequest, CancellationToken cancellationToken)
+    {
+        var body = await ReadBodyAsync(httpRequest, options.Value.MaxRequestBodyBytes, cancellationToken);
+        var request = Parse(body);
+
+        if (request.Problem is not { } problemJson || problemJson.ValueKind == JsonValueKind.Null)
+            throw new RequestFieldException("problem", "problem is required.");
+        ResolvedProblem problem;
+        try
+        {
+            problem = problems.Resolve(problemJson);
+        }
+        catch (ProblemSpecException ex)
+        {
+            throw new RequestFieldException(ex.Field, ex.Message);
+        }
+
+        var normalized = request with
+        {
+            Budget = request.Budget ?? new DiscoveryBudget(),
+            Sampling = request.Sampling ?? new AttemptSampling(),
+            Sdpo = request.Sdpo ?? new SdpoOptions(),
+            CompareWith = request.CompareWith ?? [],
+        };
+        Validate("budget", normalized.Budget.Validate);
+        Validate("sampling", normalized.Sampling.Validate);
+        Validate("sdpo", normalized.Sdpo.Validate);
+        CheckComparisons(normalized);
+
+        var model = engines.Find(request.Model) ?? throw (request.Model is null
+            ? new ServiceUnavailableException("No model is configured.")
+            : new RequestFieldException("model", $"Unknown model '{request.Model}'. Known models: {string.Join(", ", engines.Models.Select(m => m.Name))}."));
+        normalized = normalized with { Model = model.Name };
+
+        CheckContext(engines.GetEngine(model), problem.Problem.Prompt, normalized.Sampling.MaxNewTokens);
+        return new SolveSubmission(normalized, problem, model);
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit) throw TooLong(limit);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit) throw TooLong(limit);
+            buffer.Write(chunk, 0, read);
+        }
+        if (buffer.Length == 0) throw new RequestFieldException("body", "The request body is empty; send a JSON object with at least a problem.");
+        return buffer.ToArray();
+    }
+
+    private static RequestFieldException TooLong(int limit) =>
+        new("body", $"The request body is larger than the limit of {limit} bytes.");
+
+    private static SolveRequest Parse(byte[] body)
+    {
+        // Syntax first, so that a malformed body is reported as such rather than as the field it broke off in.
+        try
+        {
+            using var _ = JsonDocument.Parse(body);
+        }
+        catch (JsonException ex)
+        {
+            throw new RequestFieldException("body", $"The body is not valid JSON: {ex.Message}");
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<SolveRequest>(body, ServiceJson.StrictOptions)
+                   ?? throw new RequestFieldException("body", "The request body must be a JSON object.");
+        }
+        catch (JsonException ex)
+        {
+            var field = FieldOf(ex.Path);
+            var reason = ex.Message.Contains("could not be mapped", StringComparison.Ordinal)
+                ? $"'{field}' is not a known field."
+                : ex.Path is null or "$"
+                    ? $"The body is not a solve request: {ex.Message}"
+                    : $"'{field}' has an invalid value or type" + (field.EndsWith("method", StringComparison.Ordinal) || field.StartsWith("compareWith", StringComparison.Ordinal)
+                        ? $"; methods are {DiscoveryMethodNames.All}."
+                        : ".");
+            throw new RequestFieldException(field, reason);
+        }
+    }
+
+    /// <summary>"$.budget.maxAttempts" → "budget.maxAttempts"; the body itself for "$".</summary>
+    private static string FieldOf(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path == "$") return "body";
+        var trimmed = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+        return trimmed.Length == 0 ? "body" : trimmed;
+    }
+
+    private static void Validate(string section, Action validate)
+    {
+        try
+        {
+            validate();
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            var name = ex.ParamName is { Length: > 0 } p ? char.ToLowerInvariant(p[0]) + p[1..] : "";
+            var message = ex.Message;
+            var cut = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+            if (cut > 0) message = message[..cut];
+            throw new RequestFieldException(name.Length > 0 ? $"{section}.{name}" : section, message);
+        }
+    }
+
+    private static void CheckComparisons(SolveRequest request)
+    {
+        var seen = new HashSet<DiscoveryMethod>();
+        foreach (var baseline in request.CompareWith!)
+        {
+            if (baseline == request.Method)
+                throw new RequestFieldException("compareWith", $"compareWith repeats the main method '{baseline.ToWire()}'.");
+            if (!seen.Add(baseline))
+                throw new RequestFieldException("compareWith", $"compareWith lists '{baseline.ToWire()}' twice.");
+        }
+    }
+
+    private static void CheckContext(IDiscoveryEngine engine, string prompt, int maxNewTokens)
+    {
+        int promptTokens;
+        try
+        {
+            promptTokens = engine.CountPromptTokens(prompt);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new RequestFieldException("problem.prompt", $"The prompt cannot be tokenized for model '{engine.ModelName}': {ex.Message}");
+        }
+        if (promptTokens > engine.ContextLength)
+            throw new RequestFieldException("problem.prompt",
+                $"The prompt takes {promptTokens} tokens but model '{engine.ModelName}' has a context of {engine.ContextLength}.");
+        if (promptTokens + maxNewTokens > engine.ContextLength)
+            throw new RequestFieldException("sampling.maxNewTokens",
+                $"The prompt ({promptTokens} tokens) plus sampling.maxNewTokens ({maxNewTokens}) exceeds model '{engine.ModelName}''s context of {engine.ContextLength}.");
+    }
+}
+
+/// <summary>The service cannot take the request for a reason of its own (no model, a model that fails to load): 503.</summary>
+public sealed class ServiceUnavailableException(string message) : Exception(message);

@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Options;
+
+namespace Sdpo.Service.Configuration;
+
+/// <summary>Where the database and each run's files live inside the data folder.</summary>
+public sealed class DataPaths
+{
+    /// <summary>A relative data folder is taken from the repository root when running from a checkout (where the
+    /// settings file lives), else from the content root.</summary>
+    public DataPaths(IOptions<ServiceOptions> options, IHostEnvironment environment)
+    {
+        var settingsFile = RootAppSettings.Find(environment.ContentRootPath);
+        var baseDirectory = settingsFile is null ? environment.ContentRootPath : Path.GetDirectoryName(settingsFile)!;
+        Root = Path.GetFullPath(Path.Combine(baseDirectory, options.Value.DataFolder));
+    }
+
+    public string Root { get; }
+
+    public string DatabaseFile => Path.Combine(Root, "sdpo.db");
+
+    public string RunDirectory(Guid runId) => Path.Combine(Root, "runs", runId.ToString("D"));
+
+    /// <summary>The engine's state folder for one method of a run: <c>runs/&lt;id&gt;/state</c> for the primary
+    /// method, <c>runs/&lt;id&gt;/compare/&lt;method&gt;/state</c> for a comparison baseline.</summary>
+    public string StateDirectory(Guid runId, string method, bool primary) =>
+        primary
+            ? Path.Combine(RunDirectory(runId), "state")
+            : Path.Combine(RunDirectory(runId), "compare", method, "state");
+
+    /// <summary>The primary method's adapter in PEFT layout, written by the engine when it keeps one.</summary>
+    public string AdapterDirectory(Guid runId) => Path.Combine(StateDirectory(runId, "", primary: true), "adapter");
+}

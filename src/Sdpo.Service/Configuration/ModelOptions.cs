@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Sdpo.Service.Configuration;
+
+/// <summary>One model the service can run discovery on (an entry of the "Models" array).</summary>
+public sealed class ModelOptions
+{
+    public const string SectionName = "Models";
+
+    [Required] public string Name { get; set; } = "";
+
+    /// <summary>Checkpoint folder in Hugging Face layout.</summary>
+    [Required] public string Path { get; set; } = "";
+
+    /// <summary>"cpu", "cuda", "cuda:1", ...; each distinct device gets its own queue and worker.</summary>
+    [Required] public string Device { get; set; } = "cpu";
+
+    /// <summary>"float32", "bfloat16" or "float16".</summary>
+    public string Dtype { get; set; } = "float32";
+
+    /// <summary>The model used when a request names none; the first model when none is marked.</summary>
+    public bool Default { get; set; }
+}
+
+/// <summary>The configured models, bound from the "Models" array.</summary>
+public sealed class ModelCatalogOptions
+{
+    public List<ModelOptions> Models { get; set; } = [];
+}

@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.FileProviders;
+
+namespace Sdpo.Service.Configuration;
+
+/// <summary>
+/// The service's settings live in the repository root's appsettings.json (beside Sdpo.Service.sln), so
+/// `dotnet run --project src/Sdpo.Service` reads them whatever the content root is. Published builds carry
+/// a copy of that file in their output, which is the content root there.
+/// </summary>
+public static class RootAppSettings
+{
+    public const string FileName = "appsettings.json";
+
+    /// <summary>Adds the root settings file just before the content root's own appsettings.json, so that
+    /// environment-specific files, environment variables and the command line still override it.</summary>
+    public static void AddRootAppSettings(this ConfigurationManager configuration, string contentRoot)
+    {
+        var rootFile = Find(contentRoot);
+        if (rootFile is null) return;
+        if (string.Equals(rootFile, Path.GetFullPath(Path.Combine(contentRoot, FileName)), StringComparison.Ordinal)) return;
+
+        var source = new JsonConfigurationSource
+        {
+            Path = FileName,
+            Optional = true,
+            ReloadOnChange = false,
+            FileProvider = new PhysicalFileProvider(Path.GetDirectoryName(rootFile)!),
+        };
+        var sources = configuration.Sources;
+        var index = 0;
+        for (var i = 0; i < sources.Count; i++)
+        {
+            if (sources[i] is JsonConfigurationSource json && string.Equals(json.Path, FileName, StringComparison.OrdinalIgnoreCase))
+            {
+                index = i;
+                break;
+            }
+        }
+        sources.Insert(index, source);
+    }
+
+    /// <summary>The appsettings.json beside the nearest Sdpo.Service.sln above the content root or the binaries.</summary>
+    public static string? Find(string contentRoot)
+    {
+        foreach (var start in new[] { contentRoot, AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(Path.GetFullPath(start)); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, FileName);
+                if (File.Exists(Path.Combine(dir.FullName, "Sdpo.Service.sln")) && File.Exists(candidate)) return candidate;
+            }
+        }
+        return null;
+    }
+}

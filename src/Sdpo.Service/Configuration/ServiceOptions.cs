@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Sdpo.Service.Configuration;
+
+/// <summary>How the service queues, runs, stores and streams discovery runs (section "Service").</summary>
+public sealed class ServiceOptions
+{
+    public const string SectionName = "Service";
+
+    /// <summary>Folder for the SQLite database and each run's state; relative paths are taken from the content root.</summary>
+    [Required] public string DataFolder { get; set; } = "data";
+
+    /// <summary>Runs that may wait per device before a submission is refused with 429.</summary>
+    [Range(1, 100_000)] public int QueueCapacity { get; set; } = 64;
+
+    /// <summary>Runs one device works on at the same time.</summary>
+    [Range(1, 64)] public int RunsPerDevice { get; set; } = 1;
+
+    /// <summary>Seconds between keep-alive comments on an idle event stream.</summary>
+    [Range(0.01, 3600)] public double KeepAliveSeconds { get; set; } = 15;
+
+    /// <summary>Largest accepted request body.</summary>
+    [Range(1024, 64 * 1024 * 1024)] public int MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Retry-After sent with a 429 when a queue is full.</summary>
+    [Range(1, 3600)] public int RetryAfterSeconds { get; set; } = 10;
+
+    /// <summary>Most records the background writer saves in one transaction.</summary>
+    [Range(1, 100_000)] public int WriterBatchSize { get; set; } = 512;
+}

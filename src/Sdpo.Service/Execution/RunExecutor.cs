@@ -1,0 +1,215 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Sdpo.Engine.Discovery;
+using Sdpo.Service.Api;
+using Sdpo.Service.Configuration;
+using Sdpo.Service.Engines;
+using Sdpo.Service.Metrics;
+using Sdpo.Service.Persistence;
+using Sdpo.Service.Problems;
+
+namespace Sdpo.Service.Execution;
+
+/// <summary>
+/// Runs one queued run to its end: the main method, then each comparison baseline, on the run's model.
+/// A client's cancel ends it as cancelled; a shutdown leaves it interrupted, with its state saved by the engine,
+/// for the next start to resume. Whatever happens, the run ends with a final event and a final status.
+/// </summary>
+public sealed class RunExecutor(
+    IDbContextFactory<SdpoDbContext> contexts,
+    IProblemResolver problems,
+    IEngineProvider engines,
+    RunWriter writer,
+    RunEventHub hub,
+    RunControl control,
+    ServiceMetrics metrics,
+    DataPaths paths,
+    ILogger<RunExecutor> logger)
+{
+    private enum MethodEnd { Finished, Interrupted }
+
+    public async Task ExecuteAsync(Guid runId, CancellationToken shutdown)
+    {
+        var handle = control.Register(runId);
+        RunRecorder? recorder = null;
+        string? currentMethod = null;
+        try
+        {
+            var run = await LoadAsync(runId);
+            if (run is null) return;
+            if (run.Status.IsFinished())
+            {
+                hub.Complete(runId);
+                return;
+            }
+            recorder = await CreateRecorderAsync(run);
+            writer.Enqueue(new RunStartedWrite(runId, DateTimeOffset.UtcNow));
+
+            var methods = run.Methods.OrderBy(m => m.Order).ToList();
+            var outcomes = methods.Where(m => m.Status.IsFinished()).ToDictionary(m => m.Method, m => (m.Status, m.FailureReason));
+
+            SolveRequest plan;
+            ResolvedProblem problem;
+            IDiscoveryEngine engine;
+            try
+            {
+                plan = JsonSerializer.Deserialize<SolveRequest>(run.RequestJson, ServiceJson.Options)
+                       ?? throw new InvalidOperationException("the stored request is empty");
+                problem = problems.Resolve(plan.Problem ?? throw new InvalidOperationException("the stored request has no problem"));
+                var model = engines.Find(run.Model) ?? throw new InvalidOperationException($"model '{run.Model}' is no longer configured");
+                engine = engines.GetEngine(model);
+            }
+            catch (Exception ex)
+            {
+                FailRemaining(recorder, methods, outcomes, $"The run cannot start: {ex.Message}");
+                Finish(runId, outcomes[methods[0].Method]);
+                return;
+            }
+
+            foreach (var method in methods.Where(m => !outcomes.ContainsKey(m.Method)))
+            {
+                currentMethod = method.Method;
+                var tally = recorder.Tally(method.Method);
+                if (handle.CancelRequested)
+                {
+                    recorder.Record(method.Method, new Cancelled(tally.Attempts));
+                    outcomes[method.Method] = (RunStatus.Cancelled, null);
+                    writer.Enqueue(new MethodFinishedWrite(runId, method.Method, RunStatus.Cancelled, tally.Attempts, tally.Tokens, null, null, DateTimeOffset.UtcNow));
+                    continue;
+                }
+                DiscoveryMethodNames.TryParse(method.Method, out var discoveryMethod);
+                var request = new DiscoveryRequest(problem.Problem, problem.Verifier, discoveryMethod, plan.Budget, plan.Sampling, plan.Sdpo, plan.Seed);
+                var stateDirectory = paths.StateDirectory(runId, method.Method, primary: method.Order == 0);
+                Directory.CreateDirectory(stateDirectory);
+
+                var (end, outcome) = await RunMethodAsync(runId, recorder, engine, request, method.Method, stateDirectory, handle, shutdown);
+                if (end == MethodEnd.Interrupted)
+                {
+                    writer.Enqueue(new RunFinishedWrite(runId, RunStatus.Interrupted, "The service stopped while the run was in progress; it resumes at the next start.", DateTimeOffset.UtcNow));
+                    return;
+                }
+                outcomes[method.Method] = outcome;
+            }
+            currentMethod = null;
+            Finish(runId, outcomes[methods[0].Method]);
+        }
+        catch (Exception ex)
+        {
+            // Last resort: a run never stays "running" because the service itself failed.
+            logger.LogError(ex, "Run {RunId} failed in the service", runId);
+            var reason = $"The service failed while running the run: {ex.Message}";
+            if (recorder is not null && currentMethod is not null) recorder.Record(currentMethod, new Failed(reason));
+            writer.Enqueue(new RunFinishedWrite(runId, RunStatus.Failed, reason, DateTimeOffset.UtcNow));
+        }
+        finally
+        {
+            control.Remove(runId);
+        }
+    }
+
+    private async Task<(MethodEnd End, (RunStatus Status, string? Reason) Outcome)> RunMethodAsync(
+        Guid runId, RunRecorder recorder, IDiscoveryEngine engine, DiscoveryRequest request, string method,
+        string stateDirectory, RunHandle handle, CancellationToken shutdown)
+    {
+        writer.Enqueue(new MethodStartedWrite(runId, method, DateTimeOffset.UtcNow));
+        var tally = recorder.Tally(method);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(handle.Token, shutdown);
+        bool Interrupted() => shutdown.IsCancellationRequested && !handle.CancelRequested;
+
+        DiscoveryEvent? final = null;
+        try
+        {
+            await foreach (var discoveryEvent in engine.RunAsync(request, stateDirectory, linked.Token))
+            {
+                if (discoveryEvent is Cancelled && Interrupted()) break;
+                recorder.Record(method, discoveryEvent);
+                if (discoveryEvent.IsFinal)
+                {
+                    final = discoveryEvent;
+                    break;
+                }
+            }
+        }
+        catch (Exception) when (Interrupted())
+        {
+            // The engine stopped on the shutdown token; its state of the last full step is on disk.
+        }
+        catch (OperationCanceledException) when (handle.CancelRequested)
+        {
+            final = new Cancelled(tally.Attempts);
+            recorder.Record(method, final);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "The engine failed on run {RunId} ({Method})", runId, method);
+            final = new Failed($"The engine failed: {ex.Message}");
+            recorder.Record(method, final);
+        }
+
+        if (final is null)
+        {
+            if (Interrupted())
+            {
+                writer.Enqueue(new MethodFinishedWrite(runId, method, RunStatus.Interrupted, tally.Attempts, tally.Tokens, null, null, DateTimeOffset.UtcNow));
+                return (MethodEnd.Interrupted, default);
+            }
+            final = new Failed("The engine ended without a final event.");
+            recorder.Record(method, final);
+        }
+
+        var (status, reason, toDiscovery) = final switch
+        {
+            Discovered d => (RunStatus.Discovered, (string?)null, (int?)(d.AttemptIndex + 1)),
+            Exhausted => (RunStatus.Exhausted, null, null),
+            Cancelled => (RunStatus.Cancelled, null, null),
+            Failed f => (RunStatus.Failed, f.Reason, null),
+            _ => (RunStatus.Failed, $"Unexpected final event '{final.Name}'.", null),
+        };
+        writer.Enqueue(new MethodFinishedWrite(runId, method, status, tally.Attempts, tally.Tokens, toDiscovery, reason, DateTimeOffset.UtcNow));
+        return (MethodEnd.Finished, (status, reason));
+    }
+
+    private void FailRemaining(RunRecorder recorder, List<RunMethodEntity> methods, Dictionary<string, (RunStatus, string?)> outcomes, string reason)
+    {
+        foreach (var method in methods.Where(m => !outcomes.ContainsKey(m.Method)))
+        {
+            var tally = recorder.Tally(method.Method);
+            recorder.Record(method.Method, new Failed(reason));
+            outcomes[method.Method] = (RunStatus.Failed, reason);
+            writer.Enqueue(new MethodFinishedWrite(method.RunId, method.Method, RunStatus.Failed, tally.Attempts, tally.Tokens, null, reason, DateTimeOffset.UtcNow));
+        }
+    }
+
+    private void Finish(Guid runId, (RunStatus Status, string? Reason) primaryOutcome) =>
+        writer.Enqueue(new RunFinishedWrite(runId, primaryOutcome.Status, primaryOutcome.Reason, DateTimeOffset.UtcNow));
+
+    private async Task<RunEntity?> LoadAsync(Guid runId)
+    {
+        // Anything reported by an earlier execution of this run must be saved before it is read back.
+        await writer.FlushAsync();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Runs.AsNoTracking().Include(r => r.Methods).FirstOrDefaultAsync(r => r.Id == runId);
+    }
+
+    private async Task<RunRecorder> CreateRecorderAsync(RunEntity run)
+    {
+        await using var db = await contexts.CreateDbContextAsync();
+        var lastSequence = await db.Events.Where(e => e.RunId == run.Id).MaxAsync(e => (long?)e.Sequence) ?? 0;
+        var attempts = await db.Attempts.Where(a => a.RunId == run.Id).Select(a => new { a.Method, a.Index, a.TokenCount }).ToListAsync();
+        var steps = await db.Steps.Where(s => s.RunId == run.Id).Select(s => new { s.Method, s.Step }).ToListAsync();
+        var tallies = new Dictionary<string, MethodTally>();
+        foreach (var method in run.Methods)
+        {
+            var tally = new MethodTally();
+            foreach (var attempt in attempts.Where(a => a.Method == method.Method))
+            {
+                tally.ReportedAttempts.Add(attempt.Index);
+                tally.Attempts = Math.Max(tally.Attempts, attempt.Index + 1);
+                tally.Tokens += attempt.TokenCount;
+            }
+            foreach (var step in steps.Where(s => s.Method == method.Method)) tally.ReportedSteps.Add(step.Step);
+            tallies[method.Method] = tally;
+        }
+        return new RunRecorder(run.Id, lastSequence, tallies, writer, hub, metrics);
+    }
+}

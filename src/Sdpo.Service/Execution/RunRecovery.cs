@@ -1,0 +1,60 @@
+using Microsoft.EntityFrameworkCore;
+using Sdpo.Engine.Discovery;
+using Sdpo.Service.Engines;
+using Sdpo.Service.Persistence;
+
+namespace Sdpo.Service.Execution;
+
+/// <summary>
+/// At start, re-queues every run that a previous process left queued, running or interrupted, so that the
+/// engine resumes it from its saved state; a run that cannot be resumed (its model is gone) is failed with
+/// the reason. No run stays "running" across a restart.
+/// </summary>
+public sealed class RunRecovery(
+    IDbContextFactory<SdpoDbContext> contexts, IEngineProvider engines, RunQueue queue, RunControl control, RunEventHub hub,
+    ILogger<RunRecovery> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var unfinished = new[] { RunStatus.Queued, RunStatus.Running, RunStatus.Interrupted };
+        var runs = await db.Runs.Include(r => r.Methods).Where(r => unfinished.Contains(r.Status)).ToListAsync(cancellationToken);
+        foreach (var run in runs.OrderBy(r => r.CreatedAt))
+        {
+            var model = engines.Find(run.Model);
+            if (model is null || !queue.Devices.Contains(model.Device))
+            {
+                await FailAsync(db, run, $"The run cannot resume: model '{run.Model}' is no longer configured.", cancellationToken);
+                continue;
+            }
+            control.Register(run.Id);
+            hub.Activate(run.Id);
+            queue.EnqueueRecovered(model.Device, run.Id);
+            logger.LogInformation("Run {RunId} ({Status}) re-queued to resume on {Device}", run.Id, run.Status, model.Device);
+        }
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static async Task FailAsync(SdpoDbContext db, RunEntity run, string reason, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var sequence = await db.Events.Where(e => e.RunId == run.Id).MaxAsync(e => (long?)e.Sequence, cancellationToken) ?? 0;
+        foreach (var method in run.Methods.Where(m => !m.Status.IsFinished()).OrderBy(m => m.Order))
+        {
+            method.Status = RunStatus.Failed;
+            method.FailureReason = reason;
+            method.FinishedAt = now;
+            var failed = new Failed(reason);
+            db.Events.Add(new EventEntity
+            {
+                RunId = run.Id, Sequence = ++sequence, Name = failed.Name, Method = method.Method, IsFinal = true,
+                Payload = RunRecorder.Serialize(method.Method, failed), CreatedAt = now,
+            });
+        }
+        run.Status = RunStatus.Failed;
+        run.FailureReason = reason;
+        run.FinishedAt = now;
+    }
+}

@@ -1,0 +1,88 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
+using Sdpo.Service.Api;
+using Sdpo.Service.Configuration;
+using Sdpo.Service.Engines;
+using Sdpo.Service.Execution;
+using Sdpo.Service.Metrics;
+using Sdpo.Service.OpenApi;
+using Sdpo.Service.Persistence;
+using Sdpo.Service.Problems;
+
+namespace Sdpo.Service;
+
+/// <summary>Registration of the service's parts and endpoints.</summary>
+public static class ServiceSetup
+{
+    public static WebApplicationBuilder AddSdpoService(this WebApplicationBuilder builder)
+    {
+        builder.Configuration.AddRootAppSettings(builder.Environment.ContentRootPath);
+        var services = builder.Services;
+
+        services.AddOptions<ServiceOptions>().BindConfiguration(ServiceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<VerifierLimitsOptions>().BindConfiguration(VerifierLimitsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ModelCatalogOptions>()
+            .Configure<IConfiguration>((catalog, configuration) => configuration.GetSection(ModelOptions.SectionName).Bind(catalog.Models))
+            .Validate(catalog => catalog.Models.All(m => !string.IsNullOrWhiteSpace(m.Name) && !string.IsNullOrWhiteSpace(m.Device)),
+                "Every entry of Models needs a Name and a Device.")
+            .Validate(catalog => catalog.Models.Select(m => m.Name).Distinct().Count() == catalog.Models.Count, "Model names must be unique.")
+            .ValidateOnStart();
+
+        services.AddSingleton<DataPaths>();
+        services.AddDbContextFactory<SdpoDbContext>((provider, options) =>
+            options.UseSqlite($"Data Source={provider.GetRequiredService<DataPaths>().DatabaseFile}"));
+
+        services.AddSingleton<IProblemResolver, MinimalProblemResolver>();
+        services.AddSingleton<IEngineFactory, UnwiredEngineFactory>();
+        services.AddSingleton<IEngineProvider, ConfiguredEngineProvider>();
+
+        services.AddSingleton<ServiceMetrics>();
+        services.AddSingleton<RunEventHub>();
+        services.AddSingleton<RunControl>();
+        services.AddSingleton<RunQueue>();
+        services.AddSingleton<RunExecutor>();
+        services.AddSingleton<RunSubmitter>();
+        services.AddSingleton<RunEventStream>();
+        services.AddSingleton<SolveRequestReader>();
+
+        // Start in this order, stop in the reverse: the workers stop (interrupting runs) before the writer
+        // drains, and the writer before the database goes away.
+        services.AddHostedService<DatabaseInitializer>();
+        services.AddHostedService<RunRecovery>();
+        services.AddSingleton<RunWriter>();
+        services.AddHostedService(provider => provider.GetRequiredService<RunWriter>());
+        services.AddHostedService<DeviceWorkers>();
+
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(options => ServiceJson.Configure(options.SerializerOptions));
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(swagger =>
+        {
+            swagger.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "Sdpo.Service",
+                Version = "v1",
+                Description = "Test-time discovery: post a hard problem with a verifier; the service searches for a passing answer " +
+                              "(SDPO on a per-question LoRA adapter, or best-of-k / multi-turn baselines) and streams every attempt.",
+            });
+            swagger.SchemaFilter<ExampleSchemaFilter>();
+            var xml = Path.Combine(AppContext.BaseDirectory, "Sdpo.Service.xml");
+            if (File.Exists(xml)) swagger.IncludeXmlComments(xml);
+        });
+        return builder;
+    }
+
+    public static WebApplication UseSdpoService(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseSwagger();
+        app.UseSwaggerUI();
+
+        app.MapSolveApi();
+        app.MapModelsApi();
+        app.MapHealthApi();
+        app.MapMetricsApi();
+        return app;
+    }
+}

@@ -1,0 +1,29 @@
+using System.Text.Json.Nodes;
+using Sdpo.Contracts;
+using Sdpo.Verifiers.Sandbox;
+using Sdpo.Verifiers.Specs;
+
+namespace Sdpo.Verifiers.Python;
+
+/// <summary>
+/// Runs the attempt's code (taken out of a Markdown fence when it has one) against the spec's tests in the
+/// sandbox: top-level asserts, or <c>check(candidate)</c> with the entry point.
+/// </summary>
+public sealed class PythonVerifier(PythonSpec spec, PythonSandbox sandbox) : IVerifier
+{
+    public string Kind => PythonSpec.KindName;
+
+    public async Task<Verdict> VerifyAsync(Attempt attempt, CancellationToken cancellationToken = default)
+    {
+        var limits = sandbox.LimitsFor(spec.TimeoutSeconds, spec.MemoryMb);
+        var job = new JsonObject
+        {
+            ["mode"] = "tests",
+            ["code"] = (spec.Prefix ?? "") + CodeBlockExtractor.Extract(attempt.Text),
+            ["tests"] = spec.Tests,
+            ["entryPoint"] = spec.EntryPoint,
+        };
+        var run = await sandbox.RunHarnessAsync(job, limits, cancellationToken).ConfigureAwait(false);
+        return SandboxVerdicts.ToVerdict(run, limits, sandbox.Options.OutputKillBytes);
+    }
+}

@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Sdpo.Verifiers.Python;
+
+namespace Sdpo.Verifiers.Sandbox;
+
+/// <summary>
+/// Runs the Python harness on untrusted code: one process tree per run in its own session, bubblewrap when
+/// available (no network, read-only system, private /tmp, cleared environment), rlimits always, a wall
+/// timeout that kills the whole tree, capped output. The verdict comes only from a result file that the
+/// harness writes with a per-run nonce; what the candidate prints is never trusted. Safe for concurrent use.
+/// </summary>
+public sealed class PythonSandbox : IDisposable
+{
+    private const int MaxResultBytes = 256 * 1024;
+    private static readonly Lazy<string> HarnessSource = new(LoadHarness);
+
+    private readonly PythonVerifierOptions _options;
+    private readonly ResolvedSandboxOptions _resolved;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _slots;
+    private readonly Lazy<Task<string?>> _bubblewrapProblem;
+    private readonly SandboxUserPool? _users;
+
+    public PythonSandbox(PythonVerifierOptions options, ILogger<PythonSandbox>? logger = null)
+    {
+        _options = options;
+        _resolved = ResolvedSandboxOptions.From(options);
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _slots = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
+        if (options.SandboxUserIdBase > 0 && NativeMethods.GetEffectiveUserId() == 0 && ResolvedSandboxOptions.FindOnPath("setpriv") is not null)
+            _users = new SandboxUserPool(options.SandboxUserIdBase, 2 * options.MaxConcurrency); // spare uids space out reuse
+        _bubblewrapProblem = new Lazy<Task<string?>>(ProbeBubblewrapAsync);
+    }
+
+    public PythonVerifierOptions Options => _options;
+
+    /// <summary>Null when runs are sandboxed by bubblewrap; otherwise why not (tested once, on first use).</summary>
+    public Task<string?> UnsandboxedReasonAsync() => _bubblewrapProblem.Value;
+
+    /// <summary>The time and memory a spec asks for, defaulted and capped by the options.</summary>
+    public PythonRunLimits LimitsFor(double? timeoutSeconds, int? memoryMb) => new(
+        TimeSpan.FromSeconds(Math.Min(timeoutSeconds ?? _options.TimeoutSeconds, _options.MaxTimeoutSeconds)),
+        Math.Min(memoryMb ?? _options.MemoryMb, _options.MaxMemoryMb));
+
+    /// <summary>
+    /// Runs the harness on <paramref name="job"/> (its mode, code and tests; see harness.py). Throws only
+    /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> fires; everything
+    /// else, including a missing interpreter, comes back in the <see cref="SandboxRun"/>.
+    /// </summary>
+    public async Task<SandboxRun> RunHarnessAsync(JsonObject job, PythonRunLimits limits, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var bubblewrapProblem = await _bubblewrapProblem.Value.ConfigureAwait(false);
+        var sandboxed = bubblewrapProblem is null;
+        if (!sandboxed && _options.RequireSandbox)
+            return Refused($"The sandbox is required but unavailable: {bubblewrapProblem}", started);
+
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        int? userId = _users?.Rent();
+        try
+        {
+            return await RunInSlotAsync(job, limits, sandboxed, userId, started, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (userId is { } uid)
+            {
+                await SandboxUserPool.SweepAsync(uid, toleratedZombies: _options.ProcessLimit / 4, TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+                _users!.Return(uid);
+            }
+            _slots.Release();
+        }
+    }
+
+    private async Task<SandboxRun> RunInSlotAsync(
+        JsonObject job, PythonRunLimits limits, bool sandboxed, int? userId, long started, CancellationToken cancellationToken)
+    {
+        var runFolder = Directory.CreateTempSubdirectory("sdpo-run-").FullName;
+        try
+        {
+            var resultPath = Path.Combine(runFolder, "result.json");
+            await File.WriteAllBytesAsync(resultPath, [], cancellationToken).ConfigureAwait(false);
+            if (userId is { } uid)
+            {
+                NativeMethods.Chown(runFolder, uid, uid);
+                NativeMethods.Chown(resultPath, uid, uid);
+            }
+
+            var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+            var request = (JsonObject)job.DeepClone();
+            request["nonce"] = nonce;
+            request["resultPath"] = sandboxed ? $"{SandboxCommand.RunFolderInside}/result.json" : resultPath;
+
+            var command = SandboxCommand.Build(_resolved, sandboxed ? _resolved.BubblewrapPath : null, userId,
+                runFolder, limits, HarnessSource.Value);
+            var execution = await ExecuteAsync(command, sandboxed ? null : runFolder, request.ToJsonString(), limits.Timeout,
+                cancellationToken).ConfigureAwait(false);
+
+            var (result, problem) = ReadResult(resultPath, nonce);
+            return new SandboxRun(result, problem, execution.ExitCode, execution.TimedOut, execution.OutputLimitExceeded,
+                execution.Stdout, execution.Stderr, execution.OutputBytes, Stopwatch.GetElapsedTime(started), sandboxed);
+        }
+        finally
+        {
+            try { Directory.Delete(runFolder, recursive: true); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private sealed record Execution(int? ExitCode, bool TimedOut, bool OutputLimitExceeded, string Stdout, string Stderr, long OutputBytes);
+
+    private async Task<Execution> ExecuteAsync(
+        List<string> command, string? workingFolder, string stdin, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(command[0])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingFolder ?? Path.GetTempPath(),
+        };
+        foreach (var argument in command.Skip(1)) start.ArgumentList.Add(argument);
+        start.Environment.Clear();
+        foreach (var (name, value) in SandboxCommand.SandboxEnvironment(workingFolder ?? "/tmp")) start.Environment[name] = value;
+
+        using var process = new Process { StartInfo = start };
+        try
+        {
+            process.Start();
+        }
+        catch (Exception error) when (error is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return new Execution(null, false, false, "", $"could not start {command[0]}: {error.Message}", 0);
+        }
+
+        var stdout = new TailBuffer(_options.MaxOutputBytes);
+        var stderr = new TailBuffer(_options.MaxOutputBytes);
+        using var outputLimit = new CancellationTokenSource();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, outputLimit.Token);
+        deadline.CancelAfter(timeout);
+
+        var readers = Task.WhenAll(
+            PumpAsync(process.StandardOutput.BaseStream, stdout, stderr, outputLimit),
+            PumpAsync(process.StandardError.BaseStream, stderr, stdout, outputLimit));
+        _ = FeedStdinAsync(process, stdin);
+
+        var timedOut = false;
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            timedOut = !cancellationToken.IsCancellationRequested && !outputLimit.IsCancellationRequested;
+        }
+        // A harness that finished may still have left children holding the output pipes; with per-run uids the
+        // sweep after the run finds them, otherwise only the process group can.
+        if (!process.HasExited || _users is null) KillTree(process);
+        await Task.WhenAny(readers, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false);
+        // A process that survives SIGKILL this long is stuck in the kernel; report it instead of waiting forever.
+        await Task.WhenAny(process.WaitForExitAsync(CancellationToken.None), Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None))
+            .ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        return new Execution(process.HasExited ? process.ExitCode : null, timedOut, outputLimit.IsCancellationRequested,
+            stdout.Text(), stderr.Text(), stdout.TotalBytes + stderr.TotalBytes);
+    }
+
+    private async Task PumpAsync(Stream stream, TailBuffer into, TailBuffer other, CancellationTokenSource outputLimit)
+    {
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+            {
+                into.Write(buffer.AsSpan(0, read));
+                if (into.TotalBytes + other.TotalBytes > _options.OutputKillBytes && !outputLimit.IsCancellationRequested)
+                    outputLimit.Cancel();
+            }
+        }
+        catch (IOException) { }
+        catch (ObjectDisposedException) { }
+    }
+
+    private static async Task FeedStdinAsync(Process process, string stdin)
+    {
+        try
+        {
+            await process.StandardInput.WriteAsync(stdin).ConfigureAwait(false);
+            process.StandardInput.Close();
+        }
+        catch (IOException) { } // the process died before reading its job; the missing result says so
+        catch (ObjectDisposedException) { }
+    }
+
+    private static void KillTree(Process process)
+    {
+        try
+        {
+            // setsid made the process a session and group leader: the group id is its pid.
+            NativeMethods.Kill(-process.Id, NativeMethods.SigKill);
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException) { }
+        catch (System.ComponentModel.Win32Exception) { }
+    }
+
+    private static (HarnessResult? Result, string? Problem) ReadResult(string path, string nonce)
+    {
+        byte[] bytes;
+        try
+        {
+            using var file = File.OpenRead(path);
+            if (file.Length > MaxResultBytes) return (null, "the result channel held more data than the harness ever writes");
+            bytes = new byte[file.Length];
+            file.ReadExactly(bytes);
+        }
+        catch (IOException) { return (null, "the result channel could not be read"); }
+        if (bytes.Length == 0) return (null, null);
+        try
+        {
+            var node = JsonNode.Parse(bytes) as JsonObject;
+            if (node?["nonce"]?.GetValue<string>() != nonce) return (null, "the result channel was written by something other than the test harness");
+            var status = node["status"]?.GetValue<string>();
+            var feedback = node["feedback"]?.GetValue<string>();
+            return status is null || feedback is null
+                ? (null, "the result channel held an incomplete result")
+                : (new HarnessResult(status, feedback), null);
+        }
+        catch (Exception error) when (error is JsonException or InvalidOperationException or FormatException)
+        {
+            return (null, "the result channel held something other than the harness's result");
+        }
+    }
+
+    private async Task<string?> ProbeBubblewrapAsync()
+    {
+        string? problem;
+        if (!_options.UseBubblewrap) problem = "bubblewrap is disabled by configuration (UseBubblewrap = false)";
+        else if (_resolved.BubblewrapPath is null) problem = "bubblewrap (bwrap) was not found on PATH";
+        else problem = await TryBubblewrapAsync().ConfigureAwait(false);
+        if (problem is not null)
+            _logger.LogWarning("Python verifications run WITHOUT the bubblewrap sandbox ({Reason}): only rlimits and timeouts apply, and every verdict says Sandboxed = false.", problem);
+        return problem;
+    }
+
+    private async Task<string?> TryBubblewrapAsync()
+    {
+        // Probe as the runs will run: under the per-run uid when switching users, since unprivileged bwrap may be refused.
+        var command = new List<string>();
+        var probeUid = _users?.Rent();
+        if (probeUid is { } uid) command.AddRange(["setpriv", $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--"]);
+        command.Add(_resolved.BubblewrapPath!);
+        command.AddRange(SandboxCommand.BubblewrapArguments(_resolved, runFolder: null));
+        var start = new ProcessStartInfo(command[0])
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in command.Skip(1)) start.ArgumentList.Add(argument);
+        foreach (var argument in new[] { _resolved.PythonPath, "-I", "-c", "print('ok')" }) start.ArgumentList.Add(argument);
+        try
+        {
+            using var probe = Process.Start(start)!;
+            var output = probe.StandardOutput.ReadToEndAsync();
+            var error = probe.StandardError.ReadToEndAsync();
+            await probe.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20)).ConfigureAwait(false);
+            return probe.ExitCode == 0 && (await output.ConfigureAwait(false)).Trim() == "ok"
+                ? null
+                : $"a bubblewrap test run failed (exit {probe.ExitCode}): {(await error.ConfigureAwait(false)).Trim()}";
+        }
+        catch (Exception error) when (error is System.ComponentModel.Win32Exception or TimeoutException or InvalidOperationException)
+        {
+            return $"bubblewrap could not be started: {error.Message}";
+        }
+        finally
+        {
+            if (probeUid is { } rented) _users!.Return(rented);
+        }
+    }
+
+    private static SandboxRun Refused(string reason, long started) =>
+        new(null, null, null, false, false, "", "", 0, Stopwatch.GetElapsedTime(started), false, reason);
+
+    private static string LoadHarness()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Sdpo.Verifiers.Python.harness.py")
+            ?? throw new InvalidOperationException("The embedded Python harness is missing from Sdpo.Verifiers.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    public void Dispose()
+    {
+        _slots.Dispose();
+        _users?.Dispose();
+    }
+}

@@ -1,0 +1,107 @@
+namespace Sdpo.Verifiers.Sandbox;
+
+/// <summary>
+/// Builds the command line of one run: setsid (own session and process group) → setpriv (a per-run uid when
+/// the service is root) → prlimit (rlimits) → bwrap (namespaces, read-only system, private /tmp, no network)
+/// → python3 -I -B -c harness.
+/// </summary>
+internal static class SandboxCommand
+{
+    /// <summary>Where the run folder (holding the result file) appears inside bwrap.</summary>
+    public const string RunFolderInside = "/sdpo-run";
+
+    private static readonly string[] SystemFolders = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64"];
+
+    public static List<string> Build(
+        ResolvedSandboxOptions options, string? bubblewrap, int? userId, string runFolder, PythonRunLimits limits, string harness)
+    {
+        var args = new List<string> { "setsid" };
+        if (userId is { } uid)
+            args.AddRange(["setpriv", $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--"]);
+
+        var cpuSeconds = (int)Math.Ceiling(limits.Timeout.TotalSeconds) + 1;
+        args.AddRange([
+            "prlimit",
+            $"--as={(long)limits.MemoryMb * 1024 * 1024}",
+            $"--cpu={cpuSeconds}:{cpuSeconds + 1}",
+            $"--nproc={options.ProcessLimit}",
+            $"--fsize={options.FileSizeLimitBytes}",
+            $"--nofile={options.OpenFilesLimit}",
+            "--core=0",
+            "--",
+        ]);
+
+        if (bubblewrap is not null)
+        {
+            args.Add(bubblewrap);
+            args.AddRange(BubblewrapArguments(options, runFolder));
+        }
+        args.AddRange([options.PythonPath, "-I", "-B", "-c", harness]);
+        return args;
+    }
+
+    public static IEnumerable<string> BubblewrapArguments(ResolvedSandboxOptions options, string? runFolder)
+    {
+        yield return "--unshare-all";
+        yield return "--die-with-parent";
+        yield return "--new-session";
+        yield return "--clearenv";
+        foreach (var folder in SystemFolders)
+        {
+            var info = new DirectoryInfo(folder);
+            if (info.LinkTarget is { } target)
+            {
+                yield return "--symlink";
+                yield return target;
+                yield return folder;
+            }
+            else if (info.Exists)
+            {
+                yield return "--ro-bind";
+                yield return folder;
+                yield return folder;
+            }
+        }
+        yield return "--ro-bind-try";
+        yield return "/etc/ld.so.cache";
+        yield return "/etc/ld.so.cache";
+        if (options.InterpreterPrefix is { } prefix)
+        {
+            yield return "--ro-bind";
+            yield return prefix;
+            yield return prefix;
+        }
+        yield return "--proc";
+        yield return "/proc";
+        yield return "--dev";
+        yield return "/dev";
+        yield return "--size";
+        yield return options.TmpSizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        yield return "--tmpfs";
+        yield return "/tmp";
+        if (runFolder is not null)
+        {
+            yield return "--bind";
+            yield return runFolder;
+            yield return RunFolderInside;
+        }
+        yield return "--chdir";
+        yield return "/tmp";
+        foreach (var (name, value) in SandboxEnvironment("/tmp"))
+        {
+            yield return "--setenv";
+            yield return name;
+            yield return value;
+        }
+        yield return "--";
+    }
+
+    /// <summary>The whole environment the candidate sees; nothing of the service's leaks in.</summary>
+    public static IEnumerable<(string Name, string Value)> SandboxEnvironment(string home) =>
+    [
+        ("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        ("HOME", home),
+        ("LANG", "C.UTF-8"),
+        ("PYTHONIOENCODING", "utf-8"),
+    ];
+}

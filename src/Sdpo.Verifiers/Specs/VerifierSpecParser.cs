@@ -1,0 +1,114 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Sdpo.Verifiers.Text;
+
+namespace Sdpo.Verifiers.Specs;
+
+/// <summary>
+/// Validates a verifier spec on arrival. Every error is a <see cref="VerifierSpecException"/> whose
+/// <see cref="VerifierSpecException.Field"/> is the JSON path of the field at fault ("verifier.pattern").
+/// </summary>
+public static class VerifierSpecParser
+{
+    public const string DefaultPath = "verifier";
+    public const int MaxCodeLength = 256 * 1024;
+    public const int MaxAnswerLength = 64 * 1024;
+    public const int MaxPatternLength = 4096;
+    public const double MaxTimeoutSeconds = 300;
+
+    public static IReadOnlyList<string> Kinds { get; } =
+    [
+        ExactSpec.KindName, RegexSpec.KindName, NumericSpec.KindName, ArithmeticSpec.KindName,
+        PythonSpec.KindName, P3Spec.KindName, HttpSpec.KindName,
+    ];
+
+    public static VerifierSpec Parse(string json, string path = DefaultPath)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return Parse(document.RootElement, path);
+        }
+        catch (JsonException error)
+        {
+            throw new VerifierSpecException(path, $"is not valid JSON: {error.Message}");
+        }
+    }
+
+    public static VerifierSpec Parse(JsonElement element, string path = DefaultPath)
+    {
+        var reader = new SpecObjectReader(element, path);
+        var kind = reader.RequiredString("kind", 64);
+        VerifierSpec spec = kind switch
+        {
+            ExactSpec.KindName => new ExactSpec(
+                reader.RequiredString("answer", MaxAnswerLength),
+                reader.OptionalBool("trim", true),
+                reader.OptionalBool("caseInsensitive", false),
+                reader.OptionalBool("foldWhitespace", false)),
+            RegexSpec.KindName => ParseRegex(reader),
+            NumericSpec.KindName => new NumericSpec(
+                reader.RequiredNumber("answer"),
+                reader.OptionalNumber("absoluteTolerance", 0, double.MaxValue) ?? 1e-9,
+                reader.OptionalNumber("relativeTolerance", 0, 1) ?? 0),
+            ArithmeticSpec.KindName => new ArithmeticSpec(
+                reader.RequiredIntArray("numbers", 16, -1_000_000, 1_000_000),
+                reader.RequiredInt("target", int.MinValue, int.MaxValue)),
+            PythonSpec.KindName => ParsePython(reader),
+            P3Spec.KindName => new P3Spec(
+                reader.RequiredString("sat", MaxCodeLength),
+                reader.OptionalString("answerType", 256),
+                reader.OptionalNumber("timeoutSeconds", 0.1, MaxTimeoutSeconds)),
+            HttpSpec.KindName => ParseHttp(reader),
+            _ => throw new VerifierSpecException(reader.FieldPath("kind"),
+                $"unknown verifier kind '{kind}'; expected one of {string.Join(", ", Kinds)}"),
+        };
+        reader.RejectUnknownFields(kind);
+        return spec;
+    }
+
+    private static RegexSpec ParseRegex(SpecObjectReader reader)
+    {
+        var spec = new RegexSpec(
+            reader.RequiredString("pattern", MaxPatternLength),
+            reader.OptionalBool("ignoreCase", false),
+            reader.OptionalBool("fullMatch", true));
+        try
+        {
+            SafeRegex.Create(spec.Pattern, spec.IgnoreCase, spec.FullMatch);
+        }
+        catch (ArgumentException error)
+        {
+            throw new VerifierSpecException(reader.FieldPath("pattern"), $"is not a valid regular expression: {error.Message}");
+        }
+        return spec;
+    }
+
+    private static PythonSpec ParsePython(SpecObjectReader reader)
+    {
+        var spec = new PythonSpec(
+            reader.RequiredString("tests", MaxCodeLength),
+            reader.OptionalString("entryPoint", 200),
+            reader.OptionalString("prefix", MaxCodeLength),
+            reader.OptionalNumber("timeoutSeconds", 0.1, MaxTimeoutSeconds),
+            reader.OptionalInt("memoryMb", 32, 65536));
+        if (spec.EntryPoint is { } entryPoint && !IsPythonIdentifier(entryPoint))
+            throw new VerifierSpecException(reader.FieldPath("entryPoint"), $"'{entryPoint}' is not a Python identifier");
+        if (string.IsNullOrWhiteSpace(spec.Tests))
+            throw new VerifierSpecException(reader.FieldPath("tests"), "must not be empty");
+        return spec;
+    }
+
+    private static HttpSpec ParseHttp(SpecObjectReader reader)
+    {
+        var text = reader.RequiredString("url", 2048);
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+            throw new VerifierSpecException(reader.FieldPath("url"), $"'{text}' is not an absolute http or https URL");
+        if (!string.IsNullOrEmpty(url.UserInfo))
+            throw new VerifierSpecException(reader.FieldPath("url"), "must not carry user credentials");
+        return new HttpSpec(url, reader.OptionalNumber("timeoutSeconds", 0.1, MaxTimeoutSeconds));
+    }
+
+    private static bool IsPythonIdentifier(string name) =>
+        Regex.IsMatch(name, @"^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.None, TimeSpan.FromSeconds(1));
+}

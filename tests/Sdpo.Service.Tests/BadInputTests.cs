@@ -1,0 +1,117 @@
+using System.Net;
+using System.Text.Json;
+using Sdpo.Service.Tests.Support;
+
+namespace Sdpo.Service.Tests;
+
+public sealed class BadInputTests : IAsyncLifetime
+{
+    private readonly TestDataFolder _data = new();
+    private ServiceHost _host = null!;
+
+    public Task InitializeAsync()
+    {
+        _host = new ServiceHost(_data, new FakeDiscoveryEngine());
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        _data.Dispose();
+    }
+
+    private const string Arithmetic = """{"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}""";
+
+    /// <summary>A valid arithmetic problem with the given extra members.</summary>
+    private static string With(string members) => "{\"problem\": " + Arithmetic + ", " + members + "}";
+
+    public static TheoryData<string, string> BadBodies => new()
+    {
+        { """{"problem": """, "body" },
+        { """[1, 2]""", "body" },
+        { "", "body" },
+        { """{"method": "sdpo"}""", "problem" },
+        { """{"problem": {"kind": "sudoku"}}""", "problem.kind" },
+        { """{"problem": {"kind": "arithmetic", "numbers": [3], "target": 22}}""", "problem.numbers" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "telepathy"}}}""", "problem.verifier.kind" },
+        { """{"problem": {"prompt": "What is 2+2?"}}""", "problem.verifier" },
+        { With(""" "method": "guessing" """), "method" },
+        { With(""" "budget": {"maxAttempts": 0} """), "budget.maxAttempts" },
+        { With(""" "budget": {"maxAttempts": 100001} """), "budget.maxAttempts" },
+        { With(""" "budget": {"attemptsPerStep": 1000} """), "budget.attemptsPerStep" },
+        { With(""" "budget": {"maxAttempts": "many"} """), "budget.maxAttempts" },
+        { With(""" "sampling": {"temperature": 0} """), "sampling.temperature" },
+        { With(""" "sdpo": {"loraRank": 0} """), "sdpo.loraRank" },
+        { With(""" "sdpo": {"teacher": "oracle"} """), "sdpo.teacher" },
+        { With(""" "model": "gpt-7" """), "model" },
+        { With(""" "compareWith": ["sdpo"] """), "compareWith" },
+        { With(""" "compareWith": ["best-of-k", "best-of-k"] """), "compareWith" },
+        { With(""" "maxAttempts": 5 """), "maxAttempts" },
+        { With(""" "sampling": {"maxNewTokens": 250} """), "sampling.maxNewTokens" },
+        { "{\"problem\": {\"prompt\": \"" + string.Join(" ", Enumerable.Repeat("word", 300)) + "\", \"verifier\": {\"kind\": \"exact\", \"expected\": \"4\"}}}", "problem.prompt" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadBodies))]
+    public async Task Bad_request_bodies_answer_400_problem_json_naming_the_field(string body, string field)
+    {
+        var response = await _host.Client.PostAsync("/solve", ServiceApi.Json(body));
+        await AssertNamesField(response, field);
+    }
+
+    [Fact]
+    public async Task An_over_long_body_answers_400_naming_the_body()
+    {
+        var prompt = new string('x', 5000);
+        var response = await _host.Client.PostAsync("/solve", ServiceApi.Json("{\"problem\": {\"prompt\": \"" + prompt + "\", \"verifier\": {\"kind\": \"exact\", \"expected\": \"4\"}}}"));
+        await AssertNamesField(response, "body");
+    }
+
+    [Fact]
+    public async Task Bad_query_and_header_values_answer_400_naming_them()
+    {
+        var id = await ServiceApi.SubmitAsync(_host.Client);
+        await AssertNamesField(await _host.Client.GetAsync($"/solve/{id}/attempts?limit=0"), "limit");
+        await AssertNamesField(await _host.Client.GetAsync($"/solve/{id}/attempts?offset=-1"), "offset");
+        await AssertNamesField(await _host.Client.GetAsync($"/solve/{id}/attempts?method=guessing"), "method");
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/solve/{id}/events");
+        request.Headers.Add("Last-Event-ID", "yesterday");
+        await AssertNamesField(await _host.Client.SendAsync(request), "Last-Event-ID");
+    }
+
+    [Theory]
+    [InlineData("GET", "/solve/{0}")]
+    [InlineData("GET", "/solve/{0}/events")]
+    [InlineData("GET", "/solve/{0}/attempts")]
+    [InlineData("GET", "/solve/{0}/adapter")]
+    [InlineData("DELETE", "/solve/{0}")]
+    [InlineData("GET", "/solve/not-a-run-id")]
+    public async Task Unknown_ids_answer_404_problem_json(string method, string url)
+    {
+        var response = await _host.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), string.Format(url, Guid.NewGuid())));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(404, problem.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task Bad_requests_do_not_disturb_the_worker()
+    {
+        for (var i = 0; i < 5; i++) await _host.Client.PostAsync("/solve", ServiceApi.Json("""{"problem": {"kind": 5}}"""));
+        var id = await ServiceApi.SubmitAsync(_host.Client);
+        var capture = await ServiceApi.WaitForEndAsync(_host.Client, id);
+        Assert.Equal("discovered", capture.Frames[^1].Event);
+    }
+
+    private static async Task AssertNamesField(HttpResponseMessage response, string field)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"expected 400 naming {field}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(body).RootElement;
+        var errors = problem.GetProperty("errors").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.True(errors.SequenceEqual([field]), $"expected the field {field}, got [{string.Join(", ", errors)}]: {body}");
+    }
+}

@@ -1,0 +1,230 @@
+using System.Net.Http.Json;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using Sdpo.Engine.Discovery;
+using Sdpo.Service.Tests.Support;
+
+namespace Sdpo.Service.Tests;
+
+public sealed class SolveFlowTests : IDisposable
+{
+    private readonly TestDataFolder _data = new();
+
+    public void Dispose() => _data.Dispose();
+
+    [Fact]
+    public async Task Minimal_request_is_accepted_streams_attempts_and_records_the_discovery()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 10 });
+        var response = await host.Client.PostAsync("/solve", ServiceApi.Json(ServiceApi.MinimalRequest));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var accepted = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var id = accepted.GetProperty("id").GetGuid();
+        Assert.Equal($"/solve/{id}", accepted.GetProperty("url").GetString());
+        Assert.Equal($"/solve/{id}/events", accepted.GetProperty("eventsUrl").GetString());
+        Assert.Equal($"/solve/{id}", response.Headers.Location?.OriginalString);
+
+        var capture = await ServiceApi.WaitForEndAsync(host.Client, id);
+        Assert.True(capture.Ended);
+        var attempts = capture.Frames.Where(f => f.Event == "attempt").ToList();
+        Assert.Equal(Enumerable.Range(0, 11), attempts.Select(f => f.Json.GetProperty("index").GetInt32()));
+        Assert.Single(capture.Frames, f => f.Event == "step");
+        Assert.Equal("discovered", capture.Frames[^1].Event);
+        Assert.Equal(10, capture.Frames[^1].Json.GetProperty("attemptIndex").GetInt32());
+        Assert.Equal(Enumerable.Range(1, capture.Frames.Count).Select(i => (long)i), capture.Frames.Select(f => f.Id));
+
+        var run = await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "discovered");
+        Assert.Equal(11, run.GetProperty("attempts").GetInt32());
+        Assert.Equal(11, run.GetProperty("attemptsToDiscovery").GetInt32());
+        Assert.Equal("sdpo attempt 10 seed 1", run.GetProperty("passingAttempt").GetProperty("text").GetString());
+        Assert.Equal("fake-model", run.GetProperty("model").GetString());
+        // Defaults are filled in and reported as the configuration used.
+        Assert.Equal(8, run.GetProperty("configuration").GetProperty("budget").GetProperty("attemptsPerStep").GetInt32());
+        Assert.Equal(1.0, run.GetProperty("configuration").GetProperty("sampling").GetProperty("temperature").GetDouble());
+        Assert.Equal(1, run.GetProperty("steps").GetInt32());
+        Assert.True(run.GetProperty("durationMs").GetDouble() >= 0);
+
+        var page = await host.Client.GetFromJsonAsync<System.Text.Json.JsonElement>($"/solve/{id}/attempts?offset=8&limit=2");
+        Assert.Equal(11, page.GetProperty("total").GetInt32());
+        Assert.Equal([8, 9], page.GetProperty("items").EnumerateArray().Select(a => a.GetProperty("index").GetInt32()));
+        Assert.Equal("Wrong", page.GetProperty("items")[0].GetProperty("verdictStatus").GetString());
+        Assert.Equal("attempt 8 is wrong", page.GetProperty("items")[0].GetProperty("feedback").GetString());
+    }
+
+    [Fact]
+    public async Task Event_stream_has_id_event_and_data_lines_and_keep_alive_comments()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 2, AttemptDelay = TimeSpan.FromMilliseconds(150) });
+        var id = await ServiceApi.SubmitAsync(host.Client);
+        using var response = await SseClient.OpenAsync(host.Client, $"/solve/{id}/events");
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var capture = await SseClient.ReadAsync(response);
+
+        Assert.True(capture.Comments > 0, "an idle stream gets keep-alive comments (0.1 s in tests)");
+        Assert.Contains(": keep-alive\n", capture.Raw);
+        var firstFrame = capture.Raw[capture.Raw.IndexOf("id: 1\n", StringComparison.Ordinal)..].Split("\n\n")[0].Split('\n');
+        Assert.Equal("id: 1", firstFrame[0]);
+        Assert.Equal("event: attempt", firstFrame[1]);
+        Assert.StartsWith("data: {\"type\":\"attempt\",\"method\":\"sdpo\",\"index\":0,", firstFrame[2]);
+        Assert.Equal(["attempt", "attempt", "attempt", "discovered"], capture.Frames.Select(f => f.Event));
+    }
+
+    [Fact]
+    public async Task Reconnecting_with_Last_Event_ID_gets_exactly_the_missed_events_then_live_ones()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 20, AttemptDelay = TimeSpan.FromMilliseconds(15) });
+        var id = await ServiceApi.SubmitAsync(host.Client, """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "budget": {"maxAttempts": 64, "attemptsPerStep": 4}}""");
+
+        List<SseFrame> firstPart;
+        using (var first = await SseClient.OpenAsync(host.Client, $"/solve/{id}/events"))
+            firstPart = (await SseClient.ReadAsync(first, frames => frames.Count == 5)).Frames.ToList();
+        Assert.Equal([1L, 2, 3, 4, 5], firstPart.Select(f => f.Id));
+
+        await Task.Delay(100); // events keep coming while the client is away
+        var rest = await ServiceApi.WaitForEndAsync(host.Client, id, lastEventId: 5);
+        Assert.Equal(6, rest.Frames[0].Id);
+        var all = firstPart.Concat(rest.Frames).ToList();
+        Assert.Equal(Enumerable.Range(1, all.Count).Select(i => (long)i), all.Select(f => f.Id));
+        Assert.Equal(Enumerable.Range(0, 21), all.Where(f => f.Event == "attempt").Select(f => f.Json.GetProperty("index").GetInt32()));
+        Assert.Equal("discovered", all[^1].Event);
+
+        // A finished run replays everything from the database and closes.
+        var replay = await ServiceApi.WaitForEndAsync(host.Client, id);
+        Assert.Equal(all.Select(f => (f.Id, f.Event, f.Data)), replay.Frames.Select(f => (f.Id, f.Event, f.Data)));
+        var tail = await ServiceApi.WaitForEndAsync(host.Client, id, lastEventId: all[^2].Id);
+        Assert.Equal([all[^1].Id], tail.Frames.Select(f => f.Id));
+    }
+
+    [Fact]
+    public async Task Post_with_Accept_event_stream_streams_the_run_inline()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 3 });
+        var request = new HttpRequestMessage(HttpMethod.Post, "/solve") { Content = ServiceApi.Json(ServiceApi.MinimalRequest) };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        using var response = await host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var capture = await SseClient.ReadAsync(response);
+        Assert.True(capture.Ended);
+        Assert.Equal(["attempt", "attempt", "attempt", "attempt", "discovered"], capture.Frames.Select(f => f.Event));
+    }
+
+    [Fact]
+    public async Task Delete_cancels_a_running_run()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => null, AttemptDelay = TimeSpan.FromMilliseconds(20) });
+        var id = await ServiceApi.SubmitAsync(host.Client, """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "budget": {"maxAttempts": 10000}}""");
+        using var stream = await SseClient.OpenAsync(host.Client, $"/solve/{id}/events");
+        var reading = SseClient.ReadAsync(stream);
+        await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("attempts").GetInt32() >= 2);
+
+        var cancel = await host.Client.DeleteAsync($"/solve/{id}");
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+
+        var capture = await reading;
+        Assert.Equal("cancelled", capture.Frames[^1].Event);
+        var run = await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "cancelled");
+        Assert.True(run.GetProperty("attempts").GetInt32() < 10000);
+        Assert.NotEqual(System.Text.Json.JsonValueKind.Null, run.GetProperty("finishedAt").ValueKind);
+
+        var again = await host.Client.DeleteAsync($"/solve/{id}");
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("application/problem+json", again.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_full_queue_answers_429_with_Retry_After()
+    {
+        var settings = new Dictionary<string, string> { ["Service:QueueCapacity"] = "1", ["Service:RunsPerDevice"] = "1", ["Service:RetryAfterSeconds"] = "7" };
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => null, AttemptDelay = TimeSpan.FromMilliseconds(50) }, settings);
+        const string slow = """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "budget": {"maxAttempts": 10000}}""";
+
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 3 && refused is null; i++)
+        {
+            var response = await host.Client.PostAsync("/solve", ServiceApi.Json(slow));
+            if (response.StatusCode == HttpStatusCode.TooManyRequests) refused = response;
+            else Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+        Assert.NotNull(refused);
+        Assert.Equal(TimeSpan.FromSeconds(7), refused.Headers.RetryAfter?.Delta);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("queue", await refused.Content.ReadAsStringAsync());
+
+        var metrics = await host.Client.GetStringAsync("/metrics");
+        Assert.Contains("sdpo_runs_rejected_total 1", metrics);
+        // One run waits, unless the worker has just taken it.
+        Assert.Matches(@"sdpo_queue_length\{device=""cpu""\} [01]\n", metrics);
+    }
+
+    [Fact]
+    public async Task CompareWith_runs_the_baseline_on_the_same_problem_and_reports_attempts_to_discovery_per_method()
+    {
+        var engine = new FakeDiscoveryEngine { DiscoverAt = m => m == DiscoveryMethod.Sdpo ? 5 : 13 };
+        await using var host = new ServiceHost(_data, engine);
+        var id = await ServiceApi.SubmitAsync(host.Client,
+            """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "method": "sdpo", "budget": {"maxAttempts": 64, "attemptsPerStep": 4}, "seed": 9, "compareWith": ["best-of-k"]}""");
+
+        var capture = await ServiceApi.WaitForEndAsync(host.Client, id);
+        Assert.Equal(["discovered", "discovered"], capture.Frames.Where(f => f.Event == "discovered").Select(f => f.Event));
+        Assert.Equal(["sdpo", "best-of-k"], capture.Frames.Where(f => f.Event == "discovered").Select(f => f.Method));
+
+        var run = await ServiceApi.GetRunAsync(host.Client, id);
+        Assert.Equal("discovered", run.GetProperty("status").GetString());
+        var methods = run.GetProperty("methods").EnumerateArray().ToList();
+        Assert.Equal(["sdpo", "best-of-k"], methods.Select(m => m.GetProperty("method").GetString()));
+        Assert.Equal(["primary", "comparison"], methods.Select(m => m.GetProperty("role").GetString()));
+        Assert.Equal([6, 14], methods.Select(m => m.GetProperty("attemptsToDiscovery").GetInt32()));
+        Assert.Equal("best-of-k attempt 13 seed 9", methods[1].GetProperty("passingAttempt").GetProperty("text").GetString());
+
+        var baseline = await host.Client.GetFromJsonAsync<System.Text.Json.JsonElement>($"/solve/{id}/attempts?method=best-of-k&limit=500");
+        Assert.Equal(14, baseline.GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task Adapter_is_served_zipped_for_sdpo_and_is_a_problem_404_when_absent()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 9 });
+        var sdpo = await ServiceApi.SubmitAsync(host.Client, """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "budget": {"attemptsPerStep": 4}}""");
+        var bestOfK = await ServiceApi.SubmitAsync(host.Client, """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "method": "best-of-k"}""");
+        await ServiceApi.WaitForEndAsync(host.Client, sdpo);
+        await ServiceApi.WaitForEndAsync(host.Client, bestOfK);
+
+        var zipped = await host.Client.GetAsync($"/solve/{sdpo}/adapter");
+        Assert.Equal(HttpStatusCode.OK, zipped.StatusCode);
+        Assert.Equal("application/zip", zipped.Content.Headers.ContentType?.MediaType);
+        using var archive = new ZipArchive(await zipped.Content.ReadAsStreamAsync());
+        Assert.Equal(["adapter_config.json", "adapter_model.safetensors"], archive.Entries.Select(e => e.FullName).Order());
+
+        var missing = await host.Client.GetAsync($"/solve/{bestOfK}/adapter");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("no adapter", await missing.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Models_health_and_metrics_report_the_service()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 1 });
+        var id = await ServiceApi.SubmitAsync(host.Client);
+        await ServiceApi.WaitForEndAsync(host.Client, id);
+
+        var models = await host.Client.GetFromJsonAsync<System.Text.Json.JsonElement>("/models");
+        Assert.Equal("fake-model", models[0].GetProperty("name").GetString());
+        Assert.True(models[0].GetProperty("isDefault").GetBoolean());
+
+        var health = await host.Client.GetFromJsonAsync<System.Text.Json.JsonElement>("/health");
+        Assert.Equal("healthy", health.GetProperty("status").GetString());
+
+        await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "discovered");
+        var metrics = await host.Client.GetAsync("/metrics");
+        Assert.Equal("text/plain", metrics.Content.Headers.ContentType?.MediaType);
+        var text = await metrics.Content.ReadAsStringAsync();
+        Assert.Contains("sdpo_runs{state=\"discovered\"} 1", text);
+        Assert.Contains("sdpo_attempts_total 2", text);
+        Assert.Contains("sdpo_tokens_total 6", text);
+        Assert.Contains("# TYPE sdpo_step_latency_seconds histogram", text);
+        Assert.Contains("sdpo_attempts_per_second ", text);
+    }
+}

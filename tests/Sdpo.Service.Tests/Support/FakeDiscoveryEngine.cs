@@ -1,0 +1,87 @@
+using System.Runtime.CompilerServices;
+using Sdpo.Contracts;
+using Sdpo.Engine.Discovery;
+using Sdpo.Service.Execution;
+
+namespace Sdpo.Service.Tests.Support;
+
+/// <summary>
+/// A deterministic engine: attempt i of a method is "&lt;method&gt; attempt i seed s", and the attempt at
+/// <see cref="DiscoverAt"/> passes. Like the real engine it saves its state (the next step) after every step,
+/// resumes from it by repeating the interrupted step, writes an adapter folder for SDPO, and ends with
+/// <see cref="Cancelled"/> when its token is cancelled.
+/// </summary>
+public sealed class FakeDiscoveryEngine : IDiscoveryEngine
+{
+    public const string StateFile = "fake-state.txt";
+
+    public string ModelName { get; init; } = "fake-model";
+    public int ContextLength { get; init; } = 256;
+    public TimeSpan AttemptDelay { get; init; } = TimeSpan.FromMilliseconds(2);
+    public Func<DiscoveryMethod, int?> DiscoverAt { get; init; } = _ => 5;
+    public int Executions => _executions;
+    private int _executions;
+
+    /// <summary>One token per whitespace-separated word.</summary>
+    public int CountPromptTokens(string prompt) => prompt.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+
+    public async IAsyncEnumerable<DiscoveryEvent> RunAsync(
+        DiscoveryRequest request, string? stateDirectory = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _executions);
+        var budget = request.EffectiveBudget;
+        var perStep = budget.AttemptsPerStep;
+        var method = request.Method;
+        var statePath = stateDirectory is null ? null : Path.Combine(stateDirectory, StateFile);
+        var step = statePath is not null && File.Exists(statePath) ? int.Parse(await File.ReadAllTextAsync(statePath, CancellationToken.None)) : 0;
+
+        for (; ; step++)
+        {
+            for (var j = 0; j < perStep; j++)
+            {
+                var index = step * perStep + j;
+                if (index >= budget.MaxAttempts)
+                {
+                    yield return new Exhausted(budget.MaxAttempts);
+                    yield break;
+                }
+                var cancelled = false;
+                try
+                {
+                    await Task.Delay(AttemptDelay, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    cancelled = true;
+                }
+                if (cancelled)
+                {
+                    yield return new Cancelled(index);
+                    yield break;
+                }
+                var text = $"{method.ToWire()} attempt {index} seed {request.Seed}";
+                var passed = DiscoverAt(method) == index;
+                var verdict = passed ? Verdict.Pass() : Verdict.Fail(VerdictStatus.Wrong, $"attempt {index} is wrong");
+                yield return new AttemptEvaluated(index, step, text, 3, verdict, new AttemptTimings(1, 0.1));
+                if (passed)
+                {
+                    yield return new Discovered(index, text);
+                    yield break;
+                }
+            }
+            double? loss = method == DiscoveryMethod.Sdpo ? 0.5 / (step + 1) : null;
+            yield return new StepCompleted(step, (step + 1) * perStep, loss, loss, loss, loss, perStep, new StepTimings(4, 0.4, 1, 1));
+            if (stateDirectory is not null) SaveState(stateDirectory, statePath!, step + 1, method);
+        }
+    }
+
+    private static void SaveState(string stateDirectory, string statePath, int nextStep, DiscoveryMethod method)
+    {
+        Directory.CreateDirectory(stateDirectory);
+        File.WriteAllText(statePath, nextStep.ToString());
+        if (method != DiscoveryMethod.Sdpo) return;
+        var adapter = Directory.CreateDirectory(Path.Combine(stateDirectory, "adapter"));
+        File.WriteAllText(Path.Combine(adapter.FullName, "adapter_config.json"), """{"peft_type":"LORA","r":8}""");
+        File.WriteAllBytes(Path.Combine(adapter.FullName, "adapter_model.safetensors"), [1, 2, 3]);
+    }
+}

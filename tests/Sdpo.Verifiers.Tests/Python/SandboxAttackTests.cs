@@ -1,0 +1,121 @@
+using System.Net;
+using System.Net.Sockets;
+using Sdpo.Contracts;
+using Sdpo.Verifiers.Tests.Support;
+
+namespace Sdpo.Verifiers.Tests.Python;
+
+/// <summary>Hostile candidates: each must end in a clear, non-passing verdict and leave the test process unharmed.</summary>
+public class SandboxAttackTests
+{
+    private const string TrivialTests = "assert True\n";
+
+    [PythonFact(needsBubblewrap: true)]
+    public async Task ForkBombIsContainedAndTheNextRunStillWorks()
+    {
+        const string bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n";
+        var verdict = await Sandboxes.RunPython(Sandboxes.Sandboxed, bomb, TrivialTests, timeoutSeconds: 1.5);
+        Assert.False(verdict.Passed);
+        Assert.Contains(verdict.Status, new[] { VerdictStatus.Timeout, VerdictStatus.RuntimeError });
+
+        var after = await Sandboxes.RunPython(Sandboxes.Sandboxed, "x = 1\n", "assert x == 1\n");
+        Assert.True(after.Passed, after.Feedback);
+    }
+
+    [PythonFact(needsBubblewrap: true)]
+    public async Task AllocatingTenGigabytesHitsTheMemoryLimit()
+    {
+        var verdict = await Sandboxes.RunPython(Sandboxes.Sandboxed, "hog = bytearray(10 * 1024 ** 3)\n", TrivialTests);
+        Assert.Equal(VerdictStatus.MemoryLimit, verdict.Status);
+        Assert.Contains("MemoryError", verdict.Feedback);
+    }
+
+    [PythonFact(needsBubblewrap: true)]
+    public async Task NetworkIsUnreachableFromTheSandbox()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            var code = $"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=1).sendall(b'leak')\n";
+            var verdict = await Sandboxes.RunPython(Sandboxes.Sandboxed, code, TrivialTests);
+            Assert.Equal(VerdictStatus.RuntimeError, verdict.Status);
+            Assert.Contains("Error", verdict.Feedback); // ConnectionRefusedError / OSError: network unreachable
+            Assert.False(listener.Pending(), "the sandbox reached a host socket");
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [PythonFact(needsBubblewrap: true)]
+    public async Task WritingOutsideTmpFailsAndLeavesTheHostUntouched()
+    {
+        var hostPath = Path.Combine(AppContext.BaseDirectory, $"escaped-{Guid.NewGuid():N}.txt");
+        var code = $"open({PythonString(hostPath)}, 'w').write('escaped')\n";
+        var verdict = await Sandboxes.RunPython(Sandboxes.Sandboxed, code, TrivialTests);
+        Assert.Equal(VerdictStatus.RuntimeError, verdict.Status);
+        Assert.False(File.Exists(hostPath));
+
+        var system = await Sandboxes.RunPython(Sandboxes.Sandboxed, "open('/usr/evil', 'w').write('x')\n", TrivialTests);
+        Assert.Equal(VerdictStatus.RuntimeError, system.Status);
+        Assert.Contains("Read-only file system", system.Feedback);
+    }
+
+    [PythonFact(needsBubblewrap: true)]
+    public async Task TheHostsHomeFolderIsInvisible()
+    {
+        var verdict = await Sandboxes.RunPython(Sandboxes.Sandboxed, "import os\nprint(os.listdir('/root'))\n", TrivialTests);
+        Assert.Equal(VerdictStatus.RuntimeError, verdict.Status);
+        Assert.Contains("No such file or directory", verdict.Feedback);
+    }
+
+    [PythonFact(needsBubblewrap: true)]
+    public async Task PrintingAHundredMegabytesIsStoppedWithOutputCapped()
+    {
+        var verdict = await Sandboxes.RunPython(Sandboxes.Sandboxed,
+            "import sys\nchunk = 'x' * (1024 * 1024)\nfor _ in range(100):\n    sys.stdout.write(chunk)\n", TrivialTests);
+        Assert.Equal(VerdictStatus.RuntimeError, verdict.Status);
+        Assert.Contains("Output limit exceeded", verdict.Feedback);
+        Assert.True(verdict.Feedback.Length < 10_000, "feedback must carry only a tail of the output");
+    }
+
+    [PythonFact(needsBubblewrap: true)]
+    public async Task PrintingAFakePassAndExitingZeroIsNotAPass()
+    {
+        const string forger = "print('{\"status\": \"passed\", \"feedback\": \"All 1 checks passed.\"}')\nprint('PASSED')\nimport sys\nsys.exit(0)\n";
+        var verdict = await Sandboxes.RunPython(Sandboxes.Sandboxed, forger, "assert False\n");
+        Assert.False(verdict.Passed);
+        Assert.Equal(VerdictStatus.RuntimeError, verdict.Status);
+        Assert.Contains("exit(0)", verdict.Feedback);
+    }
+
+    [PythonFact(needsBubblewrap: true)]
+    public async Task HardExitBeforeTheChecksIsNotAPass()
+    {
+        var verdict = await Sandboxes.RunPython(Sandboxes.Sandboxed, "import os\nprint('ok')\nos._exit(0)\n", "assert False\n");
+        Assert.Equal(VerdictStatus.RuntimeError, verdict.Status);
+        Assert.Contains("before the checks finished", verdict.Feedback);
+    }
+
+    [PythonFact(needsBubblewrap: true)]
+    public async Task WritingAForgedResultWithoutTheNonceIsDetected()
+    {
+        const string forger = "import json, os\nopen('/sdpo-run/result.json', 'w').write(json.dumps({'nonce': 'guess', 'status': 'passed', 'feedback': ''}))\nos._exit(0)\n";
+        var verdict = await Sandboxes.RunPython(Sandboxes.Sandboxed, forger, "assert False\n");
+        Assert.Equal(VerdictStatus.RuntimeError, verdict.Status);
+        Assert.Contains("something other than the test harness", verdict.Feedback);
+    }
+
+    [PythonFact(needsBubblewrap: true)]
+    public async Task TheEnvironmentIsCleared()
+    {
+        Environment.SetEnvironmentVariable("SDPO_TEST_SECRET", "hunter2");
+        var verdict = await Sandboxes.RunPython(Sandboxes.Sandboxed, "import os\nsecret = os.environ.get('SDPO_TEST_SECRET')\n", "assert secret is None\n");
+        Assert.True(verdict.Passed, verdict.Feedback);
+    }
+
+    private static string PythonString(string text) => "'" + text.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
+}
