@@ -20,8 +20,14 @@ public static class TopKTail
         if (k < 1 || k > vocab) throw new ArgumentOutOfRangeException(nameof(k), k, $"K must lie in [1, {vocab}].");
         using var scope = NewDisposeScope();
         var (values, indices) = logProbs.topk(k, -1);
-        var topMass = values.logsumexp(-1).clamp_max(0);
-        var tail = topMass.expm1().neg().clamp_min(MinTailProbability).log();
-        return scope.MoveToOuter(values, indices, tail);
+        return scope.MoveToOuter(values, indices, TailLogProb(values));
+    }
+
+    /// <summary>log(1 - sum p) over the last dimension of some tokens' log-probabilities [..., K]: the tail [...].</summary>
+    public static Tensor TailLogProb(Tensor keptLogProbs)
+    {
+        using var scope = NewDisposeScope();
+        var keptMass = keptLogProbs.logsumexp(-1).clamp_max(0);
+        return keptMass.expm1().neg().clamp_min(MinTailProbability).log().MoveToOuterDisposeScope();
     }
 }

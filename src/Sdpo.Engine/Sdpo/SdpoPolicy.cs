@@ -153,31 +153,38 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         var lora = new LoraOptions { Rank = _options.LoraRank, Alpha = _options.LoraAlpha };
         _student = LoraAdapter.Create(_model.Model, lora, seed);
         if (_options.Teacher == TeacherKind.Ema) _teacher = _student.Clone();
-        _optimizer = optim.AdamW(_student.Parameters, lr: _options.LearningRate, weight_decay: _options.WeightDecay);
+        _optimizer = CreateOptimizer(_student.Parameters);
     }
 
+    private TorchSharp.Modules.AdamW CreateOptimizer(IReadOnlyList<TorchSharp.Modules.Parameter> parameters) =>
+        optim.AdamW(parameters, lr: _options.LearningRate, weight_decay: _options.WeightDecay);
+
+    /// <summary>Saves student, teacher and AdamW state (a frozen or trust-region run stores its student as the teacher).</summary>
     public Task SaveAsync(string directory, CancellationToken cancellationToken) =>
         _model.Thread.RunAsync(() =>
         {
             Directory.CreateDirectory(directory);
             if (_student is null) return;
-            PeftAdapterFormat.Save(_student, Path.Combine(directory, "student"), _model.Name);
-            if (_teacher is not null) PeftAdapterFormat.Save(_teacher, Path.Combine(directory, "teacher"), _model.Name);
-            _optimizer!.save_state_dict(Path.Combine(directory, "optimizer.bin"));
+            new AdapterTrainingState(_student, _teacher ?? _student, _optimizer!).Save(directory, _model.Name);
         }, cancellationToken);
 
     /// <summary>Writes the student adapter in PEFT layout (adapter_config.json + adapter_model.safetensors).</summary>
     public Task ExportAdapterAsync(string directory) =>
         _model.Thread.RunAsync(() => { if (_student is not null) PeftAdapterFormat.Save(_student, directory, _model.Name); });
 
+    /// <summary>Replaces the learned state with one saved by <see cref="SaveAsync"/>.</summary>
     public Task LoadAsync(string directory, CancellationToken cancellationToken) =>
         _model.Thread.RunAsync(() =>
         {
             if (_student is null) return;
-            using (var saved = PeftAdapterFormat.Load(Path.Combine(directory, "student"), _model.Model)) _student.CopyFrom(saved);
-            if (_teacher is not null)
-                using (var saved = PeftAdapterFormat.Load(Path.Combine(directory, "teacher"), _model.Model)) _teacher.CopyFrom(saved);
-            _optimizer!.load_state_dict(Path.Combine(directory, "optimizer.bin"));
+            var saved = AdapterTrainingState.Load(directory, _model.Model, CreateOptimizer);
+            _optimizer!.Dispose();
+            _teacher?.Dispose();
+            _student.Dispose();
+            _student = saved.Student;
+            _optimizer = (TorchSharp.Modules.AdamW)saved.Optimizer;
+            if (_options.Teacher == TeacherKind.Ema) _teacher = saved.Teacher;
+            else saved.Teacher.Dispose();
         }, cancellationToken);
 
     public void Dispose()

@@ -1,0 +1,134 @@
+using Sdpo.Contracts;
+using Sdpo.Engine.Discovery;
+using Sdpo.Engine.Metrics;
+using Sdpo.Engine.Scoring;
+using Sdpo.Engine.Sdpo;
+using Xunit.Abstractions;
+
+namespace Sdpo.Engine.Tests.Sdpo;
+
+public class SdpoPolicyTests : IClassFixture<ToyLanguageModel>
+{
+    private const char Right = 'e';
+    private readonly ToyLanguageModel _toy;
+    private readonly ITestOutputHelper _output;
+
+    public SdpoPolicyTests(ToyLanguageModel toy, ITestOutputHelper output)
+    {
+        _toy = toy;
+        _output = output;
+    }
+
+    private sealed class NamesTheAnswer : IVerifier
+    {
+        public string Kind => "test";
+        public Task<Verdict> VerifyAsync(Attempt attempt, CancellationToken cancellationToken = default) =>
+            Task.FromResult(Verdict.Fail(VerdictStatus.Wrong, ToyLanguageModel.Feedback(Right)));
+    }
+
+    private static DiscoveryRequest Request(DiscoveryMethod method, int attempts = 32, long seed = 5, TeacherKind teacher = TeacherKind.Ema) =>
+        new(new Problem(ToyLanguageModel.Prompt), new NamesTheAnswer(), method, new DiscoveryBudget(attempts, 8),
+            new AttemptSampling(MaxNewTokens: 4), new SdpoOptions { LearningRate = 2e-2, Teacher = teacher }, seed);
+
+    private double RightAnswerLogProb(SdpoPolicy? policy, string? context = null)
+    {
+        var model = _toy.Model;
+        var scorer = new SequenceScorer(model.Model);
+        var answer = model.Tokenizer.Encode(Right.ToString()).Append(model.Tokenizer.StopTokenIds[0]).ToList();
+        return model.Thread.RunAsync(() =>
+        {
+            using var attachment = policy?.Adapter?.Attach(model.Model);
+            return scorer.Score(new[] { new ScoringPair(model.EncodePrompt(context ?? ToyLanguageModel.Prompt), answer) })[0].TotalLogProb;
+        }).GetAwaiter().GetResult();
+    }
+
+    private static async Task<List<DiscoveryEvent>> Run(IAsyncEnumerable<DiscoveryEvent> events)
+    {
+        var list = new List<DiscoveryEvent>();
+        await foreach (var e in events) list.Add(e);
+        return list;
+    }
+
+    [Fact]
+    public void TheToyTeacherKnowsBetterThanTheStudent()
+    {
+        double student = RightAnswerLogProb(null);
+        double teacher = RightAnswerLogProb(null, TeacherPrompt.Build(ToyLanguageModel.Prompt, ToyLanguageModel.Feedback(Right)));
+        _output.WriteLine($"student {student:F3} teacher {teacher:F3}");
+        Assert.True(teacher - student > 1.0, $"teacher advantage {teacher - student:F3} nats");
+    }
+
+    [Fact]
+    public async Task SdpoRaisesTheStudentsProbabilityOfTheRightAnswerWhileBestOfKDoesNot()
+    {
+        double before = RightAnswerLogProb(null);
+
+        using var sdpo = await SdpoPolicy.CreateAsync(_toy.Model, Request(DiscoveryMethod.Sdpo), default);
+        var events = await Run(DiscoveryLoop.RunAsync(Request(DiscoveryMethod.Sdpo), sdpo));
+        double afterSdpo = RightAnswerLogProb(sdpo);
+        Assert.Equal(4, events.OfType<StepCompleted>().Count(s => s.Loss is not null));
+
+        using var bestOfK = await SdpoPolicy.CreateAsync(_toy.Model, Request(DiscoveryMethod.BestOfK), default);
+        await Run(DiscoveryLoop.RunAsync(Request(DiscoveryMethod.BestOfK), bestOfK));
+        double afterBestOfK = RightAnswerLogProb(bestOfK);
+
+        _output.WriteLine($"log p(right): before {before:F3}, after SDPO {afterSdpo:F3}, after best-of-k {afterBestOfK:F3}");
+        Assert.True(afterSdpo - before > 0.5, $"SDPO moved log p(right) by {afterSdpo - before:F3}");
+        Assert.Equal(before, afterBestOfK, 6);
+    }
+
+    [Fact]
+    public async Task SdpoChangesOnlyTheAdapterNeverTheBaseWeights()
+    {
+        var model = _toy.Model;
+        var before = await model.Thread.RunAsync(() => model.Model.parameters().Select(p => p.detach().clone().MoveToOuterDisposeScope()).ToList());
+        using var policy = await SdpoPolicy.CreateAsync(model, Request(DiscoveryMethod.Sdpo, attempts: 16), default);
+        var initialAdapter = await model.Thread.RunAsync(() => policy.Adapter!.Parameters.Select(p => p.detach().clone().MoveToOuterDisposeScope()).ToList());
+        await Run(DiscoveryLoop.RunAsync(Request(DiscoveryMethod.Sdpo, attempts: 16), policy));
+        await model.Thread.RunAsync(() =>
+        {
+            foreach (var (saved, current) in before.Zip(model.Model.parameters())) Assert.True(saved.equal(current).all().item<bool>());
+            Assert.Contains(initialAdapter.Zip(policy.Adapter!.Parameters), pair => !pair.First.equal(pair.Second).all().item<bool>());
+            foreach (var t in before.Concat(initialAdapter)) t.Dispose();
+        });
+    }
+
+    [Fact]
+    public async Task ASavedRunResumesToTheSameContinuation()
+    {
+        var request = Request(DiscoveryMethod.Sdpo, attempts: 32, seed: 9);
+        using var reference = await SdpoPolicy.CreateAsync(_toy.Model, request, default);
+        var uninterrupted = (await Run(DiscoveryLoop.RunAsync(request, reference))).OfType<AttemptEvaluated>().Select(a => (a.Index, a.Text)).ToList();
+
+        string directory = Path.Combine(Path.GetTempPath(), "sdpo-resume-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var cts = new CancellationTokenSource();
+            var firstHalf = new List<(int, string)>();
+            using (var first = await SdpoPolicy.CreateAsync(_toy.Model, request, default))
+            {
+                await foreach (var e in DiscoveryLoop.RunAsync(request, first, directory, cts.Token))
+                {
+                    if (e is AttemptEvaluated a) firstHalf.Add((a.Index, a.Text));
+                    if (e is StepCompleted { Step: 1 }) cts.Cancel();
+                }
+            }
+            using var second = await SdpoPolicy.CreateAsync(_toy.Model, request, default);
+            var secondHalf = (await Run(DiscoveryLoop.RunAsync(request, second, directory))).OfType<AttemptEvaluated>().Select(a => (a.Index, a.Text));
+            Assert.Equal(16, firstHalf.Count);
+            Assert.Equal(uninterrupted, firstHalf.Concat(secondHalf).ToList());
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task TeacherAdvantageIsMeasuredFromTheSdpoTemplates()
+    {
+        var advantage = await TeacherAdvantage.MeasureAsync(_toy.Model, ToyLanguageModel.Prompt, ToyLanguageModel.Feedback(Right), Right.ToString());
+        Assert.True(advantage.Nats > 1.0, advantage.ToString());
+        Assert.Equal(advantage.TeacherLogProb - advantage.StudentLogProb, advantage.Nats, 9);
+    }
+}
