@@ -1,0 +1,58 @@
+using Sdpo.Training.Arithmetic;
+using Sdpo.Verifiers.Arithmetic;
+using Xunit.Abstractions;
+
+namespace Sdpo.Training.Tests;
+
+public class ArithmeticCurriculumTests
+{
+    private readonly ITestOutputHelper _output;
+    public ArithmeticCurriculumTests(ITestOutputHelper output) => _output = output;
+
+    [Fact]
+    public void EveryExampleTeachesACorrectAnswerInTheFormatsSdpoUses()
+    {
+        var curriculum = new ArithmeticCurriculum();
+        var batch = curriculum.Batch(seed: 3, batchIndex: 0, size: 400);
+        Assert.Equal(batch, curriculum.Batch(seed: 3, batchIndex: 0, size: 400)); // deterministic
+        Assert.NotEqual(batch, curriculum.Batch(seed: 3, batchIndex: 1, size: 400));
+
+        int teacher = 0;
+        foreach (var example in batch)
+        {
+            string prompt = example.Context[..(example.Context.IndexOf("Expression: ", StringComparison.Ordinal) + "Expression: ".Length)];
+            var puzzle = ParsePrompt(prompt);
+            Assert.True(puzzle.CreateVerifier().Check(example.Completion).Passed, $"{example.Completion} does not solve {puzzle}");
+            Assert.Equal(prompt, puzzle.RenderPrompt());
+            if (example.Kind == CurriculumExampleKind.Teacher)
+            {
+                teacher++;
+                Assert.Contains("The following is feedback from your unsuccessful earlier attempt:", example.Context);
+                Assert.EndsWith("Correctly solve the original question.\n", example.Context);
+                Assert.True(example.Context.Length < 384, example.Context);
+            }
+            else
+            {
+                Assert.Equal(prompt, example.Context);
+            }
+        }
+        Assert.InRange(teacher / 400.0, 0.3, 0.5);
+        foreach (var example in batch.Take(4)) _output.WriteLine(example.Context + example.Completion + "\n----");
+    }
+
+    [Fact]
+    public void PerturbedAnswersFailWithFeedbackThatDoesNotRevealTheAnswer()
+    {
+        var curriculum = new ArithmeticCurriculum(new CurriculumOptions { TeacherShare = 1.0 });
+        var examples = curriculum.Batch(seed: 5, batchIndex: 0, size: 200);
+        Assert.All(examples, e => Assert.DoesNotContain(e.Completion + "\n", e.Context));
+        Assert.True(examples.Count(e => e.Kind == CurriculumExampleKind.Teacher) > 190);
+    }
+
+    private static ArithmeticPuzzle ParsePrompt(string prompt)
+    {
+        var lines = prompt.Split('\n');
+        var numbers = lines[0]["Numbers: ".Length..].Split(' ').Select(int.Parse).ToArray();
+        return new ArithmeticPuzzle(numbers, int.Parse(lines[1]["Target: ".Length..]));
+    }
+}
