@@ -1,0 +1,71 @@
+using System.ComponentModel;
+using System.Text.Json;
+using Sdpo.Engine;
+using Sdpo.Training.Arithmetic;
+using Sdpo.Verifiers.Arithmetic.Generation;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Sdpo.Cli.Commands;
+
+/// <summary>
+/// Measures an arithmetic model on freshly generated puzzles: pass@1 and pass@64 by tier, the puzzles it finds
+/// hard (written as JSONL problems for the benchmark), and the self-teacher's advantage by kind of feedback.
+/// </summary>
+public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("-m|--model <FOLDER>")] public string Model { get; init; } = "src/models/arithmetic";
+        [CommandOption("--per-tier <N>")] [Description("Puzzles per difficulty tier.")] public int PerTier { get; init; } = 25;
+        [CommandOption("--samples <N>")] [Description("Samples per puzzle (pass@k needs n ≥ k).")] public int Samples { get; init; } = 64;
+        [CommandOption("--seed <N>")] public int Seed { get; init; } = 1000;
+        [CommandOption("--hard-threshold <P>")] [Description("A puzzle is hard when its pass@64 is below this.")] public double HardThreshold { get; init; } = 0.1;
+        [CommandOption("-o|--output <FOLDER>")] public string Output { get; init; } = "artifacts/eval";
+        [CommandOption("--threads <N>")] public int? Threads { get; init; }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        if (settings.Threads is { } threads) TorchSharp.torch.set_num_threads(threads);
+        using var model = await LanguageModel.LoadAsync("eval", settings.Model);
+        var puzzles = ModelEvaluation.FreshPuzzles(Enum.GetValues<DifficultyTier>(), settings.PerTier, settings.Seed);
+
+        IReadOnlyList<PuzzleSamples> results = [];
+        await AnsiConsole.Progress().StartAsync(async progressContext =>
+        {
+            var task = progressContext.AddTask($"sampling {settings.Samples} per puzzle", maxValue: puzzles.Count);
+            results = await ModelEvaluation.SampleAsync(model, puzzles, settings.Samples, settings.Seed,
+                new InlineProgress<int>(done => task.Value = done), cancellationToken);
+        });
+        var tiers = ModelEvaluation.ByTier(results);
+        var advantage = await ModelEvaluation.TeacherAdvantageAsync(model, results, cancellationToken: cancellationToken);
+        var hard = results.Where(r => r.PassAt(64) < settings.HardThreshold && r.Puzzle.Solve().IsSolvable).ToList();
+
+        int k = Math.Min(64, settings.Samples);
+        var tierTable = new Table().AddColumns("tier", "puzzles", "pass@1", $"pass@{k}");
+        foreach (var t in tiers) tierTable.AddRow(t.Tier.ToString(), t.Puzzles.ToString(), $"{t.PassAt1:P1}", $"{t.PassAt64:F2}");
+        AnsiConsole.Write(tierTable);
+        var advantageTable = new Table().AddColumns("feedback", "cases", "mean advantage (nats)", "positive");
+        foreach (var a in advantage) advantageTable.AddRow(a.Kind.ToString(), a.Cases.ToString(), $"{a.MeanNats:+0.00;-0.00}", $"{a.SharePositive:P0}");
+        AnsiConsole.Write(advantageTable);
+        AnsiConsole.MarkupLine($"{hard.Count} of {results.Count} puzzles are hard for this model (pass@64 < {settings.HardThreshold}).");
+
+        Directory.CreateDirectory(settings.Output);
+        var json = new JsonSerializerOptions { WriteIndented = true };
+        await File.WriteAllTextAsync(Path.Combine(settings.Output, "eval.json"), JsonSerializer.Serialize(new
+        {
+            model = Path.GetFullPath(settings.Model),
+            settings.Samples,
+            settings.PerTier,
+            settings.Seed,
+            tiers = tiers.Select(t => new { tier = t.Tier.ToString(), t.Puzzles, t.PassAt1, t.PassAt64 }),
+            teacherAdvantage = advantage.Select(a => new { kind = a.Kind.ToString(), a.Cases, a.MeanNats, a.SharePositive }),
+            hardPuzzles = hard.Count,
+            puzzles = results.Select(r => new { problem = JsonDocument.Parse(r.Puzzle.ToJson()).RootElement, tier = r.Tier.ToString(), r.Samples, r.Passed }),
+        }, json), cancellationToken);
+        await File.WriteAllLinesAsync(Path.Combine(settings.Output, "hard.jsonl"), hard.Select(r => r.Puzzle.ToJson()), cancellationToken);
+        AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Path.Combine(settings.Output, "eval.json"))} and hard.jsonl");
+        return 0;
+    }
+}

@@ -1,0 +1,78 @@
+using Sdpo.Engine;
+using Sdpo.Engine.Generation;
+using Sdpo.Engine.Metrics;
+using Sdpo.Engine.Sdpo;
+using Sdpo.Verifiers.Arithmetic;
+using Sdpo.Verifiers.Arithmetic.Generation;
+
+namespace Sdpo.Training.Arithmetic;
+
+/// <summary>One puzzle's sampling result: how many of n i.i.d. samples passed.</summary>
+public sealed record PuzzleSamples(ArithmeticPuzzle Puzzle, DifficultyTier Tier, int Samples, int Passed, IReadOnlyList<string> FailedAttempts)
+{
+    public double PassAt(int k) => PassAtK.Estimate(Samples, Passed, Math.Min(k, Samples));
+}
+
+public sealed record TierFigures(DifficultyTier Tier, int Puzzles, double PassAt1, double PassAt64);
+
+public sealed record AdvantageFigures(FeedbackKind Kind, int Cases, double MeanNats, double SharePositive);
+
+/// <summary>
+/// How good the embedded model is, measured on freshly generated puzzles (the difficulty-tier generator, never
+/// the pretraining curriculum): pass@1 and pass@64 per tier from n samples at temperature 1, the puzzles the
+/// model itself finds hard (pass@64 below a threshold, as the paper selects), and the teacher advantage of
+/// SDPO's self-teacher per kind of feedback, against the correct answer nearest to each failed attempt.
+/// </summary>
+public static class ModelEvaluation
+{
+    public static async Task<IReadOnlyList<PuzzleSamples>> SampleAsync(LanguageModel model, IReadOnlyList<(ArithmeticPuzzle Puzzle, DifficultyTier Tier)> puzzles,
+        int samples, int seed, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var generator = new TextGenerator(model.Model, model.Tokenizer);
+        var results = new List<PuzzleSamples>(puzzles.Count);
+        for (int i = 0; i < puzzles.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (puzzle, tier) = puzzles[i];
+            var prompt = model.EncodePrompt(puzzle.RenderPrompt());
+            var options = new SamplingOptions { Temperature = 1.0, MaxNewTokens = 48, StopTokenIds = model.Tokenizer.StopTokenIds, Seed = seed * 100_003L + i };
+            var texts = await model.Thread.RunAsync(() => generator.Generate(Enumerable.Repeat(prompt, samples).ToList(), options).Select(s => s.Text ?? "").ToList(), cancellationToken);
+            var verifier = puzzle.CreateVerifier();
+            var failed = texts.Where(t => !verifier.Check(t).Passed).ToList();
+            results.Add(new PuzzleSamples(puzzle, tier, samples, samples - failed.Count, failed));
+            progress?.Report(i + 1);
+        }
+        return results;
+    }
+
+    public static IReadOnlyList<TierFigures> ByTier(IReadOnlyList<PuzzleSamples> results) =>
+        results.GroupBy(r => r.Tier).OrderBy(g => g.Key)
+            .Select(g => new TierFigures(g.Key, g.Count(), g.Average(r => r.PassAt(1)), g.Average(r => r.PassAt(64))))
+            .ToList();
+
+    /// <summary>Teacher advantage per feedback kind over up to <paramref name="perPuzzle"/> failed attempts of each solvable puzzle.</summary>
+    public static async Task<IReadOnlyList<AdvantageFigures>> TeacherAdvantageAsync(LanguageModel model, IReadOnlyList<PuzzleSamples> results,
+        int perPuzzle = 2, CancellationToken cancellationToken = default)
+    {
+        var cases = new List<(FeedbackKind Kind, double Nats)>();
+        foreach (var result in results)
+        {
+            var verifier = result.Puzzle.CreateVerifier();
+            foreach (var attempt in result.FailedAttempts.Distinct().Take(perPuzzle))
+            {
+                var verdict = verifier.Check(attempt);
+                var nearest = result.Puzzle.NearestSolution(attempt);
+                if (nearest is null || string.IsNullOrWhiteSpace(verdict.Feedback)) continue;
+                var advantage = await TeacherAdvantage.MeasureAsync(model, result.Puzzle.RenderPrompt(), verdict.Feedback, nearest, cancellationToken: cancellationToken);
+                cases.Add((FeedbackKinds.Of(verdict), advantage.Nats));
+            }
+        }
+        return cases.GroupBy(c => c.Kind).OrderBy(g => g.Key)
+            .Select(g => new AdvantageFigures(g.Key, g.Count(), g.Average(c => c.Nats), g.Count(c => c.Nats > 0) / (double)g.Count()))
+            .ToList();
+    }
+
+    /// <summary>Fresh puzzles per tier from the difficulty generator, seeded apart from any training data.</summary>
+    public static IReadOnlyList<(ArithmeticPuzzle Puzzle, DifficultyTier Tier)> FreshPuzzles(IEnumerable<DifficultyTier> tiers, int perTier, int seed) =>
+        tiers.SelectMany(tier => new ArithmeticPuzzleGenerator(tier, seed * 31 + (int)tier).Generate(perTier).Select(g => (g.Puzzle, tier))).ToList();
+}
