@@ -27,6 +27,9 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         [CommandOption("--max-minutes <N>")] public double? MaxMinutes { get; init; }
         [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 
+        [CommandOption("--init-from <FOLDER>")] [Description("Fine-tune: start from this checkpoint's weights and shape.")] public string? InitFrom { get; init; }
+        [CommandOption("--self-failure-share <SHARE>")] [Description("Share of each batch built from the model's own failures.")] public double? SelfFailureShare { get; init; }
+
         [CommandOption("--quick")]
         [Description("A tiny configuration that trains in seconds (for trying the pipeline).")]
         public bool Quick { get; init; }
@@ -48,6 +51,8 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             IntermediateSize = settings.Intermediate ?? defaults.IntermediateSize,
             LearningRate = settings.LearningRate ?? defaults.LearningRate,
             MaxDuration = settings.MaxMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
+            InitFrom = settings.InitFrom,
+            SelfFailureShare = settings.SelfFailureShare ?? defaults.SelfFailureShare,
             Curriculum = defaults.Curriculum with { TeacherShare = settings.TeacherShare ?? defaults.Curriculum.TeacherShare },
         };
 

@@ -25,15 +25,18 @@ public static class ArithmeticPretrainer
         var definition = ArithmeticTokenizer.Definition();
         var tokenizer = ArithmeticTokenizer.Create(definition);
         int eos = tokenizer.StopTokenIds[0];
-        var config = ModelConfig.CreateQwen3(
-            vocabSize: definition.Vocabulary.Count + definition.AddedTokens.Count,
-            hiddenSize: options.HiddenSize, intermediateSize: options.IntermediateSize, numHiddenLayers: options.Layers,
-            numAttentionHeads: options.Heads, numKeyValueHeads: options.KeyValueHeads,
-            maxPositionEmbeddings: options.ContextLength, ropeTheta: 10000, eosTokenIds: new[] { eos });
+        var config = options.InitFrom is { } init
+            ? CheckpointLoader.LoadConfig(init)
+            : ModelConfig.CreateQwen3(
+                vocabSize: definition.Vocabulary.Count + definition.AddedTokens.Count,
+                hiddenSize: options.HiddenSize, intermediateSize: options.IntermediateSize, numHiddenLayers: options.Layers,
+                numAttentionHeads: options.Heads, numKeyValueHeads: options.KeyValueHeads,
+                maxPositionEmbeddings: options.ContextLength, ropeTheta: 10000, eosTokenIds: new[] { eos });
 
         manual_seed(options.Seed);
         using var model = new CausalLM(config);
-        model.InitializeWeights(options.Seed);
+        if (options.InitFrom is not null) CheckpointLoader.LoadWeights(model, options.InitFrom);
+        else model.InitializeWeights(options.Seed);
         var trainerOptions = new TrainerOptions
         {
             LearningRate = options.LearningRate,
@@ -47,11 +50,18 @@ public static class ArithmeticPretrainer
         var curriculum = new ArithmeticCurriculum(options.Curriculum);
         var heldOut = HeldOutPuzzles(curriculum, options);
         var log = new List<PretrainProgress>();
+        IReadOnlyList<CurriculumExample> selfFailurePool = Array.Empty<CurriculumExample>();
         var clock = Stopwatch.StartNew();
         while (trainer.Step < options.Steps && !cancellationToken.IsCancellationRequested)
         {
             if (options.MaxDuration is { } limit && clock.Elapsed > limit) break;
-            var batch = curriculum.Batch(options.Seed, trainer.Step, options.BatchSize)
+            int selfFailures = (int)Math.Round(options.BatchSize * options.SelfFailureShare);
+            if (selfFailures > 0 && (selfFailurePool.Count == 0 || trainer.Step % options.SelfFailureRefreshEvery == 0))
+                selfFailurePool = SelfFailureExamples.Collect(model, tokenizer, curriculum, count: selfFailures * 8, seed: HashCode.Combine(options.Seed, trainer.Step));
+            var selfFailureRandom = new Random(HashCode.Combine(options.Seed, trainer.Step, "self"));
+            var examples = curriculum.Batch(options.Seed, trainer.Step, options.BatchSize - Math.Min(selfFailures, selfFailurePool.Count))
+                .Concat(Enumerable.Range(0, Math.Min(selfFailures, selfFailurePool.Count)).Select(_ => selfFailurePool[selfFailureRandom.Next(selfFailurePool.Count)]));
+            var batch = examples
                 .Select(e => Encode(tokenizer, e, eos))
                 .Where(e => e.Tokens.Count <= options.ContextLength)
                 .ToList();
