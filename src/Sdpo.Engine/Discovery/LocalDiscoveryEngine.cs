@@ -41,7 +41,27 @@ public sealed class LocalDiscoveryEngine : IDiscoveryEngine
             yield break;
         }
 
-        using var policy = await SdpoPolicy.CreateAsync(_model, request, cancellationToken);
+        SdpoPolicy? created = null;
+        DiscoveryEvent? early = null;
+        try
+        {
+            created = await SdpoPolicy.CreateAsync(_model, request, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            early = new Cancelled(0);
+        }
+        catch (EngineException e)
+        {
+            early = new Failed(e.Message);
+        }
+        if (early is not null)
+        {
+            yield return early;
+            yield break;
+        }
+
+        using var policy = created!;
         await foreach (var e in DiscoveryLoop.RunAsync(request, policy, stateDirectory, cancellationToken))
         {
             if (e.IsFinal && stateDirectory is not null && policy.Adapter is not null)
