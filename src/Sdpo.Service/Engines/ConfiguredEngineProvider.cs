@@ -102,7 +102,8 @@ public sealed class ConfiguredEngineProvider : IEngineProvider, IDisposable
         catch (Exception ex)
         {
             var reason = $"Model '{model.Name}' cannot be loaded from {model.Path}: {Describe(ex)}";
-            _logger.LogError(ex, "{Reason}", reason);
+            if (IsExpected(ex)) _logger.LogError("{Reason}", reason);
+            else _logger.LogError(ex, "{Reason}", reason);
             lock (_gate) slot.FailedAt = Stopwatch.GetTimestamp();
             throw new ModelUnavailableException(model.Name, reason, inner: ex);
         }
@@ -120,10 +121,11 @@ public sealed class ConfiguredEngineProvider : IEngineProvider, IDisposable
         throw new ModelUnavailableException(model.Name, $"Model '{model.Name}' finished loading after the service stopped.");
     }
 
-    private static string Describe(Exception ex) =>
-        ex is EngineException or ArgumentException or IOException or UnauthorizedAccessException
-            ? ex.Message
-            : $"{ex.GetType().Name}: {ex.Message}";
+    /// <summary>Failures that a bad checkpoint or setting explains by its message, without a stack trace.</summary>
+    private static bool IsExpected(Exception ex) =>
+        ex is EngineException or ArgumentException or IOException or UnauthorizedAccessException;
+
+    private static string Describe(Exception ex) => IsExpected(ex) ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
 
     private static string Reason(Task load) =>
         load.Exception?.InnerException?.Message ?? "The model could not be loaded.";
