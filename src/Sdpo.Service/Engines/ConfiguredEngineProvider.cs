@@ -83,7 +83,7 @@ public sealed class ConfiguredEngineProvider : IEngineProvider, IDisposable
         var slot = Slot(model);
         lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_disposed) throw new ModelUnavailableException(model.Name, $"Model '{model.Name}' is unavailable: the service is stopping.");
             var retryDue = slot.Load is { IsFaulted: true } && Stopwatch.GetElapsedTime(slot.FailedAt) >= _retryAfter;
             if (slot.Load is null || retryDue) slot.Load = Task.Run(() => LoadAsync(model, slot));
             return slot.Load;

@@ -82,5 +82,11 @@ public sealed class ProblemSpecResolver(VerifierFactory verifiers) : IProblemRes
         {
             throw new ProblemSpecException(ex.Field, ex.Message);
         }
+        catch (InvalidArithmeticPuzzleException ex)
+        {
+            // The spec parser takes up to 16 numbers of any size; the verifier enforces the puzzle's own rules.
+            var field = $"problem.verifier.{ex.Field}";
+            throw new ProblemSpecException(field, $"{field}: {ex.Problem}");
+        }
     }
 }
