@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
+using Sdpo.Engine.Models;
 using Sdpo.Service.Api;
 using Sdpo.Service.Configuration;
 using Sdpo.Service.Engines;
@@ -8,6 +10,10 @@ using Sdpo.Service.Metrics;
 using Sdpo.Service.OpenApi;
 using Sdpo.Service.Persistence;
 using Sdpo.Service.Problems;
+using Sdpo.Verifiers;
+using Sdpo.Verifiers.Http;
+using Sdpo.Verifiers.Python;
+using Sdpo.Verifiers.Sandbox;
 
 namespace Sdpo.Service;
 
@@ -20,11 +26,12 @@ public static class ServiceSetup
         var services = builder.Services;
 
         services.AddOptions<ServiceOptions>().BindConfiguration(ServiceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<VerifierLimitsOptions>().BindConfiguration(VerifierLimitsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ModelCatalogOptions>()
             .Configure<IConfiguration>((catalog, configuration) => configuration.GetSection(ModelOptions.SectionName).Bind(catalog.Models))
-            .Validate(catalog => catalog.Models.All(m => !string.IsNullOrWhiteSpace(m.Name) && !string.IsNullOrWhiteSpace(m.Device)),
-                "Every entry of Models needs a Name and a Device.")
+            .Validate(catalog => catalog.Models.All(m => !string.IsNullOrWhiteSpace(m.Name) && !string.IsNullOrWhiteSpace(m.Device) && !string.IsNullOrWhiteSpace(m.Path)),
+                "Every entry of Models needs a Name, a Path and a Device.")
+            .Validate(catalog => catalog.Models.All(m => ModelDtype.TryParse(m.Dtype) is not null),
+                "Every entry of Models needs a Dtype of float32, bfloat16 or float16.")
             .Validate(catalog => catalog.Models.Select(m => m.Name).Distinct().Count() == catalog.Models.Count, "Model names must be unique.")
             .ValidateOnStart();
 
@@ -32,8 +39,19 @@ public static class ServiceSetup
         services.AddDbContextFactory<SdpoDbContext>((provider, options) =>
             options.UseSqlite($"Data Source={provider.GetRequiredService<DataPaths>().DatabaseFile}"));
 
-        services.AddSingleton<IProblemResolver, MinimalProblemResolver>();
-        services.AddSingleton<IEngineFactory, UnwiredEngineFactory>();
+        // One sandbox (its concurrency slots and sandbox users) and one webhook client (its connection pool and
+        // circuits) serve every run; the container disposes them at shutdown.
+        services.AddOptions<PythonVerifierOptions>().BindConfiguration(PythonVerifierOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PythonVerifierOptions>, PythonVerifierOptionsValidation>();
+        services.AddOptions<HttpVerifierOptions>().BindConfiguration(HttpVerifierOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<HttpVerifierOptions>, HttpVerifierOptionsValidation>();
+        services.AddSingleton(provider => new PythonSandbox(
+            provider.GetRequiredService<IOptions<PythonVerifierOptions>>().Value, provider.GetRequiredService<ILogger<PythonSandbox>>()));
+        services.AddSingleton(provider => new WebhookClient(provider.GetRequiredService<IOptions<HttpVerifierOptions>>().Value));
+        services.AddSingleton(provider => new VerifierFactory(provider.GetRequiredService<PythonSandbox>(), provider.GetRequiredService<WebhookClient>()));
+        services.AddSingleton<IProblemResolver, ProblemSpecResolver>();
+
+        services.AddSingleton<IEngineFactory, TorchEngineFactory>();
         services.AddSingleton<IEngineProvider, ConfiguredEngineProvider>();
 
         services.AddSingleton<ServiceMetrics>();
@@ -48,6 +66,7 @@ public static class ServiceSetup
         // Start in this order, stop in the reverse: the workers stop (interrupting runs) before the writer
         // drains, and the writer before the database goes away.
         services.AddHostedService<DatabaseInitializer>();
+        services.AddHostedService<ModelPreloader>();
         services.AddHostedService<RunRecovery>();
         services.AddSingleton<RunWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<RunWriter>());

@@ -36,6 +36,15 @@ public sealed class BadInputTests : IAsyncLifetime
         { """{"problem": {"kind": "arithmetic", "numbers": [3], "target": 22}}""", "problem.numbers" },
         { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "telepathy"}}}""", "problem.verifier.kind" },
         { """{"problem": {"prompt": "What is 2+2?"}}""", "problem.verifier" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "regex", "pattern": "(4"}}}""", "problem.verifier.pattern" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4", "expected": "4"}}}""", "problem.verifier.expected" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "http", "url": "ftp://example.com/check"}}}""", "problem.verifier.url" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4"}, "hint": "4"}}""", "problem.hint" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4"}, "id": 7}}""", "problem.id" },
+        { """{"problem": {"kind": "arithmetic", "numbers": [3, 5], "target": 8}}""", "problem.numbers" },
+        { """{"problem": {"kind": "arithmetic", "numbers": [3, 5000, 7], "target": 8}}""", "problem.numbers[1]" },
+        { """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7]}}""", "problem.target" },
+        { """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22, "answer": "3*5+7"}}""", "problem.answer" },
         { With(""" "method": "guessing" """), "method" },
         { With(""" "budget": {"maxAttempts": 0} """), "budget.maxAttempts" },
         { With(""" "budget": {"maxAttempts": 100001} """), "budget.maxAttempts" },
@@ -48,8 +57,8 @@ public sealed class BadInputTests : IAsyncLifetime
         { With(""" "compareWith": ["sdpo"] """), "compareWith" },
         { With(""" "compareWith": ["best-of-k", "best-of-k"] """), "compareWith" },
         { With(""" "maxAttempts": 5 """), "maxAttempts" },
-        { With(""" "sampling": {"maxNewTokens": 250} """), "sampling.maxNewTokens" },
-        { "{\"problem\": {\"prompt\": \"" + string.Join(" ", Enumerable.Repeat("word", 300)) + "\", \"verifier\": {\"kind\": \"exact\", \"expected\": \"4\"}}}", "problem.prompt" },
+        { With(""" "sampling": {"maxNewTokens": 255} """), "sampling.maxNewTokens" },
+        { "{\"problem\": {\"prompt\": \"" + string.Join(" ", Enumerable.Repeat("word", 300)) + "\", \"verifier\": {\"kind\": \"exact\", \"answer\": \"4\"}}}", "problem.prompt" },
     };
 
     [Theory]
@@ -64,7 +73,7 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task An_over_long_body_answers_400_naming_the_body()
     {
         var prompt = new string('x', 5000);
-        var response = await _host.Client.PostAsync("/solve", ServiceApi.Json("{\"problem\": {\"prompt\": \"" + prompt + "\", \"verifier\": {\"kind\": \"exact\", \"expected\": \"4\"}}}"));
+        var response = await _host.Client.PostAsync("/solve", ServiceApi.Json("{\"problem\": {\"prompt\": \"" + prompt + "\", \"verifier\": {\"kind\": \"exact\", \"answer\": \"4\"}}}"));
         await AssertNamesField(response, "body");
     }
 

@@ -22,7 +22,8 @@ public static class HealthApi
     {
         var database = await db.Database.CanConnectAsync(cancellationToken) ? "ok" : "unreachable";
         var healthy = database == "ok" && engines.Models.Count > 0;
-        var report = new HealthReport(healthy ? "healthy" : "unhealthy", database, engines.Models.Count, queue.TotalLength, control.Count);
+        var loaded = engines.Models.Count(m => engines.Availability(m).State == ModelState.Loaded);
+        var report = new HealthReport(healthy ? "healthy" : "unhealthy", database, engines.Models.Count, loaded, queue.TotalLength, control.Count);
         return healthy ? TypedResults.Ok(report) : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

@@ -1,13 +1,20 @@
+using Sdpo.Service.Engines;
+
 namespace Sdpo.Service.Api;
 
-/// <summary>A configured model.</summary>
-public sealed record ModelView(string Name, string Device, string Dtype, bool IsDefault)
+/// <summary>A configured model: <see cref="State"/> is unloaded, loading, loaded or failed; <see cref="Reason"/> says
+/// why a failed model cannot be used (submissions naming it answer 503); <see cref="ContextLength"/> is known once loaded.</summary>
+public sealed record ModelView(string Name, string Device, string Dtype, bool IsDefault, ModelState State, string? Reason, int? ContextLength)
 {
-    public static ModelView Example => new("qwen3-0.6b", "cuda", "bfloat16", true);
+    public static ModelView Example => new("arithmetic", "cpu", "float32", true, ModelState.Loaded, null, 384);
+
+    public static ModelView From(ModelInfo model, ModelAvailability availability) =>
+        new(model.Name, model.Device, model.Dtype, model.IsDefault, availability.State, availability.Reason, availability.ContextLength);
 }
 
-/// <summary>Whether the service can take work.</summary>
-public sealed record HealthReport(string Status, string Database, int Models, int QueuedRuns, int ActiveRuns)
+/// <summary>Whether the service can take work: "healthy" when the database answers and a model is configured
+/// (<see cref="ModelsLoaded"/> of them ready now), else "unhealthy" with 503.</summary>
+public sealed record HealthReport(string Status, string Database, int Models, int ModelsLoaded, int QueuedRuns, int ActiveRuns)
 {
-    public static HealthReport Example => new("healthy", "ok", 1, 0, 1);
+    public static HealthReport Example => new("healthy", "ok", 1, 1, 0, 1);
 }

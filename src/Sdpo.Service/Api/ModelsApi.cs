@@ -7,10 +7,10 @@ public static class ModelsApi
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/models", (IEngineProvider engines) =>
-                TypedResults.Ok<IReadOnlyList<ModelView>>(engines.Models.Select(m => new ModelView(m.Name, m.Device, m.Dtype, m.IsDefault)).ToList()))
+                TypedResults.Ok<IReadOnlyList<ModelView>>(engines.Models.Select(m => ModelView.From(m, engines.Availability(m))).ToList()))
             .WithTags("Service")
             .WithName("Models")
-            .WithSummary("The configured models; requests name one with \"model\", or get the default");
+            .WithSummary("The configured models and whether each is loaded; requests name one with \"model\", or get the default");
         return app;
     }
 }

@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Sdpo.Engine;
 using Sdpo.Service.Configuration;
+using Sdpo.Service.Engines;
 using Sdpo.Service.Execution;
 using Sdpo.Service.Persistence;
 
@@ -73,9 +73,16 @@ public static class SolveApi
         {
             return RunProblems.Field(ex.Field, ex.Message);
         }
-        catch (Exception ex) when (ex is ServiceUnavailableException or EngineException)
+        catch (ModelUnavailableException ex)
         {
-            return TypedResults.Problem(title: "The model is not available", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+            http.Response.Headers.RetryAfter = (ex.Loading ? 2 : options.Value.RetryAfterSeconds).ToString();
+            return TypedResults.Problem(
+                title: $"Model '{ex.Model}' is not available", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable,
+                extensions: new Dictionary<string, object?> { ["model"] = ex.Model, ["state"] = ex.Loading ? "loading" : "failed" });
+        }
+        catch (ServiceUnavailableException ex)
+        {
+            return TypedResults.Problem(title: "No model is available", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
         var id = await submitter.TrySubmitAsync(submission, cancellationToken);

@@ -6,8 +6,9 @@ namespace Sdpo.Service.Api;
 /// <summary>A problem to search for a passing answer, and how to search.</summary>
 public sealed record SolveRequest
 {
-    /// <summary>Either a built-in kind (<c>{"kind":"arithmetic","numbers":[3,5,7],"target":22}</c>) or
-    /// <c>{"prompt":"...","verifier":{"kind":"exact","expected":"..."}}</c>.</summary>
+    /// <summary>Either a built-in kind (<c>{"kind":"arithmetic","numbers":[3,5,7],"target":22}</c>: 3 to 6 numbers from
+    /// 1 to 1000) or <c>{"prompt":"...","verifier":{"kind":"regex","pattern":"..."},"id":"..."}</c> with a verifier of kind
+    /// exact, regex, numeric, arithmetic, python, p3 or http.</summary>
     public JsonElement? Problem { get; init; }
 
     /// <summary>sdpo (default), best-of-k or multi-turn.</summary>

@@ -52,7 +52,8 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
             : new RequestFieldException("model", $"Unknown model '{request.Model}'. Known models: {string.Join(", ", engines.Models.Select(m => m.Name))}."));
         normalized = normalized with { Model = model.Name };
 
-        CheckContext(engines.GetEngine(model), problem.Problem.Prompt, normalized.Sampling.MaxNewTokens);
+        var engine = await engines.GetEngineAsync(model, TimeSpan.FromSeconds(options.Value.ModelLoadWaitSeconds), cancellationToken);
+        CheckContext(engine, problem.Problem.Prompt, normalized.Sampling.MaxNewTokens);
         return new SolveSubmission(normalized, problem, model);
     }
 
@@ -160,5 +161,5 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
     }
 }
 
-/// <summary>The service cannot take the request for a reason of its own (no model, a model that fails to load): 503.</summary>
+/// <summary>The service cannot take the request for a reason of its own (no model is configured): 503.</summary>
 public sealed class ServiceUnavailableException(string message) : Exception(message);

@@ -9,9 +9,7 @@ public sealed class DataPaths
     /// settings file lives), else from the content root.</summary>
     public DataPaths(IOptions<ServiceOptions> options, IHostEnvironment environment)
     {
-        var settingsFile = RootAppSettings.Find(environment.ContentRootPath);
-        var baseDirectory = settingsFile is null ? environment.ContentRootPath : Path.GetDirectoryName(settingsFile)!;
-        Root = Path.GetFullPath(Path.Combine(baseDirectory, options.Value.DataFolder));
+        Root = Path.GetFullPath(Path.Combine(RootAppSettings.BaseDirectory(environment.ContentRootPath), options.Value.DataFolder));
     }
 
     public string Root { get; }

@@ -40,6 +40,11 @@ public static class RootAppSettings
         sources.Insert(index, source);
     }
 
+    /// <summary>The folder relative settings paths (data folder, model folders) are taken from: the repository root
+    /// when running from a checkout (where the settings file lives), else the content root.</summary>
+    public static string BaseDirectory(string contentRoot) =>
+        Find(contentRoot) is { } settingsFile ? Path.GetDirectoryName(settingsFile)! : Path.GetFullPath(contentRoot);
+
     /// <summary>The appsettings.json beside the nearest Sdpo.Service.sln above the content root or the binaries.</summary>
     public static string? Find(string contentRoot)
     {

@@ -7,7 +7,7 @@ public sealed class ServiceOptions
 {
     public const string SectionName = "Service";
 
-    /// <summary>Folder for the SQLite database and each run's state; relative paths are taken from the content root.</summary>
+    /// <summary>Folder for the SQLite database and each run's state; relative paths are taken from the repository root (from the content root in a published build).</summary>
     [Required] public string DataFolder { get; set; } = "data";
 
     /// <summary>Runs that may wait per device before a submission is refused with 429.</summary>
@@ -27,4 +27,13 @@ public sealed class ServiceOptions
 
     /// <summary>Most records the background writer saves in one transaction.</summary>
     [Range(1, 100_000)] public int WriterBatchSize { get; set; } = 512;
+
+    /// <summary>Load every configured model in the background as the service starts; false loads each on first use.</summary>
+    public bool LoadModelsAtStart { get; set; } = true;
+
+    /// <summary>How long a submission waits for its model to finish loading before it is answered 503 (retry later).</summary>
+    [Range(0, 600)] public double ModelLoadWaitSeconds { get; set; } = 5;
+
+    /// <summary>After a model failed to load, the next use tries again once this many seconds have passed.</summary>
+    [Range(0, 86_400)] public double ModelRetrySeconds { get; set; } = 30;
 }

@@ -1,10 +1,11 @@
 using Sdpo.Engine.Discovery;
-using Sdpo.Service.Configuration;
 
 namespace Sdpo.Service.Engines;
 
-/// <summary>Loads the engine for one configured model. Called once per model, on first use.</summary>
+/// <summary>Loads the engine for one configured model. The provider calls it off the request path, once per
+/// model (again only after a failure); an engine that is <see cref="IDisposable"/> is disposed at shutdown.</summary>
 public interface IEngineFactory
 {
-    IDiscoveryEngine Create(ModelOptions model);
+    /// <summary>Throws when the model cannot be loaded; the message is shown to clients as the reason.</summary>
+    Task<IDiscoveryEngine> LoadAsync(ModelInfo model);
 }

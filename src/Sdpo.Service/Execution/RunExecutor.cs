@@ -50,14 +50,36 @@ public sealed class RunExecutor(
 
             SolveRequest plan;
             ResolvedProblem problem;
-            IDiscoveryEngine engine;
+            ModelInfo model;
             try
             {
                 plan = JsonSerializer.Deserialize<SolveRequest>(run.RequestJson, ServiceJson.Options)
                        ?? throw new InvalidOperationException("the stored request is empty");
                 problem = problems.Resolve(plan.Problem ?? throw new InvalidOperationException("the stored request has no problem"));
-                var model = engines.Find(run.Model) ?? throw new InvalidOperationException($"model '{run.Model}' is no longer configured");
-                engine = engines.GetEngine(model);
+                model = engines.Find(run.Model) ?? throw new InvalidOperationException($"model '{run.Model}' is no longer configured");
+            }
+            catch (Exception ex)
+            {
+                FailRemaining(recorder, methods, outcomes, $"The run cannot start: {ex.Message}");
+                Finish(runId, outcomes[methods[0].Method]);
+                return;
+            }
+
+            // A model still loading (at start, say) is waited for; one that failed to load fails the run with the reason.
+            IDiscoveryEngine? engine = null;
+            try
+            {
+                using var waiting = CancellationTokenSource.CreateLinkedTokenSource(handle.Token, shutdown);
+                engine = await engines.GetEngineAsync(model, Timeout.InfiniteTimeSpan, waiting.Token);
+            }
+            catch (OperationCanceledException) when (shutdown.IsCancellationRequested && !handle.CancelRequested)
+            {
+                writer.Enqueue(new RunFinishedWrite(runId, RunStatus.Interrupted, "The service stopped before the run's model was loaded; it resumes at the next start.", DateTimeOffset.UtcNow));
+                return;
+            }
+            catch (OperationCanceledException) when (handle.CancelRequested)
+            {
+                // Every method below ends cancelled without the engine.
             }
             catch (Exception ex)
             {
@@ -82,7 +104,7 @@ public sealed class RunExecutor(
                 var stateDirectory = paths.StateDirectory(runId, method.Method, primary: method.Order == 0);
                 Directory.CreateDirectory(stateDirectory);
 
-                var (end, outcome) = await RunMethodAsync(runId, recorder, engine, request, method.Method, stateDirectory, handle, shutdown);
+                var (end, outcome) = await RunMethodAsync(runId, recorder, engine!, request, method.Method, stateDirectory, handle, shutdown);
                 if (end == MethodEnd.Interrupted)
                 {
                     writer.Enqueue(new RunFinishedWrite(runId, RunStatus.Interrupted, "The service stopped while the run was in progress; it resumes at the next start.", DateTimeOffset.UtcNow));

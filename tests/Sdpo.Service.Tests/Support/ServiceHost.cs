@@ -7,12 +7,14 @@ using Sdpo.Service.Engines;
 
 namespace Sdpo.Service.Tests.Support;
 
-/// <summary>The service in memory with a fake engine and a real SQLite file in a data folder of its own.</summary>
+/// <summary>The service in memory with a real SQLite file in a data folder of its own, and either a fake engine or,
+/// without one, the models its settings configure (loaded by the real engine).</summary>
 public sealed class ServiceHost : IAsyncDisposable
 {
     private readonly WebApplicationFactory<Program> _factory;
 
-    public ServiceHost(TestDataFolder data, FakeDiscoveryEngine engine, IReadOnlyDictionary<string, string>? settings = null, string modelName = "fake-model")
+    public ServiceHost(TestDataFolder data, FakeDiscoveryEngine? engine, IReadOnlyDictionary<string, string>? settings = null,
+        string modelName = "fake-model", Action<IServiceCollection>? services = null)
     {
         Engine = engine;
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
@@ -23,13 +25,17 @@ public sealed class ServiceHost : IAsyncDisposable
             web.UseSetting("Service:MaxRequestBodyBytes", "4096");
             web.UseSetting("Logging:LogLevel:Default", "Warning");
             foreach (var (key, value) in settings ?? new Dictionary<string, string>()) web.UseSetting(key, value);
-            web.ConfigureTestServices(services => services.AddSingleton<IEngineProvider>(new FakeEngineProvider(engine, modelName)));
+            web.ConfigureTestServices(collection =>
+            {
+                if (engine is not null) collection.AddSingleton<IEngineProvider>(new FakeEngineProvider(engine, modelName));
+                services?.Invoke(collection);
+            });
         });
         Client = _factory.CreateClient();
         Client.Timeout = TimeSpan.FromSeconds(30);
     }
 
-    public FakeDiscoveryEngine Engine { get; }
+    public FakeDiscoveryEngine? Engine { get; }
     public HttpClient Client { get; }
     public IServiceProvider Services => _factory.Services;
 

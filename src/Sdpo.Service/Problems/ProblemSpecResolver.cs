@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Sdpo.Contracts;
+using Sdpo.Verifiers;
+using Sdpo.Verifiers.Arithmetic;
+using Sdpo.Verifiers.Specs;
+
+namespace Sdpo.Service.Problems;
+
+/// <summary>
+/// The problem shapes a request may carry: a built-in kind, <c>{"kind":"arithmetic","numbers":[3,5,7],"target":22}</c>,
+/// which renders its own prompt and verifier, or <c>{"prompt":"...","verifier":{...},"id":"..."}</c> with any verifier
+/// spec the <see cref="VerifierFactory"/> knows (exact, regex, numeric, arithmetic, python, p3, http). Errors name the
+/// field by its path in the request ("problem.numbers", "problem.verifier.pattern").
+/// </summary>
+public sealed class ProblemSpecResolver(VerifierFactory verifiers) : IProblemResolver
+{
+    private const string ProblemPath = "problem";
+    private const int MaxIdLength = 256;
+    private static readonly string[] PromptFields = ["prompt", "verifier", "id"];
+
+    public ResolvedProblem Resolve(JsonElement problem)
+    {
+        if (problem.ValueKind != JsonValueKind.Object)
+            throw new ProblemSpecException(ProblemPath, "problem must be a JSON object.");
+
+        if (problem.TryGetProperty("kind", out var kind))
+        {
+            if (kind.ValueKind != JsonValueKind.String) throw new ProblemSpecException("problem.kind", "problem.kind must be a string.");
+            return kind.GetString() switch
+            {
+                ArithmeticPuzzle.KindName => ResolveArithmetic(problem),
+                var other => throw new ProblemSpecException("problem.kind",
+                    $"Unknown problem kind '{other}'. Known kinds: {ArithmeticPuzzle.KindName} (or give a prompt and a verifier)."),
+            };
+        }
+        return ResolvePromptAndVerifier(problem);
+    }
+
+    private static ResolvedProblem ResolveArithmetic(JsonElement problem)
+    {
+        try
+        {
+            var puzzle = ArithmeticPuzzle.FromJson(problem);
+            return new ResolvedProblem(new Problem(puzzle.RenderPrompt()), puzzle.CreateVerifier());
+        }
+        catch (InvalidArithmeticPuzzleException ex)
+        {
+            var field = ex.Field == "spec" ? ProblemPath : $"{ProblemPath}.{ex.Field}";
+            throw new ProblemSpecException(field, $"{field}: {ex.Problem}");
+        }
+    }
+
+    private ResolvedProblem ResolvePromptAndVerifier(JsonElement problem)
+    {
+        foreach (var property in problem.EnumerateObject())
+        {
+            if (!PromptFields.Contains(property.Name, StringComparer.Ordinal))
+                throw new ProblemSpecException($"{ProblemPath}.{property.Name}",
+                    $"'{ProblemPath}.{property.Name}' is not a known field; a problem has a kind, or a prompt, a verifier and an optional id.");
+        }
+
+        if (!problem.TryGetProperty("prompt", out var promptElement) || promptElement.ValueKind != JsonValueKind.String)
+            throw new ProblemSpecException("problem.prompt", "problem needs either a kind or a prompt string and a verifier.");
+        var prompt = promptElement.GetString()!;
+        if (string.IsNullOrWhiteSpace(prompt)) throw new ProblemSpecException("problem.prompt", "problem.prompt must not be empty.");
+
+        string? id = null;
+        if (problem.TryGetProperty("id", out var idElement))
+        {
+            if (idElement.ValueKind != JsonValueKind.String || idElement.GetString()!.Length > MaxIdLength)
+                throw new ProblemSpecException("problem.id", $"problem.id must be a string of at most {MaxIdLength} characters.");
+            id = idElement.GetString();
+        }
+
+        if (!problem.TryGetProperty("verifier", out var verifier) || verifier.ValueKind != JsonValueKind.Object)
+            throw new ProblemSpecException("problem.verifier", "problem.verifier must be an object with a kind.");
+        try
+        {
+            return new ResolvedProblem(new Problem(prompt, id), verifiers.Create(verifier, "problem.verifier"));
+        }
+        catch (VerifierSpecException ex)
+        {
+            throw new ProblemSpecException(ex.Field, ex.Message);
+        }
+        catch (InvalidArithmeticPuzzleException ex)
+        {
+            // The spec parser takes up to 16 numbers of any size; the verifier enforces the puzzle's own rules.
+            var field = $"problem.verifier.{ex.Field}";
+            throw new ProblemSpecException(field, $"{field}: {ex.Problem}");
+        }
+    }
+}

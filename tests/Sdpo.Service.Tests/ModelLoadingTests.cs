@@ -1,0 +1,165 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Sdpo.Engine.Discovery;
+using Sdpo.Service.Engines;
+using Sdpo.Service.Tests.Support;
+using Sdpo.Training.Arithmetic;
+
+namespace Sdpo.Service.Tests;
+
+/// <summary>How the service behaves while a model loads and when it cannot be loaded: it keeps serving, answers 503
+/// problem+json naming the model, and shows why in /models.</summary>
+public sealed class ModelLoadingTests : IDisposable
+{
+    private const string Request = """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "method": "best-of-k", "budget": {"maxAttempts": 4}}""";
+    private readonly TestDataFolder _data = new();
+
+    public void Dispose() => _data.Dispose();
+
+    public static TheoryData<string, string> BrokenFolders => new()
+    {
+        { "missing", "does not exist" },
+        { "garbage-config", "config.json" },
+        { "no-weights", "safetensors" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenFolders))]
+    public async Task A_model_folder_that_cannot_be_loaded_answers_503_naming_the_model_and_the_service_keeps_serving(string broken, string reasonMentions)
+    {
+        var folder = Path.Combine(_data.Path, "models", broken);
+        if (broken != "missing")
+        {
+            Directory.CreateDirectory(folder);
+            await File.WriteAllTextAsync(Path.Combine(folder, "config.json"), broken == "garbage-config" ? "{ not json" : ValidConfig);
+            ArithmeticTokenizer.Save(folder, ArithmeticTokenizer.Definition());
+        }
+        var settings = TinyArithmeticCheckpoint.ModelSettings("broken", folder);
+        await using var host = new ServiceHost(_data, engine: null, settings);
+
+        for (var i = 0; i < 2; i++)
+        {
+            var response = await host.Client.PostAsync("/solve", ServiceApi.Json(Request));
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"expected 503, got {(int)response.StatusCode}: {body}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = JsonDocument.Parse(body).RootElement;
+            Assert.Equal("broken", problem.GetProperty("model").GetString());
+            Assert.Equal("failed", problem.GetProperty("state").GetString());
+            Assert.Contains("'broken'", problem.GetProperty("detail").GetString());
+            var detail = problem.GetProperty("detail").GetString()!;
+            Assert.True(detail.Contains(reasonMentions, StringComparison.OrdinalIgnoreCase), $"the reason should mention {reasonMentions}: {detail}");
+            Assert.NotNull(response.Headers.RetryAfter);
+        }
+
+        var models = await host.Client.GetFromJsonAsync<JsonElement>("/models");
+        Assert.Equal("failed", models[0].GetProperty("state").GetString());
+        Assert.Contains(reasonMentions, models[0].GetProperty("reason").GetString(), StringComparison.OrdinalIgnoreCase);
+        var health = await host.Client.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(0, (await health.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("modelsLoaded").GetInt32());
+    }
+
+    [Fact]
+    public async Task The_default_settings_serve_the_embedded_arithmetic_model_from_the_repository()
+    {
+        // No model settings: the root appsettings.json's default model, whether or not its folder is committed yet.
+        await using var host = new ServiceHost(_data, engine: null);
+        var model = Assert.Single(host.Services.GetRequiredService<IEngineProvider>().Models);
+        Assert.Equal("arithmetic", model.Name);
+        Assert.True(model.IsDefault);
+        Assert.Equal(Path.Combine(RepositoryRoot(), "src", "models", "arithmetic"), model.Path);
+
+        var health = await host.Client.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        var response = await host.Client.PostAsync("/solve", ServiceApi.Json(Request));
+        var models = await host.Client.GetFromJsonAsync<JsonElement>("/models");
+        if (File.Exists(Path.Combine(model.Path, "config.json")))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            Assert.Equal("loaded", models[0].GetProperty("state").GetString());
+        }
+        else
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal("failed", models[0].GetProperty("state").GetString());
+            Assert.Contains("does not exist", models[0].GetProperty("reason").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task A_submission_waits_a_bounded_time_for_a_loading_model_then_answers_503_to_retry()
+    {
+        var factory = new GatedEngineFactory();
+        var settings = TinyArithmeticCheckpoint.ModelSettings("slow", "/models/slow");
+        settings["Service:ModelLoadWaitSeconds"] = "0.2";
+        await using var host = new ServiceHost(_data, engine: null, settings, services: s => s.AddSingleton<IEngineFactory>(factory));
+
+        var response = await host.Client.PostAsync("/solve", ServiceApi.Json(Request));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("loading", problem.GetProperty("state").GetString());
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Equal("loading", (await host.Client.GetFromJsonAsync<JsonElement>("/models"))[0].GetProperty("state").GetString());
+        Assert.Equal(1, factory.Loads);
+
+        factory.Open(new FakeDiscoveryEngine { DiscoverAt = _ => 1 });
+        var id = await ServiceApi.SubmitAsync(host.Client, Request);
+        Assert.Equal("discovered", (await ServiceApi.WaitForEndAsync(host.Client, id)).Frames[^1].Event);
+        Assert.Equal(1, factory.Loads);
+    }
+
+    [Fact]
+    public async Task A_failed_load_is_tried_again_after_the_retry_interval()
+    {
+        var factory = new GatedEngineFactory { FailuresFirst = 1 };
+        var settings = TinyArithmeticCheckpoint.ModelSettings("flaky", "/models/flaky");
+        settings["Service:ModelRetrySeconds"] = "0";
+        settings["Service:LoadModelsAtStart"] = "false";
+        await using var host = new ServiceHost(_data, engine: null, settings, services: s => s.AddSingleton<IEngineFactory>(factory));
+        factory.Open(new FakeDiscoveryEngine { DiscoverAt = _ => 0 });
+
+        var first = await host.Client.PostAsync("/solve", ServiceApi.Json(Request));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, first.StatusCode);
+        Assert.Contains("checkpoint is being copied", await first.Content.ReadAsStringAsync());
+
+        var id = await ServiceApi.SubmitAsync(host.Client, Request);
+        Assert.Equal("discovered", (await ServiceApi.WaitForEndAsync(host.Client, id)).Frames[^1].Event);
+        Assert.Equal(2, factory.Loads);
+    }
+
+    private const string ValidConfig = """
+        {"architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3", "vocab_size": 16, "hidden_size": 8, "intermediate_size": 16,
+         "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 4, "max_position_embeddings": 32,
+         "rms_norm_eps": 1e-6, "rope_theta": 10000, "tie_word_embeddings": true, "torch_dtype": "float32", "eos_token_id": 2}
+        """;
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Sdpo.Service.sln"))) return dir.FullName;
+        throw new InvalidOperationException("Sdpo.Service.sln not found above the test binaries.");
+    }
+
+    /// <summary>Loads only when the test opens the gate; fails the first <see cref="FailuresFirst"/> loads.</summary>
+    private sealed class GatedEngineFactory : IEngineFactory
+    {
+        private readonly TaskCompletionSource<IDiscoveryEngine> _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _loads;
+
+        public int FailuresFirst { get; init; }
+
+        public int Loads => Volatile.Read(ref _loads);
+
+        public void Open(IDiscoveryEngine engine) => _gate.TrySetResult(engine);
+
+        public async Task<IDiscoveryEngine> LoadAsync(ModelInfo model)
+        {
+            var load = Interlocked.Increment(ref _loads);
+            if (load <= FailuresFirst) throw new IOException("The checkpoint is being copied.");
+            return await _gate.Task;
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Sdpo.Service.Tests.Support;
+
+namespace Sdpo.Service.Tests;
+
+/// <summary>The service end to end with the real engine (TorchSharp, LoRA, SDPO) on a tiny trained checkpoint and the
+/// real verifiers, configured only through the app's settings.</summary>
+public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, IDisposable
+{
+    /// <summary>No three ones make 1000: every attempt fails, with the arithmetic verifier's feedback.</summary>
+    private const string Unsolvable = """{"kind": "arithmetic", "numbers": [1, 1, 1], "target": 1000}""";
+
+    private readonly TinyArithmeticCheckpoint _checkpoint;
+    private readonly TestDataFolder _data = new();
+
+    public RealEngineTests(TinyArithmeticCheckpoint checkpoint) => _checkpoint = checkpoint;
+
+    public void Dispose() => _data.Dispose();
+
+    [Fact]
+    public async Task A_pattern_every_answer_matches_is_discovered_at_the_first_attempt_streamed_inline()
+    {
+        await using var host = new ServiceHost(_data, engine: null, _checkpoint.Settings());
+        var request = new HttpRequestMessage(HttpMethod.Post, "/solve")
+        {
+            Content = ServiceApi.Json("""
+                {"problem": {"prompt": "Numbers: 2 3 4\nTarget: 24\nExpression: ", "verifier": {"kind": "regex", "pattern": "(?s).*"}},
+                 "method": "sdpo", "sampling": {"maxNewTokens": 12}, "seed": 4}
+                """),
+        };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        using var response = await host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var capture = await SseClient.ReadAsync(response, timeoutSeconds: 60);
+
+        var first = capture.Frames.First(f => f.Event == "attempt").Json;
+        Assert.Equal(0, first.GetProperty("index").GetInt32());
+        Assert.True(first.GetProperty("verdict").GetProperty("passed").GetBoolean(), first.ToString());
+        Assert.True(first.GetProperty("tokenCount").GetInt32() is > 0 and <= 12);
+        Assert.Equal("discovered", capture.Frames[^1].Event);
+        Assert.Equal(0, capture.Frames[^1].Json.GetProperty("attemptIndex").GetInt32());
+
+        var models = await host.Client.GetFromJsonAsync<JsonElement>("/models");
+        Assert.Equal("loaded", models[0].GetProperty("state").GetString());
+        Assert.Equal(TinyArithmeticCheckpoint.ModelName, models[0].GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task Sdpo_on_an_unsolvable_puzzle_spends_its_budget_in_steps_with_a_loss_and_keeps_its_adapter()
+    {
+        await using var host = new ServiceHost(_data, engine: null, _checkpoint.Settings());
+        var id = await ServiceApi.SubmitAsync(host.Client,
+            "{\"problem\": " + Unsolvable + ", \"method\": \"sdpo\", \"budget\": {\"maxAttempts\": 16, \"attemptsPerStep\": 8}, \"sampling\": {\"maxNewTokens\": 12}, \"seed\": 2}");
+        var capture = await ServiceApi.WaitForEndAsync(host.Client, id, timeoutSeconds: 60);
+
+        var attempts = capture.Frames.Where(f => f.Event == "attempt").ToList();
+        Assert.Equal(Enumerable.Range(0, 16), attempts.Select(f => f.Json.GetProperty("index").GetInt32()));
+        Assert.All(attempts, a => Assert.False(a.Json.GetProperty("verdict").GetProperty("passed").GetBoolean()));
+        Assert.All(attempts, a => Assert.False(string.IsNullOrEmpty(a.Json.GetProperty("verdict").GetProperty("feedback").GetString())));
+        var steps = capture.Frames.Where(f => f.Event == "step").ToList();
+        Assert.Equal(2, steps.Count);
+        Assert.All(steps, s => Assert.True(double.IsFinite(s.Json.GetProperty("loss").GetDouble()), s.Data));
+        Assert.Equal("exhausted", capture.Frames[^1].Event);
+
+        var run = await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "exhausted");
+        Assert.Equal(16, run.GetProperty("attempts").GetInt32());
+        Assert.Equal(2, run.GetProperty("steps").GetInt32());
+
+        var adapter = await host.Client.GetAsync($"/solve/{id}/adapter");
+        Assert.Equal(HttpStatusCode.OK, adapter.StatusCode);
+        Assert.Equal("application/zip", adapter.Content.Headers.ContentType?.MediaType);
+        using var zip = new ZipArchive(await adapter.Content.ReadAsStreamAsync());
+        var names = zip.Entries.Select(e => e.FullName).ToList();
+        Assert.Contains("adapter_config.json", names);
+        Assert.Contains("adapter_model.safetensors", names);
+        Assert.True(zip.GetEntry("adapter_model.safetensors")!.Length > 0);
+    }
+
+    [Fact]
+    public async Task Best_of_k_and_multi_turn_run_through_the_real_engine()
+    {
+        await using var host = new ServiceHost(_data, engine: null, _checkpoint.Settings());
+        var id = await ServiceApi.SubmitAsync(host.Client,
+            "{\"problem\": " + Unsolvable + ", \"method\": \"best-of-k\", \"compareWith\": [\"multi-turn\"], \"budget\": {\"maxAttempts\": 6, \"attemptsPerStep\": 3}, \"sampling\": {\"maxNewTokens\": 10}, \"seed\": 5}");
+        var capture = await ServiceApi.WaitForEndAsync(host.Client, id, timeoutSeconds: 60);
+
+        foreach (var method in new[] { "best-of-k", "multi-turn" })
+        {
+            var frames = capture.Frames.Where(f => f.Method == method).ToList();
+            Assert.Equal(Enumerable.Range(0, 6), frames.Where(f => f.Event == "attempt").Select(f => f.Json.GetProperty("index").GetInt32()));
+            Assert.Equal("exhausted", frames[^1].Event);
+        }
+
+        var run = await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "exhausted");
+        var methods = run.GetProperty("methods").EnumerateArray().ToList();
+        Assert.Equal(["best-of-k", "multi-turn"], methods.Select(m => m.GetProperty("method").GetString()));
+        Assert.All(methods, m => Assert.Equal("exhausted", m.GetProperty("status").GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/solve/{id}/adapter")).StatusCode);
+    }
+
+    [Fact]
+    public async Task With_lazy_loading_the_model_loads_on_first_use()
+    {
+        var settings = _checkpoint.Settings();
+        settings["Service:LoadModelsAtStart"] = "false";
+        await using var host = new ServiceHost(_data, engine: null, settings);
+        var before = await host.Client.GetFromJsonAsync<JsonElement>("/models");
+        Assert.Equal("unloaded", before[0].GetProperty("state").GetString());
+
+        var id = await ServiceApi.SubmitAsync(host.Client,
+            "{\"problem\": " + Unsolvable + ", \"method\": \"best-of-k\", \"budget\": {\"maxAttempts\": 2, \"attemptsPerStep\": 2}, \"sampling\": {\"maxNewTokens\": 4}}");
+        Assert.Equal("exhausted", (await ServiceApi.WaitForEndAsync(host.Client, id, timeoutSeconds: 60)).Frames[^1].Event);
+        var after = await host.Client.GetFromJsonAsync<JsonElement>("/models");
+        Assert.Equal("loaded", after[0].GetProperty("state").GetString());
+        Assert.True(after[0].GetProperty("contextLength").GetInt32() > 0);
+    }
+
+    [Fact]
+    public async Task A_prompt_longer_than_the_models_context_is_refused_naming_the_prompt()
+    {
+        await using var host = new ServiceHost(_data, engine: null, _checkpoint.Settings());
+        var prompt = new string('7', 2000);
+        var response = await host.Client.PostAsync("/solve", ServiceApi.Json(
+            "{\"problem\": {\"prompt\": \"" + prompt + "\", \"verifier\": {\"kind\": \"exact\", \"answer\": \"7\"}}}"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body);
+        Assert.Equal(["problem.prompt"], JsonDocument.Parse(body).RootElement.GetProperty("errors").EnumerateObject().Select(p => p.Name));
+    }
+}
