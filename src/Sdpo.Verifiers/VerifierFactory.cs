@@ -25,13 +25,25 @@ public sealed class VerifierFactory(PythonSandbox? pythonSandbox = null, Webhook
         ExactSpec exact => new ExactVerifier(exact),
         RegexSpec regex => new RegexVerifier(regex),
         NumericSpec numeric => new NumericVerifier(numeric),
-        ArithmeticSpec arithmetic => new ArithmeticVerifier(arithmetic.Numbers, arithmetic.Target),
+        ArithmeticSpec arithmetic => CreateArithmetic(arithmetic, path),
         PythonSpec python => new PythonVerifier(python, RequireSandbox(path)),
         P3Spec p3 => new P3Verifier(p3, RequireSandbox(path)),
         HttpSpec http => new HttpVerifier(http,
             webhookClient ?? throw new VerifierSpecException($"{path}.kind", "http verifiers are not enabled on this service")),
         _ => throw new VerifierSpecException($"{path}.kind", $"verifier kind '{spec.Kind}' is not supported"),
     };
+
+    private static ArithmeticVerifier CreateArithmetic(ArithmeticSpec spec, string path)
+    {
+        try
+        {
+            return new ArithmeticVerifier(spec.Numbers, spec.Target);
+        }
+        catch (InvalidArithmeticPuzzleException e)
+        {
+            throw new VerifierSpecException($"{path}.{e.Field}", e.Problem);
+        }
+    }
 
     private PythonSandbox RequireSandbox(string path) =>
         pythonSandbox ?? throw new VerifierSpecException($"{path}.kind", "Python verifiers are not enabled on this service");

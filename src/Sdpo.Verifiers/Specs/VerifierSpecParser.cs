@@ -1,3 +1,4 @@
+using Sdpo.Verifiers.Arithmetic;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Sdpo.Verifiers.Text;
@@ -51,9 +52,7 @@ public static class VerifierSpecParser
                 reader.RequiredNumber("answer"),
                 reader.OptionalNumber("absoluteTolerance", 0, double.MaxValue) ?? 1e-9,
                 reader.OptionalNumber("relativeTolerance", 0, 1) ?? 0),
-            ArithmeticSpec.KindName => new ArithmeticSpec(
-                reader.RequiredIntArray("numbers", 16, -1_000_000, 1_000_000),
-                reader.RequiredInt("target", int.MinValue, int.MaxValue)),
+            ArithmeticSpec.KindName => ParseArithmetic(reader),
             PythonSpec.KindName => ParsePython(reader),
             P3Spec.KindName => new P3Spec(
                 reader.RequiredString("sat", MaxCodeLength),
@@ -64,6 +63,23 @@ public static class VerifierSpecParser
                 $"unknown verifier kind '{kind}'; expected one of {string.Join(", ", Kinds)}"),
         };
         reader.RejectUnknownFields(kind);
+        return spec;
+    }
+
+    /// <summary>The puzzle's own rules (3–6 numbers, their ranges) apply, so a spec that parses also builds.</summary>
+    private static ArithmeticSpec ParseArithmetic(SpecObjectReader reader)
+    {
+        var spec = new ArithmeticSpec(
+            reader.RequiredIntArray("numbers", ArithmeticPuzzle.MaxNumberCount, ArithmeticPuzzle.MinNumber, ArithmeticPuzzle.MaxNumber),
+            reader.RequiredInt("target", -ArithmeticPuzzle.MaxAbsoluteTarget, ArithmeticPuzzle.MaxAbsoluteTarget));
+        try
+        {
+            ArithmeticPuzzle.Validate(spec.Numbers, spec.Target);
+        }
+        catch (InvalidArithmeticPuzzleException e)
+        {
+            throw new VerifierSpecException(reader.FieldPath(e.Field), e.Problem);
+        }
         return spec;
     }
 

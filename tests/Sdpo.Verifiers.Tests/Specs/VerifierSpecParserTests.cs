@@ -39,6 +39,8 @@ public class VerifierSpecParserTests
     [InlineData("""{"kind":"numeric","answer":1,"absoluteTolerance":-1}""", "verifier.absoluteTolerance", "between")]
     [InlineData("""{"kind":"arithmetic","numbers":[1,"2"],"target":3}""", "verifier.numbers[1]", "must be an integer")]
     [InlineData("""{"kind":"arithmetic","numbers":[1,2]}""", "verifier.target", "is required")]
+    [InlineData("""{"kind":"arithmetic","numbers":[1,2],"target":3}""", "verifier.numbers", "expected 3 to 6 numbers")]
+    [InlineData("""{"kind":"arithmetic","numbers":[1,2,0],"target":3}""", "verifier.numbers[2]", "between")]
     [InlineData("""{"kind":"python","tests":"assert 1","entryPoint":"not valid"}""", "verifier.entryPoint", "not a Python identifier")]
     [InlineData("""{"kind":"python","tests":"assert 1","timeoutSeconds":100000}""", "verifier.timeoutSeconds", "between")]
     [InlineData("""{"kind":"python","tests":"assert 1","tset":"typo"}""", "verifier.tset", "is not a field of verifier kind 'python'")]
@@ -69,7 +71,7 @@ public class VerifierSpecParserTests
         var factory = new VerifierFactory();
         using var exact = JsonDocument.Parse("""{"kind":"exact","answer":"7"}""");
         Assert.IsType<ExactVerifier>(factory.Create(exact.RootElement));
-        Assert.Equal("arithmetic", factory.Create(new ArithmeticSpec([1, 2], 3)).Kind);
+        Assert.Equal("arithmetic", factory.Create(new ArithmeticSpec([1, 2, 3], 6)).Kind);
         var error = Assert.Throws<VerifierSpecException>(() => factory.Create(new PythonSpec("assert True")));
         Assert.Equal("verifier.kind", error.Field);
         Assert.Throws<VerifierSpecException>(() => factory.Create(new HttpSpec(new Uri("https://example.org/"))));
