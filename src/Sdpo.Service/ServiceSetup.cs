@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.OpenApi;
 using Sdpo.Service.Api;
+using Sdpo.Service.Benchmarks;
 using Sdpo.Service.Configuration;
 using Sdpo.Service.Engines;
 using Sdpo.Service.Execution;
@@ -52,6 +53,7 @@ public static class ServiceSetup
         services.AddSingleton<RunWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<RunWriter>());
         services.AddHostedService<DeviceWorkers>();
+        services.AddBenchmarks();
 
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(options => ServiceJson.Configure(options.SerializerOptions));
@@ -80,6 +82,7 @@ public static class ServiceSetup
         app.UseSwaggerUI();
 
         app.MapSolveApi();
+        app.MapBenchmarksApi();
         app.MapModelsApi();
         app.MapHealthApi();
         app.MapMetricsApi();
