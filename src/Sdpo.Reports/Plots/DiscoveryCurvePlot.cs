@@ -48,7 +48,7 @@ public static class DiscoveryCurvePlot
         foreach (var k in report.Ks) ticks.AddMajor(Math.Log2(k), k.ToString(System.Globalization.CultureInfo.InvariantCulture));
         plot.Axes.Bottom.TickGenerator = ticks;
         double right = Math.Max(Math.Log2(report.Budget), 1);
-        plot.Axes.SetLimits(-0.1, right + 0.1, 0, 1.02);
+        plot.Axes.SetLimits(-0.1, right + 0.1, -0.02, 1.02);
 
         plot.XLabel("k (attempts, log2 scale)");
         plot.YLabel("discovery@k");
