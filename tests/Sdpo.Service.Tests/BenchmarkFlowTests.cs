@@ -193,7 +193,9 @@ public sealed class BenchmarkFlowTests : IDisposable
         var second = await BenchmarkApi.GetAsync(host.Client, await BenchmarkApi.SubmitAsync(host.Client, suite));
         Assert.Equal("arithmetic-easy", first.GetProperty("name").GetString());
         Assert.Equal(3, first.GetProperty("problems").GetArrayLength());
-        Assert.Equal(first.GetProperty("problems").ToString(), second.GetProperty("problems").ToString());
+        static IEnumerable<string> Specs(JsonElement benchmark) =>
+            benchmark.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("label").GetString() + " " + p.GetProperty("spec"));
+        Assert.Equal(Specs(first), Specs(second));
         Assert.Equal("arithmetic", first.GetProperty("problems")[0].GetProperty("spec").GetProperty("kind").GetString());
 
         var list = JsonDocument.Parse(await host.Client.GetStringAsync("/benchmarks")).RootElement;
@@ -201,10 +203,35 @@ public sealed class BenchmarkFlowTests : IDisposable
     }
 
     [Fact]
+    public async Task A_benchmark_interrupted_by_a_shutdown_carries_on_at_the_next_start()
+    {
+        Guid id;
+        await using (var first = new ServiceHost(_data, SeededEngine(TimeSpan.FromMilliseconds(15)), FastCoordinator))
+        {
+            id = await BenchmarkApi.SubmitAsync(first.Client, TwoProblems());
+            using var stream = await SseClient.OpenAsync(first.Client, $"/benchmarks/{id}/events");
+            await SseClient.ReadAsync(stream, frames => frames.Count(f => f.Event == "run") >= 2);
+        }
+
+        await using var second = new ServiceHost(_data, SeededEngine(), FastCoordinator);
+        var capture = await BenchmarkApi.WaitForEndAsync(second.Client, id);
+        Assert.Equal("completed", capture.Frames[^1].Event);
+        Assert.Equal(Enumerable.Range(1, capture.Frames.Count).Select(i => (long)i), capture.Frames.Select(f => f.Id));
+        // Each planned run was submitted once and ended once, across both processes.
+        var submitted = capture.Frames.Where(f => f.Event == "submitted").Select(f => f.Json.GetProperty("runId").GetGuid()).ToList();
+        Assert.Equal(8, submitted.Distinct().Count());
+        Assert.Equal(submitted.Order(), capture.Frames.Where(f => f.Event == "run").Select(f => f.Json.GetProperty("runId").GetGuid()).Order());
+        var results = (await BenchmarkApi.GetAsync(second.Client, id)).GetProperty("results");
+        Assert.Equal(3.0, results.GetProperty("attemptsRatios")[0].GetProperty("ratio").GetDouble());
+    }
+
+    [Fact]
     public async Task Cancelling_stops_the_benchmark_and_its_runs_and_plots_wait_for_results()
     {
-        await using var host = new ServiceHost(_data, SeededEngine(TimeSpan.FromMilliseconds(200)), FastCoordinator);
-        var id = await BenchmarkApi.SubmitAsync(host.Client, TwoProblems());
+        // Runs that never pass and take seconds each: the cancel comes long before any ends.
+        var engine = new FakeDiscoveryEngine { DiscoverAt = _ => null, AttemptDelay = TimeSpan.FromMilliseconds(50) };
+        await using var host = new ServiceHost(_data, engine, FastCoordinator);
+        var id = await BenchmarkApi.SubmitAsync(host.Client, TwoProblems().Replace("\"maxAttempts\": 8", "\"maxAttempts\": 64"));
         var early = await host.Client.GetAsync($"/benchmarks/{id}/plot.png");
         Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
         Assert.Equal("application/problem+json", early.Content.Headers.ContentType?.MediaType);
@@ -216,8 +243,10 @@ public sealed class BenchmarkFlowTests : IDisposable
 
         var capture = await BenchmarkApi.WaitForEndAsync(host.Client, id);
         Assert.Equal("cancelled", capture.Frames[^1].Event);
-        var runId = capture.Frames.First(f => f.Event == "submitted").Json.GetProperty("runId").GetGuid();
-        await ServiceApi.PollAsync(host.Client, runId, r => r.GetProperty("status").GetString() == "cancelled");
+        var submitted = capture.Frames.Where(f => f.Event == "submitted").Select(f => f.Json.GetProperty("runId").GetGuid()).ToList();
+        Assert.InRange(submitted.Count, 1, 8);
+        foreach (var runId in submitted)
+            await ServiceApi.PollAsync(host.Client, runId, r => r.GetProperty("status").GetString() == "cancelled");
         Assert.Equal("cancelled", (await BenchmarkApi.GetAsync(host.Client, id)).GetProperty("status").GetString());
         Assert.Equal(HttpStatusCode.Conflict, (await host.Client.DeleteAsync($"/benchmarks/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/benchmarks/{Guid.NewGuid()}")).StatusCode);
