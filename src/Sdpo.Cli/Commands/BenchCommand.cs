@@ -54,6 +54,9 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         [CommandOption("-o|--output <FOLDER>")] [Description("Where results.json, plot.png and plot.svg go (default artifacts/bench).")]
         public string Output { get; init; } = "artifacts/bench";
 
+        [CommandOption("--resume")] [Description("Carry on from the output folder's journal.jsonl, skipping the selections and runs it already holds.")]
+        public bool Resume { get; init; }
+
         public override ValidationResult Validate()
         {
             if ((ProblemsFile is null) == (Suite is null)) return ValidationResult.Error("Give the problems as --problems <file.jsonl> or --suite <name>, one of them.");
@@ -115,6 +118,18 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(name)}[/]: {puzzles.Count} problems × {methods.Count} methods × {settings.Seeds} seeds, " +
                                $"budget {settings.Budget}, G {settings.Group}, model {Markup.Escape(model.Name)}");
 
+        BenchJournal journal;
+        try
+        {
+            journal = BenchJournal.Open(settings.Output, Fingerprint(settings, folder), settings.Resume);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException)
+        {
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
+            return 2;
+        }
+        if (journal.Restored > 0) AnsiConsole.MarkupLine($"Resuming: {journal.Restored} selections and runs are in the journal.");
+
         var clock = Stopwatch.StartNew();
         var tally = new Tally(clock);
         var entries = puzzles.Select((p, i) => new ProblemEntry(i, ProblemSuite.Label(p), p, true, 0, 0, null, null)).ToList();
@@ -129,6 +144,12 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
                 var current = progress.AddTask("  sampling", maxValue: settings.Samples);
                 for (int i = 0; i < entries.Count && !cancellationToken.IsCancellationRequested; i++)
                 {
+                    if (journal.Screen(entries[i].Label) is { } known)
+                    {
+                        entries[i] = entries[i] with { Selected = known.Selected ?? false, ScreenedSamples = known.Samples ?? 0, ScreenedPasses = known.Passes ?? 0, BasePassAtK = known.BasePassAtK, Note = known.Note };
+                        screening.Value = (i + 1) * (double)settings.Samples;
+                        continue;
+                    }
                     var sampling = new PassRateSampling(settings.Samples, k);
                     string? note = null;
                     current.Value = 0;
@@ -154,10 +175,12 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
                     if (!sampling.IsComplete)
                     {
                         entries[i] = entries[i] with { Selected = false, ScreenedSamples = sampling.Drawn, ScreenedPasses = sampling.Passes, Note = note ?? "cancelled" };
+                        if (note is not null) journal.Append(new BenchJournal.Entry("screen", Label: entries[i].Label, Samples: sampling.Drawn, Passes: sampling.Passes, Selected: false, Note: note));
                         continue;
                     }
                     double estimate = sampling.PassAtKEstimate;
                     entries[i] = entries[i] with { Selected = estimate < threshold, ScreenedSamples = sampling.Drawn, ScreenedPasses = sampling.Passes, BasePassAtK = estimate };
+                    journal.Append(new BenchJournal.Entry("screen", Label: entries[i].Label, Samples: sampling.Drawn, Passes: sampling.Passes, BasePassAtK: estimate, Selected: entries[i].Selected));
                     AnsiConsole.MarkupLine($"{Markup.Escape(entries[i].Label)}: pass@{k} ≈ {estimate:F3} ({sampling.Passes}/{sampling.Drawn}) → {(entries[i].Selected ? "[green]kept[/]" : "[grey]dropped[/]")}");
                 }
                 current.StopTask();
@@ -173,6 +196,12 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             {
                 if (cancellationToken.IsCancellationRequested) return;
                 var wire = MethodNames.ToWire(method);
+                if (journal.Run(entry.Label, wire, seed) is { } done)
+                {
+                    outcomes.Add(new BenchmarkRunOutcome(entry.Index.ToString(CultureInfo.InvariantCulture), wire, seed, done.AttemptsToDiscovery, done.Attempts, done.Completed));
+                    overall.Increment(1);
+                    continue;
+                }
                 running.Value = 0;
                 running.Description = $"  {wire} on {entry.Label}, seed {seed}";
                 var request = template with { Problem = entry.Spec.ToProblem(), Verifier = entry.Spec.CreateVerifier(), Method = method, Seed = seed };
@@ -182,6 +211,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
                     overall.Description = $"runs · {tally.Describe()}";
                 }, cancellationToken);
                 outcomes.Add(new BenchmarkRunOutcome(entry.Index.ToString(CultureInfo.InvariantCulture), wire, seed, run.AttemptsToDiscovery, run.Attempts, run.Completed));
+                if (run.Completed || run.Failure != "cancelled")
+                    journal.Append(new BenchJournal.Entry("run", Label: entry.Label, Method: wire, Seed: seed, AttemptsToDiscovery: run.AttemptsToDiscovery, Attempts: run.Attempts, Completed: run.Completed));
                 if (!run.Completed) AnsiConsole.MarkupLine($"[red]{wire} on {Markup.Escape(entry.Label)} seed {seed}: {Markup.Escape(run.Failure ?? "did not complete")}[/]");
                 overall.Increment(1);
                 overall.Description = $"runs · {tally.Describe()}";
@@ -208,7 +239,6 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         var results = new BenchResults(name, folder, DateTimeOffset.UtcNow, configuration, entries, report, clock.Elapsed.TotalSeconds, tally.Attempts,
             tally.Attempts / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
 
-        Directory.CreateDirectory(settings.Output);
         var jsonPath = Path.Combine(settings.Output, "results.json");
         await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(results, Json), CancellationToken.None);
         var title = $"{name}: discovery@k, {report.Confidence * 100:0}% bootstrap intervals";
@@ -219,6 +249,12 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(jsonPath)}[/], plot.png and plot.svg ({tally.Attempts} attempts in {clock.Elapsed.TotalSeconds:F0} s).");
         return cancellationToken.IsCancellationRequested ? 1 : 0;
     }
+
+    /// <summary>What must not change for a journal's runs to be reused: everything that shapes one run or one selection.</summary>
+    private static string Fingerprint(Settings settings, string modelFolder) => string.Join(' ',
+        $"model={Path.GetFullPath(modelFolder)}", $"device={settings.Device}", $"budget={settings.Budget}", $"g={settings.Group}",
+        $"temperature={settings.Temperature.ToString(CultureInfo.InvariantCulture)}", $"lr={settings.LearningRate?.ToString(CultureInfo.InvariantCulture) ?? "default"}",
+        $"selectHard={settings.SelectHard?.ToString(CultureInfo.InvariantCulture) ?? "none"}", $"samples={settings.Samples}", $"passK={settings.PassK?.ToString(CultureInfo.InvariantCulture) ?? "default"}");
 
     private static Progress Progress() =>
         AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
