@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using Sdpo.Engine.Models;
 using Sdpo.Service.Api;
+using Sdpo.Service.Benchmarks;
 using Sdpo.Service.Configuration;
 using Sdpo.Service.Engines;
 using Sdpo.Service.Execution;
@@ -71,6 +72,7 @@ public static class ServiceSetup
         services.AddSingleton<RunWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<RunWriter>());
         services.AddHostedService<DeviceWorkers>();
+        services.AddBenchmarks();
 
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(options => ServiceJson.Configure(options.SerializerOptions));
@@ -99,6 +101,7 @@ public static class ServiceSetup
         app.UseSwaggerUI();
 
         app.MapSolveApi();
+        app.MapBenchmarksApi();
         app.MapModelsApi();
         app.MapHealthApi();
         app.MapMetricsApi();

@@ -10,6 +10,9 @@ public sealed class SdpoDbContext(DbContextOptions<SdpoDbContext> options) : DbC
     public DbSet<StepEntity> Steps => Set<StepEntity>();
     public DbSet<EventEntity> Events => Set<EventEntity>();
     public DbSet<BenchmarkEntity> Benchmarks => Set<BenchmarkEntity>();
+    public DbSet<BenchmarkProblemEntity> BenchmarkProblems => Set<BenchmarkProblemEntity>();
+    public DbSet<BenchmarkRunEntity> BenchmarkRuns => Set<BenchmarkRunEntity>();
+    public DbSet<BenchmarkEventEntity> BenchmarkEvents => Set<BenchmarkEventEntity>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -45,11 +48,6 @@ public sealed class SdpoDbContext(DbContextOptions<SdpoDbContext> options) : DbC
             ev.HasKey(e => new { e.RunId, e.Sequence });
             ev.HasOne<RunEntity>().WithMany().HasForeignKey(e => e.RunId).OnDelete(DeleteBehavior.Cascade);
         });
-        model.Entity<BenchmarkEntity>(benchmark =>
-        {
-            benchmark.ToTable("benchmarks");
-            benchmark.HasKey(b => b.Id);
-            benchmark.Property(b => b.Status).HasConversion<string>().HasMaxLength(16);
-        });
+        model.ConfigureBenchmarks();
     }
 }

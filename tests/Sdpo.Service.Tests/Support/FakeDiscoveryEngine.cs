@@ -19,6 +19,8 @@ public sealed class FakeDiscoveryEngine : IDiscoveryEngine
     public int ContextLength { get; init; } = 256;
     public TimeSpan AttemptDelay { get; init; } = TimeSpan.FromMilliseconds(2);
     public Func<DiscoveryMethod, int?> DiscoverAt { get; init; } = _ => 5;
+    /// <summary>When set, decides the passing index from the whole request (problem, method, seed) instead of <see cref="DiscoverAt"/>.</summary>
+    public Func<DiscoveryRequest, int?>? DiscoverAtFor { get; init; }
     public int Executions => _executions;
     private int _executions;
 
@@ -60,7 +62,7 @@ public sealed class FakeDiscoveryEngine : IDiscoveryEngine
                     yield break;
                 }
                 var text = $"{method.ToWire()} attempt {index} seed {request.Seed}";
-                var passed = DiscoverAt(method) == index;
+                var passed = (DiscoverAtFor is { } decide ? decide(request) : DiscoverAt(method)) == index;
                 var verdict = passed ? Verdict.Pass() : Verdict.Fail(VerdictStatus.Wrong, $"attempt {index} is wrong");
                 yield return new AttemptEvaluated(index, step, text, 3, verdict, new AttemptTimings(1, 0.1));
                 if (passed)

@@ -69,10 +69,20 @@ namespace Sdpo.Service.Persistence.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("FailureReason")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Name")
@@ -86,6 +96,9 @@ namespace Sdpo.Service.Persistence.Migrations
                     b.Property<string>("ResultJson")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -93,7 +106,123 @@ namespace Sdpo.Service.Persistence.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("Status");
+
                     b.ToTable("benchmarks", (string)null);
+                });
+
+            modelBuilder.Entity("Sdpo.Service.Persistence.BenchmarkEventEntity", b =>
+                {
+                    b.Property<Guid>("BenchmarkId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("IsFinal")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("BenchmarkId", "Sequence");
+
+                    b.ToTable("benchmark_events", (string)null);
+                });
+
+            modelBuilder.Entity("Sdpo.Service.Persistence.BenchmarkProblemEntity", b =>
+                {
+                    b.Property<Guid>("BenchmarkId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("BasePassAtK")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ScreenedPasses")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ScreenedSamples")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ScreeningNote")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool?>("Selected")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SpecJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("BenchmarkId", "Index");
+
+                    b.ToTable("benchmark_problems", (string)null);
+                });
+
+            modelBuilder.Entity("Sdpo.Service.Persistence.BenchmarkRunEntity", b =>
+                {
+                    b.Property<Guid>("BenchmarkId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Order")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("AttemptsToDiscovery")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("MaxAttempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ProblemIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Seed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Status")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("SubmittedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("BenchmarkId", "Order");
+
+                    b.HasIndex("RunId");
+
+                    b.ToTable("benchmark_runs", (string)null);
                 });
 
             modelBuilder.Entity("Sdpo.Service.Persistence.EventEntity", b =>
@@ -276,6 +405,33 @@ namespace Sdpo.Service.Persistence.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Sdpo.Service.Persistence.BenchmarkEventEntity", b =>
+                {
+                    b.HasOne("Sdpo.Service.Persistence.BenchmarkEntity", null)
+                        .WithMany()
+                        .HasForeignKey("BenchmarkId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Sdpo.Service.Persistence.BenchmarkProblemEntity", b =>
+                {
+                    b.HasOne("Sdpo.Service.Persistence.BenchmarkEntity", null)
+                        .WithMany("Problems")
+                        .HasForeignKey("BenchmarkId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Sdpo.Service.Persistence.BenchmarkRunEntity", b =>
+                {
+                    b.HasOne("Sdpo.Service.Persistence.BenchmarkEntity", null)
+                        .WithMany()
+                        .HasForeignKey("BenchmarkId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Sdpo.Service.Persistence.EventEntity", b =>
                 {
                     b.HasOne("Sdpo.Service.Persistence.RunEntity", null)
@@ -301,6 +457,11 @@ namespace Sdpo.Service.Persistence.Migrations
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Sdpo.Service.Persistence.BenchmarkEntity", b =>
+                {
+                    b.Navigation("Problems");
                 });
 
             modelBuilder.Entity("Sdpo.Service.Persistence.RunEntity", b =>

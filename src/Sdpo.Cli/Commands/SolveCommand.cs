@@ -1,0 +1,152 @@
+using System.ComponentModel;
+using System.Globalization;
+using Sdpo.Engine.Discovery;
+using Sdpo.Reports;
+using Sdpo.Verifiers.Arithmetic;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Sdpo.Cli.Commands;
+
+/// <summary>Searches for a passing answer to one arithmetic puzzle in this process, showing every attempt as it comes.</summary>
+public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--numbers <LIST>")] [Description("The puzzle's numbers, comma-separated (e.g. 3,5,7).")]
+        public string? Numbers { get; init; }
+
+        [CommandOption("--target <N>")] [Description("The value the expression must reach.")]
+        public int? Target { get; init; }
+
+        [CommandOption("--problem <FILE>")] [Description("A JSON problem file instead: {\"kind\": \"arithmetic\", \"numbers\": [3, 5, 7], \"target\": 22}.")]
+        public string? ProblemFile { get; init; }
+
+        [CommandOption("--model <FOLDER>")] [Description("Checkpoint folder (default: src/models/arithmetic).")]
+        public string? Model { get; init; }
+
+        [CommandOption("--device <DEVICE>")] public string Device { get; init; } = "cpu";
+
+        [CommandOption("--method <METHOD>")] [Description("sdpo (default), best-of-k or multi-turn.")]
+        public string Method { get; init; } = "sdpo";
+
+        [CommandOption("--budget <N>")] [Description("Most attempts (default 64).")] public int Budget { get; init; } = 64;
+        [CommandOption("-g|--group <G>")] [Description("Attempts per step (default 8).")] public int Group { get; init; } = 8;
+        [CommandOption("--seed <N>")] public long Seed { get; init; } = 1;
+        [CommandOption("--temperature <T>")] public double Temperature { get; init; } = 1.0;
+        [CommandOption("--lr <RATE>")] [Description("SDPO learning rate.")] public double? LearningRate { get; init; }
+        [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (ProblemFile is null && (Numbers is null || Target is null))
+                return ValidationResult.Error("Give the puzzle as --numbers 3,5,7 --target 22, or as --problem <file.json>.");
+            if (ProblemFile is not null && (Numbers is not null || Target is not null))
+                return ValidationResult.Error("Give either --problem or --numbers/--target, not both.");
+            if (!MethodNames.TryParse(Method, out _)) return ValidationResult.Error($"--method: unknown method '{Method}'; methods are {MethodNames.All}.");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        if (settings.Threads is { } threads) TorchSharp.torch.set_num_threads(threads);
+        ArithmeticPuzzle puzzle;
+        DiscoveryRequest request;
+        try
+        {
+            puzzle = ReadPuzzle(settings);
+            MethodNames.TryParse(settings.Method, out var method);
+            request = new DiscoveryRequest(puzzle.ToProblem(), puzzle.CreateVerifier(), method,
+                new DiscoveryBudget(settings.Budget, settings.Group),
+                new AttemptSampling(Temperature: settings.Temperature),
+                settings.LearningRate is { } lr ? new SdpoOptions { LearningRate = lr } : null,
+                settings.Seed);
+            request.Validate();
+        }
+        catch (Exception ex) when (ex is InvalidArithmeticPuzzleException or ArgumentException or IOException or FormatException)
+        {
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
+            return 2;
+        }
+
+        string folder;
+        try
+        {
+            folder = CliModel.ResolveFolder(settings.Model);
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
+            return 2;
+        }
+        using var model = await CliModel.LoadAsync(folder, settings.Device);
+        var engine = new LocalDiscoveryEngine(model);
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(ArithmeticLabel(puzzle))}[/] with [bold]{MethodNames.ToWire(request.Method)}[/] on {Markup.Escape(model.Name)} " +
+                               $"({settings.Budget} attempts, {settings.Group} per step, seed {settings.Seed})");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int attempts = 0;
+        await foreach (var e in engine.RunAsync(request, cancellationToken: cancellationToken))
+        {
+            switch (e)
+            {
+                case AttemptEvaluated a:
+                    attempts = a.Index + 1;
+                    var colour = a.Verdict.Passed ? "green" : "red";
+                    AnsiConsole.MarkupLine($"[grey]#{a.Index,4} s{a.Step,-3}[/] {Markup.Escape(OneLine(a.Text)),-28} [{colour}]{a.Verdict.Status}[/] [grey]{Markup.Escape(OneLine(a.Verdict.Feedback))}[/]");
+                    break;
+                case StepCompleted s:
+                    var training = s.Loss is { } loss
+                        ? $" · loss {loss.ToString("F4", CultureInfo.InvariantCulture)} · {s.TrainedAttempts} trained"
+                        : "";
+                    var ms = s.Timings.SamplingMs + s.Timings.VerifyingMs + s.Timings.TeacherMs + s.Timings.UpdateMs;
+                    AnsiConsole.MarkupLine($"[blue]step {s.Step}[/] · {s.AttemptsSoFar} attempts · {s.AttemptsSoFar / clock.Elapsed.TotalSeconds:F1}/s · {ms:F0} ms{training}");
+                    break;
+                case Discovered d:
+                    AnsiConsole.MarkupLine($"[green bold]Discovered[/] at attempt {d.AttemptIndex + 1}: [bold]{Markup.Escape(OneLine(d.Text))}[/] ({clock.Elapsed.TotalSeconds:F1} s)");
+                    return 0;
+                case Exhausted x:
+                    AnsiConsole.MarkupLine($"[yellow]No passing answer in {x.Attempts} attempts[/] ({clock.Elapsed.TotalSeconds:F1} s)");
+                    return 1;
+                case Cancelled c:
+                    AnsiConsole.MarkupLine($"[yellow]Cancelled after {c.Attempts} attempts[/]");
+                    return 1;
+                case Failed f:
+                    AnsiConsole.MarkupLine($"[red]Failed: {Markup.Escape(f.Reason)}[/]");
+                    return 3;
+            }
+        }
+        AnsiConsole.MarkupLine($"[red]The engine ended without a final event after {attempts} attempts.[/]");
+        return 3;
+    }
+
+    private static ArithmeticPuzzle ReadPuzzle(Settings settings)
+    {
+        if (settings.ProblemFile is { } file)
+        {
+            if (!File.Exists(file)) throw new IOException($"--problem: the file '{file}' does not exist.");
+            try
+            {
+                return ArithmeticPuzzle.FromJson(File.ReadAllText(file));
+            }
+            catch (InvalidArithmeticPuzzleException ex)
+            {
+                throw new InvalidArithmeticPuzzleException("problem", $"{file}: {ex.Message}");
+            }
+        }
+        var numbers = settings.Numbers!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(n => int.TryParse(n, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : throw new FormatException($"--numbers: '{n}' is not an integer."))
+            .ToList();
+        return new ArithmeticPuzzle(numbers, settings.Target!.Value);
+    }
+
+    private static string ArithmeticLabel(ArithmeticPuzzle puzzle) => $"{string.Join(' ', puzzle.Numbers)} -> {puzzle.Target}";
+
+    /// <summary>One terminal line: line breaks as ⏎, other control or replacement characters as ·, at most 60 characters.</summary>
+    private static string OneLine(string text)
+    {
+        var line = new string(text.ReplaceLineEndings("⏎").Trim().Select(c => char.IsControl(c) || c == '\uFFFD' ? '·' : c).ToArray());
+        return line.Length <= 60 ? line : line[..57] + "...";
+    }
+}

@@ -1,0 +1,127 @@
+namespace Sdpo.Engine.Metrics;
+
+/// <summary>
+/// The results of a benchmark: per method its discovery@k curve with bootstrap intervals and mean attempts,
+/// each method's attempts ratio against the baseline, and a row per problem. Built from run outcomes by
+/// <see cref="Build"/>; the service's GET /benchmarks/{id} and the CLI's bench command report exactly this.
+/// </summary>
+public sealed record BenchmarkReport(
+    int Budget,
+    double Confidence,
+    IReadOnlyList<int> Ks,
+    IReadOnlyList<MethodReport> Methods,
+    IReadOnlyList<AttemptsRatioReport> AttemptsRatios,
+    IReadOnlyList<ProblemReport> Problems)
+{
+    public const string DefaultBaseline = "best-of-k";
+
+    /// <summary>
+    /// Aggregates run outcomes. Methods are reported in <paramref name="methods"/> order, problems in
+    /// <paramref name="problems"/> order (runs of problems not listed are ignored), seeds ascending. Curves are
+    /// evaluated at k = 1, 2, 4, … and the budget, over completed runs, with percentile-bootstrap intervals at
+    /// <paramref name="confidence"/> (reproducible: the resampling generator is seeded).
+    /// </summary>
+    public static BenchmarkReport Build(
+        IReadOnlyList<BenchmarkProblem> problems,
+        IReadOnlyList<string> methods,
+        IEnumerable<BenchmarkRunOutcome> runs,
+        int budget,
+        double confidence = 0.9,
+        int resamples = 2000,
+        string baseline = DefaultBaseline)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(budget, 1);
+        var known = problems.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        var listed = runs.Where(r => known.Contains(r.ProblemId)).ToList();
+        var ks = DiscoveryStatistics.PowersOfTwoUpTo(budget);
+
+        var firstSuccess = methods.ToDictionary(m => m, m => FirstSuccesses(listed.Where(r => r.Method == m)), StringComparer.Ordinal);
+        var methodReports = methods.Select(method =>
+        {
+            var all = listed.Where(r => r.Method == method).ToList();
+            var completed = firstSuccess[method];
+            return new MethodReport(
+                method,
+                completed.Count,
+                all.Count(r => !r.Completed),
+                completed.Count(a => a.HasValue),
+                DiscoveryStatistics.Curve(completed, ks, confidence, resamples),
+                DiscoveryStatistics.MeanAttemptsToDiscovery(completed),
+                DiscoveryStatistics.MeanAttemptsSpent(completed, budget));
+        }).ToList();
+
+        var ratios = new List<AttemptsRatioReport>();
+        if (firstSuccess.TryGetValue(baseline, out var baselineRuns))
+        {
+            foreach (var method in methods.Where(m => m != baseline))
+                ratios.Add(AttemptsRatioReport.Compute(method, firstSuccess[method], baseline, baselineRuns, budget));
+        }
+
+        var problemReports = problems.Select(problem => new ProblemReport(
+            problem.Id,
+            problem.Label,
+            problem.BasePassAtK,
+            methods.Select(method =>
+            {
+                var seeds = listed.Where(r => r.ProblemId == problem.Id && r.Method == method)
+                    .OrderBy(r => r.Seed)
+                    .Select(r => new SeedOutcome(r.Seed, r.Completed ? r.AttemptsToDiscovery : null, r.Attempts, r.Completed))
+                    .ToList();
+                var completed = seeds.Where(s => s.Completed).Select(s => s.AttemptsToDiscovery).ToList();
+                return new ProblemMethodReport(
+                    method,
+                    completed.Count,
+                    completed.Count(a => a.HasValue),
+                    completed.Count == 0 ? null : completed.Count(a => a.HasValue) / (double)completed.Count,
+                    DiscoveryStatistics.MeanAttemptsToDiscovery(completed),
+                    seeds);
+            }).ToList())).ToList();
+
+        return new BenchmarkReport(budget, confidence, ks, methodReports, ratios, problemReports);
+    }
+
+    /// <summary>Completed runs' first successes; a recorded success past the budget counts as none.</summary>
+    private static List<int?> FirstSuccesses(IEnumerable<BenchmarkRunOutcome> runs) =>
+        runs.Where(r => r.Completed).Select(r => r.AttemptsToDiscovery).ToList();
+}
+
+/// <summary>One method over all problems and seeds. <see cref="Runs"/> counts completed runs (the ones the
+/// statistics use); <see cref="FailedRuns"/> those that failed or were cancelled.</summary>
+public sealed record MethodReport(
+    string Method,
+    int Runs,
+    int FailedRuns,
+    int Discoveries,
+    IReadOnlyList<DiscoveryPoint> Curve,
+    double? MeanAttemptsToDiscovery,
+    double MeanAttemptsSpent);
+
+/// <summary>
+/// How many times fewer attempts <see cref="Method"/> needs than <see cref="Baseline"/>. The level is the
+/// baseline's discovery@budget; <see cref="BaselineAttempts"/> and <see cref="MethodAttempts"/> are the
+/// smallest k at which each method's discovery@k reaches that level; <see cref="Ratio"/> is
+/// BaselineAttempts / MethodAttempts (see <see cref="DiscoveryStatistics.AttemptsRatio"/>). Null when the
+/// baseline never discovers (level 0) or the method never reaches the level within the budget.
+/// </summary>
+public sealed record AttemptsRatioReport(
+    string Method, string Baseline, double Level, int? BaselineAttempts, int? MethodAttempts, double? Ratio)
+{
+    public static AttemptsRatioReport Compute(string method, IReadOnlyList<int?> methodRuns, string baseline, IReadOnlyList<int?> baselineRuns, int budget)
+    {
+        double level = DiscoveryStatistics.DiscoveryAtK(baselineRuns, budget);
+        int? baselineAttempts = level > 0 ? DiscoveryStatistics.AttemptsToReach(baselineRuns, level, budget) : null;
+        int? methodAttempts = level > 0 ? DiscoveryStatistics.AttemptsToReach(methodRuns, level, budget) : null;
+        return new AttemptsRatioReport(method, baseline, level, baselineAttempts, methodAttempts,
+            DiscoveryStatistics.AttemptsRatio(methodRuns, baselineRuns, budget));
+    }
+}
+
+/// <summary>One problem: its label, its base-model pass@k when hard-problem selection estimated it, and each method's runs.</summary>
+public sealed record ProblemReport(string Id, string? Label, double? BasePassAtK, IReadOnlyList<ProblemMethodReport> Methods);
+
+/// <summary>One method on one problem: completed runs (seeds), discoveries, their share, mean attempts to discovery, each seed.</summary>
+public sealed record ProblemMethodReport(
+    string Method, int Runs, int Discoveries, double? DiscoveryRate, double? MeanAttemptsToDiscovery, IReadOnlyList<SeedOutcome> Seeds);
+
+/// <summary>One seed's run: attempts to discovery (null when none or not completed), attempts spent, whether it completed.</summary>
+public sealed record SeedOutcome(long Seed, int? AttemptsToDiscovery, int Attempts, bool Completed);

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Sdpo.Engine.Discovery;
+
+namespace Sdpo.Service.Api;
+
+/// <summary>
+/// A benchmark: a problem set, the methods to compare, seeds per problem and one search configuration for
+/// every run. Give the problems inline (<see cref="Problems"/>), as a named built-in suite (<see cref="Suite"/>),
+/// or upload them as JSONL (multipart part "problems", or an application/x-ndjson body).
+/// </summary>
+public sealed record BenchmarkRequest
+{
+    /// <summary>A name for reports and plot titles; defaults to the suite name or "benchmark".</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Problem specs, each exactly as POST /solve accepts its "problem".</summary>
+    public IReadOnlyList<JsonElement>? Problems { get; init; }
+
+    /// <summary>A built-in suite drawn deterministically by seed, instead of <see cref="Problems"/>.</summary>
+    public SuiteRequest? Suite { get; init; }
+
+    /// <summary>Methods to run on every problem and seed; default sdpo and best-of-k. best-of-k is the baseline of the attempts ratio.</summary>
+    public IReadOnlyList<DiscoveryMethod>? Methods { get; init; }
+
+    /// <summary>Seeds per problem and method: the runs use seeds 1 … seeds (default 1).</summary>
+    public int? Seeds { get; init; }
+
+    /// <summary>Attempts per run (maxAttempts, the k the curves go up to) and attempts per step (G).</summary>
+    public DiscoveryBudget? Budget { get; init; }
+    public AttemptSampling? Sampling { get; init; }
+    public SdpoOptions? Sdpo { get; init; }
+
+    /// <summary>A configured model's name; the default model when absent.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Keep only problems whose estimated base-model pass@k is below a threshold (the paper's hard-problem selection).</summary>
+    public HardSelectionRequest? SelectHard { get; init; }
+
+    public static BenchmarkRequest Example => new()
+    {
+        Name = "arithmetic-hard",
+        Suite = new SuiteRequest { Name = "arithmetic-hard", Count = 30, Seed = 1 },
+        Methods = [DiscoveryMethod.Sdpo, DiscoveryMethod.BestOfK],
+        Seeds = 3,
+        Budget = new DiscoveryBudget(MaxAttempts: 256, AttemptsPerStep: 8),
+        SelectHard = new HardSelectionRequest { Threshold = 0.5, Samples = 64 },
+    };
+}
+
+/// <summary>A named suite: arithmetic-easy, arithmetic-mid, arithmetic-hard or arithmetic-rare.</summary>
+public sealed record SuiteRequest
+{
+    public string? Name { get; init; }
+    public int Count { get; init; } = 30;
+    public int Seed { get; init; } = 1;
+}
+
+/// <summary>
+/// Hard-problem selection: draw <see cref="Samples"/> i.i.d. base-model attempts per candidate (best-of-k runs,
+/// restarted after each pass so the samples do not stop at the first one), estimate pass@k with the unbiased
+/// estimator, and keep the problems whose estimate is below <see cref="Threshold"/> ("hard" 0.5, "very hard" 0.03).
+/// </summary>
+public sealed record HardSelectionRequest
+{
+    public double Threshold { get; init; } = 0.5;
+    public int Samples { get; init; } = 64;
+    /// <summary>The k of pass@k; defaults to min(64, samples). With k = samples the estimate is 1 when any sample passed, else 0.</summary>
+    public int? K { get; init; }
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Sdpo.Engine.Metrics;
+using Sdpo.Service.Persistence;
+
+namespace Sdpo.Service.Api;
+
+/// <summary>An accepted benchmark: where to follow it.</summary>
+public sealed record BenchmarkAccepted(Guid Id, BenchmarkStatus Status, int Problems, string Url, string EventsUrl)
+{
+    public static BenchmarkAccepted Example => new(
+        Guid.Parse("0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c"), BenchmarkStatus.Queued, 30,
+        "/benchmarks/0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c", "/benchmarks/0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c/events");
+}
+
+/// <summary>
+/// How far a benchmark has got. Problems: candidates, judged by selection so far, kept. Runs: the benchmark's
+/// own runs planned, submitted and ended (selection's sampling runs are counted apart), attempts they made
+/// (ended runs and those in progress) and discoveries.
+/// </summary>
+public sealed record BenchmarkProgress(
+    int Candidates, int Screened, int Selected, int RunsPlanned, int RunsSubmitted, int RunsEnded, int ScreeningRuns, long Attempts, int Discoveries)
+{
+    public static BenchmarkProgress Example => new(30, 30, 22, 132, 40, 32, 41, 5210, 19);
+}
+
+/// <summary>A candidate problem: its spec and label, and what hard-problem selection found.</summary>
+public sealed record BenchmarkProblemView(
+    int Index, string Label, JsonElement Spec, bool? Selected, int ScreenedSamples, int ScreenedPasses, double? BasePassAtK, string? ScreeningNote)
+{
+    public static BenchmarkProblemView Example => new(0, "3 5 7 -> 22",
+        JsonSerializer.SerializeToElement(new { kind = "arithmetic", numbers = new[] { 3, 5, 7 }, target = 22 }), true, 64, 0, 0, null);
+}
+
+/// <summary>
+/// A benchmark: status, progress and configuration, its problems, and its results: final once completed,
+/// otherwise over the runs that have ended so far (null before the first). See <see cref="BenchmarkReport"/>
+/// for the figures; the attempts ratio is defined in the API description of GET /benchmarks/{id}.
+/// </summary>
+public sealed record BenchmarkDetails(
+    Guid Id,
+    string Name,
+    BenchmarkStatus Status,
+    string Model,
+    string? FailureReason,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    BenchmarkProgress Progress,
+    BenchmarkRequest Configuration,
+    IReadOnlyList<BenchmarkProblemView> Problems,
+    BenchmarkReport? Results,
+    bool ResultsFinal,
+    string EventsUrl,
+    string PlotSvgUrl,
+    string PlotPngUrl)
+{
+    public static BenchmarkDetails Example => new(
+        Guid.Parse("0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c"), "arithmetic-hard", BenchmarkStatus.Running, "arithmetic", null,
+        DateTimeOffset.Parse("2026-01-01T12:00:00Z"), DateTimeOffset.Parse("2026-01-01T12:00:01Z"), null,
+        BenchmarkProgress.Example, BenchmarkRequest.Example, [BenchmarkProblemView.Example], null, false,
+        "/benchmarks/0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c/events",
+        "/benchmarks/0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c/plot.svg",
+        "/benchmarks/0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c/plot.png");
+}

@@ -1,0 +1,208 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Sdpo.Engine;
+using Sdpo.Engine.Metrics;
+using Sdpo.Reports.Plots;
+using Sdpo.Service.Benchmarks;
+using Sdpo.Service.Configuration;
+using Sdpo.Service.Persistence;
+
+namespace Sdpo.Service.Api;
+
+/// <summary>POST /benchmarks and the endpoints that follow one benchmark.</summary>
+public static class BenchmarksApi
+{
+    public const string AttemptsRatioDefinition =
+        "attemptsRatios[]: for each method other than best-of-k, with L = best-of-k's discovery@budget over its completed runs, " +
+        "baselineAttempts = the smallest k at which best-of-k's discovery@k reaches L, methodAttempts = the smallest k at which the " +
+        "method's discovery@k reaches L, and ratio = baselineAttempts / methodAttempts: how many times fewer attempts the method needs " +
+        "to discover as often as best-of-k does with the whole budget. Null when best-of-k never discovers (L = 0) or the method never " +
+        "reaches L within the budget.";
+
+    public static IEndpointRouteBuilder MapBenchmarksApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/benchmarks").WithTags("Benchmarks");
+
+        group.MapPost("/", SubmitAsync)
+            .WithName("Benchmark")
+            .WithSummary("Run a benchmark: every (problem, method, seed) as a run through the queue, then discovery@k curves")
+            .WithDescription("Problems come inline (`problems`: specs as POST /solve takes them), as a built-in suite drawn by seed " +
+                             "(`suite`: arithmetic-easy, -mid, -hard or -rare), as a multipart upload (part `problems`: JSONL, one spec a line; " +
+                             "part `request`: the other options as JSON) or as an `application/x-ndjson` body with the options in the query " +
+                             "(name, methods, seeds, maxAttempts, attemptsPerStep, model, selectHard, samples, k). With `selectHard` every candidate's " +
+                             "base-model pass@k is first estimated from `samples` i.i.d. best-of-k attempts (runs restarted after each pass, so " +
+                             "sampling does not stop at the first), and only problems below `threshold` are kept. Answers 202 with the id.")
+            .Accepts<BenchmarkRequest>("application/json", "multipart/form-data", "application/x-ndjson")
+            .Produces<BenchmarkAccepted>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        group.MapGet("/", ListAsync)
+            .WithName("Benchmarks")
+            .WithSummary("Every benchmark, newest first, with its status");
+
+        group.MapGet("/{id:guid}", GetAsync)
+            .WithName("GetBenchmark")
+            .WithSummary("A benchmark's progress and results: per method discovery@k with bootstrap intervals, mean attempts, attempts ratio, a row per problem")
+            .WithDescription("results.methods[].curve: discovery@k (the share of completed runs whose first pass came at attempt k or " +
+                             "earlier) at k = 1, 2, 4, … and the budget, each with a 90% percentile-bootstrap interval over runs. " +
+                             "meanAttemptsToDiscovery averages over runs that discovered; meanAttemptsSpent counts a miss as the budget. " +
+                             AttemptsRatioDefinition + " results.problems[]: each selected problem with every method's runs by seed. " +
+                             "While the benchmark runs, results cover the runs ended so far (resultsFinal false).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapGet("/{id:guid}/events", EventsAsync)
+            .WithName("BenchmarkEvents")
+            .WithSummary("The benchmark's progress as server-sent events (queued, phase, submitted, run, screened, completed, failed, cancelled)")
+            .WithDescription("Each event has an `id:` line; reconnecting with `Last-Event-ID` replays exactly the events after it, then live ones. " +
+                             "An idle stream gets a keep-alive comment; the stream closes after the final event. Attempt-level events of each run " +
+                             "stream at the `eventsUrl` of its `submitted` event.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapGet("/{id:guid}/plot.svg", (Guid id, SdpoDbContext db, CancellationToken ct) => PlotAsync(id, db, svg: true, ct))
+            .WithName("BenchmarkPlotSvg")
+            .WithSummary("discovery@k curves (log2 k axis, interval bands) as SVG")
+            .Produces(StatusCodes.Status200OK, contentType: "image/svg+xml")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        group.MapGet("/{id:guid}/plot.png", (Guid id, SdpoDbContext db, CancellationToken ct) => PlotAsync(id, db, svg: false, ct))
+            .WithName("BenchmarkPlotPng")
+            .WithSummary("discovery@k curves (log2 k axis, interval bands) as PNG")
+            .Produces(StatusCodes.Status200OK, contentType: "image/png")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        group.MapDelete("/{id:guid}", CancelAsync)
+            .WithName("CancelBenchmark")
+            .WithSummary("Cancel a benchmark: no more runs are queued and its queued or running runs are cancelled")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        return app;
+    }
+
+    private static async Task<Results<Accepted<BenchmarkAccepted>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
+        HttpContext http, BenchmarkRequestReader reader, BenchmarkSubmitter submitter, CancellationToken cancellationToken)
+    {
+        BenchmarkSubmission submission;
+        try
+        {
+            submission = await reader.ReadAsync(http.Request, cancellationToken);
+        }
+        catch (RequestFieldException ex)
+        {
+            return RunProblems.Field(ex.Field, ex.Message);
+        }
+        catch (Exception ex) when (ex is ServiceUnavailableException or EngineException)
+        {
+            return TypedResults.Problem(title: "The model is not available", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        var id = await submitter.SubmitAsync(submission, cancellationToken);
+        var accepted = new BenchmarkAccepted(id, BenchmarkStatus.Queued, submission.Problems.Count, $"/benchmarks/{id}", $"/benchmarks/{id}/events");
+        return TypedResults.Accepted(accepted.Url, accepted);
+    }
+
+    /// <summary>A benchmark in a list.</summary>
+    public sealed record BenchmarkSummary(Guid Id, string Name, BenchmarkStatus Status, string Model, int Problems, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string Url)
+    {
+        public static BenchmarkSummary Example => new(Guid.Parse("0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c"), "arithmetic-hard", BenchmarkStatus.Completed,
+            "arithmetic", 30, DateTimeOffset.Parse("2026-01-01T12:00:00Z"), DateTimeOffset.Parse("2026-01-01T14:00:00Z"), "/benchmarks/0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c");
+    }
+
+    private static async Task<Ok<List<BenchmarkSummary>>> ListAsync(SdpoDbContext db, CancellationToken cancellationToken)
+    {
+        var rows = await db.Benchmarks.AsNoTracking()
+            .Select(b => new { b.Id, b.Name, b.Status, b.Model, Problems = b.Problems.Count, b.CreatedAt, b.FinishedAt })
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(rows.OrderByDescending(b => b.CreatedAt)
+            .Select(b => new BenchmarkSummary(b.Id, b.Name, b.Status, b.Model, b.Problems, b.CreatedAt, b.FinishedAt, $"/benchmarks/{b.Id}")).ToList());
+    }
+
+    private static async Task<Results<Ok<BenchmarkDetails>, ProblemHttpResult>> GetAsync(Guid id, SdpoDbContext db, CancellationToken cancellationToken)
+    {
+        var benchmark = await db.Benchmarks.AsNoTracking().Include(b => b.Problems).FirstOrDefaultAsync(b => b.Id == id, cancellationToken);
+        if (benchmark is null) return NotFound(id);
+        var runs = await db.BenchmarkRuns.AsNoTracking().Where(r => r.BenchmarkId == id).ToListAsync(cancellationToken);
+        var request = JsonSerializer.Deserialize<BenchmarkRequest>(benchmark.RequestJson, ServiceJson.Options)!;
+
+        var main = runs.Where(r => r.Purpose == BenchmarkRunEntity.MainPurpose).ToList();
+        var ended = main.Where(r => r.Status is not null).ToList();
+        var inProgress = main.Where(r => r.RunId is not null && r.Status is null).Select(r => r.RunId!.Value).ToList();
+        var attemptsInProgress = inProgress.Count == 0 ? 0 : await db.Attempts.LongCountAsync(a => inProgress.Contains(a.RunId), cancellationToken);
+        var progress = new BenchmarkProgress(
+            benchmark.Problems.Count,
+            benchmark.Problems.Count(p => p.Selected is not null && request.SelectHard is not null),
+            benchmark.Problems.Count(p => p.Selected == true),
+            main.Count, main.Count(r => r.RunId is not null), ended.Count,
+            runs.Count(r => r.Purpose == BenchmarkRunEntity.ScreeningPurpose),
+            ended.Sum(r => (long)r.Attempts) + attemptsInProgress,
+            ended.Count(r => r.Status == RunStatus.Discovered));
+
+        var (results, final) = ReportOf(benchmark, request, runs);
+        var problems = benchmark.Problems.OrderBy(p => p.Index).Select(p => new BenchmarkProblemView(
+            p.Index, p.Label, JsonDocument.Parse(p.SpecJson).RootElement.Clone(), p.Selected, p.ScreenedSamples, p.ScreenedPasses, p.BasePassAtK, p.ScreeningNote)).ToList();
+        return TypedResults.Ok(new BenchmarkDetails(
+            benchmark.Id, benchmark.Name, benchmark.Status, benchmark.Model, benchmark.FailureReason,
+            benchmark.CreatedAt, benchmark.StartedAt, benchmark.FinishedAt, progress, request, problems, results, final,
+            $"/benchmarks/{id}/events", $"/benchmarks/{id}/plot.svg", $"/benchmarks/{id}/plot.png"));
+    }
+
+    private static (BenchmarkReport? Report, bool Final) ReportOf(BenchmarkEntity benchmark, BenchmarkRequest request, IReadOnlyList<BenchmarkRunEntity> runs) =>
+        benchmark.ResultJson is { } saved
+            ? (JsonSerializer.Deserialize<BenchmarkReport>(saved, ServiceJson.Options), true)
+            : (BenchmarkResults.Build(request, benchmark.Problems, runs), false);
+
+    private static async Task<Results<ServerSentEventStream, ProblemHttpResult, ValidationProblem>> EventsAsync(
+        Guid id, HttpRequest request, SdpoDbContext db, BenchmarkEventStream stream, IOptions<ServiceOptions> options,
+        IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
+    {
+        long after = 0;
+        var lastEventId = request.Headers["Last-Event-ID"].ToString();
+        if (lastEventId.Length > 0 && (!long.TryParse(lastEventId, out after) || after < 0))
+            return RunProblems.Field("Last-Event-ID", $"Last-Event-ID must be a non-negative event id, not '{lastEventId}'.");
+        if (!await db.Benchmarks.AnyAsync(b => b.Id == id, cancellationToken)) return NotFound(id);
+        return new ServerSentEventStream(stream.ReadAsync(id, after, CancellationToken.None),
+            TimeSpan.FromSeconds(options.Value.KeepAliveSeconds), lifetime.ApplicationStopping);
+    }
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> PlotAsync(Guid id, SdpoDbContext db, bool svg, CancellationToken cancellationToken)
+    {
+        var benchmark = await db.Benchmarks.AsNoTracking().Include(b => b.Problems).FirstOrDefaultAsync(b => b.Id == id, cancellationToken);
+        if (benchmark is null) return NotFound(id);
+        var runs = await db.BenchmarkRuns.AsNoTracking().Where(r => r.BenchmarkId == id).ToListAsync(cancellationToken);
+        var request = JsonSerializer.Deserialize<BenchmarkRequest>(benchmark.RequestJson, ServiceJson.Options)!;
+        var (report, final) = ReportOf(benchmark, request, runs);
+        if (report is null)
+        {
+            return TypedResults.Problem(title: "No results yet",
+                detail: $"Benchmark {id} is {benchmark.Status.ToString().ToLowerInvariant()} and none of its runs has ended yet.",
+                statusCode: StatusCodes.Status409Conflict);
+        }
+        var title = $"{benchmark.Name}: discovery@k, {report.Confidence * 100:0}% bootstrap intervals" + (final ? "" : " (partial)");
+        return svg
+            ? TypedResults.File(System.Text.Encoding.UTF8.GetBytes(DiscoveryCurvePlot.RenderSvg(report, title)), "image/svg+xml", $"benchmark-{id}.svg")
+            : TypedResults.File(DiscoveryCurvePlot.RenderPng(report, title), "image/png", $"benchmark-{id}.png");
+    }
+
+    private static async Task<Results<Accepted<BenchmarkAccepted>, ProblemHttpResult>> CancelAsync(
+        Guid id, SdpoDbContext db, BenchmarkSignals signals, CancellationToken cancellationToken)
+    {
+        var benchmark = await db.Benchmarks.AsNoTracking().Include(b => b.Problems).FirstOrDefaultAsync(b => b.Id == id, cancellationToken);
+        if (benchmark is null) return NotFound(id);
+        if (benchmark.Status.IsFinished())
+        {
+            return TypedResults.Problem(title: "The benchmark has already ended",
+                detail: $"Benchmark {id} ended as {benchmark.Status.ToString().ToLowerInvariant()}; there is nothing to cancel.",
+                statusCode: StatusCodes.Status409Conflict);
+        }
+        await db.Benchmarks.Where(b => b.Id == id).ExecuteUpdateAsync(b => b.SetProperty(x => x.CancelRequested, true), cancellationToken);
+        signals.WakeCoordinator();
+        return TypedResults.Accepted($"/benchmarks/{id}",
+            new BenchmarkAccepted(id, benchmark.Status, benchmark.Problems.Count, $"/benchmarks/{id}", $"/benchmarks/{id}/events"));
+    }
+
+    private static ProblemHttpResult NotFound(Guid id) =>
+        TypedResults.Problem(title: "Benchmark not found", detail: $"No benchmark has id {id}.", statusCode: StatusCodes.Status404NotFound);
+}

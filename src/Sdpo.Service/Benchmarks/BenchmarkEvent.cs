@@ -1,0 +1,86 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Sdpo.Service.Api;
+using Sdpo.Service.Persistence;
+
+namespace Sdpo.Service.Benchmarks;
+
+/// <summary>A benchmark's progress, as streamed on GET /benchmarks/{id}/events (the SSE event name is
+/// <see cref="Name"/>, the data this record as JSON with its "type").</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(BenchmarkQueued), "queued")]
+[JsonDerivedType(typeof(BenchmarkPhase), "phase")]
+[JsonDerivedType(typeof(BenchmarkRunSubmitted), "submitted")]
+[JsonDerivedType(typeof(BenchmarkRunEnded), "run")]
+[JsonDerivedType(typeof(BenchmarkProblemScreened), "screened")]
+[JsonDerivedType(typeof(BenchmarkCompleted), "completed")]
+[JsonDerivedType(typeof(BenchmarkFailed), "failed")]
+[JsonDerivedType(typeof(BenchmarkCancelled), "cancelled")]
+public abstract record BenchmarkEvent
+{
+    [JsonIgnore] public abstract string Name { get; }
+    [JsonIgnore] public virtual bool IsFinal => false;
+
+    public string ToJson() => JsonSerializer.Serialize(this, ServiceJson.Options);
+
+    public BenchmarkEventEntity ToEntity(Guid benchmarkId, long sequence, DateTimeOffset at) => new()
+    {
+        BenchmarkId = benchmarkId, Sequence = sequence, Name = Name, IsFinal = IsFinal, Payload = ToJson(), CreatedAt = at,
+    };
+}
+
+/// <summary>Runs of the benchmark proper (not selection's sampling runs) and what they found so far.</summary>
+public sealed record BenchmarkCounts(int RunsFinished, int RunsPlanned, long Attempts, int Discoveries);
+
+public sealed record BenchmarkQueued(int Problems, IReadOnlyList<string> Methods, int Seeds, int MaxAttempts, bool SelectHard) : BenchmarkEvent
+{
+    public override string Name => "queued";
+}
+
+/// <summary>A phase began: "screening" (hard-problem selection) or "running" (the benchmark's runs).</summary>
+public sealed record BenchmarkPhase(string Phase, int Problems, int Runs) : BenchmarkEvent
+{
+    public override string Name => "phase";
+}
+
+/// <summary>A run entered the queue; its attempts stream at <see cref="EventsUrl"/>. Purpose "main" or "screen".</summary>
+public sealed record BenchmarkRunSubmitted(string Purpose, int Problem, string Method, long Seed, int MaxAttempts, Guid RunId, string EventsUrl) : BenchmarkEvent
+{
+    public override string Name => "submitted";
+}
+
+/// <summary>A run ended (status discovered, exhausted, cancelled or failed).</summary>
+public sealed record BenchmarkRunEnded(
+    string Purpose, int Problem, string Method, long Seed, Guid RunId, RunStatus Status, int Attempts, int? AttemptsToDiscovery, BenchmarkCounts Progress)
+    : BenchmarkEvent
+{
+    public override string Name => "run";
+}
+
+/// <summary>Selection judged a problem: n samples, c passes, the pass@k estimate and whether it is kept.</summary>
+public sealed record BenchmarkProblemScreened(int Problem, string Label, int Samples, int Passes, int K, double? PassAtK, bool Selected, string? Note)
+    : BenchmarkEvent
+{
+    public override string Name => "screened";
+}
+
+/// <summary>Per method: completed runs, discoveries and discovery@budget.</summary>
+public sealed record BenchmarkMethodSummary(string Method, int Runs, int Discoveries, double DiscoveryAtBudget, double? MeanAttemptsToDiscovery);
+
+public sealed record BenchmarkCompleted(IReadOnlyList<BenchmarkMethodSummary> Methods, double? AttemptsRatio, string ResultsUrl) : BenchmarkEvent
+{
+    public override string Name => "completed";
+    public override bool IsFinal => true;
+}
+
+public sealed record BenchmarkFailed(string Reason) : BenchmarkEvent
+{
+    public override string Name => "failed";
+    public override bool IsFinal => true;
+}
+
+public sealed record BenchmarkCancelled(int RunsFinished) : BenchmarkEvent
+{
+    public override string Name => "cancelled";
+    public override bool IsFinal => true;
+}

@@ -1,0 +1,139 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Sdpo.Service.Tests.Support;
+
+namespace Sdpo.Service.Tests;
+
+/// <summary>One service for all the bad-input cases: none of them gets as far as queuing anything but the one valid benchmark.</summary>
+public sealed class BenchmarkBadInputHost : IAsyncLifetime
+{
+    private readonly TestDataFolder _data = new();
+    public ServiceHost Host { get; private set; } = null!;
+
+    public Task InitializeAsync()
+    {
+        Host = new ServiceHost(_data, new FakeDiscoveryEngine(), new Dictionary<string, string> { ["Benchmarks:MaxRuns"] = "100" });
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        _data.Dispose();
+    }
+}
+
+public sealed class BenchmarkBadInputTests(BenchmarkBadInputHost fixture) : IClassFixture<BenchmarkBadInputHost>
+{
+    private readonly ServiceHost _host = fixture.Host;
+
+    private static readonly string Good = BenchmarkApi.Arithmetic(22, "3, 5, 7");
+
+    /// <summary>A valid one-problem benchmark with the given extra members.</summary>
+    private static string With(string members) => "{\"problems\": [" + Good + "], " + members + "}";
+
+    public static TheoryData<string, string> BadBodies => new()
+    {
+        { "", "body" },
+        { """{"problems": """, "body" },
+        { """[1, 2]""", "body" },
+        { """{"methods": ["sdpo"]}""", "problems" },
+        { """{"problems": []}""", "problems" },
+        { "{\"problems\": [" + Good + "], \"suite\": {\"name\": \"arithmetic-easy\"}}", "problems" },
+        { """{"problems": [{"kind": "arithmetic", "numbers": [3], "target": 22}]}""", "problems[0].numbers" },
+        { "{\"problems\": [" + Good + ", {\"kind\": \"sudoku\"}]}", "problems[1].kind" },
+        { """{"problems": [{"prompt": "What is 2+2?"}]}""", "problems[0].verifier" },
+        { """{"problems": "all of them"}""", "problems" },
+        { """{"suite": {"name": "arithmetic-impossible"}}""", "suite.name" },
+        { """{"suite": {"name": "arithmetic-easy", "count": 0}}""", "suite.count" },
+        { """{"suite": {"name": "arithmetic-easy", "count": "ten"}}""", "suite.count" },
+        { With(""" "methods": [] """), "methods" },
+        { With(""" "methods": ["sdpo", "sdpo"] """), "methods" },
+        { With(""" "methods": ["guessing"] """), "methods[0]" },
+        { With(""" "seeds": 0 """), "seeds" },
+        { With(""" "seeds": 101 """), "seeds" },
+        { With(""" "seeds": 40, "methods": ["sdpo", "best-of-k", "multi-turn"] """), "problems" },
+        { With(""" "budget": {"maxAttempts": 0} """), "budget.maxAttempts" },
+        { With(""" "budget": {"attemptsPerStep": 1000} """), "budget.attemptsPerStep" },
+        { With(""" "sampling": {"temperature": 0} """), "sampling.temperature" },
+        { With(""" "sdpo": {"loraRank": 0} """), "sdpo.loraRank" },
+        { With(""" "selectHard": {"threshold": 0} """), "selectHard.threshold" },
+        { With(""" "selectHard": {"threshold": 0.5, "samples": 0} """), "selectHard.samples" },
+        { With(""" "selectHard": {"samples": 16, "k": 32} """), "selectHard.k" },
+        { With(""" "model": "gpt-7" """), "model" },
+        { With(""" "compareWith": ["best-of-k"] """), "compareWith" },
+        { With(""" "sampling": {"maxNewTokens": 250} """), "problems[0].prompt" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadBodies))]
+    public async Task Bad_benchmark_requests_answer_400_naming_the_field(string body, string field)
+    {
+        await AssertNamesField(await _host.Client.PostAsync("/benchmarks", ServiceApi.Json(body)), field);
+    }
+
+    [Fact]
+    public async Task Bad_uploads_answer_400_naming_the_line_or_the_option()
+    {
+        var lines = Good + "\n{not json}\n";
+        await AssertNamesField(await _host.Client.PostAsync("/benchmarks", Ndjson(lines)), "problems[1]");
+        await AssertNamesField(await _host.Client.PostAsync("/benchmarks?seeds=many", Ndjson(Good)), "seeds");
+        await AssertNamesField(await _host.Client.PostAsync("/benchmarks?methods=sdpo,guessing", Ndjson(Good)), "methods");
+        await AssertNamesField(await _host.Client.PostAsync("/benchmarks?colour=blue", Ndjson(Good)), "colour");
+        await AssertNamesField(await _host.Client.PostAsync("/benchmarks", Ndjson("\n\n")), "problems");
+
+        using var noFile = new MultipartFormDataContent { { new StringContent("""{"seeds": 2}"""), "request" } };
+        await AssertNamesField(await _host.Client.PostAsync("/benchmarks", noFile), "problems");
+        using var badOptions = new MultipartFormDataContent
+        {
+            { new StringContent("""{"budget": {"maxAttempts": -1}}"""), "request" },
+            { new StringContent(Good), "problems", "problems.jsonl" },
+        };
+        await AssertNamesField(await _host.Client.PostAsync("/benchmarks", badOptions), "budget.maxAttempts");
+    }
+
+    [Fact]
+    public async Task A_bad_Last_Event_ID_answers_400_and_unknown_benchmarks_404()
+    {
+        var id = await BenchmarkApi.SubmitAsync(_host.Client, With(""" "budget": {"maxAttempts": 4} """));
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/benchmarks/{id}/events");
+        request.Headers.Add("Last-Event-ID", "yesterday");
+        await AssertNamesField(await _host.Client.SendAsync(request), "Last-Event-ID");
+        foreach (var url in new[] { "/benchmarks/{0}", "/benchmarks/{0}/events", "/benchmarks/{0}/plot.svg", "/benchmarks/{0}/plot.png" })
+        {
+            var response = await _host.Client.GetAsync(string.Format(url, Guid.NewGuid()));
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_benchmark_endpoints_with_examples()
+    {
+        var document = JsonDocument.Parse(await _host.Client.GetStringAsync("/swagger/v1/swagger.json")).RootElement;
+        var paths = document.GetProperty("paths");
+        foreach (var (path, verb) in new[] { ("/benchmarks", "post"), ("/benchmarks", "get"), ("/benchmarks/{id}", "get"), ("/benchmarks/{id}", "delete"),
+                     ("/benchmarks/{id}/events", "get"), ("/benchmarks/{id}/plot.svg", "get"), ("/benchmarks/{id}/plot.png", "get") })
+            Assert.True(paths.TryGetProperty(path, out var item) && item.TryGetProperty(verb, out _), $"{verb.ToUpperInvariant()} {path} is missing");
+        var post = paths.GetProperty("/benchmarks").GetProperty("post");
+        Assert.True(post.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/x-ndjson", out _));
+        Assert.Contains("baselineAttempts / methodAttempts", paths.GetProperty("/benchmarks/{id}").GetProperty("get").GetProperty("description").GetString());
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        foreach (var name in new[] { "BenchmarkRequest", "BenchmarkAccepted", "BenchmarkDetails", "BenchmarkReport", "AttemptsRatioReport" })
+            Assert.True(schemas.TryGetProperty(name, out _), $"schema {name} is missing");
+        var example = schemas.GetProperty("BenchmarkRequest").TryGetProperty("example", out var e) ? e : schemas.GetProperty("BenchmarkRequest").GetProperty("examples")[0];
+        Assert.Equal("arithmetic-hard", example.GetProperty("suite").GetProperty("name").GetString());
+    }
+
+    private static StringContent Ndjson(string text) => new(text, Encoding.UTF8, "application/x-ndjson");
+
+    private static async Task AssertNamesField(HttpResponseMessage response, string field)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"expected 400 naming {field}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var errors = JsonDocument.Parse(body).RootElement.GetProperty("errors").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.True(errors.SequenceEqual([field]), $"expected the field {field}, got [{string.Join(", ", errors)}]: {body}");
+    }
+}

@@ -1,0 +1,255 @@
+using System.Net;
+using System.Text.Json;
+using System.Xml.Linq;
+using Sdpo.Engine.Discovery;
+using Sdpo.Engine.Metrics;
+using Sdpo.Service.Tests.Support;
+
+namespace Sdpo.Service.Tests;
+
+public sealed class BenchmarkFlowTests : IDisposable
+{
+    private readonly TestDataFolder _data = new();
+
+    public void Dispose() => _data.Dispose();
+
+    private static readonly Dictionary<string, string> FastCoordinator = new() { ["Benchmarks:PollMilliseconds"] = "20" };
+
+    /// <summary>sdpo passes at attempt 2 with seed 1 and 4 with seed 2; best-of-k at 6 with seed 1 and never with seed 2.</summary>
+    private static FakeDiscoveryEngine SeededEngine(TimeSpan? delay = null) => new()
+    {
+        AttemptDelay = delay ?? TimeSpan.FromMilliseconds(1),
+        DiscoverAtFor = request => (request.Method, request.Seed) switch
+        {
+            (DiscoveryMethod.Sdpo, 1) => 1,
+            (DiscoveryMethod.Sdpo, _) => 3,
+            (DiscoveryMethod.BestOfK, 1) => 5,
+            _ => null,
+        },
+    };
+
+    private static string TwoProblems(string extra = "") =>
+        $$"""{"name": "tiny", "problems": [{{BenchmarkApi.Arithmetic(22, "3, 5, 7")}}, {{BenchmarkApi.Arithmetic(24, "4, 6, 1")}}], "methods": ["sdpo", "best-of-k"], "seeds": 2, "budget": {"maxAttempts": 8, "attemptsPerStep": 4}{{extra}}}""";
+
+    [Fact]
+    public async Task A_tiny_benchmark_runs_through_the_queue_streams_progress_and_reports_curves_rows_and_plots()
+    {
+        await using var host = new ServiceHost(_data, SeededEngine(), FastCoordinator);
+        var response = await host.Client.PostAsync("/benchmarks", ServiceApi.Json(TwoProblems()));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var accepted = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var id = accepted.GetProperty("id").GetGuid();
+        Assert.Equal(2, accepted.GetProperty("problems").GetInt32());
+        Assert.Equal($"/benchmarks/{id}", response.Headers.Location?.OriginalString);
+
+        var capture = await BenchmarkApi.WaitForEndAsync(host.Client, id);
+        Assert.True(capture.Ended);
+        var names = capture.Frames.Select(f => f.Event).ToList();
+        Assert.Equal("queued", names[0]);
+        Assert.Equal("phase", names[1]);
+        Assert.Equal("running", capture.Frames[1].Json.GetProperty("phase").GetString());
+        Assert.Equal(8, capture.Frames[1].Json.GetProperty("runs").GetInt32());
+        Assert.Equal(8, names.Count(n => n == "submitted"));
+        Assert.Equal(8, names.Count(n => n == "run"));
+        Assert.Equal("completed", names[^1]);
+        Assert.Equal(Enumerable.Range(1, capture.Frames.Count).Select(i => (long)i), capture.Frames.Select(f => f.Id));
+        var lastRun = capture.Frames.Last(f => f.Event == "run").Json.GetProperty("progress");
+        Assert.Equal((8, 8, 6), (lastRun.GetProperty("runsFinished").GetInt32(), lastRun.GetProperty("runsPlanned").GetInt32(), lastRun.GetProperty("discoveries").GetInt32()));
+        Assert.Equal(3.0, capture.Frames[^1].Json.GetProperty("attemptsRatio").GetDouble());
+
+        // Every run went through the ordinary queue and is a run of its own.
+        var runId = capture.Frames.First(f => f.Event == "submitted").Json.GetProperty("runId").GetGuid();
+        var run = await ServiceApi.GetRunAsync(host.Client, runId);
+        Assert.Equal(8, run.GetProperty("configuration").GetProperty("budget").GetProperty("maxAttempts").GetInt32());
+
+        var benchmark = await BenchmarkApi.GetAsync(host.Client, id);
+        Assert.Equal("completed", benchmark.GetProperty("status").GetString());
+        Assert.True(benchmark.GetProperty("resultsFinal").GetBoolean());
+        var progress = benchmark.GetProperty("progress");
+        Assert.Equal((8, 8, 2), (progress.GetProperty("runsEnded").GetInt32(), progress.GetProperty("runsPlanned").GetInt32(), progress.GetProperty("selected").GetInt32()));
+        // Attempts: sdpo 2+2+4+4, best-of-k 6+6+8+8.
+        Assert.Equal(40, progress.GetProperty("attempts").GetInt64());
+
+        var results = benchmark.GetProperty("results");
+        Assert.Equal([1, 2, 4, 8], results.GetProperty("ks").EnumerateArray().Select(k => k.GetInt32()));
+        var methods = results.GetProperty("methods");
+        Assert.Equal("sdpo", methods[0].GetProperty("method").GetString());
+        Assert.Equal([0.0, 0.5, 1.0, 1.0], methods[0].GetProperty("curve").EnumerateArray().Select(p => p.GetProperty("estimate").GetDouble()));
+        Assert.Equal([0.0, 0.0, 0.0, 0.5], methods[1].GetProperty("curve").EnumerateArray().Select(p => p.GetProperty("estimate").GetDouble()));
+        foreach (var point in methods.EnumerateArray().SelectMany(m => m.GetProperty("curve").EnumerateArray()))
+            Assert.InRange(point.GetProperty("estimate").GetDouble(), point.GetProperty("lower").GetDouble(), point.GetProperty("upper").GetDouble());
+        Assert.Equal(3.0, methods[0].GetProperty("meanAttemptsToDiscovery").GetDouble());
+        Assert.Equal(6.0, methods[1].GetProperty("meanAttemptsToDiscovery").GetDouble());
+        var ratio = results.GetProperty("attemptsRatios")[0];
+        Assert.Equal(("sdpo", "best-of-k", 0.5, 6, 2, 3.0), (ratio.GetProperty("method").GetString(), ratio.GetProperty("baseline").GetString(),
+            ratio.GetProperty("level").GetDouble(), ratio.GetProperty("baselineAttempts").GetInt32(), ratio.GetProperty("methodAttempts").GetInt32(), ratio.GetProperty("ratio").GetDouble()));
+
+        var rows = results.GetProperty("problems");
+        Assert.Equal(2, rows.GetArrayLength());
+        Assert.Equal("3 5 7 -> 22", rows[0].GetProperty("label").GetString());
+        var bestOfK = rows[1].GetProperty("methods")[1];
+        Assert.Equal(("best-of-k", 2, 1, 0.5), (bestOfK.GetProperty("method").GetString(), bestOfK.GetProperty("runs").GetInt32(),
+            bestOfK.GetProperty("discoveries").GetInt32(), bestOfK.GetProperty("discoveryRate").GetDouble()));
+        Assert.Equal([6, 0], bestOfK.GetProperty("seeds").EnumerateArray().Select(s => s.GetProperty("attemptsToDiscovery").ValueKind == JsonValueKind.Null ? 0 : s.GetProperty("attemptsToDiscovery").GetInt32()));
+
+        // The results deserialize into the shared report type.
+        var report = results.Deserialize<BenchmarkReport>(new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        Assert.Equal(8, report.Budget);
+
+        var svgResponse = await host.Client.GetAsync($"/benchmarks/{id}/plot.svg");
+        Assert.Equal(HttpStatusCode.OK, svgResponse.StatusCode);
+        Assert.Equal("image/svg+xml", svgResponse.Content.Headers.ContentType?.MediaType);
+        var svg = XDocument.Parse(await svgResponse.Content.ReadAsStringAsync());
+        Assert.Equal("svg", svg.Root!.Name.LocalName);
+        Assert.Contains("sdpo", svg.ToString());
+        Assert.Contains("best-of-k", svg.ToString());
+
+        var pngResponse = await host.Client.GetAsync($"/benchmarks/{id}/plot.png");
+        Assert.Equal(HttpStatusCode.OK, pngResponse.StatusCode);
+        Assert.Equal("image/png", pngResponse.Content.Headers.ContentType?.MediaType);
+        var png = await pngResponse.Content.ReadAsByteArrayAsync();
+        Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
+        Assert.Equal("IHDR", System.Text.Encoding.ASCII.GetString(png, 12, 4));
+        Assert.Equal(800, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
+        Assert.True(png.Length > 5000, $"a PNG of {png.Length} bytes has no room for curves");
+
+        // Replay after a given event: exactly the rest.
+        var replay = await BenchmarkApi.WaitForEndAsync(host.Client, id, lastEventId: 3);
+        Assert.Equal(capture.Frames.Skip(3).Select(f => (f.Id, f.Event, f.Data)), replay.Frames.Select(f => (f.Id, f.Event, f.Data)));
+    }
+
+    [Fact]
+    public async Task Hard_selection_samples_without_stopping_at_the_first_pass_and_keeps_problems_below_the_threshold()
+    {
+        // Target 101 passes at once (pass@4 = 1: dropped); 202 never (0: kept); 303 at the third attempt of every run:
+        // 8 samples as runs of 3, 3 and 2 attempts give 2 passes, pass@4 = 1 - C(6,4)/C(8,4) = 1 - 15/70 (kept below 0.8).
+        var engine = new FakeDiscoveryEngine
+        {
+            AttemptDelay = TimeSpan.FromMilliseconds(1),
+            DiscoverAtFor = request => request.Method != DiscoveryMethod.BestOfK ? 0
+                : request.Problem.Prompt.Contains("101") ? 0
+                : request.Problem.Prompt.Contains("303") ? 2
+                : null,
+        };
+        await using var host = new ServiceHost(_data, engine, FastCoordinator);
+        var id = await BenchmarkApi.SubmitAsync(host.Client,
+            $$$"""{"problems": [{{{BenchmarkApi.Arithmetic(101)}}}, {{{BenchmarkApi.Arithmetic(202)}}}, {{{BenchmarkApi.Arithmetic(303)}}}], "methods": ["sdpo"], "budget": {"maxAttempts": 4, "attemptsPerStep": 4}, "selectHard": {"threshold": 0.8, "samples": 8, "k": 4}}""");
+
+        var capture = await BenchmarkApi.WaitForEndAsync(host.Client, id);
+        Assert.Equal("completed", capture.Frames[^1].Event);
+        Assert.Equal("screening", capture.Frames.First(f => f.Event == "phase").Json.GetProperty("phase").GetString());
+        var screened = capture.Frames.Where(f => f.Event == "screened").Select(f => f.Json).OrderBy(j => j.GetProperty("problem").GetInt32()).ToList();
+        Assert.Equal([false, true, true], screened.Select(s => s.GetProperty("selected").GetBoolean()));
+        Assert.Equal([8, 0, 2], screened.Select(s => s.GetProperty("passes").GetInt32()));
+        Assert.All(screened, s => Assert.Equal(8, s.GetProperty("samples").GetInt32()));
+        Assert.Equal(1 - 15 / 70.0, screened[2].GetProperty("passAtK").GetDouble(), 12);
+        // Sampling runs: 8 of one attempt, 1 of eight, 3 (3 + 3 + 2 attempts) for the last.
+        var segments = capture.Frames.Where(f => f.Event == "submitted" && f.Json.GetProperty("purpose").GetString() == "screen").Select(f => f.Json).ToList();
+        Assert.Equal([8, 1, 3], Enumerable.Range(0, 3).Select(p => segments.Count(s => s.GetProperty("problem").GetInt32() == p)));
+        Assert.All(segments, s => Assert.Equal("best-of-k", s.GetProperty("method").GetString()));
+        Assert.Equal(segments.Count, segments.Select(s => (s.GetProperty("problem").GetInt32(), s.GetProperty("seed").GetInt64())).Distinct().Count());
+        Assert.Equal(["running"], capture.Frames.Where(f => f.Event == "phase").Skip(1).Select(f => f.Json.GetProperty("phase").GetString()));
+
+        var benchmark = await BenchmarkApi.GetAsync(host.Client, id);
+        var problems = benchmark.GetProperty("problems");
+        Assert.Equal(1.0, problems[0].GetProperty("basePassAtK").GetDouble());
+        Assert.Equal(0.0, problems[1].GetProperty("basePassAtK").GetDouble());
+        var rows = benchmark.GetProperty("results").GetProperty("problems");
+        Assert.Equal(["1", "2"], rows.EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+        Assert.Equal(0.0, rows[0].GetProperty("basePassAtK").GetDouble());
+        Assert.Equal((3, 3, 2), (benchmark.GetProperty("progress").GetProperty("candidates").GetInt32(),
+            benchmark.GetProperty("progress").GetProperty("screened").GetInt32(), benchmark.GetProperty("progress").GetProperty("selected").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Problems_upload_as_multipart_or_ndjson_and_suites_draw_the_same_problems_for_a_seed()
+    {
+        await using var host = new ServiceHost(_data, SeededEngine(TimeSpan.FromMilliseconds(20)), FastCoordinator);
+        var lines = BenchmarkApi.Arithmetic(22, "3, 5, 7") + "\n\n" + BenchmarkApi.Arithmetic(24, "4, 6, 1") + "\n";
+
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent("""{"methods": ["best-of-k"], "budget": {"maxAttempts": 4}}"""), "request" },
+            { new StringContent(lines), "problems", "problems.jsonl" },
+        };
+        var multipart = await host.Client.PostAsync("/benchmarks", form);
+        Assert.Equal(HttpStatusCode.Accepted, multipart.StatusCode);
+        var multipartId = JsonDocument.Parse(await multipart.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+        var fromForm = await BenchmarkApi.GetAsync(host.Client, multipartId);
+        Assert.Equal(["3 5 7 -> 22", "4 6 1 -> 24"], fromForm.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("label").GetString()));
+        Assert.Equal(["best-of-k"], fromForm.GetProperty("configuration").GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+
+        var ndjson = await host.Client.PostAsync("/benchmarks?methods=sdpo,best-of-k&seeds=2&maxAttempts=4&name=upload",
+            new StringContent(lines, System.Text.Encoding.UTF8, "application/x-ndjson"));
+        Assert.Equal(HttpStatusCode.Accepted, ndjson.StatusCode);
+        var fromBody = await BenchmarkApi.GetAsync(host.Client, JsonDocument.Parse(await ndjson.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid());
+        Assert.Equal("upload", fromBody.GetProperty("name").GetString());
+        Assert.Equal(2, fromBody.GetProperty("configuration").GetProperty("seeds").GetInt32());
+        Assert.Equal(4, fromBody.GetProperty("configuration").GetProperty("budget").GetProperty("maxAttempts").GetInt32());
+        Assert.Equal(2, fromBody.GetProperty("problems").GetArrayLength());
+
+        const string suite = """{"suite": {"name": "arithmetic-easy", "count": 3, "seed": 7}, "budget": {"maxAttempts": 4}}""";
+        var first = await BenchmarkApi.GetAsync(host.Client, await BenchmarkApi.SubmitAsync(host.Client, suite));
+        var second = await BenchmarkApi.GetAsync(host.Client, await BenchmarkApi.SubmitAsync(host.Client, suite));
+        Assert.Equal("arithmetic-easy", first.GetProperty("name").GetString());
+        Assert.Equal(3, first.GetProperty("problems").GetArrayLength());
+        static IEnumerable<string> Specs(JsonElement benchmark) =>
+            benchmark.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("label").GetString() + " " + p.GetProperty("spec"));
+        Assert.Equal(Specs(first), Specs(second));
+        Assert.Equal("arithmetic", first.GetProperty("problems")[0].GetProperty("spec").GetProperty("kind").GetString());
+
+        var list = JsonDocument.Parse(await host.Client.GetStringAsync("/benchmarks")).RootElement;
+        Assert.Equal(4, list.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_benchmark_interrupted_by_a_shutdown_carries_on_at_the_next_start()
+    {
+        Guid id;
+        await using (var first = new ServiceHost(_data, SeededEngine(TimeSpan.FromMilliseconds(15)), FastCoordinator))
+        {
+            id = await BenchmarkApi.SubmitAsync(first.Client, TwoProblems());
+            using var stream = await SseClient.OpenAsync(first.Client, $"/benchmarks/{id}/events");
+            await SseClient.ReadAsync(stream, frames => frames.Count(f => f.Event == "run") >= 2);
+        }
+
+        await using var second = new ServiceHost(_data, SeededEngine(), FastCoordinator);
+        var capture = await BenchmarkApi.WaitForEndAsync(second.Client, id);
+        Assert.Equal("completed", capture.Frames[^1].Event);
+        Assert.Equal(Enumerable.Range(1, capture.Frames.Count).Select(i => (long)i), capture.Frames.Select(f => f.Id));
+        // Each planned run was submitted once and ended once, across both processes.
+        var submitted = capture.Frames.Where(f => f.Event == "submitted").Select(f => f.Json.GetProperty("runId").GetGuid()).ToList();
+        Assert.Equal(8, submitted.Distinct().Count());
+        Assert.Equal(submitted.Order(), capture.Frames.Where(f => f.Event == "run").Select(f => f.Json.GetProperty("runId").GetGuid()).Order());
+        var results = (await BenchmarkApi.GetAsync(second.Client, id)).GetProperty("results");
+        Assert.Equal(3.0, results.GetProperty("attemptsRatios")[0].GetProperty("ratio").GetDouble());
+    }
+
+    [Fact]
+    public async Task Cancelling_stops_the_benchmark_and_its_runs_and_plots_wait_for_results()
+    {
+        // Runs that never pass and take seconds each: the cancel comes long before any ends.
+        var engine = new FakeDiscoveryEngine { DiscoverAt = _ => null, AttemptDelay = TimeSpan.FromMilliseconds(50) };
+        await using var host = new ServiceHost(_data, engine, FastCoordinator);
+        var id = await BenchmarkApi.SubmitAsync(host.Client, TwoProblems().Replace("\"maxAttempts\": 8", "\"maxAttempts\": 64"));
+        var early = await host.Client.GetAsync($"/benchmarks/{id}/plot.png");
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.Equal("application/problem+json", early.Content.Headers.ContentType?.MediaType);
+
+        using (var stream = await SseClient.OpenAsync(host.Client, $"/benchmarks/{id}/events"))
+            await SseClient.ReadAsync(stream, frames => frames.Any(f => f.Event == "submitted"));
+        var cancel = await host.Client.DeleteAsync($"/benchmarks/{id}");
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+
+        var capture = await BenchmarkApi.WaitForEndAsync(host.Client, id);
+        Assert.Equal("cancelled", capture.Frames[^1].Event);
+        var submitted = capture.Frames.Where(f => f.Event == "submitted").Select(f => f.Json.GetProperty("runId").GetGuid()).ToList();
+        Assert.InRange(submitted.Count, 1, 8);
+        foreach (var runId in submitted)
+            await ServiceApi.PollAsync(host.Client, runId, r => r.GetProperty("status").GetString() == "cancelled");
+        Assert.Equal("cancelled", (await BenchmarkApi.GetAsync(host.Client, id)).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await host.Client.DeleteAsync($"/benchmarks/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/benchmarks/{Guid.NewGuid()}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/benchmarks/{Guid.NewGuid()}/events")).StatusCode);
+    }
+}
