@@ -6,5 +6,8 @@ app.Configure(config =>
 {
     config.SetApplicationName("sdpo");
     config.AddCommand<PretrainCommand>("pretrain").WithDescription("Train the embedded arithmetic model from scratch.");
+    config.AddCommand<BenchEngineCommand>("bench-engine").WithDescription("Sampling and LoRA-step throughput, KV-cache speed-up, memory over many steps.");
+    config.AddCommand<BenchDiscoveryCommand>("bench-discovery").WithDescription("Wall time per attempt of SDPO against best-of-k, its split, memory over a long run.");
+    config.AddCommand<BenchVerifiersCommand>("bench-verifiers").WithDescription("Python verifications per second on HumanEval, sandboxed and not.");
 });
 return await app.RunAsync(args);
