@@ -15,5 +15,7 @@ public static class TorchThreads
         await deviceThread.RunAsync(() => TorchSharp.torch.set_num_threads(count));
     }
 
+    public static Task SetAsync(DeviceThread deviceThread, int threads) => deviceThread.RunAsync(() => TorchSharp.torch.set_num_threads(threads));
+
     public static Task<int> ReadAsync(DeviceThread deviceThread) => deviceThread.RunAsync(TorchSharp.torch.get_num_threads);
 }

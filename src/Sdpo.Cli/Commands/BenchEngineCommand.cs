@@ -49,6 +49,10 @@ public sealed class BenchEngineCommand : AsyncCommand<BenchEngineCommand.Setting
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 1;
         [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 
+        [CommandOption("--compare-one-thread")]
+        [Description("Also time sampling and the LoRA step with 1 torch thread, alternating with the configured count.")]
+        public bool CompareOneThread { get; init; }
+
         public override ValidationResult Validate()
         {
             if (Only is not null && Only != StoriesName && Only != QwenName)
@@ -141,6 +145,27 @@ public sealed class BenchEngineCommand : AsyncCommand<BenchEngineCommand.Setting
             stepSeconds.Add(await PairedTimings.TimeAsync(training.StepAsync));
         table.Add($"LoRA step (forward + backward + AdamW), batch {settings.Batch} x {settings.TrainTokens} tokens, rank 8 on all linear layers ({training.TrainableParameters:N0} trainable)",
             string.Create(CultureInfo.InvariantCulture, $"{PairedTimings.Median(stepSeconds) * 1000:F0} ms (median of {settings.TrainSteps}; min {stepSeconds.Min() * 1000:F0}, max {stepSeconds.Max() * 1000:F0})"));
+
+        var threads = await TorchThreads.ReadAsync(model.Thread);
+        if (threads > 1 && settings.CompareOneThread)
+        {
+            // Torch's thread count is per OS thread: switch it on the device thread around each variant.
+            async Task OneThread(Func<Task> work)
+            {
+                await TorchThreads.SetAsync(model.Thread, 1);
+                try { await work(); }
+                finally { await TorchThreads.SetAsync(model.Thread, threads); }
+            }
+            var sampleThreads = await PairedTimings.MeasureAsync(
+                () => sampling.RunAsync(settings.NewTokens, useKvCache: true),
+                () => OneThread(() => sampling.RunAsync(settings.NewTokens, useKvCache: true)),
+                settings.Rounds);
+            table.Add($"sampling with KV cache, {threads} torch threads / 1 thread (time ratio; below 1: more threads are faster)",
+                Ratio(1 / sampleThreads.RatioBOverA), $"1 thread: {Rate(tokens / sampleThreads.MedianB)} tokens/s");
+            var stepThreads = await PairedTimings.MeasureAsync(training.StepAsync, () => OneThread(training.StepAsync), settings.Rounds, warmUp: false);
+            table.Add($"LoRA step, {threads} torch threads / 1 thread (time ratio)", Ratio(1 / stepThreads.RatioBOverA),
+                string.Create(CultureInfo.InvariantCulture, $"1 thread: {stepThreads.MedianB * 1000:F0} ms"));
+        }
         table.Add("load average after this model", MachineSnapshot.ReadLoadAverage());
         table.Print();
     }
