@@ -12,6 +12,9 @@ public static class BenchmarkHeader
         Console.WriteLine($"started: {DateTimeOffset.Now:yyyy-MM-dd HH:mm:ss zzz}");
     }
 
+    /// <summary>Why a benchmark could not run, on standard error.</summary>
+    public static void PrintError(string message) => Console.Error.WriteLine($"error: {message}");
+
     public static void PrintEnd() =>
         Console.WriteLine($"load average at end: {MachineSnapshot.ReadLoadAverage()} ({DateTimeOffset.Now:yyyy-MM-dd HH:mm:ss zzz})");
 }

@@ -58,7 +58,7 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
         }
         catch (BenchmarkInputException e)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            BenchmarkHeader.PrintError(e.Message);
             return 2;
         }
         Console.WriteLine($"model: {Path.GetFullPath(folder)}");
@@ -84,7 +84,7 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
                 var figures = await RunAsync(engine, settings, method, settings.Attempts, seed, cancellationToken);
                 if (figures.Failure is not null)
                 {
-                    AnsiConsole.MarkupLineInterpolated($"[red]error:[/] the {method} run failed: {figures.Failure}");
+                    BenchmarkHeader.PrintError($"the {method} run failed: {figures.Failure}");
                     return 1;
                 }
                 (method == DiscoveryMethod.Sdpo ? sdpoRuns : bestOfKRuns).Add(figures);

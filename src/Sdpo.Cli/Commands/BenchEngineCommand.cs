@@ -100,7 +100,7 @@ public sealed class BenchEngineCommand : AsyncCommand<BenchEngineCommand.Setting
         }
         catch (BenchmarkInputException e)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            BenchmarkHeader.PrintError(e.Message);
             return 2;
         }
         finally

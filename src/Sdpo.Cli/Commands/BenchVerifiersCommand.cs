@@ -52,7 +52,7 @@ public sealed class BenchVerifiersCommand : AsyncCommand<BenchVerifiersCommand.S
         }
         catch (BenchmarkInputException e)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            BenchmarkHeader.PrintError(e.Message);
             return 2;
         }
 
@@ -101,7 +101,7 @@ public sealed class BenchVerifiersCommand : AsyncCommand<BenchVerifiersCommand.S
         table.Print();
         BenchmarkHeader.PrintEnd();
         var allPassed = modes.All(mode => mode.Results.All(r => r.Passed == r.Verifications));
-        if (!allPassed) AnsiConsole.MarkupLine("[yellow]warning:[/] some canonical solutions did not pass; the rates include failed runs.");
+        if (!allPassed) Console.Error.WriteLine("warning: some canonical solutions did not pass; the rates include failed runs.");
         return 0;
     }
 
