@@ -57,6 +57,21 @@ public sealed class LoraStepWorkload : IDisposable
         return (double)loss.item<float>();
     });
 
+    /// <summary>Runs <paramref name="work"/> with the adapter merged into weight copies, as SDPO samples (see
+    /// <see cref="LoraAdapter.MergeForInference"/>).</summary>
+    public async Task WithMergedAdapterAsync(Func<Task> work)
+    {
+        var merged = await _model.Thread.RunAsync(() => _adapter.MergeForInference());
+        try
+        {
+            await work();
+        }
+        finally
+        {
+            await _model.Thread.RunAsync(() => merged?.Dispose());
+        }
+    }
+
     public void Dispose() => _model.Thread.RunAsync(() =>
     {
         _attachment.Dispose();

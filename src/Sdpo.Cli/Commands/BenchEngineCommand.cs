@@ -146,6 +146,15 @@ public sealed class BenchEngineCommand : AsyncCommand<BenchEngineCommand.Setting
         table.Add($"LoRA step (forward + backward + AdamW), batch {settings.Batch} x {settings.TrainTokens} tokens, rank 8 on all linear layers ({training.TrainableParameters:N0} trainable)",
             string.Create(CultureInfo.InvariantCulture, $"{PairedTimings.Median(stepSeconds) * 1000:F0} ms (median of {settings.TrainSteps}; min {stepSeconds.Min() * 1000:F0}, max {stepSeconds.Max() * 1000:F0})"));
 
+        // The LoRA workload keeps its adapter attached: sampling now samples the student, as SDPO does.
+        var adapterSampling = await PairedTimings.MeasureAsync(
+            () => training.WithMergedAdapterAsync(() => sampling.RunAsync(settings.NewTokens, useKvCache: true)),
+            () => sampling.RunAsync(settings.NewTokens, useKvCache: true),
+            settings.Rounds);
+        table.Add($"sampling tokens/s with the LoRA adapter attached, merged into weight copies (SDPO's path)", Rate(tokens / adapterSampling.MedianA));
+        table.Add($"sampling tokens/s with the LoRA adapter attached, unmerged branch", Rate(tokens / adapterSampling.MedianB));
+        table.Add("unmerged / merged sampling time", Ratio(adapterSampling.RatioBOverA));
+
         var threads = await TorchThreads.ReadAsync(model.Thread);
         if (threads > 1 && settings.CompareOneThread)
         {
