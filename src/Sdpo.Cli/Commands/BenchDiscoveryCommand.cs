@@ -189,8 +189,10 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
         var table = new FigureTable($"memory over one SDPO run of {settings.MemoryAttempts} attempts (from step {startStep} to step {steps})");
         table.Add("working set at start / end", $"{start.WorkingSetMiB:F1} / {end.WorkingSetMiB:F1} MiB");
         table.Add("working set growth", Percent(end.WorkingSetGrowthSince(start)), FigureTable.Verdict(end.WorkingSetGrowthSince(start) < 0.05, "flat (< 5%)"));
+        table.Add("working set after trimming the native heap, start / end", $"{start.TrimmedWorkingSetMiB:F1} / {end.TrimmedWorkingSetMiB:F1} MiB");
+        table.Add("trimmed working set growth", Percent(end.TrimmedWorkingSetGrowthSince(start)));
         table.Add("GC heap at start / end", $"{start.GcHeapMiB:F2} / {end.GcHeapMiB:F2} MiB");
-        table.Add("GC heap growth", Percent(end.GcHeapGrowthSince(start)));
+        table.Add("GC heap growth", GcGrowth(start, end));
         table.Add("live tensors at start / end", $"{start.LiveTensors} / {end.LiveTensors}");
         table.Add("wall ms per attempt in this run", Ms(figures.WallMsPerAttempt));
         table.Add("load average at end", MachineSnapshot.ReadLoadAverage());
@@ -198,5 +200,8 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
     }
 
     private static string Ms(double value) => value.ToString("F1", CultureInfo.InvariantCulture) + " ms";
+    private static string GcGrowth(MemorySnapshot start, MemorySnapshot end) =>
+        $"{Percent(end.GcHeapGrowthSince(start))} ({(end.GcHeapBytes - start.GcHeapBytes) / 1024.0:+0;-0} KiB)";
+
     private static string Percent(double value) => value.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture);
 }
