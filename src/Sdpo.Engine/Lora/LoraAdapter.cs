@@ -16,7 +16,11 @@ public sealed class LoraAdapter : IDisposable
     private readonly IReadOnlyList<(string Path, LoraPair Pair)> _layers;
     private List<AdaptableLinear>? _hosts;
     private AdapterAttachment? _attachment;
+    private MergedWeights? _merged;
     private bool _disposed;
+
+    /// <summary>Largest total size of the merged weight copies that <see cref="MergeForInference"/> makes by default.</summary>
+    public const long DefaultMergeBudgetBytes = 256L * 1024 * 1024;
 
     private LoraAdapter(LoraOptions options, IReadOnlyList<(string Path, LoraPair Pair)> layers)
     {
@@ -124,9 +128,45 @@ public sealed class LoraAdapter : IDisposable
         return _attachment = new AdapterAttachment(this);
     }
 
+    /// <summary>
+    /// For no-grad passes (sampling, a stop-gradient teacher): precomputes W + scaling·B·A for every layer this
+    /// attached adapter covers, until the returned scope is disposed or the adapter detached. On small models the
+    /// adapter's two extra matmuls per layer cost about as much as the layer itself, and decoding runs them once
+    /// per token. Returns null, merging nothing, when the copies would take more than <paramref name="maxBytes"/>
+    /// (large models, where the branch is cheap next to the base matmul). The adapter's values must not change
+    /// while merged; passes with grad enabled ignore the copies.
+    /// </summary>
+    public MergedWeights? MergeForInference(long maxBytes = DefaultMergeBudgetBytes)
+    {
+        ThrowIfDisposed();
+        if (_hosts is null) throw new AdapterException("Only an attached adapter can be merged; attach it first.");
+        if (_merged is not null) throw new AdapterException("This adapter is already merged; dispose that merge first.");
+        var bytes = _hosts.Sum(host => host.Weight.numel() * host.Weight.element_size());
+        if (bytes > maxBytes) return null;
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var copies = new List<(AdaptableLinear Host, Tensor Weight)>(_hosts.Count);
+        for (var i = 0; i < _hosts.Count; i++)
+        {
+            var (host, pair) = (_hosts[i], _layers[i].Pair);
+            var delta = pair.B.matmul(pair.A).mul_(pair.Scaling);
+            var merged = host.Weight.to(ScalarType.Float32).add(delta).to(host.Weight.dtype).DetachFromDisposeScope();
+            host.MergedWeight = merged;
+            copies.Add((host, merged));
+        }
+        return _merged = new MergedWeights(this, copies);
+    }
+
+    internal void Unmerge(MergedWeights merged)
+    {
+        if (ReferenceEquals(_merged, merged)) _merged = null;
+    }
+
     /// <summary>Gives the base model back its plain layers. Does nothing when not attached.</summary>
     public void Detach()
     {
+        _merged?.Dispose();
         if (_hosts is not null)
             for (var i = 0; i < _hosts.Count; i++)
                 if (ReferenceEquals(_hosts[i].Lora, _layers[i].Pair)) _hosts[i].Lora = null;

@@ -66,6 +66,8 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         return _model.Thread.RunAsync<IReadOnlyList<SampledAttempt>>(() =>
         {
             using var attachment = _student?.Attach(_model.Model);
+            // Sampling takes no gradient: merged weights save the adapter's extra matmuls at every token.
+            using var merged = _student?.MergeForInference();
             return _generator.Generate(prompts, options)
                 .Select(s => new SampledAttempt(s.Text ?? "", s.TokenIds, s.LogProbs, s.StopTokenId))
                 .ToList();
@@ -127,6 +129,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
             case TeacherKind.Ema:
             {
                 using var attachment = _teacher!.Attach(_model.Model);
+                using var merged = _teacher.MergeForInference();
                 using var scores = _scorer.ContinuationLogProbs(teacherPairs);
                 return scores.LogProbs.detach().clone();
             }

@@ -1,0 +1,35 @@
+using Sdpo.Cli.Commands;
+using Spectre.Console.Cli;
+
+namespace Sdpo.Cli.Tests;
+
+/// <summary>Runs a benchmark command in this process, capturing what it prints (standard output and error). Console output is process-wide,
+/// so every test that uses this belongs to one collection and runs alone.</summary>
+internal static class CliRunner
+{
+    public static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    {
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.AddCommand<BenchEngineCommand>("bench-engine");
+            config.AddCommand<BenchDiscoveryCommand>("bench-discovery");
+            config.AddCommand<BenchVerifiersCommand>("bench-verifiers");
+        });
+        var (originalOut, originalError) = (Console.Out, Console.Error);
+        using var captured = new StringWriter();
+        var synchronized = TextWriter.Synchronized(captured);
+        Console.SetOut(synchronized);
+        Console.SetError(synchronized);
+        try
+        {
+            var exitCode = await app.RunAsync(args);
+            return (exitCode, captured.ToString());
+        }
+        finally
+        {
+            Console.SetOut(originalOut);
+            Console.SetError(originalError);
+        }
+    }
+}

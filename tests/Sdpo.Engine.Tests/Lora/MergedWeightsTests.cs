@@ -1,0 +1,76 @@
+using Sdpo.Engine.Lora;
+using static TorchSharp.torch;
+
+namespace Sdpo.Engine.Tests.Lora;
+
+public class MergedWeightsTests
+{
+    [Fact]
+    public void MergedNoGradPassMatchesTheBranchAndDisposeRestoresIt()
+    {
+        using var model = new TinyAdaptableModel();
+        using var input = model.Input();
+        using var adapter = LoraAdapter.Create(model, seed: 1);
+        LoraAdapterTests.Randomize(adapter, 5);
+        using var attachment = adapter.Attach(model);
+        using var noGrad = no_grad();
+        using var branch = model.forward(input);
+
+        using (var merged = adapter.MergeForInference())
+        {
+            Assert.NotNull(merged);
+            using var viaMerged = model.forward(input);
+            // Float rounding only: W + s·B·A sums in another order than W·x + s·B·(A·x).
+            var gap = (viaMerged - branch).abs().max().item<float>();
+            var scale = branch.abs().max().item<float>();
+            Assert.True(gap <= 1e-5 * scale, $"merged and branch outputs differ by {gap} at scale {scale}");
+            // Not bit-equal: proves the merged path actually ran.
+            Assert.False(Bits.Same(viaMerged, branch));
+        }
+
+        using var afterwards = model.forward(input);
+        Assert.True(Bits.Same(afterwards, branch));
+    }
+
+    [Fact]
+    public void PassesWithGradIgnoreTheMergeSoTheAdapterStillLearns()
+    {
+        using var model = new TinyAdaptableModel();
+        using var input = model.Input();
+        using var adapter = LoraAdapter.Create(model, seed: 2);
+        LoraAdapterTests.Randomize(adapter, 6);
+        using var attachment = adapter.Attach(model);
+        using var merged = adapter.MergeForInference();
+
+        using var scope = NewDisposeScope();
+        model.forward(input).square().mean().backward();
+        Assert.All(adapter.Parameters, p => Assert.True(p.grad is not null && p.grad.abs().sum().item<float>() > 0));
+    }
+
+    [Fact]
+    public void DetachingDiscardsTheMergeAndOversizedOrUnattachedMergesAreRefused()
+    {
+        using var model = new TinyAdaptableModel();
+        using var input = model.Input();
+        Tensor plain;
+        using (no_grad()) plain = model.forward(input);
+        using var adapter = LoraAdapter.Create(model, seed: 3);
+        LoraAdapterTests.Randomize(adapter, 7);
+
+        Assert.Throws<AdapterException>(() => adapter.MergeForInference());
+        var attachment = adapter.Attach(model);
+        Assert.Null(adapter.MergeForInference(maxBytes: 16));
+        var merged = adapter.MergeForInference();
+        Assert.NotNull(merged);
+        Assert.Throws<AdapterException>(() => adapter.MergeForInference());
+
+        attachment.Dispose();
+        using (no_grad())
+        {
+            using var detached = model.forward(input);
+            Assert.True(Bits.Same(detached, plain), "a detached adapter's merged weights must not linger in the base model");
+        }
+        merged!.Dispose(); // a second dispose after the detach is harmless
+        plain.Dispose();
+    }
+}
