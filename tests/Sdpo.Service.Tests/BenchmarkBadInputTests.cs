@@ -63,7 +63,7 @@ public sealed class BenchmarkBadInputTests(BenchmarkBadInputHost fixture) : ICla
         { With(""" "selectHard": {"samples": 16, "k": 32} """), "selectHard.k" },
         { With(""" "model": "gpt-7" """), "model" },
         { With(""" "compareWith": ["best-of-k"] """), "compareWith" },
-        { With(""" "sampling": {"maxNewTokens": 250} """), "problems[0].prompt" },
+        { With(""" "sampling": {"maxNewTokens": 255} """), "problems[0].prompt" },
     };
 
     [Theory]
