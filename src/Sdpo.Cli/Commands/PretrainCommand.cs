@@ -23,6 +23,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         [CommandOption("--kv-heads <N>")] public int? KeyValueHeads { get; init; }
         [CommandOption("--intermediate <N>")] public int? Intermediate { get; init; }
         [CommandOption("--lr <RATE>")] public double? LearningRate { get; init; }
+        [CommandOption("--warmup <STEPS>")] public int? WarmupSteps { get; init; }
         [CommandOption("--teacher-share <SHARE>")] public double? TeacherShare { get; init; }
         [CommandOption("--max-minutes <N>")] public double? MaxMinutes { get; init; }
         [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
@@ -50,6 +51,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             KeyValueHeads = settings.KeyValueHeads ?? defaults.KeyValueHeads,
             IntermediateSize = settings.Intermediate ?? defaults.IntermediateSize,
             LearningRate = settings.LearningRate ?? defaults.LearningRate,
+            WarmupSteps = settings.WarmupSteps ?? defaults.WarmupSteps,
             MaxDuration = settings.MaxMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
             InitFrom = settings.InitFrom,
             SelfFailureShare = settings.SelfFailureShare ?? defaults.SelfFailureShare,
