@@ -23,7 +23,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--problems <FILE>")] [Description("JSONL file, one arithmetic spec a line: {\"kind\": \"arithmetic\", \"numbers\": [3, 5, 7], \"target\": 22}.")]
+        [CommandOption("--problems <FILE>")] [Description("JSONL file, one arithmetic spec a line: {\"kind\": \"arithmetic\", \"numbers\": [[3, 5, 7]], \"target\": 22}.")]
         public string? ProblemsFile { get; init; }
 
         [CommandOption("--suite <NAME>")] [Description("Built-in suite instead: arithmetic-easy, arithmetic-mid, arithmetic-hard or arithmetic-rare.")]

@@ -19,7 +19,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
         [CommandOption("--target <N>")] [Description("The value the expression must reach.")]
         public int? Target { get; init; }
 
-        [CommandOption("--problem <FILE>")] [Description("A JSON problem file instead: {\"kind\": \"arithmetic\", \"numbers\": [3, 5, 7], \"target\": 22}.")]
+        [CommandOption("--problem <FILE>")] [Description("A JSON problem file instead: {\"kind\": \"arithmetic\", \"numbers\": [[3, 5, 7]], \"target\": 22}.")]
         public string? ProblemFile { get; init; }
 
         [CommandOption("--model <FOLDER>")] [Description("Checkpoint folder (default: src/models/arithmetic).")]
