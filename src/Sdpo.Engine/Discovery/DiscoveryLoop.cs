@@ -167,7 +167,7 @@ public static class DiscoveryLoop
     {
         if (request.Method != DiscoveryMethod.MultiTurn) return request.Problem.Prompt;
         var chain = state.ChainFeedback.Count > slot ? state.ChainFeedback[slot] : new List<string>();
-        return MultiTurnPrompt.BuildWithin(request.Problem.Prompt, chain, policy.MaxContextTokens, policy.CountContextTokens);
+        return MultiTurnPrompt.BuildWithin(request.Problem.Prompt, chain, ContextRoom(request, policy), policy.CountContextTokens);
     }
 
     private static void RecordChainFeedback(LoopState state, int chains, IReadOnlyList<string> feedback)
@@ -179,7 +179,7 @@ public static class DiscoveryLoop
     private static List<TrainingAttempt> TrainingAttempts(DiscoveryRequest request, IDiscoveryPolicy policy,
         IReadOnlyList<string> contexts, IReadOnlyList<SampledAttempt> samples, IReadOnlyList<Verdict> verdicts)
     {
-        int maxTokens = Math.Min(request.EffectiveSdpo.MaxTeacherContextTokens, policy.MaxContextTokens);
+        int maxTokens = Math.Min(request.EffectiveSdpo.MaxTeacherContextTokens, ContextRoom(request, policy));
         // A passing sibling would be the teacher's solution; the loop stops at the first pass, so in discovery
         // none exists, but keep the reference template's shape.
         string? sibling = null;
@@ -212,6 +212,10 @@ public static class DiscoveryLoop
         });
         return await Task.WhenAll(tasks);
     }
+
+    /// <summary>Tokens a context may take so that an attempt of maxNewTokens (and its stop token) still fits after it.</summary>
+    private static int ContextRoom(DiscoveryRequest request, IDiscoveryPolicy policy) =>
+        policy.MaxContextTokens - request.EffectiveSampling.MaxNewTokens - 1;
 
     /// <summary>A per-step seed: runs with different seeds or steps never share a sampling stream.</summary>
     public static long StepSeed(long seed, int step) =>

@@ -21,7 +21,7 @@ public interface IDiscoveryPolicy : IDisposable
     /// <summary>Tokens a raw context takes once formatted, to fit teacher and multi-turn contexts.</summary>
     int CountContextTokens(string context);
 
-    /// <summary>The most tokens a formatted context may take, leaving room for an attempt.</summary>
+    /// <summary>The model's context in tokens: a formatted context plus its attempt must fit in it.</summary>
     int MaxContextTokens { get; }
 
     /// <summary>Samples one attempt per context. The same contexts, seed and learned state give the same attempts.</summary>

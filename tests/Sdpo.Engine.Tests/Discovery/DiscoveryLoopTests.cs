@@ -17,7 +17,7 @@ public class DiscoveryLoopTests
         public List<IReadOnlyList<TrainingAttempt>> UpdateBatches { get; } = new();
         public List<IReadOnlyList<string>> SampledContexts { get; } = new();
         public Action? OnSample { get; set; }
-        public int MaxContextTokens => 10_000;
+        public int MaxContextTokens { get; init; } = 10_000;
 
         public int CountContextTokens(string context) => context.Length;
 
@@ -131,6 +131,22 @@ public class DiscoveryLoopTests
             Assert.EndsWith("Correctly solve the original question.\n", second[chain]);
         }
         Assert.Equal(2, policy.SampledContexts[2][1].Split("feedback for").Length - 1);
+    }
+
+    [Fact]
+    public async Task ContextsLeaveRoomForTheAttemptAsFeedbackPilesUp()
+    {
+        var policy = new ScriptedPolicy { MaxContextTokens = 200 };
+        var request = Request(new PassWhen(_ => false), DiscoveryMethod.MultiTurn, maxAttempts: 40, perStep: 4);
+        var events = await Collect(DiscoveryLoop.RunAsync(request, policy));
+        Assert.IsType<Exhausted>(events[^1]);
+        int room = 200 - request.EffectiveSampling.MaxNewTokens - 1;
+        Assert.All(policy.SampledContexts.SelectMany(c => c), c => Assert.True(c.Length <= room, $"{c.Length} > {room}"));
+        Assert.Contains(policy.SampledContexts[^1], c => c.Contains("feedback for"));
+
+        var sdpo = new ScriptedPolicy { MaxContextTokens = 200 };
+        await Collect(DiscoveryLoop.RunAsync(Request(new PassWhen(_ => false), maxAttempts: 8), sdpo));
+        Assert.All(sdpo.UpdateBatches.SelectMany(b => b), t => Assert.True(t.TeacherContext.Length <= room));
     }
 
     [Fact]
