@@ -38,7 +38,7 @@ public class BenchCommandSmokeTests
     [SharedDataFact("models/stories260k")]
     public async Task BenchDiscoveryComparesSdpoWithBestOfKAndTracksMemory()
     {
-        var (exitCode, output) = await CliRunner.RunAsync("bench-discovery", "--attempts-per-step", "2", "--max-new-tokens", "3",
+        var (exitCode, output) = await CliRunner.RunAsync("bench-discovery", "--model", SharedData.Require("models/stories260k"), "--attempts-per-step", "2", "--max-new-tokens", "3",
             "--attempts", "4", "--rounds", "1", "--memory-attempts", "6", "--threads", "1");
 
         Assert.True(exitCode == 0, output);
