@@ -84,9 +84,9 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
             Name = string.IsNullOrWhiteSpace(request.Name) ? request.Suite?.Name ?? DefaultName : request.Name.Trim(),
             SelectHard = request.SelectHard is { } selection ? CheckSelection(selection) : null,
         };
-        ValidateOptions("budget", normalized.Budget.Validate);
-        ValidateOptions("sampling", normalized.Sampling.Validate);
-        ValidateOptions("sdpo", normalized.Sdpo.Validate);
+        RequestFields.ValidateOptions("budget", normalized.Budget.Validate);
+        RequestFields.ValidateOptions("sampling", normalized.Sampling.Validate);
+        RequestFields.ValidateOptions("sdpo", normalized.Sdpo.Validate);
         long runs = (long)specs.Count * methods.Count * seeds;
         if (runs > limits.MaxRuns)
             throw new RequestFieldException("problems", $"{specs.Count} problems × {methods.Count} methods × {seeds} seeds make {runs} runs; the limit is {limits.MaxRuns}.");
@@ -304,7 +304,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
         }
         catch (JsonException ex)
         {
-            var field = FieldOf(ex.Path);
+            var field = RequestFields.FieldOf(ex.Path);
             var reason = ex.Message.Contains("could not be mapped", StringComparison.Ordinal)
                 ? $"'{field}' is not a known field."
                 : $"'{field}' has an invalid value or type" + (field.StartsWith("methods", StringComparison.Ordinal) ? $"; methods are {DiscoveryMethodNames.All}." : ".");
@@ -312,27 +312,4 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
         }
     }
 
-    /// <summary>"$.budget.maxAttempts" → "budget.maxAttempts"; the body itself for "$".</summary>
-    private static string FieldOf(string? path)
-    {
-        if (string.IsNullOrEmpty(path) || path == "$") return "body";
-        var trimmed = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
-        return trimmed.Length == 0 ? "body" : trimmed;
-    }
-
-    private static void ValidateOptions(string section, Action validate)
-    {
-        try
-        {
-            validate();
-        }
-        catch (ArgumentOutOfRangeException ex)
-        {
-            var name = ex.ParamName is { Length: > 0 } p ? char.ToLowerInvariant(p[0]) + p[1..] : "";
-            var message = ex.Message;
-            var cut = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
-            if (cut > 0) message = message[..cut];
-            throw new RequestFieldException(name.Length > 0 ? $"{section}.{name}" : section, message);
-        }
-    }
 }

@@ -42,9 +42,9 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
             Sdpo = request.Sdpo ?? new SdpoOptions(),
             CompareWith = request.CompareWith ?? [],
         };
-        Validate("budget", normalized.Budget.Validate);
-        Validate("sampling", normalized.Sampling.Validate);
-        Validate("sdpo", normalized.Sdpo.Validate);
+        RequestFields.ValidateOptions("budget", normalized.Budget.Validate);
+        RequestFields.ValidateOptions("sampling", normalized.Sampling.Validate);
+        RequestFields.ValidateOptions("sdpo", normalized.Sdpo.Validate);
         CheckComparisons(normalized);
 
         var model = engines.Find(request.Model) ?? throw (request.Model is null
@@ -93,7 +93,7 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
         }
         catch (JsonException ex)
         {
-            var field = FieldOf(ex.Path);
+            var field = RequestFields.FieldOf(ex.Path);
             var reason = ex.Message.Contains("could not be mapped", StringComparison.Ordinal)
                 ? $"'{field}' is not a known field."
                 : ex.Path is null or "$"
@@ -102,30 +102,6 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
                         ? $"; methods are {DiscoveryMethodNames.All}."
                         : ".");
             throw new RequestFieldException(field, reason);
-        }
-    }
-
-    /// <summary>"$.budget.maxAttempts" → "budget.maxAttempts"; the body itself for "$".</summary>
-    private static string FieldOf(string? path)
-    {
-        if (string.IsNullOrEmpty(path) || path == "$") return "body";
-        var trimmed = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
-        return trimmed.Length == 0 ? "body" : trimmed;
-    }
-
-    private static void Validate(string section, Action validate)
-    {
-        try
-        {
-            validate();
-        }
-        catch (ArgumentOutOfRangeException ex)
-        {
-            var name = ex.ParamName is { Length: > 0 } p ? char.ToLowerInvariant(p[0]) + p[1..] : "";
-            var message = ex.Message;
-            var cut = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
-            if (cut > 0) message = message[..cut];
-            throw new RequestFieldException(name.Length > 0 ? $"{section}.{name}" : section, message);
         }
     }
 
