@@ -29,11 +29,21 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 
         [CommandOption("--init-from <FOLDER>")] [Description("Fine-tune: start from this checkpoint's weights and shape.")] public string? InitFrom { get; init; }
-        [CommandOption("--self-failure-share <SHARE>")] [Description("Share of each batch built from the model's own failures.")] public double? SelfFailureShare { get; init; }
+        [CommandOption("--self-failure-share <SHARE>")] [Description("Share of each batch built from corrections of the model's own failures (teacher format).")] public double? SelfFailureShare { get; init; }
+        [CommandOption("--self-solved-share <SHARE>")] [Description("Share of each batch built from the model's own passing answers (direct format).")] public double? SelfSolvedShare { get; init; }
 
         [CommandOption("--quick")]
         [Description("A tiny configuration that trains in seconds (for trying the pipeline).")]
         public bool Quick { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            foreach (var (name, share) in new[] { ("--teacher-share", TeacherShare), ("--self-failure-share", SelfFailureShare), ("--self-solved-share", SelfSolvedShare) })
+                if (share is < 0 or > 1) return ValidationResult.Error($"{name} must be between 0 and 1, got {share}.");
+            if ((SelfFailureShare ?? 0) + (SelfSolvedShare ?? 0) > 1)
+                return ValidationResult.Error("--self-failure-share and --self-solved-share together must not exceed 1.");
+            return ValidationResult.Success();
+        }
     }
 
     public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -55,6 +65,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             MaxDuration = settings.MaxMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
             InitFrom = settings.InitFrom,
             SelfFailureShare = settings.SelfFailureShare ?? defaults.SelfFailureShare,
+            SelfSolvedShare = settings.SelfSolvedShare ?? defaults.SelfSolvedShare,
             Curriculum = defaults.Curriculum with { TeacherShare = settings.TeacherShare ?? defaults.Curriculum.TeacherShare },
         };
 

@@ -50,17 +50,19 @@ public static class ArithmeticPretrainer
         var curriculum = new ArithmeticCurriculum(options.Curriculum);
         var heldOut = HeldOutPuzzles(curriculum, options);
         var log = new List<PretrainProgress>();
-        IReadOnlyList<CurriculumExample> selfFailurePool = Array.Empty<CurriculumExample>();
+        var selfPlay = SelfPlayPool.Empty;
         var clock = Stopwatch.StartNew();
         while (trainer.Step < options.Steps && !cancellationToken.IsCancellationRequested)
         {
             if (options.MaxDuration is { } limit && clock.Elapsed > limit) break;
             int selfFailures = (int)Math.Round(options.BatchSize * options.SelfFailureShare);
-            if (selfFailures > 0 && (selfFailurePool.Count == 0 || trainer.Step % options.SelfFailureRefreshEvery == 0))
-                selfFailurePool = SelfFailureExamples.Collect(model, tokenizer, curriculum, count: selfFailures * 8, seed: HashCode.Combine(options.Seed, trainer.Step));
-            var selfFailureRandom = new Random(HashCode.Combine(options.Seed, trainer.Step, "self"));
-            var examples = curriculum.Batch(options.Seed, trainer.Step, options.BatchSize - Math.Min(selfFailures, selfFailurePool.Count))
-                .Concat(Enumerable.Range(0, Math.Min(selfFailures, selfFailurePool.Count)).Select(_ => selfFailurePool[selfFailureRandom.Next(selfFailurePool.Count)]));
+            int selfSolved = (int)Math.Round(options.BatchSize * options.SelfSolvedShare);
+            if (selfFailures + selfSolved > 0 && (selfPlay.IsEmpty || trainer.Step % options.SelfPlayRefreshEvery == 0))
+                selfPlay = SelfPlayExamples.Collect(model, tokenizer, curriculum, failures: selfFailures * 8, solved: selfSolved * 8,
+                    seed: HashCode.Combine(options.Seed, trainer.Step));
+            var selfPlayRandom = new Random(HashCode.Combine(options.Seed, trainer.Step, "self"));
+            var fromSelfPlay = Draw(selfPlay.Teacher, selfFailures, selfPlayRandom).Concat(Draw(selfPlay.Direct, selfSolved, selfPlayRandom)).ToList();
+            var examples = curriculum.Batch(options.Seed, trainer.Step, options.BatchSize - fromSelfPlay.Count).Concat(fromSelfPlay);
             var batch = examples
                 .Select(e => Encode(tokenizer, e, eos))
                 .Where(e => e.Tokens.Count <= options.ContextLength)
@@ -87,6 +89,9 @@ public static class ArithmeticPretrainer
             log = log.Where(r => r.HeldOutAccuracy is not null || r.Step % 50 == 0),
         }, new JsonSerializerOptions { WriteIndented = true }));
     }
+
+    private static IEnumerable<CurriculumExample> Draw(IReadOnlyList<CurriculumExample> pool, int count, Random random) =>
+        pool.Count == 0 ? [] : Enumerable.Range(0, count).Select(_ => pool[random.Next(pool.Count)]);
 
     public static TrainingExample Encode(ITextTokenizer tokenizer, CurriculumExample example, int eos)
     {

@@ -25,11 +25,14 @@ public sealed record PretrainOptions
     /// <summary>Start from this checkpoint folder's weights and shape instead of random weights (fine-tuning).</summary>
     public string? InitFrom { get; init; }
 
-    /// <summary>Share of each batch taken from the model's own failures (<see cref="SelfFailureExamples"/>).</summary>
+    /// <summary>Share of each batch taken from corrections of the model's own failures (<see cref="SelfPlayExamples"/>).</summary>
     public double SelfFailureShare { get; init; }
 
-    /// <summary>Steps between refreshes of the self-failure pool (sampled from the current model).</summary>
-    public int SelfFailureRefreshEvery { get; init; } = 50;
+    /// <summary>Share of each batch taken from the model's own passing answers (<see cref="SelfPlayExamples"/>).</summary>
+    public double SelfSolvedShare { get; init; }
+
+    /// <summary>Steps between refreshes of the self-play pool (sampled from the current model).</summary>
+    public int SelfPlayRefreshEvery { get; init; } = 50;
 
     /// <summary>A configuration that trains in seconds, for tests.</summary>
     public static PretrainOptions Quick(string outputFolder) => new()
