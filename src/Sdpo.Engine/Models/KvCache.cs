@@ -65,6 +65,21 @@ public sealed class KvCache : IDisposable
         BatchSize = rows.Count;
     }
 
+    /// <summary>Turns a one-row cache into <paramref name="count"/> copies of that row, e.g. a prompt shared by a
+    /// batch. Copies stay in the autograd graph, so a loss over the rows differentiates through the shared prefix.</summary>
+    public void RepeatRow(int count)
+    {
+        if (BatchSize != 1) throw new InvalidOperationException($"Only a one-row cache can be repeated; this one holds {BatchSize} rows.");
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        using var scope = NewDisposeScope();
+        for (var layer = 0; layer < _keys.Length; layer++)
+        {
+            Replace(ref _keys[layer], _keys[layer].repeat(count, 1, 1, 1));
+            Replace(ref _values[layer], _values[layer].repeat(count, 1, 1, 1));
+        }
+        BatchSize = count;
+    }
+
     /// <summary>Forgets every cached position (the memory is kept for reuse).</summary>
     public void Reset() => Length = 0;
 

@@ -7,7 +7,8 @@ namespace Sdpo.Engine.Scoring;
 /// Scores continuations given contexts in one forward pass. Each pair becomes context + continuation
 /// (without its last token, which nothing after it needs), right-padded to the longest; causal attention means
 /// padding after a sequence never affects it. Only the positions that predict continuation tokens go through
-/// the output head.
+/// the output head. Context tokens that every pair shares (the prompt, the feedback header) run once and are
+/// repeated to the batch through a KV cache, with autograd; the result is the same up to float rounding.
 /// </summary>
 public sealed class SequenceScorer
 {
@@ -22,7 +23,8 @@ public sealed class SequenceScorer
         Validate(pairs);
         using var scope = NewDisposeScope();
         var batch = pairs.Count;
-        var inputLength = Math.Max(1, pairs.Max(pair => pair.Context.Count + pair.Continuation.Count - 1));
+        var shared = SharedPrefixLength(pairs);
+        var inputLength = Math.Max(1, pairs.Max(pair => pair.Context.Count + pair.Continuation.Count - 1)) - shared;
         var longestContinuation = pairs.Max(pair => pair.Continuation.Count);
 
         var inputIds = new long[batch * inputLength];
@@ -32,19 +34,26 @@ public sealed class SequenceScorer
         for (var b = 0; b < batch; b++)
         {
             var (context, continuation) = (pairs[b].Context, pairs[b].Continuation);
-            var sequence = context.Concat(continuation.Take(continuation.Count - 1)).ToArray();
+            var sequence = context.Skip(shared).Concat(continuation.Take(continuation.Count - 1)).ToArray();
             for (var t = 0; t < sequence.Length; t++) inputIds[b * inputLength + t] = sequence[t];
             for (var j = 0; j < continuation.Count; j++)
             {
                 // The hidden state at position context + j - 1 predicts continuation token j.
-                positions[b * longestContinuation + j] = context.Count - 1 + j;
+                positions[b * longestContinuation + j] = context.Count - 1 + j - shared;
                 targets[b * longestContinuation + j] = continuation[j];
                 mask[b * longestContinuation + j] = 1f;
             }
         }
 
         var device = _model.Device;
-        var hidden = _model.ForwardHidden(tensor(inputIds, [batch, inputLength], device: device));
+        using var cache = shared > 0 ? _model.CreateCache(1, shared + inputLength) : null;
+        if (cache is not null)
+        {
+            var prefix = pairs[0].Context.Take(shared).Select(id => (long)id).ToArray();
+            _model.ForwardHidden(tensor(prefix, [1, shared], device: device), cache);
+            cache.RepeatRow(batch);
+        }
+        var hidden = _model.ForwardHidden(tensor(inputIds, [batch, inputLength], device: device), cache);
         var index = tensor(positions, [batch, longestContinuation], device: device)
             .unsqueeze(-1).expand(batch, longestContinuation, hidden.shape[2]);
         var logProbs = _model.Logits(hidden.gather(1, index)).to(ScalarType.Float32).log_softmax(-1);
@@ -89,6 +98,20 @@ public sealed class SequenceScorer
                 rows.Select(row => tailValues![row]).ToArray());
         }).ToArray();
     }
+
+    /// <summary>Context tokens common to every pair worth running once: none for a single pair or a short common
+    /// prefix, and always at least one context token left per pair to predict the first continuation token.</summary>
+    private static int SharedPrefixLength(IReadOnlyList<ScoringPair> pairs)
+    {
+        if (pairs.Count < 2) return 0;
+        var first = pairs[0].Context;
+        var limit = pairs.Min(pair => pair.Context.Count) - 1;
+        var length = 0;
+        while (length < limit && pairs.All(pair => pair.Context[length] == first[length])) length++;
+        return length >= MinimumSharedPrefix ? length : 0;
+    }
+
+    private const int MinimumSharedPrefix = 4;
 
     private void Validate(IReadOnlyList<ScoringPair> pairs)
     {

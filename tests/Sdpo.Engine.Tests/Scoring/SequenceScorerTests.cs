@@ -105,6 +105,80 @@ public sealed class SequenceScorerTests : IDisposable
         }
     }
 
+    // A prompt shared by every pair (run once through a KV cache and repeated to the batch) with different tails.
+    private static readonly ScoringPair[] SharedPrompt =
+    [
+        new([1, 9, 23, 40, 7, 31, 5], [11, 12, 13]),
+        new([1, 9, 23, 40, 7, 31, 44, 45, 46, 47], [60]),
+        new([1, 9, 23, 40, 7, 31, 5, 2], [70, 71, 72, 73, 74, 75]),
+    ];
+
+    [Fact]
+    public void SharedPromptBatchEqualsEachPairAlone()
+    {
+        var scorer = new SequenceScorer(_model);
+        var batch = scorer.Score(SharedPrompt, topK: 4);
+        for (var i = 0; i < SharedPrompt.Length; i++)
+        {
+            var expected = Reference(SharedPrompt[i]);
+            var alone = scorer.Score([SharedPrompt[i]], topK: 4)[0];
+            for (var j = 0; j < expected.Length; j++)
+            {
+                Assert.Equal(expected[j], batch[i].TokenLogProbs[j], 1e-5);
+                Assert.Equal(alone.TopKIds![j], batch[i].TopKIds![j]);
+                Assert.Equal(alone.TailLogProbs![j], batch[i].TailLogProbs![j], 1e-4);
+            }
+        }
+    }
+
+    [Fact]
+    public void GradientsFlowThroughTheSharedPromptAsThroughSeparatePasses()
+    {
+        var weights = _model.named_parameters()
+            .Where(p => p.name is "model.embed_tokens.weight" or "model.layers.0.self_attn.k_proj.weight" or "model.layers.1.mlp.up_proj.weight")
+            .Select(p => p.parameter).ToList();
+        Assert.Equal(3, weights.Count);
+        foreach (var weight in weights) weight.requires_grad = true;
+        try
+        {
+            var scorer = new SequenceScorer(_model);
+            Tensor[] Gradients(Action backward)
+            {
+                foreach (var weight in weights) weight.grad?.zero_();
+                backward();
+                return weights.Select(w => w.grad!.clone().DetachFromDisposeScope()).ToArray();
+            }
+            var batched = Gradients(() =>
+            {
+                using var scope = NewDisposeScope();
+                using var scores = scorer.ContinuationLogProbs(SharedPrompt);
+                scores.TokenLogProbs().mul(scores.Mask).sum().backward();
+            });
+            var separate = Gradients(() =>
+            {
+                foreach (var pair in SharedPrompt)
+                {
+                    using var scope = NewDisposeScope();
+                    using var scores = scorer.ContinuationLogProbs([pair]);
+                    scores.TokenLogProbs().sum().backward();
+                }
+            });
+            for (var i = 0; i < weights.Count; i++)
+            {
+                Assert.True(separate[i].abs().max().item<float>() > 0);
+                Assert.True(batched[i].allclose(separate[i], rtol: 1e-4, atol: 1e-6), $"gradient {i} differs by {(batched[i] - separate[i]).abs().max().item<float>()}");
+            }
+        }
+        finally
+        {
+            foreach (var weight in weights)
+            {
+                weight.requires_grad = false;
+                weight.grad?.Dispose();
+            }
+        }
+    }
+
     [Fact]
     public void TooLongContextIsRejected()
     {
