@@ -20,8 +20,11 @@ public static class DistillationLoss
     /// <param name="mask">[N, L] 1 for real tokens, 0 for padding.</param>
     /// <param name="oldLogProbs">[N, L] log π_old(y_t) of the sampling policy, when the batch is reused for
     /// more than one update: tokens are then weighted by exp(log π_θ − log π_old) truncated at the cap.</param>
+    /// <param name="multiplicity">[N] how many identical attempts each row stands for (null: one each), so a batch
+    /// of distinct attempts gives the loss and figures of the batch with its repeats.</param>
     public static (Tensor Loss, DistillationFigures Figures) Compute(
-        Tensor studentLogProbs, Tensor teacherLogProbs, Tensor tokens, Tensor mask, SdpoOptions options, Tensor? oldLogProbs = null)
+        Tensor studentLogProbs, Tensor teacherLogProbs, Tensor tokens, Tensor mask, SdpoOptions options, Tensor? oldLogProbs = null,
+        Tensor? multiplicity = null)
     {
         var teacher = teacherLogProbs.detach();
         var indices = TopKTailDistribution.TopKIndices(studentLogProbs, options.TopK);
@@ -42,12 +45,14 @@ public static class DistillationLoss
         var tokensPerAttempt = mask.sum(-1).to(perToken.dtype);
         var hasTokens = tokensPerAttempt > 0;
         var perAttempt = (perToken * weights).sum(-1) / tokensPerAttempt.clamp_min(1);
-        var attempts = hasTokens.sum().clamp_min(1).to(perToken.dtype);
-        var loss = (perAttempt * hasTokens.to(perToken.dtype)).sum() / attempts;
+        var attemptWeights = hasTokens.to(perToken.dtype);
+        if (multiplicity is not null) attemptWeights = attemptWeights * multiplicity.to(perToken.dtype);
+        var loss = (perAttempt * attemptWeights).sum() / attemptWeights.sum().clamp_min(1);
 
         using (no_grad())
         {
             var maskF = mask.to(perToken.dtype);
+            if (multiplicity is not null) maskF = maskF * multiplicity.to(perToken.dtype).unsqueeze(-1);
             double tokenCount = maskF.sum().ToScalarDouble();
             var teacherTokenLogProbs = teacher.gather(-1, tokenIndex).squeeze(-1);
             double meanDivergence = tokenCount > 0 ? (perToken.detach() * maskF).sum().ToScalarDouble() / tokenCount : 0;

@@ -78,18 +78,25 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
     {
         if (_student is null || _optimizer is null)
             throw new InvalidOperationException($"Only an SDPO run learns; this run is {_method}.");
-        var usable = attempts.Where(a => Continuation(a.Attempt).Count > 0).ToList();
-        var studentPairs = usable.Select(a => new ScoringPair(_model.EncodePrompt(a.StudentContext), Continuation(a.Attempt))).ToList();
-        var teacherPairs = usable.Select(a => new ScoringPair(_model.EncodePrompt(a.TeacherContext), Continuation(a.Attempt))).ToList();
-        if (usable.Count == 0) return Task.FromResult(new UpdateFigures(0, 0, 0, 0, 0, 0));
-        return _model.Thread.RunAsync(() => Update(studentPairs, teacherPairs), cancellationToken);
+        // Identical attempts (same contexts, same tokens) are scored once and weighted by their count: the same
+        // loss and gradient as scoring each, for less work when the policy repeats itself.
+        var distinct = attempts
+            .Where(a => Continuation(a.Attempt).Count > 0)
+            .GroupBy(a => (a.StudentContext, a.TeacherContext, Tokens: string.Join(',', Continuation(a.Attempt))))
+            .Select(group => (Attempt: group.First(), Count: group.Count()))
+            .ToList();
+        if (distinct.Count == 0) return Task.FromResult(new UpdateFigures(0, 0, 0, 0, 0, 0));
+        var studentPairs = distinct.Select(d => new ScoringPair(_model.EncodePrompt(d.Attempt.StudentContext), Continuation(d.Attempt.Attempt))).ToList();
+        var teacherPairs = distinct.Select(d => new ScoringPair(_model.EncodePrompt(d.Attempt.TeacherContext), Continuation(d.Attempt.Attempt))).ToList();
+        var counts = distinct.Select(d => (float)d.Count).ToArray();
+        return _model.Thread.RunAsync(() => Update(studentPairs, teacherPairs, counts), cancellationToken);
     }
 
     /// <summary>The attempt's tokens plus the stop token that ended it: the teacher may disagree with stopping too.</summary>
     private static IReadOnlyList<int> Continuation(SampledAttempt attempt) =>
         attempt.StopTokenId is { } stop ? attempt.TokenIds.Append(stop).ToList() : attempt.TokenIds;
 
-    private UpdateFigures Update(List<ScoringPair> studentPairs, List<ScoringPair> teacherPairs)
+    private UpdateFigures Update(List<ScoringPair> studentPairs, List<ScoringPair> teacherPairs, float[] counts)
     {
         var clock = Stopwatch.StartNew();
         var teacherLogProbs = TeacherLogProbs(teacherPairs);
@@ -99,13 +106,14 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         double loss = 0, divergence = 0, logRatio = 0, gradNorm = 0;
         Tensor? oldLogProbs = null;
         using var attachment = _student!.Attach(_model.Model);
+        using var multiplicity = counts.Any(c => c > 1) ? tensor(counts, device: _model.Model.Device) : null;
         for (int update = 0; update < _options.UpdatesPerBatch; update++)
         {
             using var scope = NewDisposeScope();
             using var student = _scorer.ContinuationLogProbs(studentPairs);
             if (_options.UpdatesPerBatch > 1 && oldLogProbs is null)
                 oldLogProbs = student.TokenLogProbs().detach().MoveToOuterDisposeScope();
-            var (objective, figures) = DistillationLoss.Compute(student.LogProbs, teacherLogProbs, student.TargetIds, student.Mask, _options, oldLogProbs);
+            var (objective, figures) = DistillationLoss.Compute(student.LogProbs, teacherLogProbs, student.TargetIds, student.Mask, _options, oldLogProbs, multiplicity);
             _optimizer!.zero_grad();
             objective.backward();
             gradNorm += nn.utils.clip_grad_norm_(_student.Parameters, _options.MaxGradNorm);

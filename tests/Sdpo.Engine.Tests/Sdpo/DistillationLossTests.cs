@@ -164,4 +164,35 @@ public class DistillationLossTests
         var weighted = DistillationLoss.Compute(student, teacher, tokens, mask, options, old).Loss.ToScalarDouble();
         Assert.Equal(plain * options.ImportanceWeightCap, weighted, 9);
     }
+
+    [Fact]
+    public void DistinctRowsWeightedByMultiplicityEqualTheBatchWithItsRepeats()
+    {
+        using var scope = NewDisposeScope();
+        var logits = RandomLogits(15, 2, 3, Vocabulary).requires_grad_();
+        var teacher = RandomLogits(16, 2, 3, Vocabulary).log_softmax(-1);
+        var tokens = tensor(new long[,] { { 1, 2, 3 }, { 4, 5, 0 } });
+        var mask = tensor(new float[,] { { 1, 1, 1 }, { 1, 1, 0 } });
+        var options = Options(DivergenceKind.ReverseKl, topK: 3, clip: 5);
+
+        // Row 0 three times and row 1 once, written out...
+        var repeat = tensor(new long[] { 0, 0, 0, 1 });
+        var (expanded, expandedFigures) = DistillationLoss.Compute(logits.log_softmax(-1).index_select(0, repeat), teacher.index_select(0, repeat),
+            tokens.index_select(0, repeat), mask.index_select(0, repeat), options);
+        expanded.backward();
+        var expectedGrad = logits.grad!.clone();
+        logits.grad!.zero_();
+
+        // ...and as two distinct rows with counts 3 and 1.
+        var (weighted, weightedFigures) = DistillationLoss.Compute(logits.log_softmax(-1), teacher, tokens, mask, options,
+            multiplicity: tensor(new float[] { 3, 1 }));
+        weighted.backward();
+
+        Assert.Equal(expanded.ToScalarDouble(), weighted.ToScalarDouble(), 9);
+        Assert.Equal(expandedFigures.MeanDivergence, weightedFigures.MeanDivergence, 9);
+        Assert.Equal(expandedFigures.MeanTeacherStudentLogRatio, weightedFigures.MeanTeacherStudentLogRatio, 9);
+        Assert.Equal(expandedFigures.Tokens, weightedFigures.Tokens);
+        Assert.True((logits.grad! - expectedGrad).abs().max().ToScalarDouble() < 1e-9);
+        Assert.NotEqual(DistillationLoss.Compute(logits.log_softmax(-1), teacher, tokens, mask, options).Figures.Loss, weightedFigures.Loss, 6);
+    }
 }
