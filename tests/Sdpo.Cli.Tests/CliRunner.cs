@@ -1,4 +1,5 @@
 using Sdpo.Cli.Commands;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Sdpo.Cli.Tests;
@@ -9,16 +10,21 @@ internal static class CliRunner
 {
     public static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
     {
+        using var captured = new StringWriter();
+        var synchronized = TextWriter.Synchronized(captured);
+        // Spectre's static console keeps the writer it first saw: give each run one bound to this capture.
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(synchronized) });
         var app = new CommandApp();
         app.Configure(config =>
         {
+            config.ConfigureConsole(console);
+            config.AddCommand<BenchCommand>("bench");
             config.AddCommand<BenchEngineCommand>("bench-engine");
             config.AddCommand<BenchDiscoveryCommand>("bench-discovery");
             config.AddCommand<BenchVerifiersCommand>("bench-verifiers");
         });
-        var (originalOut, originalError) = (Console.Out, Console.Error);
-        using var captured = new StringWriter();
-        var synchronized = TextWriter.Synchronized(captured);
+        var (originalOut, originalError, originalConsole) = (Console.Out, Console.Error, AnsiConsole.Console);
+        AnsiConsole.Console = console;
         Console.SetOut(synchronized);
         Console.SetError(synchronized);
         try
@@ -30,6 +36,7 @@ internal static class CliRunner
         {
             Console.SetOut(originalOut);
             Console.SetError(originalError);
+            AnsiConsole.Console = originalConsole;
         }
     }
 }

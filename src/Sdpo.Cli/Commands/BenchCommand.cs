@@ -47,6 +47,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         [CommandOption("--samples <N>")] [Description("Base-model samples per problem for --select-hard (default 64).")] public int Samples { get; init; } = 64;
         [CommandOption("--pass-k <K>")] [Description("The k of pass@k for --select-hard (default min(64, samples)).")] public int? PassK { get; init; }
 
+        [CommandOption("--keep <N>")] [Description("With --select-hard: stop screening once N problems are kept (the rest are not run).")] public int? Keep { get; init; }
+
         [CommandOption("--model <FOLDER>")] [Description("Checkpoint folder (default: src/models/arithmetic).")] public string? Model { get; init; }
         [CommandOption("--device <DEVICE>")] public string Device { get; init; } = "cpu";
         [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
@@ -68,6 +70,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             if (MethodList.Count == 0 || MethodList.Distinct().Count() != MethodList.Count) return ValidationResult.Error("--methods must list each method once.");
             if (SelectHard is { } t && (!(t > 0) || t > 1)) return ValidationResult.Error("--select-hard must be in (0, 1].");
             if (Samples < 1) return ValidationResult.Error("--samples must be at least 1.");
+            if (Keep is { } keep && (keep < 1 || SelectHard is null)) return ValidationResult.Error("--keep needs --select-hard and must be at least 1.");
             if (PassK is { } k && (k < 1 || k > Samples)) return ValidationResult.Error($"--pass-k must be between 1 and --samples ({Samples}).");
             return ValidationResult.Success();
         }
@@ -144,6 +147,11 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
                 var current = progress.AddTask("  sampling", maxValue: settings.Samples);
                 for (int i = 0; i < entries.Count && !cancellationToken.IsCancellationRequested; i++)
                 {
+                    if (settings.Keep is { } keep && entries.Take(i).Count(e => e.Selected) >= keep)
+                    {
+                        entries[i] = entries[i] with { Selected = false, Note = $"not screened: {keep} problems already kept" };
+                        continue;
+                    }
                     if (journal.Screen(entries[i].Label) is { } known)
                     {
                         entries[i] = entries[i] with { Selected = known.Selected ?? false, ScreenedSamples = known.Samples ?? 0, ScreenedPasses = known.Passes ?? 0, BasePassAtK = known.BasePassAtK, Note = known.Note };
@@ -233,7 +241,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             Budget = template.EffectiveBudget,
             Sampling = template.EffectiveSampling,
             Sdpo = template.EffectiveSdpo,
-            SelectHard = settings.SelectHard is { } t ? new { Threshold = t, settings.Samples, K = settings.PassK ?? Math.Min(64, settings.Samples) } : null,
+            SelectHard = settings.SelectHard is { } t ? new { Threshold = t, settings.Samples, K = settings.PassK ?? Math.Min(64, settings.Samples), settings.Keep } : null,
             settings.Device,
         };
         var results = new BenchResults(name, folder, DateTimeOffset.UtcNow, configuration, entries, report, clock.Elapsed.TotalSeconds, tally.Attempts,
@@ -254,7 +262,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     private static string Fingerprint(Settings settings, string modelFolder) => string.Join(' ',
         $"model={Path.GetFullPath(modelFolder)}", $"device={settings.Device}", $"budget={settings.Budget}", $"g={settings.Group}",
         $"temperature={settings.Temperature.ToString(CultureInfo.InvariantCulture)}", $"lr={settings.LearningRate?.ToString(CultureInfo.InvariantCulture) ?? "default"}",
-        $"selectHard={settings.SelectHard?.ToString(CultureInfo.InvariantCulture) ?? "none"}", $"samples={settings.Samples}", $"passK={settings.PassK?.ToString(CultureInfo.InvariantCulture) ?? "default"}");
+        $"selectHard={settings.SelectHard?.ToString(CultureInfo.InvariantCulture) ?? "none"}", $"samples={settings.Samples}", $"passK={settings.PassK?.ToString(CultureInfo.InvariantCulture) ?? "default"}", $"keep={settings.Keep?.ToString(CultureInfo.InvariantCulture) ?? "all"}");
 
     private static Progress Progress() =>
         AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
