@@ -6,7 +6,8 @@ namespace Sdpo.Service.Configuration;
 /// <summary>
 /// The service's settings live in the repository root's appsettings.json (beside Sdpo.Service.sln), so
 /// `dotnet run --project src/Sdpo.Service` reads them whatever the content root is. Published builds carry
-/// a copy of that file in their output, which is the content root there.
+/// a copy of that file (and the embedded model) beside their binaries, which is where it is read from there,
+/// whatever the working directory the service starts in.
 /// </summary>
 public static class RootAppSettings
 {
@@ -45,10 +46,13 @@ public static class RootAppSettings
     public static string BaseDirectory(string contentRoot) =>
         Find(contentRoot) is { } settingsFile ? Path.GetDirectoryName(settingsFile)! : Path.GetFullPath(contentRoot);
 
-    /// <summary>The appsettings.json beside the nearest Sdpo.Service.sln above the content root or the binaries.</summary>
-    public static string? Find(string contentRoot)
+    /// <summary>The appsettings.json beside the nearest Sdpo.Service.sln above the content root or the binaries;
+    /// else, in a published build, the copy beside the binaries.</summary>
+    public static string? Find(string contentRoot) => Find(contentRoot, AppContext.BaseDirectory);
+
+    internal static string? Find(string contentRoot, string binaries)
     {
-        foreach (var start in new[] { contentRoot, AppContext.BaseDirectory })
+        foreach (var start in new[] { contentRoot, binaries })
         {
             for (var dir = new DirectoryInfo(Path.GetFullPath(start)); dir is not null; dir = dir.Parent)
             {
@@ -56,6 +60,7 @@ public static class RootAppSettings
                 if (File.Exists(Path.Combine(dir.FullName, "Sdpo.Service.sln")) && File.Exists(candidate)) return candidate;
             }
         }
-        return null;
+        var published = Path.Combine(binaries, FileName);
+        return File.Exists(published) ? Path.GetFullPath(published) : null;
     }
 }
