@@ -15,7 +15,7 @@ public sealed class BenchJournal
     public sealed record Entry(
         string Kind, string? Fingerprint = null, string? Label = null, string? Method = null, long? Seed = null,
         int? Samples = null, int? Passes = null, double? BasePassAtK = null, bool? Selected = null, string? Note = null,
-        int? AttemptsToDiscovery = null, int Attempts = 0, bool Completed = false);
+        int? AttemptsToDiscovery = null, int Attempts = 0, bool Completed = false, double? Seconds = null);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

@@ -206,7 +206,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
                 var wire = MethodNames.ToWire(method);
                 if (journal.Run(entry.Label, wire, seed) is { } done)
                 {
-                    outcomes.Add(new BenchmarkRunOutcome(entry.Index.ToString(CultureInfo.InvariantCulture), wire, seed, done.AttemptsToDiscovery, done.Attempts, done.Completed));
+                    outcomes.Add(new BenchmarkRunOutcome(entry.Index.ToString(CultureInfo.InvariantCulture), wire, seed, done.AttemptsToDiscovery, done.Attempts, done.Completed, done.Seconds));
                     overall.Increment(1);
                     continue;
                 }
@@ -218,9 +218,9 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
                     running.Value = attempts;
                     overall.Description = $"runs · {tally.Describe()}";
                 }, cancellationToken);
-                outcomes.Add(new BenchmarkRunOutcome(entry.Index.ToString(CultureInfo.InvariantCulture), wire, seed, run.AttemptsToDiscovery, run.Attempts, run.Completed));
+                outcomes.Add(new BenchmarkRunOutcome(entry.Index.ToString(CultureInfo.InvariantCulture), wire, seed, run.AttemptsToDiscovery, run.Attempts, run.Completed, run.Seconds));
                 if (run.Completed || run.Failure != "cancelled")
-                    journal.Append(new BenchJournal.Entry("run", Label: entry.Label, Method: wire, Seed: seed, AttemptsToDiscovery: run.AttemptsToDiscovery, Attempts: run.Attempts, Completed: run.Completed));
+                    journal.Append(new BenchJournal.Entry("run", Label: entry.Label, Method: wire, Seed: seed, AttemptsToDiscovery: run.AttemptsToDiscovery, Attempts: run.Attempts, Completed: run.Completed, Seconds: run.Seconds));
                 if (!run.Completed) AnsiConsole.MarkupLine($"[red]{wire} on {Markup.Escape(entry.Label)} seed {seed}: {Markup.Escape(run.Failure ?? "did not complete")}[/]");
                 overall.Increment(1);
                 overall.Description = $"runs · {tally.Describe()}";
@@ -270,11 +270,14 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
 
     private static void PrintSummary(BenchmarkReport report)
     {
-        var methods = new Table().AddColumn("method").AddColumn("runs").AddColumn("failed").AddColumn("discovered").AddColumn("mean attempts to discovery");
+        var methods = new Table().AddColumn("method").AddColumn("runs").AddColumn("failed").AddColumn("discovered").AddColumn("mean attempts to discovery")
+            .AddColumn("ms per attempt").AddColumn("mean s to discovery");
         foreach (var method in report.Methods)
         {
             methods.AddRow(method.Method, method.Runs.ToString(CultureInfo.InvariantCulture), method.FailedRuns.ToString(CultureInfo.InvariantCulture),
-                method.Discoveries.ToString(CultureInfo.InvariantCulture), method.MeanAttemptsToDiscovery?.ToString("F1", CultureInfo.InvariantCulture) ?? "-");
+                method.Discoveries.ToString(CultureInfo.InvariantCulture), method.MeanAttemptsToDiscovery?.ToString("F1", CultureInfo.InvariantCulture) ?? "-",
+                method.SecondsPerAttempt is { } perAttempt ? (perAttempt * 1000).ToString("F1", CultureInfo.InvariantCulture) : "-",
+                method.MeanSecondsToDiscovery?.ToString("F2", CultureInfo.InvariantCulture) ?? "-");
         }
         AnsiConsole.Write(methods);
         var curves = new Table().AddColumn("k", c => c.RightAligned());
@@ -317,9 +320,16 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     }
 
     /// <summary>How a run ended: attempts made, the 1-based first pass, and whether it completed (discovered or exhausted).</summary>
-    private sealed record RunResult(int Attempts, int? AttemptsToDiscovery, bool Completed, string? Failure);
+    private sealed record RunResult(int Attempts, int? AttemptsToDiscovery, bool Completed, string? Failure, double Seconds = 0);
 
     private static async Task<RunResult> RunAsync(IDiscoveryEngine engine, DiscoveryRequest request, Tally tally, Action<int> onAttempt, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var result = await RunToEndAsync(engine, request, tally, onAttempt, cancellationToken);
+        return result with { Seconds = clock.Elapsed.TotalSeconds };
+    }
+
+    private static async Task<RunResult> RunToEndAsync(IDiscoveryEngine engine, DiscoveryRequest request, Tally tally, Action<int> onAttempt, CancellationToken cancellationToken)
     {
         int attempts = 0;
         await foreach (var e in engine.RunAsync(request, cancellationToken: cancellationToken))

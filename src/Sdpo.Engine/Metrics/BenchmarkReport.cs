@@ -47,7 +47,9 @@ public sealed record BenchmarkReport(
                 completed.Count(a => a.HasValue),
                 DiscoveryStatistics.Curve(completed, ks, confidence, resamples),
                 DiscoveryStatistics.MeanAttemptsToDiscovery(completed),
-                DiscoveryStatistics.MeanAttemptsSpent(completed, budget));
+                DiscoveryStatistics.MeanAttemptsSpent(completed, budget),
+                SecondsPerAttempt(all),
+                MeanSecondsToDiscovery(all));
         }).ToList();
 
         var ratios = new List<AttemptsRatioReport>();
@@ -80,13 +82,29 @@ public sealed record BenchmarkReport(
         return new BenchmarkReport(budget, confidence, ks, methodReports, ratios, problemReports);
     }
 
+    /// <summary>Wall time over attempts of the timed completed runs (null when none was timed).</summary>
+    private static double? SecondsPerAttempt(IEnumerable<BenchmarkRunOutcome> runs)
+    {
+        var timed = runs.Where(r => r.Completed && r.Seconds is not null).ToList();
+        int attempts = timed.Sum(r => r.Attempts);
+        return attempts == 0 ? null : timed.Sum(r => r.Seconds!.Value) / attempts;
+    }
+
+    /// <summary>Mean wall time of the timed runs that discovered (a run ends at its discovery).</summary>
+    private static double? MeanSecondsToDiscovery(IEnumerable<BenchmarkRunOutcome> runs)
+    {
+        var discovered = runs.Where(r => r.Completed && r.AttemptsToDiscovery is not null && r.Seconds is not null).ToList();
+        return discovered.Count == 0 ? null : discovered.Average(r => r.Seconds!.Value);
+    }
+
     /// <summary>Completed runs' first successes; a recorded success past the budget counts as none.</summary>
     private static List<int?> FirstSuccesses(IEnumerable<BenchmarkRunOutcome> runs) =>
         runs.Where(r => r.Completed).Select(r => r.AttemptsToDiscovery).ToList();
 }
 
 /// <summary>One method over all problems and seeds. <see cref="Runs"/> counts completed runs (the ones the
-/// statistics use); <see cref="FailedRuns"/> those that failed or were cancelled.</summary>
+/// statistics use); <see cref="FailedRuns"/> those that failed or were cancelled. The wall-time figures cover
+/// runs whose time was recorded (null when none was).</summary>
 public sealed record MethodReport(
     string Method,
     int Runs,
@@ -94,7 +112,9 @@ public sealed record MethodReport(
     int Discoveries,
     IReadOnlyList<DiscoveryPoint> Curve,
     double? MeanAttemptsToDiscovery,
-    double MeanAttemptsSpent);
+    double MeanAttemptsSpent,
+    double? SecondsPerAttempt = null,
+    double? MeanSecondsToDiscovery = null);
 
 /// <summary>
 /// How many times fewer attempts <see cref="Method"/> needs than <see cref="Baseline"/>. The level is the

@@ -6,7 +6,7 @@ namespace Sdpo.Engine.Metrics;
 /// (failed or cancelled) says nothing about discovery and is left out of the statistics, only counted.
 /// </summary>
 public sealed record BenchmarkRunOutcome(
-    string ProblemId, string Method, long Seed, int? AttemptsToDiscovery, int Attempts, bool Completed = true);
+    string ProblemId, string Method, long Seed, int? AttemptsToDiscovery, int Attempts, bool Completed = true, double? Seconds = null);
 
 /// <summary>A problem of a benchmark as its report lists it; <see cref="BasePassAtK"/> comes from hard-problem selection.</summary>
 public sealed record BenchmarkProblem(string Id, string? Label = null, double? BasePassAtK = null);

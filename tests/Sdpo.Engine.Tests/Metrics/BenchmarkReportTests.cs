@@ -36,6 +36,22 @@ public class BenchmarkReportTests
     }
 
     [Fact]
+    public void Wall_time_is_seconds_per_attempt_and_mean_seconds_of_discovering_runs_over_timed_completed_runs()
+    {
+        BenchmarkRunOutcome[] timed =
+        [
+            new("p1", "sdpo", 1, 2, 2, Seconds: 1.0), new("p1", "sdpo", 2, null, 8, Seconds: 5.0),
+            new("p1", "sdpo", 3, 4, 4, Completed: false, Seconds: 100), new("p2", "sdpo", 1, 6, 6, Seconds: 3.0),
+            new("p1", "best-of-k", 1, 4, 4),
+        ];
+        var report = BenchmarkReport.Build(Problems, Methods, timed, budget: 8);
+        Assert.Equal(9.0 / 16, report.Methods[0].SecondsPerAttempt!.Value, 12);
+        Assert.Equal(2.0, report.Methods[0].MeanSecondsToDiscovery!.Value, 12);
+        Assert.Null(report.Methods[1].SecondsPerAttempt);
+        Assert.Null(report.Methods[1].MeanSecondsToDiscovery);
+    }
+
+    [Fact]
     public void Two_runs_split_evenly_give_a_ninety_percent_interval_from_zero_to_one()
     {
         // Resampling two runs, one passed at k: the share is 0, 1/2 or 1 with chances 1/4, 1/2, 1/4, so the
