@@ -80,6 +80,12 @@ public sealed class BenchmarkFlowTests : IDisposable
             Assert.InRange(point.GetProperty("estimate").GetDouble(), point.GetProperty("lower").GetDouble(), point.GetProperty("upper").GetDouble());
         Assert.Equal(3.0, methods[0].GetProperty("meanAttemptsToDiscovery").GetDouble());
         Assert.Equal(6.0, methods[1].GetProperty("meanAttemptsToDiscovery").GetDouble());
+        // Each run's own wall time (start on the device to end) is kept, so the report gives time per attempt and to discovery.
+        foreach (var method in methods.EnumerateArray())
+        {
+            Assert.True(method.GetProperty("secondsPerAttempt").GetDouble() >= 0);
+            Assert.True(method.GetProperty("meanSecondsToDiscovery").GetDouble() >= 0);
+        }
         var ratio = results.GetProperty("attemptsRatios")[0];
         Assert.Equal(("sdpo", "best-of-k", 0.5, 6, 2, 3.0), (ratio.GetProperty("method").GetString(), ratio.GetProperty("baseline").GetString(),
             ratio.GetProperty("level").GetDouble(), ratio.GetProperty("baselineAttempts").GetInt32(), ratio.GetProperty("methodAttempts").GetInt32(), ratio.GetProperty("ratio").GetDouble()));

@@ -28,6 +28,6 @@ public static class BenchmarkResults
     {
         bool completed = run.Status is RunStatus.Discovered or RunStatus.Exhausted;
         return new BenchmarkRunOutcome(Id(run.ProblemIndex), run.Method, run.Seed,
-            run.Status == RunStatus.Discovered ? run.AttemptsToDiscovery : null, run.Attempts, completed);
+            run.Status == RunStatus.Discovered ? run.AttemptsToDiscovery : null, run.Attempts, completed, run.Seconds);
     }
 }

@@ -25,4 +25,6 @@ public sealed class BenchmarkRunEntity
     public int Attempts { get; set; }
     public int? AttemptsToDiscovery { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
+    /// <summary>The run's own wall time, from its start on the device to its end (not its wait in the queue).</summary>
+    public double? Seconds { get; set; }
 }

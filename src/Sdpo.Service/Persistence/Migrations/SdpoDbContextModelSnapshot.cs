@@ -208,6 +208,9 @@ namespace Sdpo.Service.Persistence.Migrations
                     b.Property<Guid?>("RunId")
                         .HasColumnType("TEXT");
 
+                    b.Property<double?>("Seconds")
+                        .HasColumnType("REAL");
+
                     b.Property<long>("Seed")
                         .HasColumnType("INTEGER");
 
