@@ -65,8 +65,10 @@ internal sealed class LoopbackWebhookServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (!_listener.IsListening) return;
-        _listener.Stop();
-        _listener.Close();
+        // Close alone: Stop first would release the port, and Close would then bind it again to unregister
+        // (the managed HttpListener does), failing when another test has taken the port meanwhile.
+        try { _listener.Close(); }
+        catch (HttpListenerException) { }
         await _loop.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 }
