@@ -1,16 +1,15 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using Sdpo.Engine.Discovery;
 using Sdpo.Engine.Metrics;
-using Sdpo.Reports;
 using Sdpo.Reports.Plots;
 using Sdpo.Reports.Suites;
 using Sdpo.Verifiers.Arithmetic;
-using Spectre.Console;
 using Spectre.Console.Cli;
+using Spectre.Console;
 
 namespace Sdpo.Cli.Commands;
 
@@ -66,7 +65,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             if (Count < 1 || Count > ProblemSuite.MaxCount) return ValidationResult.Error($"--count must be between 1 and {ProblemSuite.MaxCount}.");
             if (Seeds < 1) return ValidationResult.Error("--seeds must be at least 1.");
             foreach (var name in MethodList)
-                if (!MethodNames.TryParse(name, out _)) return ValidationResult.Error($"--methods: unknown method '{name}'; methods are {MethodNames.All}.");
+                if (!DiscoveryMethodNames.TryParse(name, out _)) return ValidationResult.Error($"--methods: unknown method '{name}'; methods are {DiscoveryMethodNames.All}.");
             if (MethodList.Count == 0 || MethodList.Distinct().Count() != MethodList.Count) return ValidationResult.Error("--methods must list each method once.");
             if (SelectHard is { } t && (!(t > 0) || t > 1)) return ValidationResult.Error("--select-hard must be in (0, 1].");
             if (Samples < 1) return ValidationResult.Error("--samples must be at least 1.");
@@ -113,7 +112,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
             return 2;
         }
-        var methods = settings.MethodList.Select(m => { MethodNames.TryParse(m, out var method); return method; }).ToList();
+        var methods = settings.MethodList.Select(m => { DiscoveryMethodNames.TryParse(m, out var method); return method; }).ToList();
         var name = settings.Suite ?? Path.GetFileNameWithoutExtension(settings.ProblemsFile!);
 
         using var model = await CliModel.LoadAsync(folder, settings.Device);
@@ -203,7 +202,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             foreach (var method in methods)
             {
                 if (cancellationToken.IsCancellationRequested) return;
-                var wire = MethodNames.ToWire(method);
+                var wire = DiscoveryMethodNames.ToWire(method);
                 if (journal.Run(entry.Label, wire, seed) is { } done)
                 {
                     outcomes.Add(new BenchmarkRunOutcome(entry.Index.ToString(CultureInfo.InvariantCulture), wire, seed, done.AttemptsToDiscovery, done.Attempts, done.Completed, done.Seconds));
@@ -231,12 +230,12 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
 
         var report = BenchmarkReport.Build(
             entries.Where(e => e.Selected).Select(e => new BenchmarkProblem(e.Index.ToString(CultureInfo.InvariantCulture), e.Label, e.BasePassAtK)).ToList(),
-            methods.Select(MethodNames.ToWire).ToList(), outcomes, settings.Budget);
+            methods.Select(DiscoveryMethodNames.ToWire).ToList(), outcomes, settings.Budget);
         var configuration = new
         {
             Suite = settings.Suite is null ? null : new { Name = settings.Suite, settings.Count, Seed = settings.SuiteSeed },
             Problems = settings.ProblemsFile,
-            Methods = methods.Select(MethodNames.ToWire).ToList(),
+            Methods = methods.Select(DiscoveryMethodNames.ToWire).ToList(),
             settings.Seeds,
             Budget = template.EffectiveBudget,
             Sampling = template.EffectiveSampling,

@@ -1,10 +1,9 @@
 using System.ComponentModel;
 using System.Globalization;
 using Sdpo.Engine.Discovery;
-using Sdpo.Reports;
 using Sdpo.Verifiers.Arithmetic;
-using Spectre.Console;
 using Spectre.Console.Cli;
+using Spectre.Console;
 
 namespace Sdpo.Cli.Commands;
 
@@ -43,7 +42,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
                 return ValidationResult.Error("Give the puzzle as --numbers 3,5,7 --target 22, or as --problem <file.json>.");
             if (ProblemFile is not null && (Numbers is not null || Target is not null))
                 return ValidationResult.Error("Give either --problem or --numbers/--target, not both.");
-            if (!MethodNames.TryParse(Method, out _)) return ValidationResult.Error($"--method: unknown method '{Method}'; methods are {MethodNames.All}.");
+            if (!DiscoveryMethodNames.TryParse(Method, out _)) return ValidationResult.Error($"--method: unknown method '{Method}'; methods are {DiscoveryMethodNames.All}.");
             return ValidationResult.Success();
         }
     }
@@ -56,7 +55,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
         try
         {
             puzzle = ReadPuzzle(settings);
-            MethodNames.TryParse(settings.Method, out var method);
+            DiscoveryMethodNames.TryParse(settings.Method, out var method);
             request = new DiscoveryRequest(puzzle.ToProblem(), puzzle.CreateVerifier(), method,
                 new DiscoveryBudget(settings.Budget, settings.Group),
                 new AttemptSampling(Temperature: settings.Temperature),
@@ -82,7 +81,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
         }
         using var model = await CliModel.LoadAsync(folder, settings.Device);
         var engine = new LocalDiscoveryEngine(model);
-        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(ArithmeticLabel(puzzle))}[/] with [bold]{MethodNames.ToWire(request.Method)}[/] on {Markup.Escape(model.Name)} " +
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(ArithmeticLabel(puzzle))}[/] with [bold]{DiscoveryMethodNames.ToWire(request.Method)}[/] on {Markup.Escape(model.Name)} " +
                                $"({settings.Budget} attempts, {settings.Group} per step, seed {settings.Seed})");
 
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Sdpo.Engine.Discovery;
 using Sdpo.Service.Configuration;
 using Sdpo.Service.Engines;
 using Sdpo.Service.Execution;

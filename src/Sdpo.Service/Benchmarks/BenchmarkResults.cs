@@ -1,4 +1,5 @@
 using System.Globalization;
+using Sdpo.Engine.Discovery;
 using Sdpo.Engine.Metrics;
 using Sdpo.Service.Api;
 using Sdpo.Service.Execution;

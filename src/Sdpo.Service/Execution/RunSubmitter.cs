@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Sdpo.Engine.Discovery;
 using Sdpo.Service.Api;
 using Sdpo.Service.Metrics;
 using Sdpo.Service.Persistence;

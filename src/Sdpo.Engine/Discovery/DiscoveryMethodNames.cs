@@ -1,11 +1,9 @@
-using Sdpo.Engine.Discovery;
+namespace Sdpo.Engine.Discovery;
 
-namespace Sdpo.Reports;
-
-/// <summary>The wire names of the discovery methods in reports and command lines: sdpo, best-of-k, multi-turn.</summary>
-public static class MethodNames
+/// <summary>The wire names of the discovery methods, as used in requests, URLs, stored rows, reports and command lines.</summary>
+public static class DiscoveryMethodNames
 {
-    public static string ToWire(DiscoveryMethod method) => method switch
+    public static string ToWire(this DiscoveryMethod method) => method switch
     {
         DiscoveryMethod.Sdpo => "sdpo",
         DiscoveryMethod.BestOfK => "best-of-k",
@@ -17,7 +15,7 @@ public static class MethodNames
     {
         foreach (var candidate in Enum.GetValues<DiscoveryMethod>())
         {
-            if (ToWire(candidate) == wire)
+            if (candidate.ToWire() == wire)
             {
                 method = candidate;
                 return true;
