@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Sdpo.TestSupport;
 
 namespace Sdpo.Cli.Tests;
 
@@ -16,7 +17,7 @@ public class BenchCommandTests : IDisposable
     public async Task KeepStopsHardSelectionOnceEnoughProblemsAreKept()
     {
         var (exitCode, output) = await CliRunner.RunAsync("bench", "--suite", "arithmetic-rare", "--count", "4", "--select-hard", "1", "--samples", "2",
-            "--keep", "2", "--budget", "2", "-g", "2", "--methods", "best-of-k", "--threads", "1", "--model", EmbeddedModel(), "-o", _output);
+            "--keep", "2", "--budget", "2", "-g", "2", "--methods", "best-of-k", "--threads", "1", "--model", Checkout.EmbeddedModel, "-o", _output);
 
         Assert.True(exitCode == 0, output);
         using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(_output, "results.json")));
@@ -33,12 +34,5 @@ public class BenchCommandTests : IDisposable
         var (exitCode, output) = await CliRunner.RunAsync("bench", "--suite", "arithmetic-rare", "--keep", "2", "-o", _output);
         Assert.NotEqual(0, exitCode);
         Assert.Contains("--keep needs --select-hard", output);
-    }
-
-    private static string EmbeddedModel()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Sdpo.Service.sln"))) return Path.Combine(dir.FullName, "src", "models", "arithmetic");
-        throw new InvalidOperationException("Sdpo.Service.sln not found above the test binaries.");
     }
 }

@@ -1,10 +1,11 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Sdpo.Engine.Discovery;
 using Sdpo.Service.Engines;
 using Sdpo.Service.Tests.Support;
+using Sdpo.TestSupport;
 using Sdpo.Training.Arithmetic;
 
 namespace Sdpo.Service.Tests;
@@ -70,7 +71,7 @@ public sealed class ModelLoadingTests : IDisposable
         var model = Assert.Single(host.Services.GetRequiredService<IEngineProvider>().Models);
         Assert.Equal("arithmetic", model.Name);
         Assert.True(model.IsDefault);
-        Assert.Equal(Path.Combine(RepositoryRoot(), "src", "models", "arithmetic"), model.Path);
+        Assert.Equal(Checkout.EmbeddedModel, model.Path);
 
         var health = await host.Client.GetAsync("/health");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
@@ -136,12 +137,6 @@ public sealed class ModelLoadingTests : IDisposable
          "rms_norm_eps": 1e-6, "rope_theta": 10000, "tie_word_embeddings": true, "torch_dtype": "float32", "eos_token_id": 2}
         """;
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Sdpo.Service.sln"))) return dir.FullName;
-        throw new InvalidOperationException("Sdpo.Service.sln not found above the test binaries.");
-    }
 
     /// <summary>Loads only when the test opens the gate; fails the first <see cref="FailuresFirst"/> loads.</summary>
     private sealed class GatedEngineFactory : IEngineFactory

@@ -27,14 +27,7 @@ public static class SharedData
     {
         var overridden = Environment.GetEnvironmentVariable("SDPO_SHARED_DIR");
         if (!string.IsNullOrEmpty(overridden)) return System.IO.Directory.Exists(overridden) ? overridden : null;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Sdpo.Service.sln")))
-            {
-                var shared = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared"));
-                return System.IO.Directory.Exists(shared) ? shared : null;
-            }
-        }
-        return null;
+        var shared = Path.GetFullPath(Path.Combine(Checkout.Root, "..", "shared"));
+        return System.IO.Directory.Exists(shared) ? shared : null;
     }
 }

@@ -1,5 +1,4 @@
 using Sdpo.Training.Arithmetic;
-using Sdpo.Verifiers.Arithmetic;
 using Xunit.Abstractions;
 
 namespace Sdpo.Training.Tests;
@@ -21,7 +20,7 @@ public class ArithmeticCurriculumTests
         foreach (var example in batch)
         {
             string prompt = example.Context[..(example.Context.IndexOf("Expression: ", StringComparison.Ordinal) + "Expression: ".Length)];
-            var puzzle = ParsePrompt(prompt);
+            var puzzle = PuzzlePrompts.Parse(prompt);
             Assert.True(puzzle.CreateVerifier().Check(example.Completion).Passed, $"{example.Completion} does not solve {puzzle}");
             Assert.Equal(prompt, puzzle.RenderPrompt());
             if (example.Kind == CurriculumExampleKind.Teacher)
@@ -47,12 +46,5 @@ public class ArithmeticCurriculumTests
         var examples = curriculum.Batch(seed: 5, batchIndex: 0, size: 200);
         Assert.All(examples, e => Assert.DoesNotContain(e.Completion + "\n", e.Context));
         Assert.True(examples.Count(e => e.Kind == CurriculumExampleKind.Teacher) > 190);
-    }
-
-    private static ArithmeticPuzzle ParsePrompt(string prompt)
-    {
-        var lines = prompt.Split('\n');
-        var numbers = lines[0]["Numbers: ".Length..].Split(' ').Select(int.Parse).ToArray();
-        return new ArithmeticPuzzle(numbers, int.Parse(lines[1]["Target: ".Length..]));
     }
 }
