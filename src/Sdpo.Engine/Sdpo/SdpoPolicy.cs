@@ -81,13 +81,14 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         // Identical attempts (same contexts, same tokens) are scored once and weighted by their count: the same
         // loss and gradient as scoring each, for less work when the policy repeats itself.
         var distinct = attempts
-            .Where(a => Continuation(a.Attempt).Count > 0)
-            .GroupBy(a => (a.StudentContext, a.TeacherContext, Tokens: string.Join(',', Continuation(a.Attempt))))
+            .Select(a => (a.StudentContext, a.TeacherContext, Tokens: Continuation(a.Attempt)))
+            .Where(a => a.Tokens.Count > 0)
+            .GroupBy(a => (a.StudentContext, a.TeacherContext, Key: string.Join(',', a.Tokens)))
             .Select(group => (Attempt: group.First(), Count: group.Count()))
             .ToList();
         if (distinct.Count == 0) return Task.FromResult(new UpdateFigures(0, 0, 0, 0, 0, 0));
-        var studentPairs = distinct.Select(d => new ScoringPair(_model.EncodePrompt(d.Attempt.StudentContext), Continuation(d.Attempt.Attempt))).ToList();
-        var teacherPairs = distinct.Select(d => new ScoringPair(_model.EncodePrompt(d.Attempt.TeacherContext), Continuation(d.Attempt.Attempt))).ToList();
+        var studentPairs = distinct.Select(d => new ScoringPair(_model.EncodePrompt(d.Attempt.StudentContext), d.Attempt.Tokens)).ToList();
+        var teacherPairs = distinct.Select(d => new ScoringPair(_model.EncodePrompt(d.Attempt.TeacherContext), d.Attempt.Tokens)).ToList();
         var counts = distinct.Select(d => (float)d.Count).ToArray();
         return _model.Thread.RunAsync(() => Update(studentPairs, teacherPairs, counts), cancellationToken);
     }
