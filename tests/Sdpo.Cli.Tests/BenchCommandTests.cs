@@ -35,4 +35,35 @@ public class BenchCommandTests : IDisposable
         Assert.NotEqual(0, exitCode);
         Assert.Contains("--keep needs --select-hard", output);
     }
+
+    [Fact]
+    public async Task SdpoOptionsFromJsonReachTheRunsAndTheResults()
+    {
+        var (exitCode, output) = await CliRunner.RunAsync("bench", "--suite", "arithmetic-rare", "--count", "1", "--budget", "2", "-g", "2",
+            "--methods", "sdpo", "--sdpo", """{"updatesPerBatch": 2, "teacher": "frozen", "loraRank": 4}""", "--lr", "0.002",
+            "--threads", "1", "--model", Checkout.EmbeddedModel, "-o", _output);
+
+        Assert.True(exitCode == 0, output);
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(_output, "results.json")));
+        var sdpo = results.RootElement.GetProperty("configuration").GetProperty("sdpo");
+        Assert.Equal(2, sdpo.GetProperty("updatesPerBatch").GetInt32());
+        Assert.Equal("frozen", sdpo.GetProperty("teacher").GetString());
+        Assert.Equal(4, sdpo.GetProperty("loraRank").GetInt32());
+        Assert.Equal(0.002, sdpo.GetProperty("learningRate").GetDouble());
+        Assert.Equal(20, sdpo.GetProperty("topK").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("""{"updatesPerBatch": 2, "tpoK": 5}""", "tpoK")]
+    [InlineData("""{"teacher": "wise"}""", "teacher")]
+    [InlineData("""{"loraRank": 0}""", "loraRank")]
+    [InlineData("not json", "--sdpo")]
+    public async Task BadSdpoOptionsAreRefusedBeforeAnythingRuns(string json, string named)
+    {
+        var (exitCode, output) = await CliRunner.RunAsync("bench", "--suite", "arithmetic-rare", "--sdpo", json, "-o", _output);
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("--sdpo", output);
+        Assert.Contains(named, output);
+        Assert.False(Directory.Exists(_output));
+    }
 }

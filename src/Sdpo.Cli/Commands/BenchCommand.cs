@@ -38,7 +38,9 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         [CommandOption("--budget <N>")] [Description("Attempts per run, the largest k of the curves (default 64).")] public int Budget { get; init; } = 64;
         [CommandOption("-g|--group <G>")] [Description("Attempts per step (default 8).")] public int Group { get; init; } = 8;
         [CommandOption("--temperature <T>")] public double Temperature { get; init; } = 1.0;
-        [CommandOption("--lr <RATE>")] [Description("SDPO learning rate.")] public double? LearningRate { get; init; }
+        [CommandOption("--lr <RATE>")] [Description("SDPO learning rate (overrides --sdpo's learningRate).")] public double? LearningRate { get; init; }
+        [CommandOption("--sdpo <JSON>")] [Description("SDPO options as in the service's requests, e.g. {\"updatesPerBatch\": 2, \"teacher\": \"frozen\"}; unset fields keep their defaults.")]
+        public string? SdpoJson { get; init; }
 
         [CommandOption("--select-hard <THRESHOLD>")] [Description("Keep only problems whose base-model pass@k is below this (0.5 hard, 0.03 very hard).")]
         public double? SelectHard { get; init; }
@@ -71,10 +73,25 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             if (Samples < 1) return ValidationResult.Error("--samples must be at least 1.");
             if (Keep is { } keep && (keep < 1 || SelectHard is null)) return ValidationResult.Error("--keep needs --select-hard and must be at least 1.");
             if (PassK is { } k && (k < 1 || k > Samples)) return ValidationResult.Error($"--pass-k must be between 1 and --samples ({Samples}).");
+            try
+            {
+                SdpoOptions().Validate();
+            }
+            catch (Exception ex) when (ex is JsonException or ArgumentException)
+            {
+                return ValidationResult.Error($"--sdpo: {ex.Message}");
+            }
             return ValidationResult.Success();
         }
 
         public IReadOnlyList<string> MethodList => Methods.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+        /// <summary>The SDPO options of every SDPO run: --sdpo's fields over the defaults, then --lr.</summary>
+        public SdpoOptions SdpoOptions()
+        {
+            var options = SdpoJson is null ? new SdpoOptions() : JsonSerializer.Deserialize<SdpoOptions>(SdpoJson, SdpoJsonOptions) ?? new SdpoOptions();
+            return LearningRate is { } lr ? options with { LearningRate = lr } : options;
+        }
     }
 
     /// <summary>One candidate problem with what selection found.</summary>
@@ -92,6 +109,13 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
+    /// <summary>The service's wire format for SDPO options (camelCase, kebab-case enums), strict about unknown fields.</summary>
+    private static readonly JsonSerializerOptions SdpoJsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) },
+    };
+
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (settings.Threads is { } threads) TorchSharp.torch.set_num_threads(threads);
@@ -104,7 +128,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             folder = CliModel.ResolveFolder(settings.Model);
             template = new DiscoveryRequest(puzzles[0].ToProblem(), puzzles[0].CreateVerifier(), DiscoveryMethod.Sdpo,
                 new DiscoveryBudget(settings.Budget, settings.Group), new AttemptSampling(Temperature: settings.Temperature),
-                settings.LearningRate is { } lr ? new SdpoOptions { LearningRate = lr } : new SdpoOptions());
+                settings.SdpoOptions());
             template.Validate();
         }
         catch (Exception ex) when (ex is ArgumentException or IOException or InvalidOperationException)
@@ -260,7 +284,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     /// <summary>What must not change for a journal's runs to be reused: everything that shapes one run or one selection.</summary>
     private static string Fingerprint(Settings settings, string modelFolder) => string.Join(' ',
         $"model={Path.GetFullPath(modelFolder)}", $"device={settings.Device}", $"budget={settings.Budget}", $"g={settings.Group}",
-        $"temperature={settings.Temperature.ToString(CultureInfo.InvariantCulture)}", $"lr={settings.LearningRate?.ToString(CultureInfo.InvariantCulture) ?? "default"}",
+        $"temperature={settings.Temperature.ToString(CultureInfo.InvariantCulture)}", $"sdpo={JsonSerializer.Serialize(settings.SdpoOptions(), Json)}",
         $"selectHard={settings.SelectHard?.ToString(CultureInfo.InvariantCulture) ?? "none"}", $"samples={settings.Samples}", $"passK={settings.PassK?.ToString(CultureInfo.InvariantCulture) ?? "default"}", $"keep={settings.Keep?.ToString(CultureInfo.InvariantCulture) ?? "all"}");
 
     private static Progress Progress() =>
