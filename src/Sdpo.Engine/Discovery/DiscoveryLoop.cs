@@ -190,8 +190,22 @@ public static class DiscoveryLoop
             string teacher = TeacherPrompt.BuildWithin(request.Problem.Prompt, verdicts[i].Feedback, sibling, maxTokens, policy.CountContextTokens);
             training.Add(new TrainingAttempt(samples[i], contexts[i], teacher));
         }
-        return training;
+        return request.EffectiveSdpo.MaxDistilledAttempts is { } limit ? MostFrequent(training, limit) : training;
     }
+
+    /// <summary>The attempts of the <paramref name="limit"/> most frequent distinct texts (ties: the first
+    /// sampled), every copy kept: the policy weights a distinct attempt by its count, so these carry the most
+    /// of the step's loss.</summary>
+    private static List<TrainingAttempt> MostFrequent(List<TrainingAttempt> training, int limit) =>
+        training
+            .Select((attempt, order) => (attempt, order))
+            .GroupBy(x => (x.attempt.StudentContext, x.attempt.Attempt.Text))
+            .OrderByDescending(group => group.Count()).ThenBy(group => group.First().order)
+            .Take(limit)
+            .SelectMany(group => group)
+            .OrderBy(x => x.order)
+            .Select(x => x.attempt)
+            .ToList();
 
     private static async Task<(Verdict Verdict, double Milliseconds)[]> VerifyAllAsync(
         DiscoveryRequest request, IReadOnlyList<SampledAttempt> samples, int firstIndex, CancellationToken cancellationToken)

@@ -44,6 +44,10 @@ public sealed record SdpoOptions
     public double MaxGradNorm { get; init; } = 1.0;
     /// <summary>Cap on the teacher context (reprompt) in tokens; feedback is truncated first.</summary>
     public int MaxTeacherContextTokens { get; init; } = 1024;
+    /// <summary>At most this many distinct failed attempts are distilled per step, the most frequent first
+    /// (each with all its copies); null distills every one, as the paper does. Fewer cost less per step (the
+    /// teacher and student passes shrink with them) and carry less signal.</summary>
+    public int? MaxDistilledAttempts { get; init; }
 
     public void Validate()
     {
@@ -57,6 +61,7 @@ public sealed record SdpoOptions
         if (UpdatesPerBatch < 1 || UpdatesPerBatch > 16) throw new ArgumentOutOfRangeException(nameof(UpdatesPerBatch), UpdatesPerBatch, "sdpo.updatesPerBatch must be between 1 and 16.");
         if (!(ImportanceWeightCap >= 1)) throw new ArgumentOutOfRangeException(nameof(ImportanceWeightCap), ImportanceWeightCap, "sdpo.importanceWeightCap must be at least 1.");
         if (!(MaxGradNorm > 0)) throw new ArgumentOutOfRangeException(nameof(MaxGradNorm), MaxGradNorm, "sdpo.maxGradNorm must be positive.");
+        if (MaxDistilledAttempts is < 1) throw new ArgumentOutOfRangeException(nameof(MaxDistilledAttempts), MaxDistilledAttempts, "sdpo.maxDistilledAttempts must be at least 1 (or null for all).");
         if (MaxTeacherContextTokens < 16) throw new ArgumentOutOfRangeException(nameof(MaxTeacherContextTokens), MaxTeacherContextTokens, "sdpo.maxTeacherContextTokens must be at least 16.");
     }
 }

@@ -84,6 +84,24 @@ public class DiscoveryLoopTests
     }
 
     [Fact]
+    public async Task MaxDistilledAttemptsKeepsTheMostFrequentMistakesWithAllTheirCopies()
+    {
+        string Text(int slot) => slot switch { 1 or 3 or 5 => "often", 2 or 6 => "twice", _ => $"once{slot}" };
+        var verifier = new PassWhen(_ => false);
+        var capped = new ScriptedPolicy((_, slot, _) => Text(slot));
+        var request = Request(verifier, maxAttempts: 8) with { Sdpo = new SdpoOptions { MaxDistilledAttempts = 3 } };
+        var events = await Collect(DiscoveryLoop.RunAsync(request, capped));
+
+        // often ×3, twice ×2, then the first of the singles (slot 0); sampling order kept.
+        Assert.Equal(["once0", "often", "twice", "often", "often", "twice"], capped.UpdateBatches.Single().Select(t => t.Attempt.Text));
+        Assert.Equal(6, events.OfType<StepCompleted>().Single().TrainedAttempts);
+
+        var all = new ScriptedPolicy((_, slot, _) => Text(slot));
+        await Collect(DiscoveryLoop.RunAsync(Request(verifier, maxAttempts: 8), all));
+        Assert.Equal(8, all.UpdateBatches.Single().Count);
+    }
+
+    [Fact]
     public async Task StopsAtTheBudgetWithAShorterLastStep()
     {
         var policy = new ScriptedPolicy();
