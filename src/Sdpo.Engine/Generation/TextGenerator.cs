@@ -7,7 +7,8 @@ namespace Sdpo.Engine.Generation;
 /// <summary>
 /// Samples continuations of a batch of prompts. Prompts of different lengths are left-padded so that every
 /// row's next token sits in the last column; each step feeds only the new token through the KV cache (or
-/// recomputes the whole sequence when <see cref="SamplingOptions.UseKvCache"/> is off). Rows that finish are
+/// recomputes the whole sequence when <see cref="SamplingOptions.UseKvCache"/> is off); a batch of one prompt
+/// repeated runs that prompt once. Rows that finish are
 /// dropped from the batch and the cache. Runs under no_grad (not inference mode, so callers may reuse the
 /// ids for training) and must run on the thread that owns the model's tensors.
 /// </summary>
@@ -41,9 +42,11 @@ public sealed class TextGenerator
         using var scope = NewDisposeScope();
         using var generator = new Generator((ulong)(options.Seed ?? Random.Shared.NextInt64()), _model.Device);
         var (ids, mask) = LeftPad(prompts, _model.Device);
-        using var cache = options.UseKvCache ? _model.CreateCache(prompts.Count, capacity) : null;
+        // One question sampled G times: its prompt runs once and the cache is repeated to the batch.
+        var shareThePrompt = options.UseKvCache && prompts.Count > 1 && prompts.All(prompt => prompt.SequenceEqual(prompts[0]));
+        using var cache = options.UseKvCache ? _model.CreateCache(shareThePrompt ? 1 : prompts.Count, capacity) : null;
         var active = Enumerable.Range(0, prompts.Count).ToList();
-        var logits = LastLogits(ids, cache, mask);
+        var logits = shareThePrompt ? SharedPromptLogits(ids, mask, cache!) : LastLogits(ids, cache, mask);
 
         for (var step = 0; ; step++)
         {
@@ -78,6 +81,17 @@ public sealed class TextGenerator
             foreach (var stale in previous) stale.Dispose();
         }
         return rows.Select(row => Finish(row, row.Reason ?? FinishReason.Length)).ToArray();
+    }
+
+    /// <summary>The last-column logits of identical prompts [B, L], from one row run through a one-row cache
+    /// that is then repeated to B rows.</summary>
+    private Tensor SharedPromptLogits(Tensor ids, Tensor mask, KvCache cache)
+    {
+        using var scope = NewDisposeScope();
+        var batch = ids.shape[0];
+        var logits = LastLogits(ids.narrow(0, 0, 1), cache, mask.narrow(0, 0, 1));
+        cache.RepeatRow((int)batch);
+        return logits.expand(batch, -1).contiguous().MoveToOuterDisposeScope();
     }
 
     /// <summary>Logits [B, vocab] at the last column, for the sampler.</summary>

@@ -48,6 +48,27 @@ public sealed class TextGeneratorTests : IDisposable
     }
 
     [Fact]
+    public void OnePromptRepeatedRunsOnceAndSamplesAsTheFullBatchWould()
+    {
+        var generator = new TextGenerator(_model);
+        // Stop tokens make rows finish at different steps, so the repeated cache also loses rows.
+        var options = Sampled(seed: 21, tokens: 16) with { StopTokenIds = [3, 7, 11] };
+        var prompts = Enumerable.Repeat<IReadOnlyList<int>>(PromptA, 6).ToList();
+
+        var shared = generator.Generate(prompts, options);
+        var full = generator.Generate(prompts, options with { UseKvCache = false });
+
+        Assert.True(shared.Select(s => s.TokenIds.Count).Distinct().Count() > 1, "rows should end at different lengths");
+        Assert.True(shared.Select(s => string.Join(',', s.TokenIds)).Distinct().Count() > 1, "rows should sample independently");
+        for (var row = 0; row < prompts.Count; row++)
+        {
+            Assert.Equal(full[row].TokenIds, shared[row].TokenIds);
+            Assert.Equal(full[row].StopTokenId, shared[row].StopTokenId);
+            for (var t = 0; t < full[row].LogProbs.Count; t++) Assert.Equal(full[row].LogProbs[t], shared[row].LogProbs[t], 4);
+        }
+    }
+
+    [Fact]
     public void BatchOfDifferentLengthsEqualsEachPromptAlone()
     {
         var generator = new TextGenerator(_model);
@@ -144,12 +165,14 @@ public sealed class TextGeneratorTests : IDisposable
         var options = Sampled(seed: 4) with { StopTokenIds = [3, 4, 5] };
         generator.Generate([PromptA, PromptB], options);
         generator.Generate([PromptA, PromptB], options with { UseKvCache = false });
+        generator.Generate([PromptA, PromptA, PromptA], options);
         var live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
         for (var i = 0; i < 3; i++)
         {
             generator.Generate([PromptA, PromptB], options with { Seed = i });
             generator.Generate([PromptA, PromptB], options with { Seed = i, UseKvCache = false });
+            generator.Generate([PromptA, PromptA, PromptA], options with { Seed = i });
         }
 
         Assert.Equal(live, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
