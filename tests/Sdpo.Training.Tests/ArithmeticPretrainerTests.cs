@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Sdpo.Engine;
 using Sdpo.Engine.Models;
 using Sdpo.Training.Arithmetic;
@@ -36,15 +37,52 @@ public sealed class ArithmeticPretrainerTests : IDisposable
         ArithmeticPretrainer.Run(straight);
 
         var interrupted = Options("interrupted", 6);
+        PretrainSummary first;
         using (var cts = new CancellationTokenSource())
         {
-            ArithmeticPretrainer.Run(interrupted, new Progress(p => { if (p.Step == 4) cts.Cancel(); }), cts.Token);
+            first = ArithmeticPretrainer.Run(interrupted, new Progress(p => { if (p.Step == 4) cts.Cancel(); }), cts.Token);
         }
-        ArithmeticPretrainer.Run(interrupted);
+        Assert.Equal(4, first.Steps);
+        var resumed = ArithmeticPretrainer.Run(interrupted);
 
         Assert.Equal(
             File.ReadAllBytes(Path.Combine(straight.OutputFolder, "model.safetensors")),
             File.ReadAllBytes(Path.Combine(interrupted.OutputFolder, "model.safetensors")));
+        // The log of the resumed run covers both sessions, as the straight run's does.
+        Assert.Equal(LoggedSteps(straight), LoggedSteps(interrupted));
+        Assert.Equal(new PretrainSummary(6, 6, resumed.Elapsed, AlreadyComplete: false), resumed);
+        Assert.True(resumed.Elapsed > first.Elapsed, $"{resumed.Elapsed} should include the first session's {first.Elapsed}");
+        Assert.Equal(resumed.Elapsed.TotalSeconds, LoggedSeconds(interrupted), 3);
+    }
+
+    [Fact]
+    public void RunningAgainOnceEveryStepIsDoneChangesNothing()
+    {
+        var options = Options("done", 4);
+        ArithmeticPretrainer.Run(options);
+        var files = new[] { "model.safetensors", ArithmeticPretrainer.LogFileName }
+            .ToDictionary(name => name, name => File.ReadAllBytes(Path.Combine(options.OutputFolder, name)));
+        var reports = new List<PretrainProgress>();
+
+        var again = ArithmeticPretrainer.Run(options, new Progress(reports.Add));
+
+        Assert.True(again.AlreadyComplete);
+        Assert.Equal(4, again.Steps);
+        Assert.Empty(reports);
+        foreach (var (name, bytes) in files) Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(options.OutputFolder, name)));
+        Assert.Equal(LoggedSeconds(options), again.Elapsed.TotalSeconds, 3);
+    }
+
+    private static int[] LoggedSteps(PretrainOptions options)
+    {
+        using var log = JsonDocument.Parse(File.ReadAllText(Path.Combine(options.OutputFolder, ArithmeticPretrainer.LogFileName)));
+        return log.RootElement.GetProperty("log").EnumerateArray().Select(e => e.GetProperty("Step").GetInt32()).ToArray();
+    }
+
+    private static double LoggedSeconds(PretrainOptions options)
+    {
+        using var log = JsonDocument.Parse(File.ReadAllText(Path.Combine(options.OutputFolder, ArithmeticPretrainer.LogFileName)));
+        return log.RootElement.GetProperty("seconds").GetDouble();
     }
 
     public void Dispose()

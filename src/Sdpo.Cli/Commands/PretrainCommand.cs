@@ -70,6 +70,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         };
 
         AnsiConsole.MarkupLine($"Training into [bold]{Markup.Escape(options.OutputFolder)}[/]: hidden {options.HiddenSize}, {options.Layers} layers, {options.Steps} steps of {options.BatchSize}, seed {options.Seed}");
+        PretrainSummary? summary = null;
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(progressContext =>
@@ -85,8 +86,12 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
                     if (p.HeldOutAccuracy is not null)
                         AnsiConsole.MarkupLine($"step {p.Step}: loss {p.Loss:F3}, held-out loss {p.HeldOutLoss:F3}, greedy accuracy {p.HeldOutAccuracy:P1}, {p.Elapsed:hh\\:mm\\:ss}");
                 });
-                ArithmeticPretrainer.Run(options, progress, cancellationToken);
+                summary = ArithmeticPretrainer.Run(options, progress, cancellationToken);
+                task.Value = summary.Steps;
             });
-        return Task.FromResult(0);
+        AnsiConsole.MarkupLine(summary!.AlreadyComplete
+            ? $"Nothing to train: the checkpoint already holds all {summary.TotalSteps} steps; the model in {Markup.Escape(options.OutputFolder)} is unchanged (raise --steps to train on)."
+            : $"Trained to step {summary.Steps} of {summary.TotalSteps} ({summary.Elapsed:hh\\:mm\\:ss} of training over the whole run).");
+        return Task.FromResult(cancellationToken.IsCancellationRequested && summary.Steps < summary.TotalSteps ? 1 : 0);
     }
 }

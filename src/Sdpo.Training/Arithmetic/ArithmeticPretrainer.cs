@@ -13,14 +13,18 @@ namespace Sdpo.Training.Arithmetic;
 /// <summary>
 /// Trains the embedded arithmetic model from scratch and writes it as a Hugging Face checkpoint folder
 /// (config.json, model.safetensors, tokenizer.json, tokenizer_config.json) plus <c>training_log.json</c>.
-/// Deterministic given the seed; resumable from <c>&lt;output&gt;/checkpoint</c>. Runs on the calling thread.
+/// Deterministic given the seed; resumable from <c>&lt;output&gt;/checkpoint</c>, which also keeps the log so far,
+/// so a resumed run's log and time cover the whole run. Running again once the checkpoint holds every step
+/// changes nothing. Runs on the calling thread.
 /// </summary>
 public static class ArithmeticPretrainer
 {
     public const string CheckpointFolderName = "checkpoint";
     public const string LogFileName = "training_log.json";
 
-    public static void Run(PretrainOptions options, IProgress<PretrainProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>Trains up to <see cref="PretrainOptions.Steps"/> (or until cancelled or out of time) and writes the
+    /// model; returns where the run stands.</summary>
+    public static PretrainSummary Run(PretrainOptions options, IProgress<PretrainProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var definition = ArithmeticTokenizer.Definition();
         var tokenizer = ArithmeticTokenizer.Create(definition);
@@ -45,11 +49,18 @@ public static class ArithmeticPretrainer
         };
         using var trainer = new LanguageModelTrainer(model, trainerOptions);
         string checkpoint = Path.Combine(options.OutputFolder, CheckpointFolderName);
-        if (File.Exists(Path.Combine(checkpoint, "model.safetensors"))) trainer.LoadCheckpoint(checkpoint);
+        var earlier = RunLog.Empty;
+        if (File.Exists(Path.Combine(checkpoint, "model.safetensors")))
+        {
+            trainer.LoadCheckpoint(checkpoint);
+            earlier = RunLog.Read(checkpoint, trainer.Step);
+        }
+        if (trainer.Step >= options.Steps && File.Exists(Path.Combine(options.OutputFolder, LogFileName)))
+            return new PretrainSummary(trainer.Step, options.Steps, earlier.Elapsed, AlreadyComplete: true);
 
         var curriculum = new ArithmeticCurriculum(options.Curriculum);
         var heldOut = HeldOutPuzzles(curriculum, options);
-        var log = new List<PretrainProgress>();
+        var log = earlier.Entries.ToList();
         var selfPlay = SelfPlayPool.Empty;
         var clock = Stopwatch.StartNew();
         while (trainer.Step < options.Steps && !cancellationToken.IsCancellationRequested)
@@ -69,15 +80,16 @@ public static class ArithmeticPretrainer
                 .ToList();
             double rate = trainerOptions.LearningRateAt(trainer.Step);
             double loss = trainer.TrainStep(batch);
-            var report = new PretrainProgress(trainer.Step, options.Steps, loss, rate, clock.Elapsed);
+            var report = new PretrainProgress(trainer.Step, options.Steps, loss, rate, earlier.Elapsed + clock.Elapsed);
             if (trainer.Step % options.EvaluateEvery == 0 || trainer.Step == options.Steps)
                 report = Evaluate(model, tokenizer, trainer, heldOut, report, eos);
-            if (trainer.Step % options.CheckpointEvery == 0) Save(trainer, definition, checkpoint);
             log.Add(report);
+            if (trainer.Step % options.CheckpointEvery == 0) Save(trainer, definition, checkpoint, new RunLog(earlier.Elapsed + clock.Elapsed, log));
             progress?.Report(report);
         }
 
-        Save(trainer, definition, checkpoint);
+        var elapsed = earlier.Elapsed + clock.Elapsed;
+        Save(trainer, definition, checkpoint, new RunLog(elapsed, log));
         CheckpointWriter.Save(model, options.OutputFolder);
         ArithmeticTokenizer.Save(options.OutputFolder, definition);
         File.WriteAllText(Path.Combine(options.OutputFolder, LogFileName), JsonSerializer.Serialize(new
@@ -85,9 +97,10 @@ public static class ArithmeticPretrainer
             options = options with { Curriculum = options.Curriculum },
             parameters = model.parameters().Sum(p => p.numel()),
             steps = trainer.Step,
-            seconds = clock.Elapsed.TotalSeconds,
+            seconds = elapsed.TotalSeconds,
             log = log.Where(r => r.HeldOutAccuracy is not null || r.Step % 50 == 0),
         }, new JsonSerializerOptions { WriteIndented = true }));
+        return new PretrainSummary(trainer.Step, options.Steps, elapsed, AlreadyComplete: false);
     }
 
     private static IEnumerable<CurriculumExample> Draw(IReadOnlyList<CurriculumExample> pool, int count, Random random) =>
@@ -124,9 +137,28 @@ public static class ArithmeticPretrainer
         return report with { HeldOutLoss = loss, HeldOutAccuracy = solved / (double)heldOut.Count };
     }
 
-    private static void Save(LanguageModelTrainer trainer, Sdpo.Engine.Tokenization.HuggingFace.ByteLevelBpeDefinition definition, string folder)
+    private static void Save(LanguageModelTrainer trainer, Sdpo.Engine.Tokenization.HuggingFace.ByteLevelBpeDefinition definition, string folder, RunLog log)
     {
         trainer.SaveCheckpoint(folder);
         ArithmeticTokenizer.Save(folder, definition);
+        log.Write(folder);
+    }
+
+    /// <summary>The progress reports and training time up to a checkpoint, kept beside it.</summary>
+    private sealed record RunLog(TimeSpan Elapsed, IReadOnlyList<PretrainProgress> Entries)
+    {
+        public static readonly RunLog Empty = new(TimeSpan.Zero, []);
+
+        public void Write(string checkpoint) =>
+            File.WriteAllText(Path.Combine(checkpoint, LogFileName), JsonSerializer.Serialize(this));
+
+        /// <summary>The log saved with the checkpoint, cut at its step; empty for checkpoints written before logs were kept.</summary>
+        public static RunLog Read(string checkpoint, int step)
+        {
+            var path = Path.Combine(checkpoint, LogFileName);
+            if (!File.Exists(path)) return Empty;
+            var saved = JsonSerializer.Deserialize<RunLog>(File.ReadAllText(path)) ?? Empty;
+            return saved with { Entries = saved.Entries.Where(e => e.Step <= step).ToList() };
+        }
     }
 }
