@@ -75,11 +75,11 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             if (PassK is { } k && (k < 1 || k > Samples)) return ValidationResult.Error($"--pass-k must be between 1 and --samples ({Samples}).");
             try
             {
-                SdpoOptions().Validate();
+                SdpoOptions();
             }
-            catch (Exception ex) when (ex is JsonException or ArgumentException)
+            catch (ArgumentException ex)
             {
-                return ValidationResult.Error($"--sdpo: {ex.Message}");
+                return ValidationResult.Error(ex.Message);
             }
             return ValidationResult.Success();
         }
@@ -87,11 +87,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         public IReadOnlyList<string> MethodList => Methods.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
         /// <summary>The SDPO options of every SDPO run: --sdpo's fields over the defaults, then --lr.</summary>
-        public SdpoOptions SdpoOptions()
-        {
-            var options = SdpoJson is null ? new SdpoOptions() : JsonSerializer.Deserialize<SdpoOptions>(SdpoJson, SdpoJsonOptions) ?? new SdpoOptions();
-            return LearningRate is { } lr ? options with { LearningRate = lr } : options;
-        }
+        public SdpoOptions SdpoOptions() => SdpoOptionsJson.Parse(SdpoJson, LearningRate);
     }
 
     /// <summary>One candidate problem with what selection found.</summary>
@@ -107,13 +103,6 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         // Labels such as "3 5 7 -> 22" stay readable; the file is data, never embedded in HTML.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-    };
-
-    /// <summary>The service's wire format for SDPO options (camelCase, kebab-case enums), strict about unknown fields.</summary>
-    private static readonly JsonSerializerOptions SdpoJsonOptions = new(JsonSerializerDefaults.Web)
-    {
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) },
     };
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -284,7 +273,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     /// <summary>What must not change for a journal's runs to be reused: everything that shapes one run or one selection.</summary>
     private static string Fingerprint(Settings settings, string modelFolder) => string.Join(' ',
         $"model={Path.GetFullPath(modelFolder)}", $"device={settings.Device}", $"budget={settings.Budget}", $"g={settings.Group}",
-        $"temperature={settings.Temperature.ToString(CultureInfo.InvariantCulture)}", $"sdpo={JsonSerializer.Serialize(settings.SdpoOptions(), Json)}",
+        $"temperature={settings.Temperature.ToString(CultureInfo.InvariantCulture)}", $"sdpo={SdpoOptionsJson.Serialize(settings.SdpoOptions())}",
         $"selectHard={settings.SelectHard?.ToString(CultureInfo.InvariantCulture) ?? "none"}", $"samples={settings.Samples}", $"passK={settings.PassK?.ToString(CultureInfo.InvariantCulture) ?? "default"}", $"keep={settings.Keep?.ToString(CultureInfo.InvariantCulture) ?? "all"}");
 
     private static Progress Progress() =>

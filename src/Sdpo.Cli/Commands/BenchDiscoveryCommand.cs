@@ -36,9 +36,21 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
 
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 1;
         [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
+        [CommandOption("--sdpo <JSON>")] [Description("SDPO options of the SDPO runs as in the service's requests, e.g. {\"maxDistilledAttempts\": 2}.")]
+        public string? SdpoJson { get; init; }
+
+        public SdpoOptions SdpoOptions() => SdpoOptionsJson.Parse(SdpoJson);
 
         public override ValidationResult Validate()
         {
+            try
+            {
+                SdpoOptions();
+            }
+            catch (ArgumentException e)
+            {
+                return ValidationResult.Error(e.Message);
+            }
             foreach (var (name, value) in new[] { ("--attempts-per-step", AttemptsPerStep), ("--max-new-tokens", MaxNewTokens), ("--attempts", Attempts), ("--rounds", Rounds) })
                 if (value < 1) return ValidationResult.Error($"{name} must be at least 1, got {value}.");
             if (MemoryAttempts < 0) return ValidationResult.Error($"--memory-attempts must not be negative, got {MemoryAttempts}.");
@@ -50,7 +62,7 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
     {
         BenchmarkHeader.Print("bench-discovery", string.Create(CultureInfo.InvariantCulture,
             $"G = {settings.AttemptsPerStep}, {settings.MaxNewTokens}-token attempts, {settings.Rounds} rounds of one SDPO and one best-of-k run of " +
-            $"{settings.Attempts} attempts, memory run {settings.MemoryAttempts} attempts"));
+            $"{settings.Attempts} attempts, memory run {settings.MemoryAttempts} attempts, SDPO options {SdpoOptionsJson.Serialize(settings.SdpoOptions())}"));
         string folder;
         try
         {
@@ -118,7 +130,8 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
         method,
         new DiscoveryBudget(attempts, settings.AttemptsPerStep),
         new AttemptSampling(MaxNewTokens: settings.MaxNewTokens),
-        Seed: seed);
+        settings.SdpoOptions(),
+        seed);
 
     private static async Task<DiscoveryRunFigures> RunAsync(LocalDiscoveryEngine engine, Settings settings, DiscoveryMethod method, int attempts, long seed,
         CancellationToken cancellationToken, Action<StepCompleted, DiscoveryRunFigures>? onStep = null)
