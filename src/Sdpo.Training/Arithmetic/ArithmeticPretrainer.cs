@@ -148,14 +148,15 @@ public static class ArithmeticPretrainer
     private sealed record RunLog(TimeSpan Elapsed, IReadOnlyList<PretrainProgress> Entries)
     {
         public static readonly RunLog Empty = new(TimeSpan.Zero, []);
+        private const string FileName = "run_log.json";
 
         public void Write(string checkpoint) =>
-            File.WriteAllText(Path.Combine(checkpoint, LogFileName), JsonSerializer.Serialize(this));
+            File.WriteAllText(Path.Combine(checkpoint, FileName), JsonSerializer.Serialize(this));
 
         /// <summary>The log saved with the checkpoint, cut at its step; empty for checkpoints written before logs were kept.</summary>
         public static RunLog Read(string checkpoint, int step)
         {
-            var path = Path.Combine(checkpoint, LogFileName);
+            var path = Path.Combine(checkpoint, FileName);
             if (!File.Exists(path)) return Empty;
             var saved = JsonSerializer.Deserialize<RunLog>(File.ReadAllText(path)) ?? Empty;
             return saved with { Entries = saved.Entries.Where(e => e.Step <= step).ToList() };
