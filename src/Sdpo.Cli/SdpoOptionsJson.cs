@@ -1,11 +1,13 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Sdpo.Engine.Discovery;
 
 namespace Sdpo.Cli;
 
-/// <summary>SDPO options given on the command line as JSON, in the service's wire format (camelCase fields,
-/// kebab-case enums such as "reverse-kl"); unknown fields are errors, so a typo never silently means a default.</summary>
+/// <summary>SDPO options given on the command line (--sdpo) as JSON, in the service's wire format (camelCase
+/// fields, kebab-case enums such as "reverse-kl"); unknown fields are errors, so a typo never silently means a
+/// default.</summary>
 public static class SdpoOptionsJson
 {
     private static readonly JsonSerializerOptions Wire = new(JsonSerializerDefaults.Web)
@@ -15,29 +17,29 @@ public static class SdpoOptionsJson
     };
 
     /// <summary>The defaults with <paramref name="json"/>'s fields (null: the defaults), then the learning rate
-    /// override; validated. Throws <see cref="ArgumentException"/> naming the option on any problem.</summary>
-    public static SdpoOptions Parse(string? json, double? learningRate = null, string optionName = "--sdpo")
+    /// override, validated; or an error message naming --sdpo.</summary>
+    public static bool TryParse(string? json, double? learningRate, [NotNullWhen(true)] out SdpoOptions? options, [NotNullWhen(false)] out string? error)
     {
-        SdpoOptions options;
+        options = null;
         try
         {
-            options = json is null ? new SdpoOptions() : JsonSerializer.Deserialize<SdpoOptions>(json, Wire) ?? new SdpoOptions();
+            var parsed = json is null ? new SdpoOptions() : JsonSerializer.Deserialize<SdpoOptions>(json, Wire) ?? new SdpoOptions();
+            if (learningRate is { } lr) parsed = parsed with { LearningRate = lr };
+            parsed.Validate();
+            options = parsed;
+            error = null;
+            return true;
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or ArgumentException)
         {
-            throw new ArgumentException($"{optionName}: {e.Message}", e);
+            error = $"--sdpo: {e.Message}";
+            return false;
         }
-        if (learningRate is { } lr) options = options with { LearningRate = lr };
-        try
-        {
-            options.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new ArgumentException($"{optionName}: {e.Message}", e);
-        }
-        return options;
     }
+
+    /// <summary><see cref="TryParse"/> for options already validated: throws <see cref="ArgumentException"/> on an error.</summary>
+    public static SdpoOptions Parse(string? json, double? learningRate = null) =>
+        TryParse(json, learningRate, out var options, out var error) ? options : throw new ArgumentException(error);
 
     public static string Serialize(SdpoOptions options) => JsonSerializer.Serialize(options, Wire);
 }

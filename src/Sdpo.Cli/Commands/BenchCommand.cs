@@ -1,15 +1,15 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json.Serialization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Sdpo.Engine.Discovery;
 using Sdpo.Engine.Metrics;
 using Sdpo.Reports.Plots;
 using Sdpo.Reports.Suites;
 using Sdpo.Verifiers.Arithmetic;
-using Spectre.Console.Cli;
 using Spectre.Console;
+using Spectre.Console.Cli;
 
 namespace Sdpo.Cli.Commands;
 
@@ -73,21 +73,15 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             if (Samples < 1) return ValidationResult.Error("--samples must be at least 1.");
             if (Keep is { } keep && (keep < 1 || SelectHard is null)) return ValidationResult.Error("--keep needs --select-hard and must be at least 1.");
             if (PassK is { } k && (k < 1 || k > Samples)) return ValidationResult.Error($"--pass-k must be between 1 and --samples ({Samples}).");
-            try
-            {
-                SdpoOptions();
-            }
-            catch (ArgumentException ex)
-            {
-                return ValidationResult.Error(ex.Message);
-            }
+            if (!SdpoOptionsJson.TryParse(SdpoJson, LearningRate, out _, out var sdpoError)) return ValidationResult.Error(sdpoError);
             return ValidationResult.Success();
         }
 
         public IReadOnlyList<string> MethodList => Methods.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
         /// <summary>The SDPO options of every SDPO run: --sdpo's fields over the defaults, then --lr.</summary>
-        public SdpoOptions SdpoOptions() => SdpoOptionsJson.Parse(SdpoJson, LearningRate);
+        public SdpoOptions SdpoOptions() => _sdpo ??= SdpoOptionsJson.Parse(SdpoJson, LearningRate);
+        private SdpoOptions? _sdpo;
     }
 
     /// <summary>One candidate problem with what selection found.</summary>

@@ -39,18 +39,12 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
         [CommandOption("--sdpo <JSON>")] [Description("SDPO options of the SDPO runs as in the service's requests, e.g. {\"maxDistilledAttempts\": 2}.")]
         public string? SdpoJson { get; init; }
 
-        public SdpoOptions SdpoOptions() => SdpoOptionsJson.Parse(SdpoJson);
+        public SdpoOptions SdpoOptions() => _sdpo ??= SdpoOptionsJson.Parse(SdpoJson);
+        private SdpoOptions? _sdpo;
 
         public override ValidationResult Validate()
         {
-            try
-            {
-                SdpoOptions();
-            }
-            catch (ArgumentException e)
-            {
-                return ValidationResult.Error(e.Message);
-            }
+            if (!SdpoOptionsJson.TryParse(SdpoJson, null, out _, out var sdpoError)) return ValidationResult.Error(sdpoError);
             foreach (var (name, value) in new[] { ("--attempts-per-step", AttemptsPerStep), ("--max-new-tokens", MaxNewTokens), ("--attempts", Attempts), ("--rounds", Rounds) })
                 if (value < 1) return ValidationResult.Error($"{name} must be at least 1, got {value}.");
             if (MemoryAttempts < 0) return ValidationResult.Error($"--memory-attempts must not be negative, got {MemoryAttempts}.");

@@ -2,8 +2,8 @@ using System.ComponentModel;
 using System.Globalization;
 using Sdpo.Engine.Discovery;
 using Sdpo.Verifiers.Arithmetic;
-using Spectre.Console.Cli;
 using Spectre.Console;
+using Spectre.Console.Cli;
 
 namespace Sdpo.Cli.Commands;
 

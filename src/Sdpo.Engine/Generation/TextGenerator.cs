@@ -8,9 +8,9 @@ namespace Sdpo.Engine.Generation;
 /// Samples continuations of a batch of prompts. Prompts of different lengths are left-padded so that every
 /// row's next token sits in the last column; each step feeds only the new token through the KV cache (or
 /// recomputes the whole sequence when <see cref="SamplingOptions.UseKvCache"/> is off); a batch of one prompt
-/// repeated runs that prompt once. Rows that finish are
-/// dropped from the batch and the cache. Runs under no_grad (not inference mode, so callers may reuse the
-/// ids for training) and must run on the thread that owns the model's tensors.
+/// repeated runs that prompt once. Rows that finish are dropped from the batch and the cache. Runs under no_grad
+/// (not inference mode, so callers may reuse the ids for training) and must run on the thread that owns the
+/// model's tensors.
 /// </summary>
 public sealed class TextGenerator
 {
