@@ -37,9 +37,9 @@ public sealed record SdpoOptions
     public int TopK { get; init; } = 20;
     /// <summary>Clip of the per-token teacher−student log-ratio; null disables it.</summary>
     public double? LogRatioClip { get; init; } = 5.0;
-    /// <summary>Optimizer steps per sampled batch; above 1 tokens are importance-weighted (capped). Two found as
-    /// much or more than one on all three models' hard puzzles (docs/results.md), for one more student pass and
-    /// backward per step (the teacher pass is shared).</summary>
+    /// <summary>Optimizer steps per sampled batch; above 1 tokens are importance-weighted (capped). Two found more
+    /// than one on two of three models' hard puzzles and one fewer on the third (docs/results.md), for one more
+    /// student pass and backward per step (the teacher pass is shared).</summary>
     public int UpdatesPerBatch { get; init; } = 2;
     public double ImportanceWeightCap { get; init; } = 2.0;
     public double WeightDecay { get; init; } = 0.01;
