@@ -51,6 +51,8 @@ public sealed class BadInputTests : IAsyncLifetime
         { With(""" "budget": {"attemptsPerStep": 1000} """), "budget.attemptsPerStep" },
         { With(""" "budget": {"maxAttempts": "many"} """), "budget.maxAttempts" },
         { With(""" "sampling": {"temperature": 0} """), "sampling.temperature" },
+        { With(""" "sampling": {"constrained": "yes"} """), "sampling.constrained" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4"}}, "sampling": {"constrained": true}}""", "sampling.constrained" },
         { With(""" "sdpo": {"loraRank": 0} """), "sdpo.loraRank" },
         { With(""" "sdpo": {"teacher": "oracle"} """), "sdpo.teacher" },
         { With(""" "model": "gpt-7" """), "model" },

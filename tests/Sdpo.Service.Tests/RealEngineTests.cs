@@ -103,6 +103,30 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
     }
 
     [Fact]
+    public async Task Constrained_sampling_gives_only_answers_that_use_each_number_once()
+    {
+        await using var host = new ServiceHost(_data, engine: null, _checkpoint.Settings());
+        var id = await ServiceApi.SubmitAsync(host.Client,
+            "{\"problem\": " + Unsolvable + ", \"method\": \"sdpo\", \"budget\": {\"maxAttempts\": 16, \"attemptsPerStep\": 8}, \"sampling\": {\"maxNewTokens\": 24, \"constrained\": true}, \"seed\": 3}");
+        var capture = await ServiceApi.WaitForEndAsync(host.Client, id, timeoutSeconds: 60);
+
+        var attempts = capture.Frames.Where(f => f.Event == "attempt").Select(f => f.Json).ToList();
+        Assert.Equal(16, attempts.Count);
+        // A complete answer can only be wrong by its value; the only other way out is the token limit.
+        var complete = attempts.Where(a => a.GetProperty("tokenCount").GetInt32() < 24).ToList();
+        Assert.NotEmpty(complete);
+        foreach (var attempt in complete)
+        {
+            var verdict = attempt.GetProperty("verdict");
+            Assert.True(verdict.GetProperty("status").GetString() == "wrong", attempt.ToString());
+            Assert.DoesNotContain("Numbers:", verdict.GetProperty("feedback").GetString());
+            Assert.Equal(3, attempt.GetProperty("text").GetString()!.Count(c => c == '1'));
+        }
+        var run = await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "exhausted");
+        Assert.True(run.GetRawText().Contains("\"constrained\":true", StringComparison.Ordinal), run.GetRawText());
+    }
+
+    [Fact]
     public async Task With_lazy_loading_the_model_loads_on_first_use()
     {
         var settings = _checkpoint.Settings();

@@ -38,6 +38,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         [CommandOption("--budget <N>")] [Description("Attempts per run, the largest k of the curves (default 64).")] public int Budget { get; init; } = 64;
         [CommandOption("-g|--group <G>")] [Description("Attempts per step (default 8).")] public int Group { get; init; } = 8;
         [CommandOption("--temperature <T>")] public double Temperature { get; init; } = 1.0;
+        [CommandOption("--constrained")] [Description("Sample only well-formed answers that use each number once (the puzzle's grammar), for every method and the selection.")]
+        public bool Constrained { get; init; }
         [CommandOption("--lr <RATE>")] [Description("SDPO learning rate (overrides --sdpo's learningRate).")] public double? LearningRate { get; init; }
         [CommandOption("--sdpo <JSON>")] [Description("SDPO options as in the service's requests, e.g. {\"updatesPerBatch\": 2, \"teacher\": \"frozen\"}; unset fields keep their defaults.")]
         public string? SdpoJson { get; init; }
@@ -110,7 +112,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             puzzles = settings.Suite is { } suite ? ProblemSuite.Generate(suite, settings.Count, settings.SuiteSeed) : ReadProblems(settings.ProblemsFile!);
             folder = CliModel.ResolveFolder(settings.Model);
             template = new DiscoveryRequest(puzzles[0].ToProblem(), puzzles[0].CreateVerifier(), DiscoveryMethod.Sdpo,
-                new DiscoveryBudget(settings.Budget, settings.Group), new AttemptSampling(Temperature: settings.Temperature),
+                new DiscoveryBudget(settings.Budget, settings.Group), new AttemptSampling(Temperature: settings.Temperature, Constrained: settings.Constrained),
                 settings.SdpoOptions());
             template.Validate();
         }
@@ -268,7 +270,9 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     private static string Fingerprint(Settings settings, string modelFolder) => string.Join(' ',
         $"model={Path.GetFullPath(modelFolder)}", $"device={settings.Device}", $"budget={settings.Budget}", $"g={settings.Group}",
         $"temperature={settings.Temperature.ToString(CultureInfo.InvariantCulture)}", $"sdpo={SdpoOptionsJson.Serialize(settings.SdpoOptions())}",
-        $"selectHard={settings.SelectHard?.ToString(CultureInfo.InvariantCulture) ?? "none"}", $"samples={settings.Samples}", $"passK={settings.PassK?.ToString(CultureInfo.InvariantCulture) ?? "default"}", $"keep={settings.Keep?.ToString(CultureInfo.InvariantCulture) ?? "all"}");
+        $"selectHard={settings.SelectHard?.ToString(CultureInfo.InvariantCulture) ?? "none"}", $"samples={settings.Samples}", $"passK={settings.PassK?.ToString(CultureInfo.InvariantCulture) ?? "default"}", $"keep={settings.Keep?.ToString(CultureInfo.InvariantCulture) ?? "all"}")
+        // Unconstrained journals written before the option existed keep their fingerprint.
+        + (settings.Constrained ? " constrained=true" : "");
 
     private static Progress Progress() =>
         AnsiConsole.Progress().AutoClear(false).HideCompleted(false)

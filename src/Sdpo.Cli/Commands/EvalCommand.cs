@@ -23,6 +23,8 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         [CommandOption("--hard-threshold <P>")] [Description("A puzzle is hard when its pass@64 is below this.")] public double HardThreshold { get; init; } = 0.1;
         [CommandOption("-o|--output <FOLDER>")] public string Output { get; init; } = "artifacts/eval";
         [CommandOption("--threads <N>")] public int? Threads { get; init; }
+        [CommandOption("--constrained")] [Description("Sample inside each puzzle's answer grammar (well-formed, each number once), as sampling.constrained does.")]
+        public bool Constrained { get; init; }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -36,7 +38,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         {
             var task = progressContext.AddTask($"sampling {settings.Samples} per puzzle", maxValue: puzzles.Count);
             results = await ModelEvaluation.SampleAsync(model, puzzles, settings.Samples, settings.Seed,
-                new InlineProgress<int>(done => task.Value = done), cancellationToken);
+                new InlineProgress<int>(done => task.Value = done), cancellationToken, settings.Constrained);
         });
         var tiers = ModelEvaluation.ByTier(results);
         var advantage = await ModelEvaluation.TeacherAdvantageAsync(model, results, cancellationToken: cancellationToken);
@@ -59,6 +61,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
             settings.Samples,
             settings.PerTier,
             settings.Seed,
+            settings.Constrained,
             tiers = tiers.Select(t => new { tier = t.Tier.ToString(), t.Puzzles, t.PassAt1, t.PassAt64 }),
             teacherAdvantage = advantage.Select(a => new { kind = a.Kind.ToString(), a.Cases, a.MeanNats, a.SharePositive }),
             hardPuzzles = hard.Count,

@@ -33,6 +33,8 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
         [CommandOption("-g|--group <G>")] [Description("Attempts per step (default 8).")] public int Group { get; init; } = 8;
         [CommandOption("--seed <N>")] public long Seed { get; init; } = 1;
         [CommandOption("--temperature <T>")] public double Temperature { get; init; } = 1.0;
+        [CommandOption("--constrained")] [Description("Sample only well-formed answers that use each number once (the puzzle's grammar).")]
+        public bool Constrained { get; init; }
         [CommandOption("--lr <RATE>")] [Description("SDPO learning rate.")] public double? LearningRate { get; init; }
         [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 
@@ -58,7 +60,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
             DiscoveryMethodNames.TryParse(settings.Method, out var method);
             request = new DiscoveryRequest(puzzle.ToProblem(), puzzle.CreateVerifier(), method,
                 new DiscoveryBudget(settings.Budget, settings.Group),
-                new AttemptSampling(Temperature: settings.Temperature),
+                new AttemptSampling(Temperature: settings.Temperature, Constrained: settings.Constrained),
                 settings.LearningRate is { } lr ? new SdpoOptions { LearningRate = lr } : null,
                 settings.Seed);
             request.Validate();

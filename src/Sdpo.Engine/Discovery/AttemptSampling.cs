@@ -1,8 +1,11 @@
 namespace Sdpo.Engine.Discovery;
 
 /// <summary>How attempts are sampled. Temperature 1 and top-p 1 sample the model's own distribution,
-/// which SDPO's on-policy distillation assumes.</summary>
-public sealed record AttemptSampling(double Temperature = 1.0, double TopP = 1.0, int MaxNewTokens = 64)
+/// which SDPO's on-policy distillation assumes. <paramref name="Constrained"/> samples only well-formed answers,
+/// under the grammar of the problem's verifier (<see cref="Sdpo.Contracts.IGrammarVerifier"/>; arithmetic
+/// puzzles have one), for every method alike; the distillation still compares the model's unconstrained
+/// distributions on those tokens.</summary>
+public sealed record AttemptSampling(double Temperature = 1.0, double TopP = 1.0, int MaxNewTokens = 64, bool Constrained = false)
 {
     public void Validate()
     {

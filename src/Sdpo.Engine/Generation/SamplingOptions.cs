@@ -1,3 +1,5 @@
+using Sdpo.Contracts;
+
 namespace Sdpo.Engine.Generation;
 
 /// <summary>How to sample a continuation. The defaults sample from the model's plain distribution.</summary>
@@ -23,6 +25,12 @@ public sealed record SamplingOptions
 
     /// <summary>Seeds the sampler: the same seed, prompts and options give the same samples. Null: a random seed.</summary>
     public long? Seed { get; init; }
+
+    /// <summary>Restricts every row to the answers of a grammar (constrained decoding, needs a decoder): tokens
+    /// that would leave the grammar get probability zero before temperature, top-k and top-p, and a stop token is
+    /// allowed only once the text is a complete answer. The returned log-probs are then those of the constrained
+    /// distribution that was actually sampled. Null: unconstrained.</summary>
+    public IAnswerGrammar? Grammar { get; init; }
 
     /// <summary>Reuse keys and values through a KV cache (true) or recompute the whole sequence every step.</summary>
     public bool UseKvCache { get; init; } = true;

@@ -16,6 +16,7 @@ public sealed class TextGenerator
 {
     private readonly CausalLM _model;
     private readonly Func<IEnumerable<int>, string>? _decode;
+    private TokenTextTable? _tokenTexts;
 
     public TextGenerator(CausalLM model, Func<IEnumerable<int>, string>? decode = null)
     {
@@ -47,10 +48,13 @@ public sealed class TextGenerator
         using var cache = options.UseKvCache ? _model.CreateCache(shareThePrompt ? 1 : prompts.Count, capacity) : null;
         var active = Enumerable.Range(0, prompts.Count).ToList();
         var logits = shareThePrompt ? SharedPromptLogits(ids, mask, cache!) : LastLogits(ids, cache, mask);
+        var grammar = options.Grammar is { } answers ? new GrammarTokenFilter(answers, TokenTexts(), options.StopTokenIds) : null;
 
         for (var step = 0; ; step++)
         {
-            var (tokens, logProbs) = TokenSampler.Sample(logits, options, generator);
+            using var allowed = grammar is null ? null : AllowedTokens(active.Select(i => rows[i]).ToList(), grammar);
+            using var constrained = allowed is null ? null : logits.masked_fill(allowed.logical_not(), double.NegativeInfinity);
+            var (tokens, logProbs) = TokenSampler.Sample(constrained ?? logits, options, generator);
             var stillActive = new List<long>();
             for (var i = 0; i < active.Count; i++)
             {
@@ -82,6 +86,29 @@ public sealed class TextGenerator
         }
         return rows.Select(row => Finish(row, row.Reason ?? FinishReason.Length)).ToArray();
     }
+
+    /// <summary>[rows, vocab] true where the grammar lets a token follow the row's text so far; rows with the same
+    /// text (all of them at the first step) are worked out once.</summary>
+    private Tensor AllowedTokens(IReadOnlyList<RowState> rows, GrammarTokenFilter grammar)
+    {
+        var vocab = _model.Config.VocabSize;
+        var flags = new bool[rows.Count * vocab];
+        var byText = new Dictionary<string, bool[]>(StringComparer.Ordinal);
+        for (var r = 0; r < rows.Count; r++)
+        {
+            var text = _decode!(rows[r].TokenIds);
+            if (!byText.TryGetValue(text, out var allowed)) byText[text] = allowed = grammar.Allowed(text);
+            Array.Copy(allowed, 0, flags, r * vocab, Math.Min(vocab, allowed.Length));
+        }
+        return tensor(flags, [rows.Count, vocab], device: _model.Device);
+    }
+
+    /// <summary>Each vocabulary id's text, decoded once per generator; ids the decoder cannot map read as empty.</summary>
+    private TokenTextTable TokenTexts() => _tokenTexts ??= TokenTextTable.Build(_model.Config.VocabSize, ids =>
+    {
+        try { return _decode!(ids); }
+        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InvalidOperationException) { return ""; }
+    });
 
     /// <summary>The last-column logits of identical prompts [B, L], from one row run through a one-row cache
     /// that is then repeated to B rows.</summary>
@@ -132,6 +159,8 @@ public sealed class TextGenerator
         if (prompts.Count == 0) throw new ArgumentException("At least one prompt is needed.", nameof(prompts));
         if (options.StopStrings.Count > 0 && _decode is null)
             throw new ArgumentException("Stop strings need a decoder: construct the TextGenerator with a tokenizer or decode function.", nameof(options));
+        if (options.Grammar is not null && _decode is null)
+            throw new ArgumentException("A grammar needs a decoder: construct the TextGenerator with a tokenizer or decode function.", nameof(options));
         var vocab = _model.Config.VocabSize;
         for (var i = 0; i < prompts.Count; i++)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Sdpo.Contracts;
 using Sdpo.Engine.Discovery;
 using Sdpo.Engine.Generation;
 using Sdpo.Engine.Lora;
@@ -21,15 +22,17 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
     private readonly SdpoOptions _options;
     private readonly SequenceScorer _scorer;
     private readonly TextGenerator _generator;
+    private readonly IAnswerGrammar? _grammar;
     private LoraAdapter? _student;
     private LoraAdapter? _teacher;
     private TorchSharp.Modules.AdamW? _optimizer;
 
-    private SdpoPolicy(LanguageModel model, DiscoveryMethod method, SdpoOptions options)
+    private SdpoPolicy(LanguageModel model, DiscoveryMethod method, SdpoOptions options, IAnswerGrammar? grammar)
     {
         _model = model;
         _method = method;
         _options = options;
+        _grammar = grammar;
         _scorer = new SequenceScorer(model.Model);
         _generator = new TextGenerator(model.Model, model.Tokenizer);
     }
@@ -38,7 +41,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
     public static Task<SdpoPolicy> CreateAsync(LanguageModel model, DiscoveryRequest request, CancellationToken cancellationToken) =>
         model.Thread.RunAsync(() =>
         {
-            var policy = new SdpoPolicy(model, request.Method, request.EffectiveSdpo);
+            var policy = new SdpoPolicy(model, request.Method, request.EffectiveSdpo, request.AnswerGrammar);
             if (request.Method == DiscoveryMethod.Sdpo) policy.CreateLearner(request.Seed);
             return policy;
         }, cancellationToken);
@@ -62,6 +65,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
             MaxNewTokens = sampling.MaxNewTokens,
             StopTokenIds = _model.Tokenizer.StopTokenIds,
             Seed = seed,
+            Grammar = sampling.Constrained ? _grammar : null,
         };
         return _model.Thread.RunAsync<IReadOnlyList<SampledAttempt>>(() =>
         {

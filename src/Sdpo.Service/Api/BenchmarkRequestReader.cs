@@ -112,6 +112,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
                 throw new RequestFieldException(field + sub, $"{field}: {ex.Message}");
             }
             CheckContext(engine, problem.Problem.Prompt, normalized.Sampling.MaxNewTokens, field);
+            RequestFields.CheckConstrained(normalized.Sampling, problem.Verifier, field);
             resolved.Add(new BenchmarkProblemSpec(specs[i].Clone(), LabelOf(specs[i], problem, i)));
         }
         return new BenchmarkSubmission(normalized, resolved, model);

@@ -1,3 +1,6 @@
+using Sdpo.Contracts;
+using Sdpo.Engine.Discovery;
+
 namespace Sdpo.Service.Api;
 
 /// <summary>Maps JSON paths and engine option errors to the request field a 400 names.</summary>
@@ -26,5 +29,13 @@ public static class RequestFields
             if (cut > 0) message = message[..cut];
             throw new RequestFieldException(name.Length > 0 ? $"{section}.{name}" : section, message);
         }
+    }
+
+    /// <summary>sampling.constrained needs the problem's verifier to define well-formed answers.</summary>
+    public static void CheckConstrained(AttemptSampling sampling, IVerifier verifier, string problemField)
+    {
+        if (sampling.Constrained && verifier is not IGrammarVerifier)
+            throw new RequestFieldException("sampling.constrained",
+                $"sampling.constrained needs a verifier that defines well-formed answers (arithmetic problems have one); {problemField}'s '{verifier.Kind}' verifier does not.");
     }
 }

@@ -45,6 +45,7 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
         RequestFields.ValidateOptions("budget", normalized.Budget.Validate);
         RequestFields.ValidateOptions("sampling", normalized.Sampling.Validate);
         RequestFields.ValidateOptions("sdpo", normalized.Sdpo.Validate);
+        RequestFields.CheckConstrained(normalized.Sampling, problem.Verifier, "problem");
         CheckComparisons(normalized);
 
         var model = engines.Find(request.Model) ?? throw (request.Model is null

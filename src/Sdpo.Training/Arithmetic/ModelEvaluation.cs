@@ -21,12 +21,14 @@ public sealed record AdvantageFigures(FeedbackKind Kind, int Cases, double MeanN
 /// How good the embedded model is, measured on freshly generated puzzles (the difficulty-tier generator, never
 /// the pretraining curriculum): pass@1 and pass@64 per tier from n samples at temperature 1, the puzzles the
 /// model itself finds hard (pass@64 below a threshold, as the paper selects), and the teacher advantage of
-/// SDPO's self-teacher per kind of feedback, against the correct answer nearest to each failed attempt.
+/// SDPO's self-teacher per kind of feedback, against the correct answer nearest to each failed attempt. With
+/// <c>constrained</c> the samples come from the puzzle's answer grammar (well-formed, each number once), as
+/// discovery runs with <c>sampling.constrained</c> draw them.
 /// </summary>
 public static class ModelEvaluation
 {
     public static async Task<IReadOnlyList<PuzzleSamples>> SampleAsync(LanguageModel model, IReadOnlyList<(ArithmeticPuzzle Puzzle, DifficultyTier Tier)> puzzles,
-        int samples, int seed, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+        int samples, int seed, IProgress<int>? progress = null, CancellationToken cancellationToken = default, bool constrained = false)
     {
         var generator = new TextGenerator(model.Model, model.Tokenizer);
         var results = new List<PuzzleSamples>(puzzles.Count);
@@ -35,9 +37,13 @@ public static class ModelEvaluation
             cancellationToken.ThrowIfCancellationRequested();
             var (puzzle, tier) = puzzles[i];
             var prompt = model.EncodePrompt(puzzle.RenderPrompt());
-            var options = new SamplingOptions { Temperature = 1.0, MaxNewTokens = 48, StopTokenIds = model.Tokenizer.StopTokenIds, Seed = seed * 100_003L + i };
-            var texts = await model.Thread.RunAsync(() => generator.Generate(Enumerable.Repeat(prompt, samples).ToList(), options).Select(s => s.Text ?? "").ToList(), cancellationToken);
             var verifier = puzzle.CreateVerifier();
+            var options = new SamplingOptions
+            {
+                Temperature = 1.0, MaxNewTokens = 48, StopTokenIds = model.Tokenizer.StopTokenIds, Seed = seed * 100_003L + i,
+                Grammar = constrained ? verifier.AnswerGrammar : null,
+            };
+            var texts = await model.Thread.RunAsync(() => generator.Generate(Enumerable.Repeat(prompt, samples).ToList(), options).Select(s => s.Text ?? "").ToList(), cancellationToken);
             var failed = texts.Where(t => !verifier.Check(t).Passed).ToList();
             results.Add(new PuzzleSamples(puzzle, tier, samples, samples - failed.Count, failed));
             progress?.Report(i + 1);

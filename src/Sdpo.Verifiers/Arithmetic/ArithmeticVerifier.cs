@@ -22,7 +22,7 @@ namespace Sdpo.Verifiers.Arithmetic;
 /// "13-9 = 4; 6+4 = 10; 4*10 = 40; 40 is 16 more than the target 24. Numbers: 3 not used."
 /// </para>
 /// </summary>
-public sealed class ArithmeticVerifier : IVerifier
+public sealed class ArithmeticVerifier : IGrammarVerifier
 {
     /// <summary>More operations than a 6-number answer needs are cut to keep the feedback short.</summary>
     public const int MaxStepsShown = 6;
@@ -34,6 +34,7 @@ public sealed class ArithmeticVerifier : IVerifier
         Numbers = numbers.ToArray();
         Target = target;
         _targetText = target.ToString(CultureInfo.InvariantCulture);
+        AnswerGrammar = new ArithmeticAnswerGrammar(Numbers);
     }
 
     // Feedback must not depend on the machine's culture (a minus sign can be U+2212 in some).
@@ -42,6 +43,9 @@ public sealed class ArithmeticVerifier : IVerifier
     public string Kind => ArithmeticPuzzle.KindName;
     public IReadOnlyList<int> Numbers { get; }
     public int Target { get; }
+
+    /// <summary>Well-formed answers that use each given number once (<see cref="ArithmeticAnswerGrammar"/>).</summary>
+    public IAnswerGrammar AnswerGrammar { get; }
 
     public Task<Verdict> VerifyAsync(Attempt attempt, CancellationToken cancellationToken = default)
     {
