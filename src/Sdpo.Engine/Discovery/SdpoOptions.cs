@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Sdpo.Engine.Discovery;
 
 public enum TeacherKind
@@ -50,6 +52,12 @@ public sealed record SdpoOptions
     /// (each with all its copies); null distills every one, as the paper does. Fewer cost less per step (the
     /// teacher and student passes shrink with them) and carry less signal.</summary>
     public int? MaxDistilledAttempts { get; init; }
+    /// <summary>With constrained sampling (<see cref="AttemptSampling.Constrained"/>): compare student and teacher
+    /// only over the tokens the answer grammar allows at each position, both renormalised there, so the update
+    /// moves only choices the sampler can make. Without constrained sampling it changes nothing. Left out of the
+    /// wire form when off, so older fingerprints stay valid.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool DistillWithinGrammar { get; init; }
 
     public void Validate()
     {

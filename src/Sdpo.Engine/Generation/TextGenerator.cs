@@ -1,3 +1,4 @@
+using Sdpo.Contracts;
 using Sdpo.Engine.Models;
 using Sdpo.Engine.Tokenization;
 using static TorchSharp.torch;
@@ -48,7 +49,7 @@ public sealed class TextGenerator
         using var cache = options.UseKvCache ? _model.CreateCache(shareThePrompt ? 1 : prompts.Count, capacity) : null;
         var active = Enumerable.Range(0, prompts.Count).ToList();
         var logits = shareThePrompt ? SharedPromptLogits(ids, mask, cache!) : LastLogits(ids, cache, mask);
-        var grammar = options.Grammar is { } answers ? new GrammarTokenFilter(answers, TokenTexts(), options.StopTokenIds) : null;
+        var grammar = options.Grammar is { } answers ? FilterFor(answers, options.StopTokenIds) : null;
 
         for (var step = 0; ; step++)
         {
@@ -101,6 +102,14 @@ public sealed class TextGenerator
             Array.Copy(allowed, 0, flags, r * vocab, Math.Min(vocab, allowed.Length));
         }
         return tensor(flags, [rows.Count, vocab], device: _model.Device);
+    }
+
+    /// <summary>The token filter this generator applies for <paramref name="grammar"/>, for callers that need the same
+    /// allowed sets (SDPO distilling within the grammar).</summary>
+    public GrammarTokenFilter FilterFor(IAnswerGrammar grammar, IReadOnlyList<int> stopTokenIds)
+    {
+        if (_decode is null) throw new InvalidOperationException("A grammar needs a decoder: construct the TextGenerator with a tokenizer or decode function.");
+        return new GrammarTokenFilter(grammar, TokenTexts(), stopTokenIds);
     }
 
     /// <summary>Each vocabulary id's text, decoded once per generator; ids the decoder cannot map read as empty.</summary>

@@ -23,6 +23,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
     private readonly SequenceScorer _scorer;
     private readonly TextGenerator _generator;
     private readonly IAnswerGrammar? _grammar;
+    private GrammarTokenFilter? _grammarFilter;
     private LoraAdapter? _student;
     private LoraAdapter? _teacher;
     private TorchSharp.Modules.AdamW? _optimizer;
@@ -94,17 +95,49 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         var studentPairs = distinct.Select(d => new ScoringPair(_model.EncodePrompt(d.Attempt.StudentContext), d.Attempt.Tokens)).ToList();
         var teacherPairs = distinct.Select(d => new ScoringPair(_model.EncodePrompt(d.Attempt.TeacherContext), d.Attempt.Tokens)).ToList();
         var counts = distinct.Select(d => (float)d.Count).ToArray();
-        return _model.Thread.RunAsync(() => Update(studentPairs, teacherPairs, counts), cancellationToken);
+        var allowed = _options.DistillWithinGrammar && _grammar is not null ? distinct.Select(d => AllowedTokens(d.Attempt.Tokens)).ToList() : null;
+        return _model.Thread.RunAsync(() => Update(studentPairs, teacherPairs, counts, allowed), cancellationToken);
     }
+
+    /// <summary>Per position of a continuation, the tokens the grammar allowed there (what the sampler could draw).</summary>
+    private bool[][] AllowedTokens(IReadOnlyList<int> continuation)
+    {
+        var filter = _grammarFilter ??= _generator.FilterFor(_grammar!, _model.Tokenizer.StopTokenIds);
+        return Enumerable.Range(0, continuation.Count).Select(t => filter.Allowed(_model.Tokenizer.Decode(continuation.Take(t)))).ToArray();
+    }
+
+    /// <summary>[N, L, V] true where a position's token was allowed (padding positions allow everything).</summary>
+    private Tensor AllowedMask(IReadOnlyList<bool[][]> allowed, long width)
+    {
+        var vocab = _model.Model.Config.VocabSize;
+        var flags = new bool[allowed.Count * width * vocab];
+        Array.Fill(flags, true);
+        for (var row = 0; row < allowed.Count; row++)
+            for (var t = 0; t < allowed[row].Length; t++)
+                Array.Copy(allowed[row][t], 0, flags, (row * width + t) * vocab, Math.Min(vocab, allowed[row][t].Length));
+        return tensor(flags, [allowed.Count, width, vocab], device: _model.Model.Device);
+    }
+
+    /// <summary>Log-probs renormalised over the allowed tokens; the others get a large finite negative value, not −∞,
+    /// so that 0·log 0 terms of the divergences stay 0 rather than NaN.</summary>
+    private static Tensor WithinGrammar(Tensor logProbs, Tensor? allowed) =>
+        allowed is null ? logProbs : logProbs.masked_fill(allowed.logical_not(), -1e4).log_softmax(-1);
 
     /// <summary>The attempt's tokens plus the stop token that ended it: the teacher may disagree with stopping too.</summary>
     private static IReadOnlyList<int> Continuation(SampledAttempt attempt) =>
         attempt.StopTokenId is { } stop ? attempt.TokenIds.Append(stop).ToList() : attempt.TokenIds;
 
-    private UpdateFigures Update(List<ScoringPair> studentPairs, List<ScoringPair> teacherPairs, float[] counts)
+    private UpdateFigures Update(List<ScoringPair> studentPairs, List<ScoringPair> teacherPairs, float[] counts, IReadOnlyList<bool[][]>? allowed)
     {
         var clock = Stopwatch.StartNew();
+        using var allowedMask = allowed is null ? null : AllowedMask(allowed, studentPairs.Max(p => p.Continuation.Count));
         var teacherLogProbs = TeacherLogProbs(teacherPairs);
+        if (allowedMask is not null)
+        {
+            var within = WithinGrammar(teacherLogProbs, allowedMask);
+            teacherLogProbs.Dispose();
+            teacherLogProbs = within;
+        }
         double teacherMs = clock.Elapsed.TotalMilliseconds;
 
         clock.Restart();
@@ -116,9 +149,10 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         {
             using var scope = NewDisposeScope();
             using var student = _scorer.ContinuationLogProbs(studentPairs);
+            var studentLogProbs = WithinGrammar(student.LogProbs, allowedMask);
             if (_options.UpdatesPerBatch > 1 && oldLogProbs is null)
-                oldLogProbs = student.TokenLogProbs().detach().MoveToOuterDisposeScope();
-            var (objective, figures) = DistillationLoss.Compute(student.LogProbs, teacherLogProbs, student.TargetIds, student.Mask, _options, oldLogProbs, multiplicity);
+                oldLogProbs = studentLogProbs.gather(-1, student.TargetIds.unsqueeze(-1)).squeeze(-1).mul(student.Mask).detach().MoveToOuterDisposeScope();
+            var (objective, figures) = DistillationLoss.Compute(studentLogProbs, teacherLogProbs, student.TargetIds, student.Mask, _options, oldLogProbs, multiplicity);
             _optimizer!.zero_grad();
             objective.backward();
             gradNorm += nn.utils.clip_grad_norm_(_student.Parameters, _options.MaxGradNorm);
