@@ -38,6 +38,8 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
         [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
         [CommandOption("--sdpo <JSON>")] [Description("SDPO options of the SDPO runs as in the service's requests, e.g. {\"maxDistilledAttempts\": 2}.")]
         public string? SdpoJson { get; init; }
+        [CommandOption("--constrained")] [Description("Sample both methods inside the puzzle's answer grammar (sampling.constrained).")]
+        public bool Constrained { get; init; }
 
         public SdpoOptions SdpoOptions() => _sdpo ??= SdpoOptionsJson.Parse(SdpoJson);
         private SdpoOptions? _sdpo;
@@ -56,7 +58,7 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
     {
         BenchmarkHeader.Print("bench-discovery", string.Create(CultureInfo.InvariantCulture,
             $"G = {settings.AttemptsPerStep}, {settings.MaxNewTokens}-token attempts, {settings.Rounds} rounds of one SDPO and one best-of-k run of " +
-            $"{settings.Attempts} attempts, memory run {settings.MemoryAttempts} attempts, SDPO options {SdpoOptionsJson.Serialize(settings.SdpoOptions())}"));
+            $"{settings.Attempts} attempts, memory run {settings.MemoryAttempts} attempts, SDPO options {SdpoOptionsJson.Serialize(settings.SdpoOptions())}{(settings.Constrained ? ", constrained sampling" : "")}"));
         string folder;
         try
         {
@@ -123,7 +125,7 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
         UnsolvableArithmeticProblem.Verifier,
         method,
         new DiscoveryBudget(attempts, settings.AttemptsPerStep),
-        new AttemptSampling(MaxNewTokens: settings.MaxNewTokens),
+        new AttemptSampling(MaxNewTokens: settings.MaxNewTokens, Constrained: settings.Constrained),
         settings.SdpoOptions(),
         seed);
 

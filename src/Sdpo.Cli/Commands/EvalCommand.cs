@@ -42,6 +42,9 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         });
         var tiers = ModelEvaluation.ByTier(results);
         var advantage = await ModelEvaluation.TeacherAdvantageAsync(model, results, cancellationToken: cancellationToken);
+        var advantageWithinGrammar = settings.Constrained
+            ? await ModelEvaluation.TeacherAdvantageAsync(model, results, cancellationToken: cancellationToken, withinGrammar: true)
+            : [];
         var hard = results.Where(r => r.PassAt(64) < settings.HardThreshold && r.Puzzle.Solve().IsSolvable).ToList();
 
         int k = Math.Min(64, settings.Samples);
@@ -51,6 +54,12 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         var advantageTable = new Table().AddColumns("feedback", "cases", "mean advantage (nats)", "positive");
         foreach (var a in advantage) advantageTable.AddRow(a.Kind.ToString(), a.Cases.ToString(), $"{a.MeanNats:+0.00;-0.00}", $"{a.SharePositive:P0}");
         AnsiConsole.Write(advantageTable);
+        if (settings.Constrained)
+        {
+            var withinTable = new Table().AddColumns("feedback", "cases", "mean advantage within the grammar (nats)", "positive");
+            foreach (var a in advantageWithinGrammar) withinTable.AddRow(a.Kind.ToString(), a.Cases.ToString(), $"{a.MeanNats:+0.00;-0.00}", $"{a.SharePositive:P0}");
+            AnsiConsole.Write(withinTable);
+        }
         AnsiConsole.MarkupLine($"{hard.Count} of {results.Count} puzzles are hard for this model (pass@64 < {settings.HardThreshold}).");
 
         Directory.CreateDirectory(settings.Output);
@@ -64,6 +73,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
             settings.Constrained,
             tiers = tiers.Select(t => new { tier = t.Tier.ToString(), t.Puzzles, t.PassAt1, t.PassAt64 }),
             teacherAdvantage = advantage.Select(a => new { kind = a.Kind.ToString(), a.Cases, a.MeanNats, a.SharePositive }),
+            teacherAdvantageWithinGrammar = advantageWithinGrammar.Select(a => new { kind = a.Kind.ToString(), a.Cases, a.MeanNats, a.SharePositive }),
             hardPuzzles = hard.Count,
             puzzles = results.Select(r => new { problem = JsonDocument.Parse(r.Puzzle.ToJson()).RootElement, tier = r.Tier.ToString(), r.Samples, r.Passed }),
         }, json), cancellationToken);

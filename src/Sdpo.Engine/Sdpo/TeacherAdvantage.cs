@@ -1,10 +1,16 @@
+using Sdpo.Contracts;
+using Sdpo.Engine.Generation;
 using Sdpo.Engine.Scoring;
+using static TorchSharp.torch;
 
 namespace Sdpo.Engine.Sdpo;
 
 /// <summary>
 /// How much better the self-teacher knows a correct answer y*: Σ_t [log π(y*_t | reprompt, y*&lt;t) − log π(y*_t | x, y*&lt;t)],
 /// with the reprompt built from SDPO's templates. Positive means feedback in context helps; SDPO only works then.
+/// With an answer grammar, each token's probability is renormalised over the tokens the grammar allows at its
+/// position, for student and teacher alike: the advantage of the distributions a constrained sampler draws from,
+/// which SDPO's <c>distillWithinGrammar</c> distils.
 /// </summary>
 public sealed record TeacherAdvantage(double StudentLogProb, double TeacherLogProb, int Tokens)
 {
@@ -12,17 +18,44 @@ public sealed record TeacherAdvantage(double StudentLogProb, double TeacherLogPr
 
     /// <param name="includeStop">Score the stop token after the answer too (the answer must also end there).</param>
     public static Task<TeacherAdvantage> MeasureAsync(LanguageModel model, string prompt, string feedback, string answer,
-        string? passingSibling = null, bool includeStop = true, CancellationToken cancellationToken = default)
+        string? passingSibling = null, bool includeStop = true, CancellationToken cancellationToken = default, IAnswerGrammar? grammar = null)
     {
         var studentContext = model.EncodePrompt(prompt);
         var teacherContext = model.EncodePrompt(TeacherPrompt.Build(prompt, feedback, passingSibling));
         var continuation = AnswerTokens(model, prompt, answer, studentContext);
         if (includeStop && model.Tokenizer.StopTokenIds.Count > 0) continuation.Add(model.Tokenizer.StopTokenIds[0]);
         var scorer = new SequenceScorer(model.Model);
+        var pairs = new[] { new ScoringPair(studentContext, continuation), new ScoringPair(teacherContext, continuation) };
+        if (grammar is not null) return WithinGrammarAsync(model, scorer, pairs, grammar, cancellationToken);
         return model.Thread.RunAsync(() =>
         {
-            var scores = scorer.Score(new[] { new ScoringPair(studentContext, continuation), new ScoringPair(teacherContext, continuation) });
+            var scores = scorer.Score(pairs);
             return new TeacherAdvantage(scores[0].TotalLogProb, scores[1].TotalLogProb, continuation.Count);
+        }, cancellationToken);
+    }
+
+    private static Task<TeacherAdvantage> WithinGrammarAsync(LanguageModel model, SequenceScorer scorer, ScoringPair[] pairs, IAnswerGrammar grammar,
+        CancellationToken cancellationToken)
+    {
+        var continuation = pairs[0].Continuation;
+        var filter = new TextGenerator(model.Model, model.Tokenizer).FilterFor(grammar, model.Tokenizer.StopTokenIds);
+        var allowed = Enumerable.Range(0, continuation.Count).Select(t => filter.Allowed(model.Tokenizer.Decode(continuation.Take(t)))).ToArray();
+        return model.Thread.RunAsync(() =>
+        {
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            using var distributions = scorer.ContinuationLogProbs(pairs);
+            var totals = new double[2];
+            for (var t = 0; t < continuation.Count; t++)
+            {
+                var ids = tensor(Enumerable.Range(0, allowed[t].Length).Where(id => allowed[t][id]).Select(id => (long)id).ToArray(), device: model.Model.Device);
+                for (var row = 0; row < 2; row++)
+                {
+                    var position = distributions.LogProbs[row, t];
+                    totals[row] += position[continuation[t]].item<float>() - position.index_select(0, ids).logsumexp(0).item<float>();
+                }
+            }
+            return new TeacherAdvantage(totals[0], totals[1], continuation.Count);
         }, cancellationToken);
     }
 

@@ -56,9 +56,10 @@ public static class ModelEvaluation
             .Select(g => new TierFigures(g.Key, g.Count(), g.Average(r => r.PassAt(1)), g.Average(r => r.PassAt(64))))
             .ToList();
 
-    /// <summary>Teacher advantage per feedback kind over up to <paramref name="perPuzzle"/> failed attempts of each solvable puzzle.</summary>
+    /// <summary>Teacher advantage per feedback kind over up to <paramref name="perPuzzle"/> failed attempts of each solvable
+    /// puzzle; <paramref name="withinGrammar"/> renormalises both sides over the tokens the puzzle's answer grammar allows.</summary>
     public static async Task<IReadOnlyList<AdvantageFigures>> TeacherAdvantageAsync(LanguageModel model, IReadOnlyList<PuzzleSamples> results,
-        int perPuzzle = 2, CancellationToken cancellationToken = default)
+        int perPuzzle = 2, CancellationToken cancellationToken = default, bool withinGrammar = false)
     {
         var cases = new List<(FeedbackKind Kind, double Nats)>();
         foreach (var result in results)
@@ -69,7 +70,8 @@ public static class ModelEvaluation
                 var verdict = verifier.Check(attempt);
                 var nearest = result.Puzzle.NearestSolution(attempt);
                 if (nearest is null || string.IsNullOrWhiteSpace(verdict.Feedback)) continue;
-                var advantage = await TeacherAdvantage.MeasureAsync(model, result.Puzzle.RenderPrompt(), verdict.Feedback, nearest, cancellationToken: cancellationToken);
+                var advantage = await TeacherAdvantage.MeasureAsync(model, result.Puzzle.RenderPrompt(), verdict.Feedback, nearest,
+                    cancellationToken: cancellationToken, grammar: withinGrammar ? verifier.AnswerGrammar : null);
                 cases.Add((FeedbackKinds.Of(verdict), advantage.Nats));
             }
         }

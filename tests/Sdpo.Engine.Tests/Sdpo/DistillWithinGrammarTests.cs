@@ -94,4 +94,21 @@ public class DistillWithinGrammarTests : IClassFixture<ToyLanguageModel>
         Assert.NotEqual(plain.Losses[0], within.Losses[0], 3);
         Assert.True(within.RightLogProb - before > 0.5, $"log p(right | allowed) moved by {within.RightLogProb - before:F3} (without the grammar in the loss: {plain.RightLogProb - before:F3})");
     }
+
+    [Fact]
+    public async Task TeacherAdvantageWithinAGrammarRenormalisesStudentAndTeacher()
+    {
+        var model = _toy.Model;
+        var feedback = ToyLanguageModel.Feedback(Right);
+        var plain = await TeacherAdvantage.MeasureAsync(model, ToyLanguageModel.Prompt, feedback, Right.ToString());
+        var within = await TeacherAdvantage.MeasureAsync(model, ToyLanguageModel.Prompt, feedback, Right.ToString(), grammar: new OneLetterOf("cdefg"));
+        var forced = await TeacherAdvantage.MeasureAsync(model, ToyLanguageModel.Prompt, feedback, Right.ToString(), grammar: new OneLetterOf("e"));
+
+        Assert.True(within.StudentLogProb > plain.StudentLogProb, $"{within} vs {plain}");
+        Assert.True(within.TeacherLogProb > plain.TeacherLogProb, $"{within} vs {plain}");
+        Assert.True(within.Nats > 0, within.ToString());
+        // A grammar that allows only the answer (and then only the stop) leaves nothing to know better.
+        Assert.Equal(0, forced.StudentLogProb, 5);
+        Assert.Equal(0, forced.TeacherLogProb, 5);
+    }
 }
