@@ -53,6 +53,25 @@ public class BenchCommandTests : IDisposable
         Assert.Equal(20, sdpo.GetProperty("topK").GetInt32());
     }
 
+    [Fact]
+    public async Task ConstrainedSamplingReachesTheRunsAndItsJournalIsNotResumedWithoutIt()
+    {
+        string[] Args(params string[] extra) => ["bench", "--suite", "arithmetic-rare", "--count", "1", "--budget", "2", "-g", "2", "--methods", "sdpo",
+            "--threads", "1", "--model", Checkout.EmbeddedModel, "-o", _output, .. extra];
+        var (exitCode, output) = await CliRunner.RunAsync(Args("--constrained", "--sdpo", """{"distillWithinGrammar": true}"""));
+
+        Assert.True(exitCode == 0, output);
+        using (var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(_output, "results.json"))))
+        {
+            var configuration = results.RootElement.GetProperty("configuration");
+            Assert.True(configuration.GetProperty("sampling").GetProperty("constrained").GetBoolean());
+            Assert.True(configuration.GetProperty("sdpo").GetProperty("distillWithinGrammar").GetBoolean());
+        }
+        var (resumed, message) = await CliRunner.RunAsync(Args("--resume", "--sdpo", """{"distillWithinGrammar": true}"""));
+        Assert.True(resumed == 2, message);
+        Assert.Contains("constrained=true", message);
+    }
+
     [Theory]
     [InlineData("""{"updatesPerBatch": 2, "tpoK": 5}""", "tpoK")]
     [InlineData("""{"teacher": "wise"}""", "teacher")]
