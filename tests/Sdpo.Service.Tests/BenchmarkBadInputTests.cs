@@ -57,6 +57,7 @@ public sealed class BenchmarkBadInputTests(BenchmarkBadInputHost fixture) : ICla
         { With(""" "budget": {"maxAttempts": 0} """), "budget.maxAttempts" },
         { With(""" "budget": {"attemptsPerStep": 1000} """), "budget.attemptsPerStep" },
         { With(""" "sampling": {"temperature": 0} """), "sampling.temperature" },
+        { "{\"problems\": [" + Good + ", {\"prompt\": \"What is 2+2?\", \"verifier\": {\"kind\": \"exact\", \"answer\": \"4\"}}], \"sampling\": {\"constrained\": true}}", "sampling.constrained" },
         { With(""" "sdpo": {"loraRank": 0} """), "sdpo.loraRank" },
         { With(""" "selectHard": {"threshold": 0} """), "selectHard.threshold" },
         { With(""" "selectHard": {"threshold": 0.5, "samples": 0} """), "selectHard.samples" },
@@ -81,6 +82,7 @@ public sealed class BenchmarkBadInputTests(BenchmarkBadInputHost fixture) : ICla
         await AssertNamesField(await _host.Client.PostAsync("/benchmarks?seeds=many", Ndjson(Good)), "seeds");
         await AssertNamesField(await _host.Client.PostAsync("/benchmarks?methods=sdpo,guessing", Ndjson(Good)), "methods");
         await AssertNamesField(await _host.Client.PostAsync("/benchmarks?colour=blue", Ndjson(Good)), "colour");
+        await AssertNamesField(await _host.Client.PostAsync("/benchmarks?constrained=maybe", Ndjson(Good)), "constrained");
         await AssertNamesField(await _host.Client.PostAsync("/benchmarks", Ndjson("\n\n")), "problems");
 
         using var noFile = new MultipartFormDataContent { { new StringContent("""{"seeds": 2}"""), "request" } };

@@ -185,13 +185,14 @@ public sealed class BenchmarkFlowTests : IDisposable
         Assert.Equal(["3 5 7 -> 22", "4 6 1 -> 24"], fromForm.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("label").GetString()));
         Assert.Equal(["best-of-k"], fromForm.GetProperty("configuration").GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
 
-        var ndjson = await host.Client.PostAsync("/benchmarks?methods=sdpo,best-of-k&seeds=2&maxAttempts=4&name=upload",
+        var ndjson = await host.Client.PostAsync("/benchmarks?methods=sdpo,best-of-k&seeds=2&maxAttempts=4&name=upload&constrained=true",
             new StringContent(lines, System.Text.Encoding.UTF8, "application/x-ndjson"));
         Assert.Equal(HttpStatusCode.Accepted, ndjson.StatusCode);
         var fromBody = await BenchmarkApi.GetAsync(host.Client, JsonDocument.Parse(await ndjson.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid());
         Assert.Equal("upload", fromBody.GetProperty("name").GetString());
         Assert.Equal(2, fromBody.GetProperty("configuration").GetProperty("seeds").GetInt32());
         Assert.Equal(4, fromBody.GetProperty("configuration").GetProperty("budget").GetProperty("maxAttempts").GetInt32());
+        Assert.True(fromBody.GetProperty("configuration").GetProperty("sampling").GetProperty("constrained").GetBoolean());
         Assert.Equal(2, fromBody.GetProperty("problems").GetArrayLength());
 
         const string suite = """{"suite": {"name": "arithmetic-easy", "count": 3, "seed": 7}, "budget": {"maxAttempts": 4}}""";

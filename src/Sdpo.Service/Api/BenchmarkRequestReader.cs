@@ -232,10 +232,10 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
     }
 
     /// <summary>Options of an x-ndjson upload from the query: name, methods (comma-separated), seeds, maxAttempts,
-    /// attemptsPerStep, model, selectHard (the threshold), samples, k.</summary>
+    /// attemptsPerStep, model, selectHard (the threshold), samples, k, constrained.</summary>
     private static BenchmarkRequest FromQuery(IQueryCollection query)
     {
-        var known = new[] { "name", "methods", "seeds", "maxAttempts", "attemptsPerStep", "model", "selectHard", "samples", "k" };
+        var known = new[] { "name", "methods", "seeds", "maxAttempts", "attemptsPerStep", "model", "selectHard", "samples", "k", "constrained" };
         foreach (var key in query.Keys)
         {
             if (!known.Contains(key, StringComparer.OrdinalIgnoreCase))
@@ -267,7 +267,14 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
                 throw new RequestFieldException("selectHard", $"selectHard must be a threshold such as 0.5, not '{threshold}'.");
             selection = new HardSelectionRequest { Threshold = value, Samples = Int("samples") ?? 64, K = Int("k") };
         }
-        return new BenchmarkRequest { Name = Get("name"), Methods = methods, Seeds = Int("seeds"), Budget = budget, Model = Get("model"), SelectHard = selection };
+        AttemptSampling? sampling = null;
+        if (Get("constrained") is { } constrained)
+        {
+            if (!bool.TryParse(constrained, out var value))
+                throw new RequestFieldException("constrained", $"constrained must be true or false, not '{constrained}'.");
+            sampling = new AttemptSampling(Constrained: value);
+        }
+        return new BenchmarkRequest { Name = Get("name"), Methods = methods, Seeds = Int("seeds"), Budget = budget, Sampling = sampling, Model = Get("model"), SelectHard = selection };
     }
 
     private static async Task<byte[]> ReadBodyAsync(Stream body, long? contentLength, int limit, CancellationToken cancellationToken)
