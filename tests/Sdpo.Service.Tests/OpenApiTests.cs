@@ -48,6 +48,7 @@ public sealed class OpenApiTests : IDisposable
         var solveExample = schemas.GetProperty("SolveRequest").TryGetProperty("example", out var e) ? e : schemas.GetProperty("SolveRequest").GetProperty("examples")[0];
         Assert.Equal("arithmetic", solveExample.GetProperty("problem").GetProperty("kind").GetString());
         Assert.Equal("best-of-k", solveExample.GetProperty("compareWith")[0].GetString());
+        Assert.True(solveExample.GetProperty("sampling").GetProperty("constrained").GetBoolean());
     }
 
     [Fact]

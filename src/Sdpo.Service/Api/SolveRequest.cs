@@ -15,6 +15,8 @@ public sealed record SolveRequest
     public DiscoveryMethod Method { get; init; } = DiscoveryMethod.Sdpo;
 
     public DiscoveryBudget? Budget { get; init; }
+    /// <summary>temperature (1.0), topP (1.0), maxNewTokens (64), and constrained (false): sample only answers in the
+    /// verifier's grammar (arithmetic: well-formed, each given number once).</summary>
     public AttemptSampling? Sampling { get; init; }
     public SdpoOptions? Sdpo { get; init; }
     public long Seed { get; init; }
@@ -30,6 +32,7 @@ public sealed record SolveRequest
         Problem = JsonSerializer.SerializeToElement(new { kind = "arithmetic", numbers = new[] { 3, 5, 7 }, target = 22 }),
         Method = DiscoveryMethod.Sdpo,
         Budget = new DiscoveryBudget(MaxAttempts: 64, AttemptsPerStep: 8),
+        Sampling = new AttemptSampling(Constrained: true),
         Seed = 1,
         CompareWith = [DiscoveryMethod.BestOfK],
     };
