@@ -36,6 +36,6 @@ public static class RequestFields
     {
         if (sampling.Constrained && verifier is not IGrammarVerifier)
             throw new RequestFieldException("sampling.constrained",
-                $"sampling.constrained needs a verifier that defines well-formed answers (arithmetic problems have one); {problemField}'s '{verifier.Kind}' verifier does not.");
+                $"sampling.constrained needs a verifier that defines well-formed answers (arithmetic problems have one); {problemField} uses the '{verifier.Kind}' verifier, which has none.");
     }
 }
