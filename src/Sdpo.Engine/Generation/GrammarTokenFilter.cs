@@ -1,4 +1,5 @@
 using Sdpo.Contracts;
+using static TorchSharp.torch;
 
 namespace Sdpo.Engine.Generation;
 
@@ -34,5 +35,20 @@ public sealed class GrammarTokenFilter(IAnswerGrammar grammar, TokenTextTable to
             if (stop >= 0 && stop < allowed.Length && (complete || !any)) allowed[stop] = true;
         if (!Array.Exists(allowed, flag => flag)) Array.Fill(allowed, true);
         return allowed;
+    }
+
+    /// <summary>At each position of a continuation, the tokens that were allowed there (what a constrained sampler could draw).</summary>
+    public bool[][] AllowedAlong(IReadOnlyList<int> continuation, Func<IEnumerable<int>, string> decode) =>
+        Enumerable.Range(0, continuation.Count).Select(t => Allowed(decode(continuation.Take(t)))).ToArray();
+
+    /// <summary>[N, width, vocab] true where a row's position allowed a token; positions past a row's length allow everything.</summary>
+    public static Tensor Mask(IReadOnlyList<bool[][]> allowed, long width, int vocabularySize, Device device)
+    {
+        var flags = new bool[allowed.Count * width * vocabularySize];
+        Array.Fill(flags, true);
+        for (var row = 0; row < allowed.Count; row++)
+            for (var t = 0; t < allowed[row].Length; t++)
+                Array.Copy(allowed[row][t], 0, flags, (row * width + t) * vocabularySize, Math.Min(vocabularySize, allowed[row][t].Length));
+        return tensor(flags, [allowed.Count, width, vocabularySize], device: device);
     }
 }

@@ -17,6 +17,7 @@ public sealed class TextGenerator
 {
     private readonly CausalLM _model;
     private readonly Func<IEnumerable<int>, string>? _decode;
+    private readonly ITextTokenizer? _tokenizer;
     private TokenTextTable? _tokenTexts;
 
     public TextGenerator(CausalLM model, Func<IEnumerable<int>, string>? decode = null)
@@ -25,7 +26,8 @@ public sealed class TextGenerator
         _decode = decode;
     }
 
-    public TextGenerator(CausalLM model, ITextTokenizer tokenizer) : this(model, tokenizer.Decode) { }
+    /// <summary>With a tokenizer, the token texts a grammar needs are shared by every generator of that tokenizer.</summary>
+    public TextGenerator(CausalLM model, ITextTokenizer tokenizer) : this(model, tokenizer.Decode) => _tokenizer = tokenizer;
 
     public GeneratedSequence Generate(IReadOnlyList<int> prompt, SamplingOptions options) => Generate([prompt], options)[0];
 
@@ -112,12 +114,10 @@ public sealed class TextGenerator
         return new GrammarTokenFilter(grammar, TokenTexts(), stopTokenIds);
     }
 
-    /// <summary>Each vocabulary id's text, decoded once per generator; ids the decoder cannot map read as empty.</summary>
-    private TokenTextTable TokenTexts() => _tokenTexts ??= TokenTextTable.Build(_model.Config.VocabSize, ids =>
-    {
-        try { return _decode!(ids); }
-        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InvalidOperationException) { return ""; }
-    });
+    /// <summary>Each vocabulary id's text, decoded once per tokenizer (or per generator given only a decode function).</summary>
+    private TokenTextTable TokenTexts() => _tokenTexts ??= _tokenizer is not null
+        ? TokenTextTable.For(_tokenizer, _model.Config.VocabSize)
+        : TokenTextTable.Build(_model.Config.VocabSize, _decode!);
 
     /// <summary>The last-column logits of identical prompts [B, L], from one row run through a one-row cache
     /// that is then repeated to B rows.</summary>

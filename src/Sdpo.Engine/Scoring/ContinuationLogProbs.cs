@@ -31,11 +31,13 @@ public sealed class ContinuationLogProbs : IDisposable
     /// <summary>Each continuation's length.</summary>
     public IReadOnlyList<int> Lengths { get; }
 
-    /// <summary>[B, Lmax] log-probabilities of the continuation tokens themselves (0 at padding).</summary>
-    public Tensor TokenLogProbs()
+    /// <summary>[B, Lmax] log-probabilities of the continuation tokens themselves (0 at padding), read from
+    /// <see cref="LogProbs"/> or from <paramref name="logProbs"/>, a [B, Lmax, vocab] transform of them (renormalised
+    /// over a grammar, say).</summary>
+    public Tensor TokenLogProbs(Tensor? logProbs = null)
     {
         using var scope = NewDisposeScope();
-        return LogProbs.gather(-1, TargetIds.unsqueeze(-1)).squeeze(-1).mul(Mask).MoveToOuterDisposeScope();
+        return (logProbs ?? LogProbs).gather(-1, TargetIds.unsqueeze(-1)).squeeze(-1).mul(Mask).MoveToOuterDisposeScope();
     }
 
     public void Dispose()

@@ -103,19 +103,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
     private bool[][] AllowedTokens(IReadOnlyList<int> continuation)
     {
         var filter = _grammarFilter ??= _generator.FilterFor(_grammar!, _model.Tokenizer.StopTokenIds);
-        return Enumerable.Range(0, continuation.Count).Select(t => filter.Allowed(_model.Tokenizer.Decode(continuation.Take(t)))).ToArray();
-    }
-
-    /// <summary>[N, L, V] true where a position's token was allowed (padding positions allow everything).</summary>
-    private Tensor AllowedMask(IReadOnlyList<bool[][]> allowed, long width)
-    {
-        var vocab = _model.Model.Config.VocabSize;
-        var flags = new bool[allowed.Count * width * vocab];
-        Array.Fill(flags, true);
-        for (var row = 0; row < allowed.Count; row++)
-            for (var t = 0; t < allowed[row].Length; t++)
-                Array.Copy(allowed[row][t], 0, flags, (row * width + t) * vocab, Math.Min(vocab, allowed[row][t].Length));
-        return tensor(flags, [allowed.Count, width, vocab], device: _model.Model.Device);
+        return filter.AllowedAlong(continuation, _model.Tokenizer.Decode);
     }
 
     /// <summary>Log-probs renormalised over the allowed tokens; the others get a large finite negative value, not −∞,
@@ -130,7 +118,8 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
     private UpdateFigures Update(List<ScoringPair> studentPairs, List<ScoringPair> teacherPairs, float[] counts, IReadOnlyList<bool[][]>? allowed)
     {
         var clock = Stopwatch.StartNew();
-        using var allowedMask = allowed is null ? null : AllowedMask(allowed, studentPairs.Max(p => p.Continuation.Count));
+        using var allowedMask = allowed is null ? null
+            : GrammarTokenFilter.Mask(allowed, studentPairs.Max(p => p.Continuation.Count), _model.Model.Config.VocabSize, _model.Model.Device);
         var teacherLogProbs = TeacherLogProbs(teacherPairs);
         if (allowedMask is not null)
         {
@@ -151,7 +140,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
             using var student = _scorer.ContinuationLogProbs(studentPairs);
             var studentLogProbs = WithinGrammar(student.LogProbs, allowedMask);
             if (_options.UpdatesPerBatch > 1 && oldLogProbs is null)
-                oldLogProbs = studentLogProbs.gather(-1, student.TargetIds.unsqueeze(-1)).squeeze(-1).mul(student.Mask).detach().MoveToOuterDisposeScope();
+                oldLogProbs = student.TokenLogProbs(studentLogProbs).detach().MoveToOuterDisposeScope();
             var (objective, figures) = DistillationLoss.Compute(studentLogProbs, teacherLogProbs, student.TargetIds, student.Mask, _options, oldLogProbs, multiplicity);
             _optimizer!.zero_grad();
             objective.backward();

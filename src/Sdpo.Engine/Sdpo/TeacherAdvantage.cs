@@ -39,22 +39,16 @@ public sealed record TeacherAdvantage(double StudentLogProb, double TeacherLogPr
     {
         var continuation = pairs[0].Continuation;
         var filter = new TextGenerator(model.Model, model.Tokenizer).FilterFor(grammar, model.Tokenizer.StopTokenIds);
-        var allowed = Enumerable.Range(0, continuation.Count).Select(t => filter.Allowed(model.Tokenizer.Decode(continuation.Take(t)))).ToArray();
+        var allowed = filter.AllowedAlong(continuation, model.Tokenizer.Decode);
         return model.Thread.RunAsync(() =>
         {
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
             using var distributions = scorer.ContinuationLogProbs(pairs);
-            var totals = new double[2];
-            for (var t = 0; t < continuation.Count; t++)
-            {
-                var ids = tensor(Enumerable.Range(0, allowed[t].Length).Where(id => allowed[t][id]).Select(id => (long)id).ToArray(), device: model.Model.Device);
-                for (var row = 0; row < 2; row++)
-                {
-                    var position = distributions.LogProbs[row, t];
-                    totals[row] += position[continuation[t]].item<float>() - position.index_select(0, ids).logsumexp(0).item<float>();
-                }
-            }
+            var mask = GrammarTokenFilter.Mask([allowed, allowed], continuation.Count, model.Model.Config.VocabSize, model.Model.Device);
+            // log p(token) − log Σ_allowed p: the token's probability renormalised over what the grammar allowed there.
+            var normaliser = distributions.LogProbs.masked_fill(mask.logical_not(), double.NegativeInfinity).logsumexp(-1);
+            var totals = (distributions.TokenLogProbs() - normaliser).sum(-1).to(ScalarType.Float64).cpu().data<double>().ToArray();
             return new TeacherAdvantage(totals[0], totals[1], continuation.Count);
         }, cancellationToken);
     }
