@@ -48,8 +48,8 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         var hard = results.Where(r => r.PassAt(64) < settings.HardThreshold && r.Puzzle.Solve().IsSolvable).ToList();
 
         int k = Math.Min(64, settings.Samples);
-        var tierTable = new Table().AddColumns("tier", "puzzles", "pass@1", $"pass@{k}");
-        foreach (var t in tiers) tierTable.AddRow(t.Tier.ToString(), t.Puzzles.ToString(), $"{t.PassAt1:P1}", $"{t.PassAt64:F2}");
+        var tierTable = new Table().AddColumns("tier", "puzzles", "pass@1", $"pass@{k}", "greedy pass@1");
+        foreach (var t in tiers) tierTable.AddRow(t.Tier.ToString(), t.Puzzles.ToString(), $"{t.PassAt1:P1}", $"{t.PassAt64:F2}", $"{t.GreedyPassAt1:P0}");
         AnsiConsole.Write(tierTable);
         var advantageTable = new Table().AddColumns("feedback", "cases", "mean advantage (nats)", "positive");
         foreach (var a in advantage) advantageTable.AddRow(a.Kind.ToString(), a.Cases.ToString(), $"{a.MeanNats:+0.00;-0.00}", $"{a.SharePositive:P0}");
@@ -71,11 +71,11 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
             settings.PerTier,
             settings.Seed,
             settings.Constrained,
-            tiers = tiers.Select(t => new { tier = t.Tier.ToString(), t.Puzzles, t.PassAt1, t.PassAt64 }),
+            tiers = tiers.Select(t => new { tier = t.Tier.ToString(), t.Puzzles, t.PassAt1, t.PassAt64, t.GreedyPassAt1 }),
             teacherAdvantage = advantage.Select(a => new { kind = a.Kind.ToString(), a.Cases, a.MeanNats, a.SharePositive }),
             teacherAdvantageWithinGrammar = advantageWithinGrammar.Select(a => new { kind = a.Kind.ToString(), a.Cases, a.MeanNats, a.SharePositive }),
             hardPuzzles = hard.Count,
-            puzzles = results.Select(r => new { problem = JsonDocument.Parse(r.Puzzle.ToJson()).RootElement, tier = r.Tier.ToString(), r.Samples, r.Passed }),
+            puzzles = results.Select(r => new { problem = JsonDocument.Parse(r.Puzzle.ToJson()).RootElement, tier = r.Tier.ToString(), r.Samples, r.Passed, r.GreedyPassed }),
         }, json), cancellationToken);
         await File.WriteAllLinesAsync(Path.Combine(settings.Output, "hard.jsonl"), hard.Select(r => r.Puzzle.ToJson()), cancellationToken);
         AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Path.Combine(settings.Output, "eval.json"))} and hard.jsonl");

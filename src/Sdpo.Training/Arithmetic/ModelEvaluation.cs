@@ -7,19 +7,22 @@ using Sdpo.Verifiers.Arithmetic.Generation;
 
 namespace Sdpo.Training.Arithmetic;
 
-/// <summary>One puzzle's sampling result: how many of n i.i.d. samples passed.</summary>
-public sealed record PuzzleSamples(ArithmeticPuzzle Puzzle, DifficultyTier Tier, int Samples, int Passed, IReadOnlyList<string> FailedAttempts)
+/// <summary>One puzzle's sampling result: how many of n i.i.d. samples passed, and whether the greedy answer did.</summary>
+public sealed record PuzzleSamples(ArithmeticPuzzle Puzzle, DifficultyTier Tier, int Samples, int Passed, IReadOnlyList<string> FailedAttempts,
+    bool GreedyPassed = false)
 {
     public double PassAt(int k) => PassAtK.Estimate(Samples, Passed, Math.Min(k, Samples));
 }
 
-public sealed record TierFigures(DifficultyTier Tier, int Puzzles, double PassAt1, double PassAt64);
+/// <param name="GreedyPassAt1">share of the tier's puzzles whose greedy (temperature 0) answer passes</param>
+public sealed record TierFigures(DifficultyTier Tier, int Puzzles, double PassAt1, double PassAt64, double GreedyPassAt1);
 
 public sealed record AdvantageFigures(FeedbackKind Kind, int Cases, double MeanNats, double SharePositive);
 
 /// <summary>
 /// How good the embedded model is, measured on freshly generated puzzles (the difficulty-tier generator, never
-/// the pretraining curriculum): pass@1 and pass@64 per tier from n samples at temperature 1, the puzzles the
+/// the pretraining curriculum): pass@1 and pass@64 per tier from n samples at temperature 1, pass@1 of the greedy
+/// answer (temperature 0, what a user who asks once for the likeliest answer gets), the puzzles the
 /// model itself finds hard (pass@64 below a threshold, as the paper selects), and the teacher advantage of
 /// SDPO's self-teacher per kind of feedback, against the correct answer nearest to each failed attempt. With
 /// <c>constrained</c> the samples come from the puzzle's answer grammar (well-formed, each number once), as
@@ -43,9 +46,11 @@ public static class ModelEvaluation
                 Temperature = 1.0, MaxNewTokens = 48, StopTokenIds = model.Tokenizer.StopTokenIds, Seed = seed * 100_003L + i,
                 Grammar = constrained ? verifier.AnswerGrammar : null,
             };
-            var texts = await model.Thread.RunAsync(() => generator.Generate(Enumerable.Repeat(prompt, samples).ToList(), options).Select(s => s.Text ?? "").ToList(), cancellationToken);
+            var (texts, greedy) = await model.Thread.RunAsync(() => (
+                generator.Generate(Enumerable.Repeat(prompt, samples).ToList(), options).Select(s => s.Text ?? "").ToList(),
+                generator.Generate(prompt, options with { Temperature = 0 }).Text ?? ""), cancellationToken);
             var failed = texts.Where(t => !verifier.Check(t).Passed).ToList();
-            results.Add(new PuzzleSamples(puzzle, tier, samples, samples - failed.Count, failed));
+            results.Add(new PuzzleSamples(puzzle, tier, samples, samples - failed.Count, failed, verifier.Check(greedy).Passed));
             progress?.Report(i + 1);
         }
         return results;
@@ -53,7 +58,7 @@ public static class ModelEvaluation
 
     public static IReadOnlyList<TierFigures> ByTier(IReadOnlyList<PuzzleSamples> results) =>
         results.GroupBy(r => r.Tier).OrderBy(g => g.Key)
-            .Select(g => new TierFigures(g.Key, g.Count(), g.Average(r => r.PassAt(1)), g.Average(r => r.PassAt(64))))
+            .Select(g => new TierFigures(g.Key, g.Count(), g.Average(r => r.PassAt(1)), g.Average(r => r.PassAt(64)), g.Average(r => r.GreedyPassed ? 1.0 : 0.0)))
             .ToList();
 
     /// <summary>Teacher advantage per feedback kind over up to <paramref name="perPuzzle"/> failed attempts of each solvable
