@@ -1,29 +1,30 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Sdpo.Engine;
 using Sdpo.Engine.Discovery;
 
 namespace Sdpo.Cli;
 
 /// <summary>SDPO options given on the command line (--sdpo) as JSON, in the service's wire format (camelCase
-/// fields, kebab-case enums such as "reverse-kl"); unknown fields are errors, so a typo never silently means a
-/// default.</summary>
+/// fields, kebab-case enums such as "reverse-kl"), laid over the model's defaults (<see cref="SdpoDefaults"/>);
+/// unknown fields are errors, so a typo never silently means a default.</summary>
 public static class SdpoOptionsJson
 {
-    private static readonly JsonSerializerOptions Wire = new(JsonSerializerDefaults.Web)
-    {
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) },
-    };
-
-    /// <summary>The defaults with <paramref name="json"/>'s fields (null: the defaults), then the learning rate
-    /// override, validated; or an error message naming --sdpo.</summary>
-    public static bool TryParse(string? json, double? learningRate, [NotNullWhen(true)] out SdpoOptions? options, [NotNullWhen(false)] out string? error)
+    /// <summary><paramref name="json"/>'s fields (null: none) over <paramref name="defaults"/> (null: the paper's),
+    /// then the learning rate override, validated; or an error message naming --sdpo.</summary>
+    public static bool TryParse(string? json, double? learningRate, SdpoOptions? defaults, [NotNullWhen(true)] out SdpoOptions? options, [NotNullWhen(false)] out string? error)
     {
         options = null;
         try
         {
-            var parsed = json is null ? new SdpoOptions() : JsonSerializer.Deserialize<SdpoOptions>(json, Wire) ?? new SdpoOptions();
+            var baseline = defaults ?? new SdpoOptions();
+            SdpoOptions parsed;
+            if (json is null) parsed = baseline;
+            else
+            {
+                using var document = JsonDocument.Parse(json);
+                parsed = SdpoDefaults.Overlay(baseline, document.RootElement);
+            }
             if (learningRate is { } lr) parsed = parsed with { LearningRate = lr };
             parsed.Validate();
             options = parsed;
@@ -38,8 +39,13 @@ public static class SdpoOptionsJson
     }
 
     /// <summary><see cref="TryParse"/> for options already validated: throws <see cref="ArgumentException"/> on an error.</summary>
-    public static SdpoOptions Parse(string? json, double? learningRate = null) =>
-        TryParse(json, learningRate, out var options, out var error) ? options : throw new ArgumentException(error);
+    public static SdpoOptions Parse(string? json, double? learningRate = null, SdpoOptions? defaults = null) =>
+        TryParse(json, learningRate, defaults, out var options, out var error) ? options : throw new ArgumentException(error);
 
-    public static string Serialize(SdpoOptions options) => JsonSerializer.Serialize(options, Wire);
+    /// <summary><see cref="Parse"/> over the SDPO defaults of the checkpoint in <paramref name="modelFolder"/>; throws
+    /// <see cref="CheckpointException"/> when its sdpo_defaults.json is malformed.</summary>
+    public static SdpoOptions ParseForModel(string? json, double? learningRate, string modelFolder) =>
+        Parse(json, learningRate, SdpoDefaults.Load(modelFolder));
+
+    public static string Serialize(SdpoOptions options) => SdpoDefaults.Serialize(options);
 }

@@ -1,4 +1,5 @@
 using Sdpo.Engine.Checkpoints;
+using Sdpo.Engine.Discovery;
 using Sdpo.Engine.Models;
 using Sdpo.Engine.Runtime;
 using Sdpo.Engine.Tokenization;
@@ -13,9 +14,10 @@ namespace Sdpo.Engine;
 /// </summary>
 public sealed class LanguageModel : IDisposable
 {
-    public LanguageModel(string name, CausalLM model, ITextTokenizer tokenizer, PromptFormat format, DeviceThread thread)
+    public LanguageModel(string name, CausalLM model, ITextTokenizer tokenizer, PromptFormat format, DeviceThread thread, SdpoOptions? sdpoDefaults = null)
     {
         Name = name;
+        SdpoDefaults = sdpoDefaults ?? new SdpoOptions();
         Model = model;
         Tokenizer = tokenizer;
         Format = format;
@@ -29,13 +31,18 @@ public sealed class LanguageModel : IDisposable
     public DeviceThread Thread { get; }
     public int ContextLength => Model.Config.MaxPositionEmbeddings;
 
+    /// <summary>The SDPO options of a request that sets none: the checkpoint's own recommendation
+    /// (<see cref="Discovery.SdpoDefaults.FileName"/>) over the paper's defaults.</summary>
+    public SdpoOptions SdpoDefaults { get; }
+
     /// <summary>
-    /// Loads a checkpoint folder (config.json, safetensors weights, tokenizer.json or tokenizer.model) onto a
-    /// device, on a new device thread that then owns every torch operation on the model.
+    /// Loads a checkpoint folder (config.json, safetensors weights, tokenizer.json or tokenizer.model, and
+    /// sdpo_defaults.json where the folder recommends SDPO options) onto a device, on a new device thread that then owns every torch operation on the model.
     /// </summary>
     public static async Task<LanguageModel> LoadAsync(string name, string folder, string device = "cpu", ScalarType dtype = ScalarType.Float32)
     {
         var tokenizer = TokenizerLoader.Load(folder);
+        var sdpoDefaults = Discovery.SdpoDefaults.Load(folder);
         var format = PromptFormat.ForCheckpoint(folder);
         var thread = new DeviceThread(new Device(device), $"torch-{name}");
         try
@@ -46,7 +53,7 @@ public sealed class LanguageModel : IDisposable
                 loaded.eval();
                 return loaded;
             });
-            return new LanguageModel(name, model, tokenizer, format, thread);
+            return new LanguageModel(name, model, tokenizer, format, thread, sdpoDefaults);
         }
         catch
         {

@@ -18,6 +18,8 @@ public sealed class InstantDiscoveryEngine(int attemptsPerRun, TimeSpan attemptD
 
     public int ContextLength => 4096;
 
+    public SdpoOptions SdpoDefaults { get; } = new();
+
     public int CountPromptTokens(string prompt) => prompt.Length / 4 + 1;
 
     public async IAsyncEnumerable<DiscoveryEvent> RunAsync(DiscoveryRequest request, string? stateDirectory = null,
@@ -50,7 +52,7 @@ public sealed class InstantEngineProvider(InstantDiscoveryEngine engine) : IEngi
 
     public ModelInfo? Find(string? name) => name is null || name == "instant" ? Models[0] : null;
 
-    public ModelAvailability Availability(ModelInfo model) => new(ModelState.Loaded, ContextLength: engine.ContextLength);
+    public ModelAvailability Availability(ModelInfo model) => new(ModelState.Loaded, ContextLength: engine.ContextLength, SdpoDefaults: engine.SdpoDefaults);
 
     public void StartLoading(ModelInfo model)
     {

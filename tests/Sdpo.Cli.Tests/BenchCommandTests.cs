@@ -51,6 +51,8 @@ public class BenchCommandTests : IDisposable
         Assert.Equal(4, sdpo.GetProperty("loraRank").GetInt32());
         Assert.Equal(0.002, sdpo.GetProperty("learningRate").GetDouble());
         Assert.Equal(20, sdpo.GetProperty("topK").GetInt32());
+        // Fields --sdpo leaves out come from the model's sdpo_defaults.json, then the paper's defaults.
+        Assert.Equal("forward-kl", sdpo.GetProperty("divergence").GetString());
     }
 
     [Fact]

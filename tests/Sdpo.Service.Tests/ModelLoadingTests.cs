@@ -24,6 +24,7 @@ public sealed class ModelLoadingTests : IDisposable
         { "missing", "does not exist" },
         { "garbage-config", "config.json" },
         { "no-weights", "safetensors" },
+        { "bad-sdpo-defaults", "sdpo_defaults.json" },
     };
 
     [Theory]
@@ -36,6 +37,7 @@ public sealed class ModelLoadingTests : IDisposable
             Directory.CreateDirectory(folder);
             await File.WriteAllTextAsync(Path.Combine(folder, "config.json"), broken == "garbage-config" ? "{ not json" : ValidConfig);
             ArithmeticTokenizer.Save(folder, ArithmeticTokenizer.Definition());
+            if (broken == "bad-sdpo-defaults") await File.WriteAllTextAsync(Path.Combine(folder, SdpoDefaults.FileName), """{"divergence": "forward"}""");
         }
         var settings = TinyArithmeticCheckpoint.ModelSettings("broken", folder);
         await using var host = new ServiceHost(_data, engine: null, settings);

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Sdpo.Engine;
 using Sdpo.Engine.Discovery;
 using Sdpo.Engine.Metrics;
 using Sdpo.Reports.Plots;
@@ -41,7 +42,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         [CommandOption("--constrained")] [Description("Sample only well-formed answers that use each number once (the puzzle's grammar), for every method and the selection.")]
         public bool Constrained { get; init; }
         [CommandOption("--lr <RATE>")] [Description("SDPO learning rate (overrides --sdpo's learningRate).")] public double? LearningRate { get; init; }
-        [CommandOption("--sdpo <JSON>")] [Description("SDPO options as in the service's requests, e.g. {\"updatesPerBatch\": 2, \"teacher\": \"frozen\"}; unset fields keep their defaults.")]
+        [CommandOption("--sdpo <JSON>")] [Description("SDPO options as in the service's requests, e.g. {\"updatesPerBatch\": 2, \"teacher\": \"frozen\"}; unset fields keep the model's defaults (its sdpo_defaults.json, then the paper's).")]
         public string? SdpoJson { get; init; }
 
         [CommandOption("--select-hard <THRESHOLD>")] [Description("Keep only problems whose base-model pass@k is below this (0.5 hard, 0.03 very hard).")]
@@ -75,14 +76,14 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             if (Samples < 1) return ValidationResult.Error("--samples must be at least 1.");
             if (Keep is { } keep && (keep < 1 || SelectHard is null)) return ValidationResult.Error("--keep needs --select-hard and must be at least 1.");
             if (PassK is { } k && (k < 1 || k > Samples)) return ValidationResult.Error($"--pass-k must be between 1 and --samples ({Samples}).");
-            if (!SdpoOptionsJson.TryParse(SdpoJson, LearningRate, out _, out var sdpoError)) return ValidationResult.Error(sdpoError);
+            if (!SdpoOptionsJson.TryParse(SdpoJson, LearningRate, null, out _, out var sdpoError)) return ValidationResult.Error(sdpoError);
             return ValidationResult.Success();
         }
 
         public IReadOnlyList<string> MethodList => Methods.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-        /// <summary>The SDPO options of every SDPO run: --sdpo's fields over the defaults, then --lr.</summary>
-        public SdpoOptions SdpoOptions() => _sdpo ??= SdpoOptionsJson.Parse(SdpoJson, LearningRate);
+        /// <summary>The SDPO options of every SDPO run: --sdpo's fields over the model's defaults, then --lr.</summary>
+        public SdpoOptions SdpoOptions(string modelFolder) => _sdpo ??= SdpoOptionsJson.ParseForModel(SdpoJson, LearningRate, modelFolder);
         private SdpoOptions? _sdpo;
     }
 
@@ -113,10 +114,10 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             folder = CliModel.ResolveFolder(settings.Model);
             template = new DiscoveryRequest(puzzles[0].ToProblem(), puzzles[0].CreateVerifier(), DiscoveryMethod.Sdpo,
                 new DiscoveryBudget(settings.Budget, settings.Group), new AttemptSampling(Temperature: settings.Temperature, Constrained: settings.Constrained),
-                settings.SdpoOptions());
+                settings.SdpoOptions(folder));
             template.Validate();
         }
-        catch (Exception ex) when (ex is ArgumentException or IOException or InvalidOperationException)
+        catch (Exception ex) when (ex is ArgumentException or IOException or InvalidOperationException or EngineException)
         {
             AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
             return 2;
@@ -269,7 +270,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     /// <summary>What must not change for a journal's runs to be reused: everything that shapes one run or one selection.</summary>
     private static string Fingerprint(Settings settings, string modelFolder) => string.Join(' ',
         $"model={Path.GetFullPath(modelFolder)}", $"device={settings.Device}", $"budget={settings.Budget}", $"g={settings.Group}",
-        $"temperature={settings.Temperature.ToString(CultureInfo.InvariantCulture)}", $"sdpo={SdpoOptionsJson.Serialize(settings.SdpoOptions())}",
+        $"temperature={settings.Temperature.ToString(CultureInfo.InvariantCulture)}", $"sdpo={SdpoOptionsJson.Serialize(settings.SdpoOptions(modelFolder))}",
         $"selectHard={settings.SelectHard?.ToString(CultureInfo.InvariantCulture) ?? "none"}", $"samples={settings.Samples}", $"passK={settings.PassK?.ToString(CultureInfo.InvariantCulture) ?? "default"}", $"keep={settings.Keep?.ToString(CultureInfo.InvariantCulture) ?? "all"}")
         // Unconstrained journals written before the option existed keep their fingerprint.
         + (settings.Constrained ? " constrained=true" : "");

@@ -41,12 +41,14 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
         [CommandOption("--constrained")] [Description("Sample both methods inside the puzzle's answer grammar (sampling.constrained).")]
         public bool Constrained { get; init; }
 
-        public SdpoOptions SdpoOptions() => _sdpo ??= SdpoOptionsJson.Parse(SdpoJson);
+        /// <summary>The SDPO runs' options: --sdpo's fields over the model's defaults; set once the model folder is known.</summary>
+        public SdpoOptions SdpoOptions() => _sdpo ?? throw new InvalidOperationException("The SDPO options are resolved with the model folder.");
+        public void ResolveSdpoOptions(string modelFolder) => _sdpo = SdpoOptionsJson.ParseForModel(SdpoJson, null, modelFolder);
         private SdpoOptions? _sdpo;
 
         public override ValidationResult Validate()
         {
-            if (!SdpoOptionsJson.TryParse(SdpoJson, null, out _, out var sdpoError)) return ValidationResult.Error(sdpoError);
+            if (!SdpoOptionsJson.TryParse(SdpoJson, null, null, out _, out var sdpoError)) return ValidationResult.Error(sdpoError);
             foreach (var (name, value) in new[] { ("--attempts-per-step", AttemptsPerStep), ("--max-new-tokens", MaxNewTokens), ("--attempts", Attempts), ("--rounds", Rounds) })
                 if (value < 1) return ValidationResult.Error($"{name} must be at least 1, got {value}.");
             if (MemoryAttempts < 0) return ValidationResult.Error($"--memory-attempts must not be negative, got {MemoryAttempts}.");
@@ -56,9 +58,6 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        BenchmarkHeader.Print("bench-discovery", string.Create(CultureInfo.InvariantCulture,
-            $"G = {settings.AttemptsPerStep}, {settings.MaxNewTokens}-token attempts, {settings.Rounds} rounds of one SDPO and one best-of-k run of " +
-            $"{settings.Attempts} attempts, memory run {settings.MemoryAttempts} attempts, SDPO options {SdpoOptionsJson.Serialize(settings.SdpoOptions())}{(settings.Constrained ? ", constrained sampling" : "")}"));
         string folder;
         try
         {
@@ -69,6 +68,18 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
             BenchmarkHeader.PrintError(e.Message);
             return 2;
         }
+        try
+        {
+            settings.ResolveSdpoOptions(folder);
+        }
+        catch (Exception e) when (e is EngineException or ArgumentException)
+        {
+            BenchmarkHeader.PrintError(e.Message);
+            return 2;
+        }
+        BenchmarkHeader.Print("bench-discovery", string.Create(CultureInfo.InvariantCulture,
+            $"G = {settings.AttemptsPerStep}, {settings.MaxNewTokens}-token attempts, {settings.Rounds} rounds of one SDPO and one best-of-k run of " +
+            $"{settings.Attempts} attempts, memory run {settings.MemoryAttempts} attempts, SDPO options {SdpoOptionsJson.Serialize(settings.SdpoOptions())}{(settings.Constrained ? ", constrained sampling" : "")}"));
         Console.WriteLine($"model: {Path.GetFullPath(folder)}");
         Console.WriteLine($"problem: an arithmetic puzzle with no solution (numbers {string.Join(' ', UnsolvableArithmeticProblem.Puzzle.Numbers)}, target {UnsolvableArithmeticProblem.Puzzle.Target}), judged by the arithmetic verifier");
 

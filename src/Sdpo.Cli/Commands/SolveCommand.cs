@@ -61,9 +61,10 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
             request = new DiscoveryRequest(puzzle.ToProblem(), puzzle.CreateVerifier(), method,
                 new DiscoveryBudget(settings.Budget, settings.Group),
                 new AttemptSampling(Temperature: settings.Temperature, Constrained: settings.Constrained),
-                settings.LearningRate is { } lr ? new SdpoOptions { LearningRate = lr } : null,
+                null,
                 settings.Seed);
             request.Validate();
+            if (settings.LearningRate is { } rate) new SdpoOptions { LearningRate = rate }.Validate();
         }
         catch (Exception ex) when (ex is InvalidArithmeticPuzzleException or ArgumentException or IOException or FormatException)
         {
@@ -82,6 +83,8 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
             return 2;
         }
         using var model = await CliModel.LoadAsync(folder, settings.Device);
+        // --lr replaces one field of the model's recommended options; the engine fills the rest.
+        if (settings.LearningRate is { } lr) request = request with { Sdpo = model.SdpoDefaults with { LearningRate = lr } };
         var engine = new LocalDiscoveryEngine(model);
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(ArithmeticLabel(puzzle))}[/] with [bold]{DiscoveryMethodNames.ToWire(request.Method)}[/] on {Markup.Escape(model.Name)} " +
                                $"({settings.Budget} attempts, {settings.Group} per step, seed {settings.Seed})");

@@ -16,6 +16,10 @@ public interface IDiscoveryEngine
     /// <summary>The model's context length in tokens; a prompt that does not fit is rejected up front.</summary>
     int ContextLength { get; }
 
+    /// <summary>The SDPO options a request without any gets: the model's recommendation over the paper's defaults
+    /// (<see cref="SdpoDefaults"/>); a request's own fields go over these.</summary>
+    SdpoOptions SdpoDefaults { get; }
+
     /// <summary>Tokens the prompt takes when formatted for this model (for validation before queuing).</summary>
     int CountPromptTokens(string prompt);
 

@@ -19,11 +19,14 @@ public sealed class LocalDiscoveryEngine : IDiscoveryEngine
 
     public int ContextLength => _model.ContextLength;
 
+    public SdpoOptions SdpoDefaults => _model.SdpoDefaults;
+
     public int CountPromptTokens(string prompt) => _model.EncodePrompt(prompt).Count;
 
     public async IAsyncEnumerable<DiscoveryEvent> RunAsync(DiscoveryRequest request, string? stateDirectory = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        if (request.Sdpo is null) request = request with { Sdpo = _model.SdpoDefaults };
         string? invalid = null;
         try
         {

@@ -28,6 +28,7 @@ public sealed record BenchmarkRequest
     /// <summary>Attempts per run (maxAttempts, the k the curves go up to) and attempts per step (G).</summary>
     public DiscoveryBudget? Budget { get; init; }
     public AttemptSampling? Sampling { get; init; }
+    /// <summary>SDPO's knobs for every SDPO run; fields left out take the model's recommended options (GET /models).</summary>
     public SdpoOptions? Sdpo { get; init; }
 
     /// <summary>A configured model's name; the default model when absent.</summary>

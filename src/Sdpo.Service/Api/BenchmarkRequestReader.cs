@@ -37,10 +37,11 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
         var limits = options.Value;
         BenchmarkRequest request;
         IReadOnlyList<JsonElement>? uploaded = null;
+        JsonElement? sdpoFields = null;
         var mediaType = http.ContentType?.Split(';')[0].Trim().ToLowerInvariant() ?? "application/json";
         if (mediaType == "multipart/form-data")
         {
-            (request, uploaded) = await ReadMultipartAsync(http, limits.MaxBodyBytes, cancellationToken);
+            (request, sdpoFields, uploaded) = await ReadMultipartAsync(http, limits.MaxBodyBytes, cancellationToken);
         }
         else if (NdjsonTypes.Contains(mediaType))
         {
@@ -49,13 +50,14 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
         }
         else
         {
-            request = Parse(await ReadBodyAsync(http.Body, http.ContentLength, limits.MaxBodyBytes, cancellationToken));
+            (request, sdpoFields) = Parse(await ReadBodyAsync(http.Body, http.ContentLength, limits.MaxBodyBytes, cancellationToken));
         }
-        return await CheckAsync(request, uploaded, cancellationToken);
+        return await CheckAsync(request, uploaded, sdpoFields, cancellationToken);
     }
 
-    /// <summary>Checks a parsed request; <paramref name="uploaded"/> holds problems that came as JSONL.</summary>
-    public async Task<BenchmarkSubmission> CheckAsync(BenchmarkRequest request, IReadOnlyList<JsonElement>? uploaded = null, CancellationToken cancellationToken = default)
+    /// <summary>Checks a parsed request; <paramref name="uploaded"/> holds problems that came as JSONL and
+    /// <paramref name="sdpoFields"/> the request's "sdpo" object as sent, laid over the model's defaults.</summary>
+    private async Task<BenchmarkSubmission> CheckAsync(BenchmarkRequest request, IReadOnlyList<JsonElement>? uploaded, JsonElement? sdpoFields, CancellationToken cancellationToken)
     {
         var limits = options.Value;
         int sources = (request.Problems is not null ? 1 : 0) + (request.Suite is not null ? 1 : 0) + (uploaded is not null ? 1 : 0);
@@ -97,6 +99,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
         normalized = normalized with { Model = model.Name };
 
         var engine = await engines.GetEngineAsync(model, TimeSpan.FromSeconds(service.Value.ModelLoadWaitSeconds), cancellationToken);
+        normalized = normalized with { Sdpo = RequestFields.SdpoOverModel(engine.SdpoDefaults, sdpoFields) };
         var resolved = new List<BenchmarkProblemSpec>(specs.Count);
         for (int i = 0; i < specs.Count; i++)
         {
@@ -180,7 +183,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
                 $"{field}: the prompt ({promptTokens} tokens) plus sampling.maxNewTokens ({maxNewTokens}) exceeds model '{engine.ModelName}''s context of {engine.ContextLength}.");
     }
 
-    private static async Task<(BenchmarkRequest, IReadOnlyList<JsonElement>)> ReadMultipartAsync(HttpRequest http, int limit, CancellationToken cancellationToken)
+    private static async Task<(BenchmarkRequest, JsonElement?, IReadOnlyList<JsonElement>)> ReadMultipartAsync(HttpRequest http, int limit, CancellationToken cancellationToken)
     {
         if (http.ContentLength > limit) throw TooLong(limit);
         IFormCollection form;
@@ -205,8 +208,8 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
             using var reader = new StreamReader(requestFile.OpenReadStream(), Encoding.UTF8);
             requestJson = await reader.ReadToEndAsync(cancellationToken);
         }
-        var request = string.IsNullOrWhiteSpace(requestJson) ? new BenchmarkRequest() : Parse(Encoding.UTF8.GetBytes(requestJson));
-        return (request, ParseJsonLines(lines));
+        var (request, sdpoFields) = string.IsNullOrWhiteSpace(requestJson) ? (new BenchmarkRequest(), null) : Parse(Encoding.UTF8.GetBytes(requestJson));
+        return (request, sdpoFields, ParseJsonLines(lines));
     }
 
     /// <summary>One problem spec per non-blank line; a bad line is reported as problems[i] with its line number.</summary>
@@ -294,7 +297,8 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
 
     private static RequestFieldException TooLong(int limit) => new("body", $"The request body is larger than the limit of {limit} bytes.");
 
-    private static BenchmarkRequest Parse(byte[] body)
+    /// <summary>The request, and its "sdpo" object as sent.</summary>
+    private static (BenchmarkRequest, JsonElement?) Parse(byte[] body)
     {
         JsonNode? root;
         try
@@ -308,7 +312,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
         if (root is not JsonObject) throw new RequestFieldException("body", "The request body must be a JSON object.");
         try
         {
-            return JsonSerializer.Deserialize<BenchmarkRequest>(body, ServiceJson.StrictOptions)!;
+            return (JsonSerializer.Deserialize<BenchmarkRequest>(body, ServiceJson.StrictOptions)!, RequestFields.SdpoFieldsOf(body));
         }
         catch (JsonException ex)
         {

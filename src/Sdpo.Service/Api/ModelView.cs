@@ -1,15 +1,20 @@
+using Sdpo.Engine.Discovery;
 using Sdpo.Service.Engines;
 
 namespace Sdpo.Service.Api;
 
 /// <summary>A configured model: <see cref="State"/> is unloaded, loading, loaded or failed; <see cref="Reason"/> says
-/// why a failed model cannot be used (submissions naming it answer 503); <see cref="ContextLength"/> is known once loaded.</summary>
-public sealed record ModelView(string Name, string Device, string Dtype, bool IsDefault, ModelState State, string? Reason, int? ContextLength)
+/// why a failed model cannot be used (submissions naming it answer 503); <see cref="ContextLength"/> and
+/// <see cref="SdpoDefaults"/> (what a request's left-out SDPO fields become: the checkpoint's sdpo_defaults.json over
+/// the paper's defaults) are known once loaded.</summary>
+public sealed record ModelView(string Name, string Device, string Dtype, bool IsDefault, ModelState State, string? Reason, int? ContextLength,
+    SdpoOptions? SdpoDefaults = null)
 {
-    public static ModelView Example => new("arithmetic", "cpu", "float32", true, ModelState.Loaded, null, 384);
+    public static ModelView Example => new("arithmetic", "cpu", "float32", true, ModelState.Loaded, null, 384,
+        new SdpoOptions { Divergence = DivergenceKind.ForwardKl });
 
     public static ModelView From(ModelInfo model, ModelAvailability availability) =>
-        new(model.Name, model.Device, model.Dtype, model.IsDefault, availability.State, availability.Reason, availability.ContextLength);
+        new(model.Name, model.Device, model.Dtype, model.IsDefault, availability.State, availability.Reason, availability.ContextLength, availability.SdpoDefaults);
 }
 
 /// <summary>Whether the service can take work: "healthy" when the database answers and a model is configured

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Sdpo.Contracts;
 using Sdpo.Engine.Discovery;
 
@@ -37,5 +38,27 @@ public static class RequestFields
         if (sampling.Constrained && verifier is not IGrammarVerifier)
             throw new RequestFieldException("sampling.constrained",
                 $"sampling.constrained needs a verifier that defines well-formed answers (arithmetic problems have one); {problemField} uses the '{verifier.Kind}' verifier, which has none.");
+    }
+
+    /// <summary>The "sdpo" object of a JSON request body as sent (its name matched case-insensitively, as the body's
+    /// fields are), so that only the fields it gives replace the model's defaults; null when the body has none.</summary>
+    public static JsonElement? SdpoFieldsOf(byte[] body)
+    {
+        using var document = JsonDocument.Parse(body);
+        if (document.RootElement.ValueKind != JsonValueKind.Object) return null;
+        foreach (var property in document.RootElement.EnumerateObject())
+            if (string.Equals(property.Name, "sdpo", StringComparison.OrdinalIgnoreCase)) return property.Value.Clone();
+        return null;
+    }
+
+    /// <summary>The SDPO options of a checked request on a model: the request's own fields over the model's
+    /// recommended defaults (<see cref="SdpoDefaults"/>). Fields already passed the request's checks; a field that is
+    /// out of range only together with the model's values is still a 400 naming it.</summary>
+    public static SdpoOptions SdpoOverModel(SdpoOptions modelDefaults, JsonElement? fields)
+    {
+        if (fields is not { } given) return modelDefaults;
+        SdpoOptions? merged = null;
+        ValidateOptions("sdpo", () => merged = SdpoDefaults.Overlay(modelDefaults, given));
+        return merged!;
     }
 }

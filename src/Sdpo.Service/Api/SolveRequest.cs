@@ -18,6 +18,8 @@ public sealed record SolveRequest
     /// <summary>temperature (1.0), topP (1.0), maxNewTokens (64), and constrained (false): sample only answers in the
     /// verifier's grammar (arithmetic: well-formed, each given number once).</summary>
     public AttemptSampling? Sampling { get; init; }
+    /// <summary>SDPO's knobs; fields left out take the model's recommended options (GET /models lists them as
+    /// sdpoDefaults), which are the paper's defaults except where the model's card says otherwise.</summary>
     public SdpoOptions? Sdpo { get; init; }
     public long Seed { get; init; }
 

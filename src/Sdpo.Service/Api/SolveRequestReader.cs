@@ -13,7 +13,8 @@ public sealed record SolveSubmission(SolveRequest Request, ResolvedProblem Probl
 
 /// <summary>
 /// Reads and checks a POST /solve body before anything is queued: size, JSON shape, problem, options (with the
-/// engine's own Validate methods), model, and the prompt against the model's context. Every failure is a
+/// engine's own Validate methods), model, and the prompt against the model's context. SDPO fields the request
+/// leaves out take the model's recommended defaults. Every failure is a
 /// <see cref="RequestFieldException"/> naming the field.
 /// </summary>
 public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvider engines, IOptions<ServiceOptions> options)
@@ -54,6 +55,7 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
         normalized = normalized with { Model = model.Name };
 
         var engine = await engines.GetEngineAsync(model, TimeSpan.FromSeconds(options.Value.ModelLoadWaitSeconds), cancellationToken);
+        normalized = normalized with { Sdpo = RequestFields.SdpoOverModel(engine.SdpoDefaults, RequestFields.SdpoFieldsOf(body)) };
         CheckContext(engine, problem.Problem.Prompt, normalized.Sampling.MaxNewTokens);
         return new SolveSubmission(normalized, problem, model);
     }

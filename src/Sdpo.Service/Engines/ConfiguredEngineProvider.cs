@@ -48,7 +48,7 @@ public sealed class ConfiguredEngineProvider : IEngineProvider, IDisposable
         if (load is null) return new ModelAvailability(ModelState.Unloaded);
         if (!load.IsCompleted) return new ModelAvailability(ModelState.Loading);
         return load.IsCompletedSuccessfully
-            ? new ModelAvailability(ModelState.Loaded, ContextLength: load.Result.ContextLength)
+            ? new ModelAvailability(ModelState.Loaded, ContextLength: load.Result.ContextLength, SdpoDefaults: load.Result.SdpoDefaults)
             : new ModelAvailability(ModelState.Failed, Reason(load));
     }
 

@@ -1,3 +1,5 @@
+using Sdpo.Engine.Discovery;
+
 namespace Sdpo.Service.Engines;
 
 /// <summary>Where a configured model is in its life: not loaded yet, loading, ready, or failed to load.</summary>
@@ -10,5 +12,5 @@ public enum ModelState
 }
 
 /// <summary>A model's state; <see cref="Reason"/> says why a failed model cannot be used, <see cref="ContextLength"/>
-/// is known once it is loaded.</summary>
-public sealed record ModelAvailability(ModelState State, string? Reason = null, int? ContextLength = null);
+/// and <see cref="SdpoDefaults"/> (the SDPO options of a request that sets none) are known once it is loaded.</summary>
+public sealed record ModelAvailability(ModelState State, string? Reason = null, int? ContextLength = null, SdpoOptions? SdpoDefaults = null);

@@ -29,6 +29,8 @@ public sealed class LoadedModelEngine(LanguageModel model) : IDiscoveryEngine, I
 
     public int ContextLength => _engine.ContextLength;
 
+    public SdpoOptions SdpoDefaults => _engine.SdpoDefaults;
+
     public int CountPromptTokens(string prompt) => _engine.CountPromptTokens(prompt);
 
     public IAsyncEnumerable<DiscoveryEvent> RunAsync(DiscoveryRequest request, string? stateDirectory = null, CancellationToken cancellationToken = default) =>

@@ -17,6 +17,9 @@ public sealed class FakeDiscoveryEngine : IDiscoveryEngine
 
     public string ModelName { get; init; } = "fake-model";
     public int ContextLength { get; init; } = 256;
+
+    /// <summary>What a checkpoint's sdpo_defaults.json would give; the paper's defaults unless a test sets them.</summary>
+    public SdpoOptions SdpoDefaults { get; init; } = new();
     public TimeSpan AttemptDelay { get; init; } = TimeSpan.FromMilliseconds(2);
     public Func<DiscoveryMethod, int?> DiscoverAt { get; init; } = _ => 5;
     /// <summary>When set, decides the passing index from the whole request (problem, method, seed) instead of <see cref="DiscoverAt"/>.</summary>

@@ -10,7 +10,7 @@ public sealed class FakeEngineProvider(FakeDiscoveryEngine engine, string modelN
 
     public ModelInfo? Find(string? name) => name is null ? Models[0] : Models.FirstOrDefault(m => m.Name == name);
 
-    public ModelAvailability Availability(ModelInfo model) => new(ModelState.Loaded, ContextLength: engine.ContextLength);
+    public ModelAvailability Availability(ModelInfo model) => new(ModelState.Loaded, ContextLength: engine.ContextLength, SdpoDefaults: engine.SdpoDefaults);
 
     public void StartLoading(ModelInfo model)
     {
