@@ -37,5 +37,9 @@ public sealed class EmbeddedModelTests : IDisposable
         var attempts = capture.Frames.Where(f => f.Event == "attempt").ToList();
         Assert.Equal(final.Json.GetProperty("attemptIndex").GetInt32() + 1, attempts.Count);
         Assert.True(attempts[^1].Json.GetProperty("verdict").GetProperty("passed").GetBoolean(), answer);
+
+        // The request set no SDPO options, so it ran with the shipped model's recommendation (its sdpo_defaults.json).
+        var loaded = await host.Client.GetFromJsonAsync<JsonElement>("/models");
+        Assert.Equal("forward-kl", loaded[0].GetProperty("sdpoDefaults").GetProperty("divergence").GetString());
     }
 }
