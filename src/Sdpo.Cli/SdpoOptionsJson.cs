@@ -46,6 +46,4 @@ public static class SdpoOptionsJson
     /// <see cref="CheckpointException"/> when its sdpo_defaults.json is malformed.</summary>
     public static SdpoOptions ParseForModel(string? json, double? learningRate, string modelFolder) =>
         Parse(json, learningRate, SdpoDefaults.Load(modelFolder));
-
-    public static string Serialize(SdpoOptions options) => SdpoDefaults.Serialize(options);
 }

@@ -270,7 +270,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     /// <summary>What must not change for a journal's runs to be reused: everything that shapes one run or one selection.</summary>
     private static string Fingerprint(Settings settings, string modelFolder) => string.Join(' ',
         $"model={Path.GetFullPath(modelFolder)}", $"device={settings.Device}", $"budget={settings.Budget}", $"g={settings.Group}",
-        $"temperature={settings.Temperature.ToString(CultureInfo.InvariantCulture)}", $"sdpo={SdpoOptionsJson.Serialize(settings.SdpoOptions(modelFolder))}",
+        $"temperature={settings.Temperature.ToString(CultureInfo.InvariantCulture)}", $"sdpo={SdpoDefaults.Serialize(settings.SdpoOptions(modelFolder))}",
         $"selectHard={settings.SelectHard?.ToString(CultureInfo.InvariantCulture) ?? "none"}", $"samples={settings.Samples}", $"passK={settings.PassK?.ToString(CultureInfo.InvariantCulture) ?? "default"}", $"keep={settings.Keep?.ToString(CultureInfo.InvariantCulture) ?? "all"}")
         // Unconstrained journals written before the option existed keep their fingerprint.
         + (settings.Constrained ? " constrained=true" : "");

@@ -79,7 +79,7 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
         }
         BenchmarkHeader.Print("bench-discovery", string.Create(CultureInfo.InvariantCulture,
             $"G = {settings.AttemptsPerStep}, {settings.MaxNewTokens}-token attempts, {settings.Rounds} rounds of one SDPO and one best-of-k run of " +
-            $"{settings.Attempts} attempts, memory run {settings.MemoryAttempts} attempts, SDPO options {SdpoOptionsJson.Serialize(settings.SdpoOptions())}{(settings.Constrained ? ", constrained sampling" : "")}"));
+            $"{settings.Attempts} attempts, memory run {settings.MemoryAttempts} attempts, SDPO options {SdpoDefaults.Serialize(settings.SdpoOptions())}{(settings.Constrained ? ", constrained sampling" : "")}"));
         Console.WriteLine($"model: {Path.GetFullPath(folder)}");
         Console.WriteLine($"problem: an arithmetic puzzle with no solution (numbers {string.Join(' ', UnsolvableArithmeticProblem.Puzzle.Numbers)}, target {UnsolvableArithmeticProblem.Puzzle.Target}), judged by the arithmetic verifier");
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Sdpo.Engine.Discovery;
 using Sdpo.Reports.Suites;
@@ -300,19 +299,20 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
     /// <summary>The request, and its "sdpo" object as sent.</summary>
     private static (BenchmarkRequest, JsonElement?) Parse(byte[] body)
     {
-        JsonNode? root;
+        JsonElement? sdpoFields;
         try
         {
-            root = JsonNode.Parse(body);
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind != JsonValueKind.Object) throw new RequestFieldException("body", "The request body must be a JSON object.");
+            sdpoFields = RequestFields.SdpoFieldsOf(document.RootElement);
         }
         catch (JsonException ex)
         {
             throw new RequestFieldException("body", $"The body is not valid JSON: {ex.Message}");
         }
-        if (root is not JsonObject) throw new RequestFieldException("body", "The request body must be a JSON object.");
         try
         {
-            return (JsonSerializer.Deserialize<BenchmarkRequest>(body, ServiceJson.StrictOptions)!, RequestFields.SdpoFieldsOf(body));
+            return (JsonSerializer.Deserialize<BenchmarkRequest>(body, ServiceJson.StrictOptions)!, sdpoFields);
         }
         catch (JsonException ex)
         {

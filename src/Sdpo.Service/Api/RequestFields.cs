@@ -40,13 +40,12 @@ public static class RequestFields
                 $"sampling.constrained needs a verifier that defines well-formed answers (arithmetic problems have one); {problemField} uses the '{verifier.Kind}' verifier, which has none.");
     }
 
-    /// <summary>The "sdpo" object of a JSON request body as sent (its name matched case-insensitively, as the body's
-    /// fields are), so that only the fields it gives replace the model's defaults; null when the body has none.</summary>
-    public static JsonElement? SdpoFieldsOf(byte[] body)
+    /// <summary>The "sdpo" object of a parsed JSON request body as sent (its name matched case-insensitively, as the
+    /// body's fields are), so that only the fields it gives replace the model's defaults; null when the body has none.</summary>
+    public static JsonElement? SdpoFieldsOf(JsonElement body)
     {
-        using var document = JsonDocument.Parse(body);
-        if (document.RootElement.ValueKind != JsonValueKind.Object) return null;
-        foreach (var property in document.RootElement.EnumerateObject())
+        if (body.ValueKind != JsonValueKind.Object) return null;
+        foreach (var property in body.EnumerateObject())
             if (string.Equals(property.Name, "sdpo", StringComparison.OrdinalIgnoreCase)) return property.Value.Clone();
         return null;
     }

@@ -22,7 +22,7 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
     public async Task<SolveSubmission> ReadAsync(HttpRequest httpRequest, CancellationToken cancellationToken)
     {
         var body = await ReadBodyAsync(httpRequest, options.Value.MaxRequestBodyBytes, cancellationToken);
-        var request = Parse(body);
+        var (request, sdpoFields) = Parse(body);
 
         if (request.Problem is not { } problemJson || problemJson.ValueKind == JsonValueKind.Null)
             throw new RequestFieldException("problem", "problem is required.");
@@ -55,7 +55,7 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
         normalized = normalized with { Model = model.Name };
 
         var engine = await engines.GetEngineAsync(model, TimeSpan.FromSeconds(options.Value.ModelLoadWaitSeconds), cancellationToken);
-        normalized = normalized with { Sdpo = RequestFields.SdpoOverModel(engine.SdpoDefaults, RequestFields.SdpoFieldsOf(body)) };
+        normalized = normalized with { Sdpo = RequestFields.SdpoOverModel(engine.SdpoDefaults, sdpoFields) };
         CheckContext(engine, problem.Problem.Prompt, normalized.Sampling.MaxNewTokens);
         return new SolveSubmission(normalized, problem, model);
     }
@@ -78,12 +78,15 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
     private static RequestFieldException TooLong(int limit) =>
         new("body", $"The request body is larger than the limit of {limit} bytes.");
 
-    private static SolveRequest Parse(byte[] body)
+    /// <summary>The request, and its "sdpo" object as sent.</summary>
+    private static (SolveRequest, JsonElement?) Parse(byte[] body)
     {
         // Syntax first, so that a malformed body is reported as such rather than as the field it broke off in.
+        JsonElement? sdpoFields;
         try
         {
-            using var _ = JsonDocument.Parse(body);
+            using var document = JsonDocument.Parse(body);
+            sdpoFields = RequestFields.SdpoFieldsOf(document.RootElement);
         }
         catch (JsonException ex)
         {
@@ -91,8 +94,8 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
         }
         try
         {
-            return JsonSerializer.Deserialize<SolveRequest>(body, ServiceJson.StrictOptions)
-                   ?? throw new RequestFieldException("body", "The request body must be a JSON object.");
+            return (JsonSerializer.Deserialize<SolveRequest>(body, ServiceJson.StrictOptions)
+                    ?? throw new RequestFieldException("body", "The request body must be a JSON object."), sdpoFields);
         }
         catch (JsonException ex)
         {
