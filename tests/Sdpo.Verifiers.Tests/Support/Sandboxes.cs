@@ -23,6 +23,13 @@ internal static class Sandboxes
     public static PythonSandbox Sandboxed => SandboxedInstance.Value;
     public static PythonSandbox Unsandboxed => UnsandboxedInstance.Value;
 
+    /// <summary>True where bubblewrap is installed (CI installs it), so conformance runs are sandboxed.</summary>
+    public static bool BubblewrapInstalled => Tools.Exists("bwrap");
+
+    /// <summary>For conformance tests of the verifiers' results: the sandbox where bubblewrap is installed, rlimits only
+    /// elsewhere, so a machine without bubblewrap still checks every verdict (the sandbox has tests of its own).</summary>
+    public static PythonSandbox ForConformance => BubblewrapInstalled ? Sandboxed : Unsandboxed;
+
     public static Attempt AttemptOf(string text) => new(new Problem("test problem", "t1"), text);
 
     public static Task<Verdict> RunPython(PythonSandbox sandbox, string code, string tests, string? entryPoint = null, double? timeoutSeconds = null) =>
