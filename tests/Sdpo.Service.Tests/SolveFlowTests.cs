@@ -48,7 +48,10 @@ public sealed class SolveFlowTests : IDisposable
         var page = await host.Client.GetFromJsonAsync<System.Text.Json.JsonElement>($"/solve/{id}/attempts?offset=8&limit=2");
         Assert.Equal(11, page.GetProperty("total").GetInt32());
         Assert.Equal([8, 9], page.GetProperty("items").EnumerateArray().Select(a => a.GetProperty("index").GetInt32()));
-        Assert.Equal("Wrong", page.GetProperty("items")[0].GetProperty("verdictStatus").GetString());
+        // The same status names as the event stream's verdicts.
+        Assert.Equal("wrong", page.GetProperty("items")[0].GetProperty("verdictStatus").GetString());
+        Assert.Equal("wrong", attempts[8].Json.GetProperty("verdict").GetProperty("status").GetString());
+        Assert.Equal("passed", run.GetProperty("passingAttempt").GetProperty("verdictStatus").GetString());
         Assert.Equal("attempt 8 is wrong", page.GetProperty("items")[0].GetProperty("feedback").GetString());
     }
 
@@ -68,6 +71,21 @@ public sealed class SolveFlowTests : IDisposable
         Assert.Equal("event: attempt", firstFrame[1]);
         Assert.StartsWith("data: {\"type\":\"attempt\",\"method\":\"sdpo\",\"index\":0,", firstFrame[2]);
         Assert.Equal(["attempt", "attempt", "attempt", "discovered"], capture.Frames.Select(f => f.Event));
+    }
+
+    [Fact]
+    public async Task Streamed_answers_keep_their_characters_as_responses_do()
+    {
+        const string answer = "(7+5)*3 < 40 & 'ok'";
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 0, AttemptText = (_, _) => answer });
+        var id = await ServiceApi.SubmitAsync(host.Client);
+        var capture = await ServiceApi.WaitForEndAsync(host.Client, id);
+
+        // Readable in curl: no \u002B, \u003C, \u0026 or \u0027 escapes, and still the same string to a JSON reader.
+        Assert.Contains($"\"text\":\"{answer}\"", capture.Frames[0].Data);
+        Assert.Equal(answer, capture.Frames[0].Json.GetProperty("text").GetString());
+        var body = await host.Client.GetStringAsync($"/solve/{id}/attempts");
+        Assert.Contains($"\"text\":\"{answer}\"", body);
     }
 
     [Fact]

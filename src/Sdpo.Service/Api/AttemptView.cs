@@ -1,17 +1,24 @@
+using Sdpo.Contracts;
 using Sdpo.Service.Persistence;
+using Sdpo.Verifiers;
 
 namespace Sdpo.Service.Api;
 
-/// <summary>One attempt of a run, with the verifier's verdict.</summary>
+/// <summary>One attempt of a run, with the verifier's verdict; <see cref="VerdictStatus"/> is the wire name the event stream
+/// uses ("wrong", "compile-error").</summary>
 public sealed record AttemptView(
     string Method, int Index, int Step, string Text, int TokenCount, string VerdictStatus, bool Passed, string Feedback,
     double SamplingMs, double VerifyingMs, DateTimeOffset CreatedAt)
 {
     public static AttemptView From(AttemptEntity a) =>
-        new(a.Method, a.Index, a.Step, a.Text, a.TokenCount, a.VerdictStatus, a.Passed, a.Feedback, a.SamplingMs, a.VerifyingMs, a.CreatedAt);
+        new(a.Method, a.Index, a.Step, a.Text, a.TokenCount, WireName(a.VerdictStatus), a.Passed, a.Feedback, a.SamplingMs, a.VerifyingMs, a.CreatedAt);
 
-    public static AttemptView Example => new("sdpo", 11, 1, "(3 + 7) * 5 / 5 + ...", 9, "Wrong", false,
+    public static AttemptView Example => new("sdpo", 11, 1, "(3 + 7) * 5 / 5 + ...", 9, "wrong", false,
         "The expression equals 21, not 22.", 412.5, 0.3, DateTimeOffset.Parse("2026-01-01T12:00:03Z"));
+
+    /// <summary>Rows store the enum's name ("CompileError"); the API speaks the verifiers' wire names.</summary>
+    private static string WireName(string stored) =>
+        Enum.TryParse<VerdictStatus>(stored, out var status) ? status.ToName() : stored;
 }
 
 /// <summary>A page of attempts in index order.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -22,7 +23,12 @@ public static class ServiceJson
 
     private static JsonSerializerOptions Create(bool strict)
     {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            // As ASP.NET's own HTTP JSON options: stored events and streamed frames read like responses,
+            // so an answer such as "7+5*3" or "x < 2" is not written as "7\u002B5*3" or "x \u003C 2".
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
         Configure(options);
         if (strict) options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         options.MakeReadOnly(populateMissingResolver: true);

@@ -24,6 +24,8 @@ public sealed class FakeDiscoveryEngine : IDiscoveryEngine
     public Func<DiscoveryMethod, int?> DiscoverAt { get; init; } = _ => 5;
     /// <summary>When set, decides the passing index from the whole request (problem, method, seed) instead of <see cref="DiscoverAt"/>.</summary>
     public Func<DiscoveryRequest, int?>? DiscoverAtFor { get; init; }
+    /// <summary>When set, writes attempt texts instead of "&lt;method&gt; attempt i seed s".</summary>
+    public Func<DiscoveryMethod, int, string>? AttemptText { get; init; }
     public int Executions => _executions;
     private int _executions;
 
@@ -64,7 +66,7 @@ public sealed class FakeDiscoveryEngine : IDiscoveryEngine
                     yield return new Cancelled(index);
                     yield break;
                 }
-                var text = $"{method.ToWire()} attempt {index} seed {request.Seed}";
+                var text = AttemptText?.Invoke(method, index) ?? $"{method.ToWire()} attempt {index} seed {request.Seed}";
                 var passed = (DiscoverAtFor is { } decide ? decide(request) : DiscoverAt(method)) == index;
                 var verdict = passed ? Verdict.Pass() : Verdict.Fail(VerdictStatus.Wrong, $"attempt {index} is wrong");
                 yield return new AttemptEvaluated(index, step, text, 3, verdict, new AttemptTimings(1, 0.1));
