@@ -4,7 +4,7 @@ using Spectre.Console.Cli;
 
 namespace Sdpo.Cli.Tests;
 
-/// <summary>Runs a benchmark command in this process, capturing what it prints (standard output and error). Console output is process-wide,
+/// <summary>Runs a CLI command in this process, capturing what it prints (standard output and error). Console output is process-wide,
 /// so every test that uses this belongs to one collection and runs alone.</summary>
 internal static class CliRunner
 {
@@ -18,6 +18,7 @@ internal static class CliRunner
         app.Configure(config =>
         {
             config.ConfigureConsole(console);
+            config.AddCommand<SolveCommand>("solve");
             config.AddCommand<BenchCommand>("bench");
             config.AddCommand<BenchEngineCommand>("bench-engine");
             config.AddCommand<BenchDiscoveryCommand>("bench-discovery");

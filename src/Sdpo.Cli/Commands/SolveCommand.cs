@@ -102,7 +102,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
                     break;
                 case StepCompleted s:
                     var training = s.Loss is { } loss
-                        ? $" · loss {loss.ToString("F4", CultureInfo.InvariantCulture)} · {s.TrainedAttempts} trained"
+                        ? $" · loss {loss.ToString("F4", CultureInfo.InvariantCulture)} · {s.TrainedAttempts} trained{TeacherFigures(s)}"
                         : "";
                     var ms = s.Timings.SamplingMs + s.Timings.VerifyingMs + s.Timings.TeacherMs + s.Timings.UpdateMs;
                     AnsiConsole.MarkupLine($"[blue]step {s.Step}[/] · {s.AttemptsSoFar} attempts · {s.AttemptsSoFar / clock.Elapsed.TotalSeconds:F1}/s · {ms:F0} ms{training}");
@@ -146,6 +146,13 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
     }
 
     private static string ArithmeticLabel(ArithmeticPuzzle puzzle) => $"{string.Join(' ', puzzle.Numbers)} -> {puzzle.Target}";
+
+    /// <summary>What the teacher said this step: the mean per-token divergence distilled, and the mean log-ratio
+    /// log π_teacher(y_t) − log π_student(y_t) on the attempts' own tokens (below zero: the feedback makes them less likely).</summary>
+    private static string TeacherFigures(StepCompleted step) =>
+        step is { MeanDivergence: { } divergence, MeanTeacherStudentLogRatio: { } logRatio }
+            ? string.Create(CultureInfo.InvariantCulture, $" · divergence {divergence:F4} · teacher−student log-ratio {logRatio:+0.0000;−0.0000;0.0000}")
+            : "";
 
     /// <summary>One terminal line: line breaks as ⏎, other control or replacement characters as ·, at most 60 characters.</summary>
     private static string OneLine(string text)

@@ -1,0 +1,30 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Sdpo.TestSupport;
+
+namespace Sdpo.Cli.Tests;
+
+[Collection(nameof(ConsoleCapture))]
+public class SolveCommandTests
+{
+    [Fact]
+    public async Task AnSdpoStepReportsWhatTheTeacherSaidAndAnUnsolvedPuzzleExitsWithOne()
+    {
+        // 1, 1 and 2 reach at most 4, so the target 97 is never hit: the run must spend its whole budget.
+        var (exitCode, output) = await CliRunner.RunAsync("solve", "--numbers", "1,1,2", "--target", "97", "--budget", "16", "-g", "8",
+            "--seed", "1", "--threads", "1", "--model", Checkout.EmbeddedModel);
+
+        Assert.True(exitCode == 1, output);
+        Assert.Contains("No passing answer in 16 attempts", output);
+        // Plain text: without the console's colour codes and with its wrapped lines joined.
+        var text = Regex.Replace(Regex.Replace(output, @"\x1b\[[0-9;]*m", ""), @"\s+", " ");
+        var steps = Regex.Matches(text, @"step (\d) · .*? loss (\S+) · (\d+) trained · divergence (\S+) · teacher−student log-ratio (\S+)");
+        Assert.True(steps.Select(m => m.Groups[1].Value).SequenceEqual(["0", "1"]), text);
+        foreach (Match step in steps)
+        {
+            Assert.True(double.Parse(step.Groups[4].Value, CultureInfo.InvariantCulture) > 0, step.Value);
+            var logRatio = step.Groups[5].Value.Replace('−', '-');
+            Assert.True(double.TryParse(logRatio, NumberStyles.Float, CultureInfo.InvariantCulture, out var ratio) && ratio != 0, step.Value);
+        }
+    }
+}
