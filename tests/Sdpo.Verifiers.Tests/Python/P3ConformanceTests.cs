@@ -23,7 +23,7 @@ public class P3ConformanceTests
         var failures = new ConcurrentBag<string>();
         await Parallel.ForEachAsync(puzzles, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, async (puzzle, token) =>
         {
-            var verifier = new P3Verifier(new P3Spec(puzzle.Sat, puzzle.AnswerType, TimeoutSeconds: 20), Sandboxes.ForConformance);
+            var verifier = new P3Verifier(new P3Spec(puzzle.Sat, puzzle.AnswerType, TimeoutSeconds: 20), Sandboxes.AsTheServiceRunsIt);
             var verdict = await verifier.VerifyAsync(Sandboxes.AttemptOf($"{puzzle.SolHeader}\n{puzzle.SolBody}"), token);
             if (!verdict.Passed) failures.Add($"{puzzle.Name}: {verdict.Status} {verdict.Feedback}");
         });
@@ -34,7 +34,7 @@ public class P3ConformanceTests
     public async Task WrongAnswersFail()
     {
         var puzzle = Load().First(p => p.Name == "Study_1:0"); // a string with 1000 'o's and no "oo"
-        var verifier = new P3Verifier(new P3Spec(puzzle.Sat, puzzle.AnswerType), Sandboxes.ForConformance);
+        var verifier = new P3Verifier(new P3Spec(puzzle.Sat, puzzle.AnswerType), Sandboxes.AsTheServiceRunsIt);
 
         var wrongValue = await verifier.VerifyAsync(Sandboxes.AttemptOf("'o' * 1000"));
         Assert.Equal(VerdictStatus.Wrong, wrongValue.Status);
