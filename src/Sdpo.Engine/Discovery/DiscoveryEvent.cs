@@ -13,6 +13,7 @@ namespace Sdpo.Engine.Discovery;
 [JsonDerivedType(typeof(Failed), "failed")]
 public abstract record DiscoveryEvent
 {
+    // System.Text.Json reads the attributes of an override, not of what it overrides: each override repeats [JsonIgnore].
     /// <summary>True for the event that ends a run (discovered, exhausted, cancelled, failed).</summary>
     [JsonIgnore] public virtual bool IsFinal => false;
 
@@ -26,7 +27,7 @@ public sealed record AttemptTimings(double SamplingMs, double VerifyingMs);
 /// <summary>One attempt, sampled and verified. <see cref="Index"/> counts from 0 across the run.</summary>
 public sealed record AttemptEvaluated(int Index, int Step, string Text, int TokenCount, Verdict Verdict, AttemptTimings Timings) : DiscoveryEvent
 {
-    public override string Name => "attempt";
+    [JsonIgnore] public override string Name => "attempt";
 }
 
 /// <summary>Where the time of one step went, in milliseconds.</summary>
@@ -44,29 +45,29 @@ public sealed record StepCompleted(
     int TrainedAttempts,
     StepTimings Timings) : DiscoveryEvent
 {
-    public override string Name => "step";
+    [JsonIgnore] public override string Name => "step";
 }
 
 public sealed record Discovered(int AttemptIndex, string Text) : DiscoveryEvent
 {
-    public override bool IsFinal => true;
-    public override string Name => "discovered";
+    [JsonIgnore] public override bool IsFinal => true;
+    [JsonIgnore] public override string Name => "discovered";
 }
 
 public sealed record Exhausted(int Attempts) : DiscoveryEvent
 {
-    public override bool IsFinal => true;
-    public override string Name => "exhausted";
+    [JsonIgnore] public override bool IsFinal => true;
+    [JsonIgnore] public override string Name => "exhausted";
 }
 
 public sealed record Cancelled(int Attempts) : DiscoveryEvent
 {
-    public override bool IsFinal => true;
-    public override string Name => "cancelled";
+    [JsonIgnore] public override bool IsFinal => true;
+    [JsonIgnore] public override string Name => "cancelled";
 }
 
 public sealed record Failed(string Reason) : DiscoveryEvent
 {
-    public override bool IsFinal => true;
-    public override string Name => "failed";
+    [JsonIgnore] public override bool IsFinal => true;
+    [JsonIgnore] public override string Name => "failed";
 }

@@ -18,6 +18,7 @@ namespace Sdpo.Service.Benchmarks;
 [JsonDerivedType(typeof(BenchmarkCancelled), "cancelled")]
 public abstract record BenchmarkEvent
 {
+    // System.Text.Json reads the attributes of an override, not of what it overrides: each override repeats [JsonIgnore].
     [JsonIgnore] public abstract string Name { get; }
     [JsonIgnore] public virtual bool IsFinal => false;
 
@@ -34,19 +35,19 @@ public sealed record BenchmarkCounts(int RunsFinished, int RunsPlanned, long Att
 
 public sealed record BenchmarkQueued(int Problems, IReadOnlyList<string> Methods, int Seeds, int MaxAttempts, bool SelectHard) : BenchmarkEvent
 {
-    public override string Name => "queued";
+    [JsonIgnore] public override string Name => "queued";
 }
 
 /// <summary>A phase began: "screening" (hard-problem selection) or "running" (the benchmark's runs).</summary>
 public sealed record BenchmarkPhase(string Phase, int Problems, int Runs) : BenchmarkEvent
 {
-    public override string Name => "phase";
+    [JsonIgnore] public override string Name => "phase";
 }
 
 /// <summary>A run entered the queue; its attempts stream at <see cref="EventsUrl"/>. Purpose "main" or "screen".</summary>
 public sealed record BenchmarkRunSubmitted(string Purpose, int Problem, string Method, long Seed, int MaxAttempts, Guid RunId, string EventsUrl) : BenchmarkEvent
 {
-    public override string Name => "submitted";
+    [JsonIgnore] public override string Name => "submitted";
 }
 
 /// <summary>A run ended (status discovered, exhausted, cancelled or failed).</summary>
@@ -54,14 +55,14 @@ public sealed record BenchmarkRunEnded(
     string Purpose, int Problem, string Method, long Seed, Guid RunId, RunStatus Status, int Attempts, int? AttemptsToDiscovery, BenchmarkCounts Progress)
     : BenchmarkEvent
 {
-    public override string Name => "run";
+    [JsonIgnore] public override string Name => "run";
 }
 
 /// <summary>Selection judged a problem: n samples, c passes, the pass@k estimate and whether it is kept.</summary>
 public sealed record BenchmarkProblemScreened(int Problem, string Label, int Samples, int Passes, int K, double? PassAtK, bool Selected, string? Note)
     : BenchmarkEvent
 {
-    public override string Name => "screened";
+    [JsonIgnore] public override string Name => "screened";
 }
 
 /// <summary>Per method: completed runs, discoveries and discovery@budget.</summary>
@@ -69,18 +70,18 @@ public sealed record BenchmarkMethodSummary(string Method, int Runs, int Discove
 
 public sealed record BenchmarkCompleted(IReadOnlyList<BenchmarkMethodSummary> Methods, double? AttemptsRatio, string ResultsUrl) : BenchmarkEvent
 {
-    public override string Name => "completed";
-    public override bool IsFinal => true;
+    [JsonIgnore] public override string Name => "completed";
+    [JsonIgnore] public override bool IsFinal => true;
 }
 
 public sealed record BenchmarkFailed(string Reason) : BenchmarkEvent
 {
-    public override string Name => "failed";
-    public override bool IsFinal => true;
+    [JsonIgnore] public override string Name => "failed";
+    [JsonIgnore] public override bool IsFinal => true;
 }
 
 public sealed record BenchmarkCancelled(int RunsFinished) : BenchmarkEvent
 {
-    public override string Name => "cancelled";
-    public override bool IsFinal => true;
+    [JsonIgnore] public override string Name => "cancelled";
+    [JsonIgnore] public override bool IsFinal => true;
 }
