@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Net.Http.Json;
 using System.IO.Compression;
 using System.Net;
@@ -53,6 +54,47 @@ public sealed class SolveFlowTests : IDisposable
         Assert.Equal("wrong", attempts[8].Json.GetProperty("verdict").GetProperty("status").GetString());
         Assert.Equal("passed", run.GetProperty("passingAttempt").GetProperty("verdictStatus").GetString());
         Assert.Equal("attempt 8 is wrong", page.GetProperty("items")[0].GetProperty("feedback").GetString());
+    }
+
+    [Fact]
+    public async Task Runs_are_listed_newest_first_by_page_and_by_status()
+    {
+        // Seed 1 passes at its 4th attempt, seed 2 never, seed 3 at once.
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAtFor = r => r.Seed switch { 1 => 3, 3 => 0, _ => null } });
+        var ids = new List<Guid>();
+        foreach (var seed in new[] { 1, 2, 3 })
+        {
+            ids.Add(await ServiceApi.SubmitAsync(host.Client,
+                $$"""{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "budget": {"maxAttempts": 8, "attemptsPerStep": 4}, "seed": {{seed}}}"""));
+            await ServiceApi.WaitForEndAsync(host.Client, ids[^1]);
+            await ServiceApi.PollAsync(host.Client, ids[^1], r => r.GetProperty("finishedAt").ValueKind != JsonValueKind.Null);
+        }
+
+        var all = await host.Client.GetFromJsonAsync<JsonElement>("/solve");
+        Assert.Equal(3, all.GetProperty("total").GetInt32());
+        var items = all.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal([ids[2], ids[1], ids[0]], items.Select(i => i.GetProperty("id").GetGuid()));
+        Assert.Equal(["discovered", "exhausted", "discovered"], items.Select(i => i.GetProperty("status").GetString()));
+        Assert.Equal([1, 8, 4], items.Select(i => i.GetProperty("attempts").GetInt32()));
+        Assert.Equal(4, items[2].GetProperty("attemptsToDiscovery").GetInt32());
+        Assert.Equal(JsonValueKind.Null, items[1].GetProperty("attemptsToDiscovery").ValueKind);
+        Assert.Equal($"/solve/{ids[0]}", items[2].GetProperty("url").GetString());
+
+        var second = await host.Client.GetFromJsonAsync<JsonElement>("/solve?offset=1&limit=1");
+        Assert.Equal(3, second.GetProperty("total").GetInt32());
+        Assert.Equal([ids[1]], second.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()));
+
+        var discovered = await host.Client.GetFromJsonAsync<JsonElement>("/solve?status=discovered");
+        Assert.Equal(2, discovered.GetProperty("total").GetInt32());
+        Assert.Equal([ids[2], ids[0]], discovered.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()));
+
+        foreach (var (query, field) in new[] { ("status=won", "status"), ("limit=0", "limit"), ("offset=-1", "offset") })
+        {
+            var response = await host.Client.GetAsync($"/solve?{query}");
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), query);
+        }
     }
 
     [Fact]

@@ -20,6 +20,11 @@ public static class SolveApi
     public static IEndpointRouteBuilder MapSolveApi(this IEndpointRouteBuilder app)
     {
         var solve = app.MapGroup("/solve").WithTags("Solve");
+        solve.MapGet("/", ListAsync)
+            .WithName("Runs")
+            .WithSummary("Every run, newest first, one page at a time (status=discovered and the like to filter)")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
         solve.MapGet("/{id:guid}", GetAsync)
             .WithName("GetRun")
             .WithSummary("A run's status, counts, passing attempt, timings, configuration and comparison results")
@@ -137,6 +142,42 @@ public static class SolveApi
             run.FailureReason, run.CreatedAt, run.StartedAt, run.FinishedAt,
             Milliseconds(run.CreatedAt, run.StartedAt), Milliseconds(run.StartedAt, run.FinishedAt), run.Executions,
             configuration, methods, $"/solve/{id}/events", $"/solve/{id}/attempts"));
+    }
+
+    private static async Task<Results<Ok<RunPage>, ValidationProblem>> ListAsync(
+        string? status, string? offset, string? limit, SdpoDbContext db, CancellationToken cancellationToken)
+    {
+        if (!TryParseInRange(offset, 0, 0, int.MaxValue, out var skip))
+            return RunProblems.Field("offset", "offset must be a non-negative integer.");
+        if (!TryParseInRange(limit, 50, 1, MaxPageSize, out var take))
+            return RunProblems.Field("limit", $"limit must be an integer between 1 and {MaxPageSize}.");
+        var query = db.Runs.AsNoTracking();
+        if (status is not null)
+        {
+            var wanted = Enum.GetValues<RunStatus>().Where(s => s.ToString().Equals(status, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (wanted.Count == 0)
+            {
+                var names = string.Join(", ", Enum.GetValues<RunStatus>().Select(s => s.ToString().ToLowerInvariant()));
+                return RunProblems.Field("status", $"Unknown status '{status}'; statuses are {names}.");
+            }
+            var one = wanted[0];
+            query = query.Where(r => r.Status == one);
+        }
+
+        var total = await query.CountAsync(cancellationToken);
+        // Ids are version-7 GUIDs, stored as text that sorts by creation time; SQLite cannot order by DateTimeOffset.
+        var rows = await query.OrderByDescending(r => r.Id).Skip(skip).Take(take)
+            .Select(r => new
+            {
+                r.Id, r.Status, r.Method, r.Model, r.Seed, r.CreatedAt, r.FinishedAt,
+                Attempts = db.Attempts.Count(a => a.RunId == r.Id && a.Method == r.Method),
+                Primary = r.Methods.Where(m => m.Order == 0).Select(m => new { m.Attempts, m.AttemptsToDiscovery }).FirstOrDefault(),
+            })
+            .ToListAsync(cancellationToken);
+        var items = rows.Select(r => new RunSummary(
+            r.Id, r.Status, r.Method, r.Model, r.Seed, Math.Max(r.Attempts, r.Primary?.Attempts ?? 0), r.Primary?.AttemptsToDiscovery,
+            r.CreatedAt, r.FinishedAt, $"/solve/{r.Id}")).ToList();
+        return TypedResults.Ok(new RunPage(total, skip, take, items));
     }
 
     private static async Task<Results<ServerSentEventStream, ProblemHttpResult, ValidationProblem>> Events(
