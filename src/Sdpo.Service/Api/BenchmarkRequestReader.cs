@@ -179,7 +179,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
         }
         if (promptTokens + maxNewTokens > engine.ContextLength)
             throw new RequestFieldException($"{field}.prompt",
-                $"{field}: the prompt ({promptTokens} tokens) plus sampling.maxNewTokens ({maxNewTokens}) exceeds model '{engine.ModelName}''s context of {engine.ContextLength}.");
+                $"{field}: the prompt ({promptTokens} tokens) plus sampling.maxNewTokens ({maxNewTokens}) exceeds the context of model '{engine.ModelName}' ({engine.ContextLength} tokens).");
     }
 
     private static async Task<(BenchmarkRequest, JsonElement?, IReadOnlyList<JsonElement>)> ReadMultipartAsync(HttpRequest http, int limit, CancellationToken cancellationToken)

@@ -139,7 +139,7 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
                 $"The prompt takes {promptTokens} tokens but model '{engine.ModelName}' has a context of {engine.ContextLength}.");
         if (promptTokens + maxNewTokens > engine.ContextLength)
             throw new RequestFieldException("sampling.maxNewTokens",
-                $"The prompt ({promptTokens} tokens) plus sampling.maxNewTokens ({maxNewTokens}) exceeds model '{engine.ModelName}''s context of {engine.ContextLength}.");
+                $"The prompt ({promptTokens} tokens) plus sampling.maxNewTokens ({maxNewTokens}) exceeds the context of model '{engine.ModelName}' ({engine.ContextLength} tokens).");
     }
 }
 
