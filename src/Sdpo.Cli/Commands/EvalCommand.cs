@@ -25,6 +25,11 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         [CommandOption("--threads <N>")] public int? Threads { get; init; }
         [CommandOption("--constrained")] [Description("Sample inside each puzzle's answer grammar (well-formed, each number once), as sampling.constrained does.")]
         public bool Constrained { get; init; }
+        [CommandOption("--temperature <T>")] [Description("Sampling temperature of the n samples (1 as discovery samples; the greedy answer is always temperature 0).")]
+        public double Temperature { get; init; } = 1.0;
+
+        public override ValidationResult Validate() =>
+            Temperature is > 0 and <= 10 ? ValidationResult.Success() : ValidationResult.Error("--temperature must be in (0, 10].");
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -36,9 +41,9 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         IReadOnlyList<PuzzleSamples> results = [];
         await AnsiConsole.Progress().StartAsync(async progressContext =>
         {
-            var task = progressContext.AddTask($"sampling {settings.Samples} per puzzle", maxValue: puzzles.Count);
+            var task = progressContext.AddTask($"sampling {settings.Samples} per puzzle at temperature {settings.Temperature}", maxValue: puzzles.Count);
             results = await ModelEvaluation.SampleAsync(model, puzzles, settings.Samples, settings.Seed,
-                new InlineProgress<int>(done => task.Value = done), cancellationToken, settings.Constrained);
+                new InlineProgress<int>(done => task.Value = done), cancellationToken, settings.Constrained, settings.Temperature);
         });
         var tiers = ModelEvaluation.ByTier(results);
         var advantage = await ModelEvaluation.TeacherAdvantageAsync(model, results, cancellationToken: cancellationToken);
@@ -71,6 +76,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
             settings.PerTier,
             settings.Seed,
             settings.Constrained,
+            settings.Temperature,
             tiers = tiers.Select(t => new { tier = t.Tier.ToString(), t.Puzzles, t.PassAt1, t.PassAt64, t.GreedyPassAt1 }),
             teacherAdvantage = advantage.Select(a => new { kind = a.Kind.ToString(), a.Cases, a.MeanNats, a.SharePositive }),
             teacherAdvantageWithinGrammar = advantageWithinGrammar.Select(a => new { kind = a.Kind.ToString(), a.Cases, a.MeanNats, a.SharePositive }),

@@ -21,7 +21,7 @@ public sealed record AdvantageFigures(FeedbackKind Kind, int Cases, double MeanN
 
 /// <summary>
 /// How good the embedded model is, measured on freshly generated puzzles (the difficulty-tier generator, never
-/// the pretraining curriculum): pass@1 and pass@64 per tier from n samples at temperature 1, pass@1 of the greedy
+/// the pretraining curriculum): pass@1 and pass@64 per tier from n samples at temperature 1 (or another), pass@1 of the greedy
 /// answer (temperature 0, what a user who asks once for the likeliest answer gets), the puzzles the
 /// model itself finds hard (pass@64 below a threshold, as the paper selects), and the teacher advantage of
 /// SDPO's self-teacher per kind of feedback, against the correct answer nearest to each failed attempt. With
@@ -31,7 +31,8 @@ public sealed record AdvantageFigures(FeedbackKind Kind, int Cases, double MeanN
 public static class ModelEvaluation
 {
     public static async Task<IReadOnlyList<PuzzleSamples>> SampleAsync(LanguageModel model, IReadOnlyList<(ArithmeticPuzzle Puzzle, DifficultyTier Tier)> puzzles,
-        int samples, int seed, IProgress<int>? progress = null, CancellationToken cancellationToken = default, bool constrained = false)
+        int samples, int seed, IProgress<int>? progress = null, CancellationToken cancellationToken = default, bool constrained = false,
+        double temperature = 1.0)
     {
         var generator = new TextGenerator(model.Model, model.Tokenizer);
         var results = new List<PuzzleSamples>(puzzles.Count);
@@ -43,7 +44,7 @@ public static class ModelEvaluation
             var verifier = puzzle.CreateVerifier();
             var options = new SamplingOptions
             {
-                Temperature = 1.0, MaxNewTokens = 48, StopTokenIds = model.Tokenizer.StopTokenIds, Seed = seed * 100_003L + i,
+                Temperature = temperature, MaxNewTokens = 48, StopTokenIds = model.Tokenizer.StopTokenIds, Seed = seed * 100_003L + i,
                 Grammar = constrained ? verifier.AnswerGrammar : null,
             };
             var (texts, greedy) = await model.Thread.RunAsync(() => (
