@@ -20,6 +20,7 @@ internal static class CliRunner
             config.ConfigureConsole(console);
             config.AddCommand<SolveCommand>("solve");
             config.AddCommand<EvalCommand>("eval");
+            config.AddCommand<ProbeCommand>("probe");
             config.AddCommand<BenchCommand>("bench");
             config.AddCommand<BenchEngineCommand>("bench-engine");
             config.AddCommand<BenchDiscoveryCommand>("bench-discovery");

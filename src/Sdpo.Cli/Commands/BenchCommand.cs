@@ -110,7 +110,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         DiscoveryRequest template;
         try
         {
-            puzzles = settings.Suite is { } suite ? ProblemSuite.Generate(suite, settings.Count, settings.SuiteSeed) : ReadProblems(settings.ProblemsFile!);
+            puzzles = settings.Suite is { } suite ? ProblemSuite.Generate(suite, settings.Count, settings.SuiteSeed) : ProblemsFile.Read(settings.ProblemsFile!);
             folder = CliModel.ResolveFolder(settings.Model);
             template = new DiscoveryRequest(puzzles[0].ToProblem(), puzzles[0].CreateVerifier(), DiscoveryMethod.Sdpo,
                 new DiscoveryBudget(settings.Budget, settings.Group), new AttemptSampling(Temperature: settings.Temperature, Constrained: settings.Constrained),
@@ -308,26 +308,6 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
                     ? $"{ratio.Method} does not reach best-of-k's discovery@{report.Budget} ({ratio.Level:F2}) within the budget: no attempts ratio."
                     : $"{ratio.Method} vs {ratio.Baseline}: no attempts ratio, best-of-k discovered nothing.");
         }
-    }
-
-    private static IReadOnlyList<ArithmeticPuzzle> ReadProblems(string file)
-    {
-        if (!File.Exists(file)) throw new IOException($"--problems: the file '{file}' does not exist.");
-        var puzzles = new List<ArithmeticPuzzle>();
-        var lines = File.ReadAllLines(file);
-        for (int i = 0; i < lines.Length; i++)
-        {
-            if (string.IsNullOrWhiteSpace(lines[i])) continue;
-            try
-            {
-                puzzles.Add(ArithmeticPuzzle.FromJson(lines[i]));
-            }
-            catch (InvalidArithmeticPuzzleException ex)
-            {
-                throw new ArgumentException($"--problems: {file} line {i + 1}: {ex.Message}", ex);
-            }
-        }
-        return puzzles.Count > 0 ? puzzles : throw new ArgumentException($"--problems: {file} holds no problems.");
     }
 
     /// <summary>How a run ended: attempts made, the 1-based first pass, and whether it completed (discovered or exhausted).</summary>

@@ -198,6 +198,26 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
     private TorchSharp.Modules.AdamW CreateOptimizer(IReadOnlyList<TorchSharp.Modules.Parameter> parameters) =>
         optim.AdamW(parameters, lr: _options.LearningRate, weight_decay: _options.WeightDecay);
 
+    /// <summary>The current student's log-probability of each answer (its tokens and the stop token) after the raw
+    /// <paramref name="context"/>: the base model's before the first update, and for the baselines.</summary>
+    public Task<IReadOnlyList<double>> StudentLogProbsAsync(string context, IReadOnlyList<string> answers, CancellationToken cancellationToken)
+    {
+        var prompt = _model.EncodePrompt(context);
+        var stop = _model.Tokenizer.StopTokenIds;
+        var pairs = answers.Select(answer =>
+        {
+            var tokens = TeacherAdvantage.AnswerTokens(_model, context, answer, prompt);
+            if (stop.Count > 0) tokens.Add(stop[0]);
+            return new ScoringPair(prompt, tokens);
+        }).ToList();
+        return _model.Thread.RunAsync<IReadOnlyList<double>>(() =>
+        {
+            using var attachment = _student?.Attach(_model.Model);
+            using var merged = _student?.MergeForInference();
+            return _scorer.Score(pairs).Select(score => score.TotalLogProb).ToList();
+        }, cancellationToken);
+    }
+
     /// <summary>Saves student, teacher and AdamW state (a frozen or trust-region run stores its student as the teacher).</summary>
     public Task SaveAsync(string directory, CancellationToken cancellationToken) =>
         _model.Thread.RunAsync(() =>

@@ -54,7 +54,7 @@ public sealed record TeacherAdvantage(double StudentLogProb, double TeacherLogPr
     }
 
     /// <summary>The answer's tokens as they follow the prompt (SentencePiece, for one, encodes a leading word differently alone).</summary>
-    private static List<int> AnswerTokens(LanguageModel model, string prompt, string answer, IReadOnlyList<int> promptTokens)
+    internal static List<int> AnswerTokens(LanguageModel model, string prompt, string answer, IReadOnlyList<int> promptTokens)
     {
         var joined = model.EncodePrompt(prompt + answer);
         bool extendsPrompt = joined.Count > promptTokens.Count && joined.Take(promptTokens.Count).SequenceEqual(promptTokens);

@@ -50,6 +50,20 @@ public class SdpoPolicyTests : IClassFixture<ToyLanguageModel>
     }
 
     [Fact]
+    public async Task StudentLogProbsScoreAnswersAsTheStudentDoesBeforeAndAfterLearning()
+    {
+        using var sdpo = await SdpoPolicy.CreateAsync(_toy.Model, Request(DiscoveryMethod.Sdpo), default);
+        var before = await sdpo.StudentLogProbsAsync(ToyLanguageModel.Prompt, [Right.ToString()], default);
+        Assert.Equal(RightAnswerLogProb(null), before[0], 4);
+
+        await Run(DiscoveryLoop.RunAsync(Request(DiscoveryMethod.Sdpo), sdpo));
+        var after = await sdpo.StudentLogProbsAsync(ToyLanguageModel.Prompt, [Right.ToString()], default);
+        // Scored through the merged weight copy; the reference runs the adapter's branch.
+        Assert.Equal(RightAnswerLogProb(sdpo), after[0], 4);
+        Assert.True(after[0] - before[0] > 0.5, $"moved by {after[0] - before[0]:F3}");
+    }
+
+    [Fact]
     public void TheToyTeacherKnowsBetterThanTheStudent()
     {
         double student = RightAnswerLogProb(null);
