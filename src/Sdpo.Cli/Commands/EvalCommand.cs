@@ -57,12 +57,12 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         foreach (var t in tiers) tierTable.AddRow(t.Tier.ToString(), t.Puzzles.ToString(), $"{t.PassAt1:P1}", $"{t.PassAt64:F2}", $"{t.GreedyPassAt1:P0}");
         AnsiConsole.Write(tierTable);
         var advantageTable = new Table().AddColumns("feedback", "cases", "mean advantage (nats)", "positive");
-        foreach (var a in advantage) advantageTable.AddRow(a.Kind.ToString(), a.Cases.ToString(), $"{a.MeanNats:+0.00;-0.00}", $"{a.SharePositive:P0}");
+        foreach (var a in advantage) advantageTable.AddRow(a.Kind.ToString(), a.Cases.ToString(), $"{a.MeanNats:+0.00;-0.00;0.00}", $"{a.SharePositive:P0}");
         AnsiConsole.Write(advantageTable);
         if (settings.Constrained)
         {
             var withinTable = new Table().AddColumns("feedback", "cases", "mean advantage within the grammar (nats)", "positive");
-            foreach (var a in advantageWithinGrammar) withinTable.AddRow(a.Kind.ToString(), a.Cases.ToString(), $"{a.MeanNats:+0.00;-0.00}", $"{a.SharePositive:P0}");
+            foreach (var a in advantageWithinGrammar) withinTable.AddRow(a.Kind.ToString(), a.Cases.ToString(), $"{a.MeanNats:+0.00;-0.00;0.00}", $"{a.SharePositive:P0}");
             AnsiConsole.Write(withinTable);
         }
         AnsiConsole.MarkupLine($"{hard.Count} of {results.Count} puzzles are hard for this model (pass@64 < {settings.HardThreshold}).");
