@@ -55,6 +55,7 @@ public sealed class BadInputTests : IAsyncLifetime
         { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4"}}, "sampling": {"constrained": true}}""", "sampling.constrained" },
         { With(""" "sdpo": {"loraRank": 0} """), "sdpo.loraRank" },
         { With(""" "sdpo": {"teacher": "oracle"} """), "sdpo.teacher" },
+        { With(""" "sdpo": {"teacherGuidance": -1} """), "sdpo.teacherGuidance" },
         { With(""" "model": "gpt-7" """), "model" },
         { With(""" "compareWith": ["sdpo"] """), "compareWith" },
         { With(""" "compareWith": ["best-of-k", "best-of-k"] """), "compareWith" },

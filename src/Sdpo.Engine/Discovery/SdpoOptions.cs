@@ -58,6 +58,12 @@ public sealed record SdpoOptions
     /// wire form when off, so older fingerprints stay valid.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool DistillWithinGrammar { get; init; }
+    /// <summary>Guidance β on the teacher: distil log_softmax((1 + β)·log π_T(·|reprompt) − β·log π_T(·|prompt)), the
+    /// same teacher weights with and without the feedback, which extrapolates what the feedback changes (as
+    /// classifier-free guidance does). 0, the paper's teacher, is the default; above 0 costs one more no-grad
+    /// pass over the student contexts. Left out of the wire form when 0, so older fingerprints stay valid.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double TeacherGuidance { get; init; }
 
     public void Validate()
     {
@@ -72,6 +78,7 @@ public sealed record SdpoOptions
         if (!(ImportanceWeightCap >= 1)) throw new ArgumentOutOfRangeException(nameof(ImportanceWeightCap), ImportanceWeightCap, "sdpo.importanceWeightCap must be at least 1.");
         if (!(MaxGradNorm > 0)) throw new ArgumentOutOfRangeException(nameof(MaxGradNorm), MaxGradNorm, "sdpo.maxGradNorm must be positive.");
         if (MaxDistilledAttempts is < 1) throw new ArgumentOutOfRangeException(nameof(MaxDistilledAttempts), MaxDistilledAttempts, "sdpo.maxDistilledAttempts must be at least 1 (or null for all).");
+        if (!(TeacherGuidance >= 0) || TeacherGuidance > 10) throw new ArgumentOutOfRangeException(nameof(TeacherGuidance), TeacherGuidance, "sdpo.teacherGuidance must be in [0, 10].");
         if (MaxTeacherContextTokens < 16) throw new ArgumentOutOfRangeException(nameof(MaxTeacherContextTokens), MaxTeacherContextTokens, "sdpo.maxTeacherContextTokens must be at least 16.");
     }
 }

@@ -121,6 +121,13 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         using var allowedMask = allowed is null ? null
             : GrammarTokenFilter.Mask(allowed, studentPairs.Max(p => p.Continuation.Count), _model.Model.Config.VocabSize, _model.Model.Device);
         var teacherLogProbs = TeacherLogProbs(teacherPairs);
+        if (_options.TeacherGuidance > 0)
+        {
+            using var withoutFeedback = TeacherLogProbs(studentPairs);
+            var guided = Guided(teacherLogProbs, withoutFeedback, _options.TeacherGuidance);
+            teacherLogProbs.Dispose();
+            teacherLogProbs = guided;
+        }
         if (allowedMask is not null)
         {
             var within = WithinGrammar(teacherLogProbs, allowedMask);
@@ -154,6 +161,14 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         oldLogProbs?.Dispose();
         int n = _options.UpdatesPerBatch;
         return new UpdateFigures(loss / n, divergence / n, logRatio / n, gradNorm / n, teacherMs, clock.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>log_softmax((1 + β)·withFeedback − β·withoutFeedback): log-probs are logits up to a per-position
+    /// constant, so this is guidance on the logits.</summary>
+    private static Tensor Guided(Tensor withFeedback, Tensor withoutFeedback, double guidance)
+    {
+        using var scope = NewDisposeScope();
+        return (withFeedback * (1 + guidance) - withoutFeedback * guidance).log_softmax(-1).MoveToOuterDisposeScope();
     }
 
     /// <summary>The stop-gradient teacher's log-probs [N, L, V] over the attempts' tokens after the teacher contexts.</summary>

@@ -92,6 +92,46 @@ public class SdpoPolicyTests : IClassFixture<ToyLanguageModel>
     }
 
     [Fact]
+    public async Task TeacherGuidanceExtrapolatesWhatTheFeedbackChanges()
+    {
+        async Task<double> FirstStepLogRatio(double guidance)
+        {
+            var request = Request(DiscoveryMethod.Sdpo, attempts: 8) with
+            {
+                Sdpo = new SdpoOptions { LearningRate = 2e-2, UpdatesPerBatch = 1, LogRatioClip = null, TeacherGuidance = guidance },
+            };
+            using var policy = await SdpoPolicy.CreateAsync(_toy.Model, request, default);
+            var events = await Run(DiscoveryLoop.RunAsync(request, policy));
+            return Assert.Single(events.OfType<StepCompleted>()).MeanTeacherStudentLogRatio!.Value;
+        }
+
+        // The same samples (same seed, untrained student); only the teacher differs. The feedback-informed teacher
+        // rates the sampled wrong answers lower than the student does; guidance 2 pushes that further.
+        var plain = await FirstStepLogRatio(0);
+        var guided = await FirstStepLogRatio(2);
+        _output.WriteLine($"first step's teacher−student log-ratio: plain {plain:F4}, guidance 2 {guided:F4}");
+        Assert.True(plain < 0, $"plain {plain:F4}");
+        Assert.True(guided < 2 * plain, $"guided {guided:F4} against plain {plain:F4}");
+    }
+
+    [Theory]
+    [InlineData(-0.5)]
+    [InlineData(11)]
+    [InlineData(double.NaN)]
+    public void TeacherGuidanceOutOfRangeIsRefusedByName(double guidance)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new SdpoOptions { TeacherGuidance = guidance }.Validate());
+        Assert.Contains("sdpo.teacherGuidance", error.Message);
+    }
+
+    [Fact]
+    public void TeacherGuidanceIsLeftOutOfTheWireFormUntilSet()
+    {
+        Assert.DoesNotContain("teacherGuidance", SdpoDefaults.Serialize(new SdpoOptions()));
+        Assert.Contains("\"teacherGuidance\":1.5", SdpoDefaults.Serialize(new SdpoOptions { TeacherGuidance = 1.5 }));
+    }
+
+    [Fact]
     public async Task SdpoChangesOnlyTheAdapterNeverTheBaseWeights()
     {
         var model = _toy.Model;
