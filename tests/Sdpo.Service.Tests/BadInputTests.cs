@@ -56,6 +56,7 @@ public sealed class BadInputTests : IAsyncLifetime
         { With(""" "sdpo": {"loraRank": 0} """), "sdpo.loraRank" },
         { With(""" "sdpo": {"teacher": "oracle"} """), "sdpo.teacher" },
         { With(""" "sdpo": {"teacherGuidance": -1} """), "sdpo.teacherGuidance" },
+        { With(""" "sdpo": {"learningSteps": 0} """), "sdpo.learningSteps" },
         { With(""" "model": "gpt-7" """), "model" },
         { With(""" "compareWith": ["sdpo"] """), "compareWith" },
         { With(""" "compareWith": ["best-of-k", "best-of-k"] """), "compareWith" },

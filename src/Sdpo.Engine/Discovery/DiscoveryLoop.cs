@@ -134,7 +134,8 @@ public static class DiscoveryLoop
 
             UpdateFigures? update = null;
             int trained = 0;
-            if (request.Method == DiscoveryMethod.Sdpo)
+            bool learns = request.EffectiveSdpo.LearningSteps is not { } learningSteps || state.Step < learningSteps;
+            if (request.Method == DiscoveryMethod.Sdpo && learns)
             {
                 var training = TrainingAttempts(request, policy, contexts, samples, verdicts.Select(v => v.Verdict).ToList());
                 trained = training.Count;

@@ -64,6 +64,12 @@ public sealed record SdpoOptions
     /// pass over the student contexts. Left out of the wire form when 0, so older fingerprints stay valid.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public double TeacherGuidance { get; init; }
+    /// <summary>Learn from the first this-many steps only, then keep sampling the adapted student without updates;
+    /// null learns at every step, as the paper does. SDPO's gain on the embedded model levels off after about four
+    /// updates (docs/results.md), and each later update costs several attempts' worth of sampling. Left out of the
+    /// wire form when null, so older fingerprints stay valid.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int? LearningSteps { get; init; }
 
     public void Validate()
     {
@@ -79,6 +85,7 @@ public sealed record SdpoOptions
         if (!(MaxGradNorm > 0)) throw new ArgumentOutOfRangeException(nameof(MaxGradNorm), MaxGradNorm, "sdpo.maxGradNorm must be positive.");
         if (MaxDistilledAttempts is < 1) throw new ArgumentOutOfRangeException(nameof(MaxDistilledAttempts), MaxDistilledAttempts, "sdpo.maxDistilledAttempts must be at least 1 (or null for all).");
         if (!(TeacherGuidance >= 0) || TeacherGuidance > 10) throw new ArgumentOutOfRangeException(nameof(TeacherGuidance), TeacherGuidance, "sdpo.teacherGuidance must be in [0, 10].");
+        if (LearningSteps is < 1) throw new ArgumentOutOfRangeException(nameof(LearningSteps), LearningSteps, "sdpo.learningSteps must be at least 1 (or null for every step).");
         if (MaxTeacherContextTokens < 16) throw new ArgumentOutOfRangeException(nameof(MaxTeacherContextTokens), MaxTeacherContextTokens, "sdpo.maxTeacherContextTokens must be at least 16.");
     }
 }

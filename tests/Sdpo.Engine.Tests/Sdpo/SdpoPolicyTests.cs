@@ -114,6 +114,39 @@ public class SdpoPolicyTests : IClassFixture<ToyLanguageModel>
         Assert.True(guided < 2 * plain, $"guided {guided:F4} against plain {plain:F4}");
     }
 
+    [Fact]
+    public async Task AfterItsLearningStepsARunSamplesTheAdaptedStudentWithoutUpdates()
+    {
+        async Task<(List<StepCompleted> Steps, double RightLogProb)> RunWithBudget(int attempts)
+        {
+            var request = Request(DiscoveryMethod.Sdpo, attempts: attempts) with
+            {
+                Sdpo = new SdpoOptions { LearningRate = 2e-2, LearningSteps = 2 },
+            };
+            using var policy = await SdpoPolicy.CreateAsync(_toy.Model, request, default);
+            var steps = (await Run(DiscoveryLoop.RunAsync(request, policy))).OfType<StepCompleted>().ToList();
+            return (steps, (await policy.StudentLogProbsAsync(ToyLanguageModel.Prompt, [Right.ToString()], default))[0]);
+        }
+
+        var twoSteps = await RunWithBudget(16);
+        var fourSteps = await RunWithBudget(32);
+
+        Assert.Equal([0, 1, 2, 3], fourSteps.Steps.Select(s => s.Step));
+        Assert.All(fourSteps.Steps.Take(2), s => Assert.True(s.Loss is not null && s.TrainedAttempts > 0));
+        Assert.All(fourSteps.Steps.Skip(2), s => Assert.True(s.Loss is null && s.TrainedAttempts == 0 && s.Timings.UpdateMs == 0));
+        // Steps 2 and 3 changed nothing: the student is where two steps left it.
+        Assert.Equal(twoSteps.RightLogProb, fourSteps.RightLogProb, 9);
+        Assert.NotEqual(RightAnswerLogProb(null), fourSteps.RightLogProb, 3);
+    }
+
+    [Fact]
+    public void LearningStepsBelowOneAreRefusedByName()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new SdpoOptions { LearningSteps = 0 }.Validate());
+        Assert.Contains("sdpo.learningSteps", error.Message);
+        Assert.DoesNotContain("learningSteps", SdpoDefaults.Serialize(new SdpoOptions()));
+    }
+
     [Theory]
     [InlineData(-0.5)]
     [InlineData(11)]
