@@ -65,9 +65,9 @@ public sealed record SdpoOptions
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public double TeacherGuidance { get; init; }
     /// <summary>Learn from the first this-many steps only, then keep sampling the adapted student without updates;
-    /// null learns at every step, as the paper does. SDPO's gain on the embedded model levels off after about four
-    /// updates (docs/results.md), and each later update costs several attempts' worth of sampling. Left out of the
-    /// wire form when null, so older fingerprints stay valid.</summary>
+    /// null learns at every step, as the paper does. Cheaper per attempt (a later update costs several attempts'
+    /// worth of sampling), but on the embedded model's hard puzzles it found fewer answers than learning at every
+    /// step (docs/results.md). Left out of the wire form when null, so older fingerprints stay valid.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int? LearningSteps { get; init; }
 
