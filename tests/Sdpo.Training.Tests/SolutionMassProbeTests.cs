@@ -41,5 +41,7 @@ public class SolutionMassProbeTests
         Assert.Equal((1, 1.0, 2 / 3.0, 3), (steps[0].Update, steps[0].MeanGain, steps[0].SharePositive, steps[0].Runs));
         Assert.Equal((2, 3.0, 1.0, 2), (steps[1].Update, steps[1].MeanGain, steps[1].SharePositive, steps[1].Runs));
         Assert.Equal(-0.1, steps[0].MeanTeacherStudentLogRatio, 9);
+        // The run that stopped after one update had found its answer: counted from update 2 on.
+        Assert.Equal([0, 1], steps.Select(s => s.FoundBefore));
     }
 }

@@ -68,8 +68,8 @@ public sealed class ProbeCommand : AsyncCommand<ProbeCommand.Settings>
         });
         var steps = SolutionMassProbe.ByUpdate(runs, settings.Updates);
 
-        var table = new Table().AddColumns("after update", "runs", "mean gain in log solution mass (nats)", "rose in", "mean teacher−student log-ratio");
-        foreach (var s in steps) table.AddRow(s.Update.ToString(), s.Runs.ToString(), $"{s.MeanGain:+0.000;-0.000;0.000}", $"{s.SharePositive:P0}", $"{s.MeanTeacherStudentLogRatio:+0.000;-0.000;0.000}");
+        var table = new Table().AddColumns("after update", "runs", "mean gain in log solution mass (nats)", "rose in", "mean teacher−student log-ratio", "found before");
+        foreach (var s in steps) table.AddRow(s.Update.ToString(), s.Runs.ToString(), $"{s.MeanGain:+0.000;-0.000;0.000}", $"{s.SharePositive:P0}", $"{s.MeanTeacherStudentLogRatio:+0.000;-0.000;0.000}", s.FoundBefore.ToString());
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"{runs.Count} runs on {runs.Select(r => r.Puzzle.ToJson()).Distinct().Count()} solvable puzzles; " +
                                $"{runs.Count(r => r.Discovered)} found an answer within {settings.Updates * settings.Group} attempts; " +

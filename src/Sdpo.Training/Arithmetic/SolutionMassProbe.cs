@@ -10,8 +10,9 @@ namespace Sdpo.Training.Arithmetic;
 public sealed record SolutionMassRun(ArithmeticPuzzle Puzzle, long Seed, int Solutions, double InitialLogMass, IReadOnlyList<double> Gains,
     IReadOnlyList<double> TeacherStudentLogRatios, bool Discovered);
 
-/// <summary>Across runs, after update k: the mean gain in log solution mass, the share of runs it rose in, and the runs that got that far.</summary>
-public sealed record SolutionMassStep(int Update, double MeanGain, double SharePositive, int Runs, double MeanTeacherStudentLogRatio);
+/// <summary>Across runs, after update k: the mean gain in log solution mass, the share of runs it rose in, the runs that got that
+/// far, and the runs that had found an answer before it (they stop, so the later means cover the harder runs only).</summary>
+public sealed record SolutionMassStep(int Update, double MeanGain, double SharePositive, int Runs, double MeanTeacherStudentLogRatio, int FoundBefore);
 
 /// <summary>
 /// What SDPO's learning does to the probability of the right answers, measured directly: on each puzzle with known
@@ -47,7 +48,7 @@ public static class SolutionMassProbe
             .Select(k => (k, Reached: runs.Where(r => r.Gains.Count >= k).ToList()))
             .Where(s => s.Reached.Count > 0)
             .Select(s => new SolutionMassStep(s.k, s.Reached.Average(r => r.Gains[s.k - 1]), s.Reached.Count(r => r.Gains[s.k - 1] > 0) / (double)s.Reached.Count,
-                s.Reached.Count, s.Reached.Average(r => r.TeacherStudentLogRatios[s.k - 1])))
+                s.Reached.Count, s.Reached.Average(r => r.TeacherStudentLogRatios[s.k - 1]), runs.Count(r => r.Discovered && r.Gains.Count < s.k)))
             .ToList();
 
     private static async Task<SolutionMassRun> ProbeAsync(LanguageModel model, ArithmeticPuzzle puzzle, IReadOnlyList<string> solutions, long seed,
