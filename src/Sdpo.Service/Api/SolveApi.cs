@@ -154,14 +154,14 @@ public static class SolveApi
         var query = db.Runs.AsNoTracking();
         if (status is not null)
         {
-            var wanted = Enum.GetValues<RunStatus>().Where(s => s.ToString().Equals(status, StringComparison.OrdinalIgnoreCase)).ToList();
-            if (wanted.Count == 0)
+            // By name only: Enum.TryParse would also take "3".
+            var wanted = Enum.GetValues<RunStatus>().Cast<RunStatus?>().FirstOrDefault(s => s.ToString()!.Equals(status, StringComparison.OrdinalIgnoreCase));
+            if (wanted is not { } filter)
             {
                 var names = string.Join(", ", Enum.GetValues<RunStatus>().Select(s => s.ToString().ToLowerInvariant()));
                 return RunProblems.Field("status", $"Unknown status '{status}'; statuses are {names}.");
             }
-            var one = wanted[0];
-            query = query.Where(r => r.Status == one);
+            query = query.Where(r => r.Status == filter);
         }
 
         var total = await query.CountAsync(cancellationToken);

@@ -18,8 +18,10 @@ public sealed record SolutionMassStep(int Update, double MeanGain, double ShareP
 /// What SDPO's learning does to the probability of the right answers, measured directly: on each puzzle with known
 /// solutions, an ordinary SDPO discovery run, and after each of its updates the student's log-probability of the
 /// set of solutions (log Σ over the solver's distinct canonical solutions, each with its stop token) against the
-/// same before any update. Best-of-k never moves it. Teacher advantage scores one answer with and without feedback
-/// and did not predict SDPO's gain across models (docs/results.md); this scores the student SDPO actually trains.
+/// same before any update. Best-of-k never moves it. Where teacher advantage scores one answer with and without
+/// feedback, this scores the student SDPO actually trains. In docs/results.md it showed where SDPO's gain levels off
+/// and flagged settings that collapse before a benchmark did, but, like teacher advantage, it did not separate two
+/// models whose discovery differed.
 /// </summary>
 public static class SolutionMassProbe
 {
