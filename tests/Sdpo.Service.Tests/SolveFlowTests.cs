@@ -88,7 +88,7 @@ public sealed class SolveFlowTests : IDisposable
         Assert.Equal(2, discovered.GetProperty("total").GetInt32());
         Assert.Equal([ids[2], ids[0]], discovered.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()));
 
-        foreach (var (query, field) in new[] { ("status=won", "status"), ("limit=0", "limit"), ("offset=-1", "offset") })
+        foreach (var (query, field) in new[] { ("status=won", "status"), ("status=3", "status"), ("limit=0", "limit"), ("offset=-1", "offset") })
         {
             var response = await host.Client.GetAsync($"/solve?{query}");
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
