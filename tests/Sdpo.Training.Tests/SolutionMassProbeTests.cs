@@ -24,7 +24,8 @@ public class SolutionMassProbeTests
         Assert.Equal(Hard.Solve().DistinctSolutions.Count, learning.Solutions);
         Assert.Equal(learning.InitialLogMass, still.InitialLogMass, 9);
         Assert.True(learning.InitialLogMass < 0);
-        Assert.Equal(learning.Discovered ? learning.Gains.Count : 2, learning.Gains.Count);
+        // One entry per update: both steps' when the run went on, fewer when it found an answer first.
+        Assert.True(learning.Discovered ? learning.Gains.Count < 2 : learning.Gains.Count == 2, $"{learning.Gains.Count} gains, discovered {learning.Discovered}");
         Assert.Equal(learning.Gains.Count, learning.TeacherStudentLogRatios.Count);
         Assert.Contains(learning.Gains, gain => Math.Abs(gain) > 0.01);
         Assert.All(still.Gains, gain => Assert.True(Math.Abs(gain) < 1e-3, $"gain {gain}"));
