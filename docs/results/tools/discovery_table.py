@@ -1,0 +1,73 @@
+"""Discovery table from `sdpo bench` results.json files, as docs/results.md prints it.
+
+    python3 docs/results/tools/discovery_table.py [--pool] <results.json> [<results.json> ...]
+
+By default a later file's method replaces an earlier file's, so a best-of-k file and an SDPO file of the
+same problems make one table. With --pool a method's runs are concatenated over all files (several
+problem sets together, each with both methods). "Attempts to best-of-k's d@budget"
+follows BenchmarkReport's attempts-ratio rule: the smallest k at which a method's discovery@k reaches
+best-of-k's discovery@budget, and best-of-k's own smallest such k divided by it.
+"""
+import json
+import sys
+
+
+def read_runs(path):
+    data = json.load(open(path))
+    results = data['results']
+    runs = {}
+    for problem in results['problems']:
+        for method in problem['methods']:
+            runs.setdefault(method['method'], []).extend(
+                seed['attemptsToDiscovery'] for seed in method['seeds'] if seed['completed'])
+    seconds = {m['method']: (m['secondsPerAttempt'], m['meanSecondsToDiscovery']) for m in results['methods']}
+    return runs, seconds, results['budget']
+
+
+def discovery_at(firsts, k):
+    return sum(1 for first in firsts if first is not None and first <= k) / len(firsts)
+
+
+def attempts_to_level(firsts, level, budget):
+    for k in range(1, budget + 1):
+        if discovery_at(firsts, k) >= level - 1e-12:
+            return k
+    return None
+
+
+def main(paths, pool):
+    runs, seconds, budget = {}, {}, None
+    for path in paths:
+        file_runs, file_seconds, file_budget = read_runs(path)
+        if budget is not None and file_budget != budget:
+            sys.exit(f'{path}: budget {file_budget} differs from {budget}')
+        budget = file_budget
+        for method, firsts in file_runs.items():
+            runs[method] = runs.get(method, []) + firsts if pool else firsts
+        seconds.update(file_seconds)
+
+    baseline = runs.get('best-of-k')
+    level = discovery_at(baseline, budget) if baseline else None
+    baseline_k = attempts_to_level(baseline, level, budget) if level else None
+    ks = [k for k in (32, 64, 128, 256) if k < budget] + [budget]
+    print('| method | discovered | ' + ' | '.join(f'd@{k}' for k in ks)
+          + f' | mean attempts spent | attempts to best-of-k\'s d@{budget} | ms per attempt | mean s to discovery |')
+    print('|---' * (len(ks) + 6) + '|')
+    for method, firsts in runs.items():
+        spent = sum(first if first is not None else budget for first in firsts) / len(firsts)
+        k = attempts_to_level(firsts, level, budget) if level else None
+        ratio = f'{k} ({baseline_k / k:.2f}x)' if k else 'not reached'
+        per_attempt, to_discovery = seconds[method]  # with --pool: the last file's
+        curve = ' | '.join(f'{discovery_at(firsts, k):.2f}' for k in ks)
+        found = sum(first is not None for first in firsts)
+        print(f'| {method} | {found} of {len(firsts)} | {curve} | {spent:.0f} | {ratio} | '
+              f'{per_attempt * 1000:.1f} | {to_discovery:.2f} |')
+
+
+if __name__ == '__main__':
+    arguments = sys.argv[1:]
+    pool = '--pool' in arguments
+    paths = [argument for argument in arguments if argument != '--pool']
+    if not paths:
+        sys.exit(__doc__)
+    main(paths, pool)
