@@ -23,6 +23,13 @@ def discoveries_by_puzzle(method, paths):
     return found
 
 
+def paired_interval(differences, generator, resamples=5000):
+    """The sum of per-puzzle differences, its 90% percentile bootstrap interval over puzzles, and the share of
+    resamples at or below zero."""
+    sums = sorted(sum(generator.choice(differences) for _ in differences) for _ in range(resamples))
+    return sum(differences), sums[int(0.05 * resamples)], sums[int(0.95 * resamples) - 1], sum(s <= 0 for s in sums) / resamples
+
+
 def main(arguments):
     if '--' not in arguments:
         sys.exit(__doc__)
@@ -32,12 +39,9 @@ def main(arguments):
     puzzles = sorted(set(a) & set(b))
     if not puzzles:
         sys.exit('no puzzle has runs of both methods')
-    differences = [a[p] - b[p] for p in puzzles]
-    generator = random.Random(1)
-    resampled = sorted(sum(generator.choice(differences) for _ in puzzles) for _ in range(5000))
-    low, high = resampled[int(0.05 * len(resampled))], resampled[int(0.95 * len(resampled)) - 1]
+    total, low, high, _ = paired_interval([a[p] - b[p] for p in puzzles], random.Random(1))
     print(f'{len(puzzles)} puzzles: {method_a} {sum(a[p] for p in puzzles)}, {method_b} {sum(b[p] for p in puzzles)}, '
-          f'difference {sum(differences)} [90% {low}, {high}]')
+          f'difference {total} [90% {low}, {high}]')
 
 
 if __name__ == '__main__':
