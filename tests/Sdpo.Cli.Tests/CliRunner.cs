@@ -18,6 +18,7 @@ internal static class CliRunner
         app.Configure(config =>
         {
             config.ConfigureConsole(console);
+            config.AddCommand<PretrainCommand>("pretrain");
             config.AddCommand<SolveCommand>("solve");
             config.AddCommand<EvalCommand>("eval");
             config.AddCommand<ProbeCommand>("probe");

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Sdpo.Engine.Checkpoints;
 using Sdpo.Training.Arithmetic;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -42,6 +43,16 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
                 if (share is < 0 or > 1) return ValidationResult.Error($"{name} must be between 0 and 1, got {share}.");
             if ((SelfFailureShare ?? 0) + (SelfSolvedShare ?? 0) > 1)
                 return ValidationResult.Error("--self-failure-share and --self-solved-share together must not exceed 1.");
+            if (InitFrom is not null)
+            {
+                // The shape comes from the checkpoint's config.json; a shape flag beside it would be silently ignored.
+                var shapeFlags = new (string Name, int? Value)[] { ("--hidden", Hidden), ("--layers", Layers), ("--heads", Heads), ("--kv-heads", KeyValueHeads), ("--intermediate", Intermediate) }
+                    .Where(flag => flag.Value is not null).Select(flag => flag.Name).ToList();
+                if (shapeFlags.Count > 0)
+                    return ValidationResult.Error($"{string.Join(", ", shapeFlags)} cannot be used with --init-from: the model keeps the shape of '{InitFrom}'.");
+                if (!File.Exists(Path.Combine(InitFrom, CheckpointFiles.Config)))
+                    return ValidationResult.Error($"--init-from '{InitFrom}' is not a checkpoint folder (no {CheckpointFiles.Config} there).");
+            }
             return ValidationResult.Success();
         }
     }
@@ -69,7 +80,10 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             Curriculum = defaults.Curriculum with { TeacherShare = settings.TeacherShare ?? defaults.Curriculum.TeacherShare },
         };
 
-        AnsiConsole.MarkupLine($"Training into [bold]{Markup.Escape(options.OutputFolder)}[/]: hidden {options.HiddenSize}, {options.Layers} layers, {options.Steps} steps of {options.BatchSize}, seed {options.Seed}");
+        var initial = options.InitFrom is { } init ? CheckpointLoader.LoadConfig(init) : null;
+        var (hidden, layers) = initial is null ? (options.HiddenSize, options.Layers) : (initial.HiddenSize, initial.NumHiddenLayers);
+        string from = options.InitFrom is null ? "" : $" from {Markup.Escape(options.InitFrom)}";
+        AnsiConsole.MarkupLine($"Training into [bold]{Markup.Escape(options.OutputFolder)}[/]{from}: hidden {hidden}, {layers} layers, {options.Steps} steps of {options.BatchSize}, seed {options.Seed}");
         PretrainSummary? summary = null;
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())

@@ -1,0 +1,51 @@
+using Sdpo.TestSupport;
+
+namespace Sdpo.Cli.Tests;
+
+[Collection(nameof(ConsoleCapture))]
+public sealed class PretrainCommandTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("sdpo-pretrain-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public async Task FineTuningKeepsAndReportsTheStartingCheckpointsShape()
+    {
+        string first = Path.Combine(_root, "first"), second = Path.Combine(_root, "second");
+        var (firstExit, firstOutput) = await CliRunner.RunAsync("pretrain", "--quick", "--steps", "2", "--threads", "1", "-o", first);
+        Assert.True(firstExit == 0, firstOutput);
+
+        // Without --quick the defaults name a 256-wide model; the run must say (and train) the 32-wide one it starts from.
+        var (exitCode, output) = await CliRunner.RunAsync("pretrain", "--init-from", first, "--steps", "1", "--batch", "4", "--threads", "1", "-o", second);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("hidden 32, 2 layers", output);
+        Assert.Contains("\"hidden_size\": 32", await File.ReadAllTextAsync(Path.Combine(second, "config.json")));
+    }
+
+    [Theory]
+    [InlineData("--hidden", "384")]
+    [InlineData("--layers", "8")]
+    [InlineData("--kv-heads", "2")]
+    public async Task AShapeFlagBesideInitFromIsRefusedRatherThanIgnored(string flag, string value)
+    {
+        string output = Path.Combine(_root, "out");
+        var (exitCode, printed) = await CliRunner.RunAsync("pretrain", "--init-from", Checkout.EmbeddedModel, flag, value, "--steps", "1", "-o", output);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains($"{flag} cannot be used with --init-from", printed);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public async Task InitFromAFolderWithoutAModelIsRefusedBeforeTraining()
+    {
+        string output = Path.Combine(_root, "out");
+        var (exitCode, printed) = await CliRunner.RunAsync("pretrain", "--init-from", _root, "--steps", "1", "-o", output);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("is not a checkpoint folder", printed.ReplaceLineEndings(" "));
+        Assert.False(Directory.Exists(output));
+    }
+}
