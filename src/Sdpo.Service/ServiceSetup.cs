@@ -84,7 +84,7 @@ public static class ServiceSetup
                 Title = "Sdpo.Service",
                 Version = "v1",
                 Description = "Test-time discovery: post a hard problem with a verifier; the service searches for a passing answer " +
-                              "(SDPO on a per-question LoRA adapter, or best-of-k / multi-turn baselines) and streams every attempt.",
+                              "(SDPO on a per-question LoRA adapter, or the best-of-k / multi-turn / self-teacher baselines) and streams every attempt.",
             });
             swagger.SchemaFilter<ExampleSchemaFilter>();
             var xml = Path.Combine(AppContext.BaseDirectory, "Sdpo.Service.xml");

@@ -81,14 +81,14 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
     }
 
     [Fact]
-    public async Task Best_of_k_and_multi_turn_run_through_the_real_engine()
+    public async Task Best_of_k_multi_turn_and_self_teacher_run_through_the_real_engine()
     {
         await using var host = new ServiceHost(_data, engine: null, _checkpoint.Settings());
         var id = await ServiceApi.SubmitAsync(host.Client,
-            "{\"problem\": " + Unsolvable + ", \"method\": \"best-of-k\", \"compareWith\": [\"multi-turn\"], \"budget\": {\"maxAttempts\": 6, \"attemptsPerStep\": 3}, \"sampling\": {\"maxNewTokens\": 10}, \"seed\": 5}");
+            "{\"problem\": " + Unsolvable + ", \"method\": \"best-of-k\", \"compareWith\": [\"multi-turn\", \"self-teacher\"], \"budget\": {\"maxAttempts\": 6, \"attemptsPerStep\": 3}, \"sampling\": {\"maxNewTokens\": 10}, \"seed\": 5}");
         var capture = await ServiceApi.WaitForEndAsync(host.Client, id, timeoutSeconds: 60);
 
-        foreach (var method in new[] { "best-of-k", "multi-turn" })
+        foreach (var method in new[] { "best-of-k", "multi-turn", "self-teacher" })
         {
             var frames = capture.Frames.Where(f => f.Method == method).ToList();
             Assert.Equal(Enumerable.Range(0, 6), frames.Where(f => f.Event == "attempt").Select(f => f.Json.GetProperty("index").GetInt32()));
@@ -97,7 +97,7 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
 
         var run = await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "exhausted");
         var methods = run.GetProperty("methods").EnumerateArray().ToList();
-        Assert.Equal(["best-of-k", "multi-turn"], methods.Select(m => m.GetProperty("method").GetString()));
+        Assert.Equal(["best-of-k", "multi-turn", "self-teacher"], methods.Select(m => m.GetProperty("method").GetString()));
         Assert.All(methods, m => Assert.Equal("exhausted", m.GetProperty("status").GetString()));
         Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/solve/{id}/adapter")).StatusCode);
     }

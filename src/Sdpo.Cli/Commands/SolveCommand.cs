@@ -26,7 +26,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
 
         [CommandOption("--device <DEVICE>")] public string Device { get; init; } = "cpu";
 
-        [CommandOption("--method <METHOD>")] [Description("sdpo (default), best-of-k or multi-turn.")]
+        [CommandOption("--method <METHOD>")] [Description("sdpo (default), best-of-k, multi-turn or self-teacher.")]
         public string Method { get; init; } = "sdpo";
 
         [CommandOption("--budget <N>")] [Description("Most attempts (default 64).")] public int Budget { get; init; } = 64;

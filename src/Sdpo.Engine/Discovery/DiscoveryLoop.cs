@@ -8,7 +8,8 @@ namespace Sdpo.Engine.Discovery;
 
 /// <summary>
 /// The per-question search: sample G attempts, verify them concurrently, report each, stop at the first pass,
-/// otherwise learn from the feedback (SDPO) or carry it in context (multi-turn) and go on until the budget is spent.
+/// otherwise learn from the feedback (SDPO) or carry it in context (multi-turn, self-teacher) and go on until the budget
+/// is spent.
 /// Sampling seeds derive from (run seed, step), so a run restored at a step boundary repeats that step exactly.
 /// </summary>
 public static class DiscoveryLoop
@@ -141,9 +142,10 @@ public static class DiscoveryLoop
                 trained = training.Count;
                 if (training.Count > 0) update = await policy.UpdateAsync(training, cancellationToken);
             }
-            else if (request.Method == DiscoveryMethod.MultiTurn)
+            else if (request.Method is DiscoveryMethod.MultiTurn or DiscoveryMethod.SelfTeacher)
             {
-                RecordChainFeedback(state, budget.AttemptsPerStep, verdicts.Select(v => v.Verdict.Feedback).ToList());
+                RecordChainFeedback(state, budget.AttemptsPerStep, verdicts.Select(v => v.Verdict.Feedback).ToList(),
+                    latestOnly: request.Method == DiscoveryMethod.SelfTeacher);
             }
 
             outcome.Step = new StepCompleted(state.Step, state.Attempts, update?.Loss, update?.MeanDivergence,
@@ -166,21 +168,34 @@ public static class DiscoveryLoop
 
     private static string StudentContext(DiscoveryRequest request, IDiscoveryPolicy policy, LoopState state, int slot)
     {
-        if (request.Method != DiscoveryMethod.MultiTurn) return request.Problem.Prompt;
+        string prompt = request.Problem.Prompt;
+        if (request.Method is not (DiscoveryMethod.MultiTurn or DiscoveryMethod.SelfTeacher)) return prompt;
         var chain = state.ChainFeedback.Count > slot ? state.ChainFeedback[slot] : new List<string>();
-        return MultiTurnPrompt.BuildWithin(request.Problem.Prompt, chain, ContextRoom(request, policy), policy.CountContextTokens);
+        if (request.Method == DiscoveryMethod.MultiTurn)
+            return MultiTurnPrompt.BuildWithin(prompt, chain, ContextRoom(request, policy), policy.CountContextTokens);
+
+        string? latest = chain.Count > 0 ? chain[^1] : null;
+        if (!TeacherPrompt.HasSignal(latest, passingSibling: null)) return prompt;
+        int room = TeacherContextRoom(request, policy);
+        string context = TeacherPrompt.BuildWithin(prompt, latest, passingSibling: null, room, policy.CountContextTokens);
+        return policy.CountContextTokens(context) <= room ? context : prompt;
     }
 
-    private static void RecordChainFeedback(LoopState state, int chains, IReadOnlyList<string> feedback)
+    /// <summary>Appends each chain's newest feedback; self-teacher chains need only the newest, so keep just that.</summary>
+    private static void RecordChainFeedback(LoopState state, int chains, IReadOnlyList<string> feedback, bool latestOnly)
     {
         while (state.ChainFeedback.Count < chains) state.ChainFeedback.Add(new List<string>());
-        for (int i = 0; i < feedback.Count; i++) state.ChainFeedback[i].Add(feedback[i]);
+        for (int i = 0; i < feedback.Count; i++)
+        {
+            if (latestOnly) state.ChainFeedback[i].Clear();
+            state.ChainFeedback[i].Add(feedback[i]);
+        }
     }
 
     private static List<TrainingAttempt> TrainingAttempts(DiscoveryRequest request, IDiscoveryPolicy policy,
         IReadOnlyList<string> contexts, IReadOnlyList<SampledAttempt> samples, IReadOnlyList<Verdict> verdicts)
     {
-        int maxTokens = Math.Min(request.EffectiveSdpo.MaxTeacherContextTokens, ContextRoom(request, policy));
+        int maxTokens = TeacherContextRoom(request, policy);
         // A passing sibling would be the teacher's solution; the loop stops at the first pass, so in discovery
         // none exists, but keep the reference template's shape.
         string? sibling = null;
@@ -231,6 +246,10 @@ public static class DiscoveryLoop
     /// <summary>Tokens a context may take so that an attempt of maxNewTokens (and its stop token) still fits after it.</summary>
     private static int ContextRoom(DiscoveryRequest request, IDiscoveryPolicy policy) =>
         policy.MaxContextTokens - request.EffectiveSampling.MaxNewTokens - 1;
+
+    /// <summary>Tokens a teacher context may take: SDPO's cap, and room for the attempt after it.</summary>
+    private static int TeacherContextRoom(DiscoveryRequest request, IDiscoveryPolicy policy) =>
+        Math.Min(request.EffectiveSdpo.MaxTeacherContextTokens, ContextRoom(request, policy));
 
     /// <summary>A per-step seed: runs with different seeds or steps never share a sampling stream.</summary>
     public static long StepSeed(long seed, int step) =>

@@ -9,4 +9,7 @@ public enum DiscoveryMethod
     BestOfK,
     /// <summary>In-context retries: earlier feedback joined into the prompt, G parallel chains.</summary>
     MultiTurn,
+    /// <summary>G parallel chains, each attempt sampled from the self-teacher's context for the chain's previous
+    /// attempt (SDPO's reprompt with that attempt's feedback, the one context the teacher is trained on); no learning.</summary>
+    SelfTeacher,
 }

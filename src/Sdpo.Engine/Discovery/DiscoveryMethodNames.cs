@@ -8,6 +8,7 @@ public static class DiscoveryMethodNames
         DiscoveryMethod.Sdpo => "sdpo",
         DiscoveryMethod.BestOfK => "best-of-k",
         DiscoveryMethod.MultiTurn => "multi-turn",
+        DiscoveryMethod.SelfTeacher => "self-teacher",
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown discovery method."),
     };
 

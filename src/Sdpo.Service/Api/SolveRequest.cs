@@ -11,7 +11,8 @@ public sealed record SolveRequest
     /// exact, regex, numeric, arithmetic, python, p3 or http.</summary>
     public JsonElement? Problem { get; init; }
 
-    /// <summary>sdpo (default), best-of-k or multi-turn.</summary>
+    /// <summary>sdpo (default), best-of-k, multi-turn (the paper's: every earlier feedback of a chain in its context) or
+    /// self-teacher (no learning: each chain's next attempt is sampled from SDPO's teacher context for its previous one).</summary>
     public DiscoveryMethod Method { get; init; } = DiscoveryMethod.Sdpo;
 
     public DiscoveryBudget? Budget { get; init; }

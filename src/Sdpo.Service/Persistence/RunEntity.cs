@@ -5,7 +5,7 @@ public sealed class RunEntity
 {
     public Guid Id { get; set; }
     public RunStatus Status { get; set; }
-    /// <summary>The primary method, in wire form ("sdpo", "best-of-k", "multi-turn").</summary>
+    /// <summary>The primary method, in wire form ("sdpo", "best-of-k", "multi-turn", "self-teacher").</summary>
     public string Method { get; set; } = "";
     public string Model { get; set; } = "";
     public string Device { get; set; } = "";

@@ -1,5 +1,6 @@
 using Sdpo.Contracts;
 using Sdpo.Engine.Discovery;
+using Sdpo.Engine.Sdpo;
 
 namespace Sdpo.Engine.Tests.Discovery;
 
@@ -149,6 +150,70 @@ public class DiscoveryLoopTests
             Assert.EndsWith("Correctly solve the original question.\n", second[chain]);
         }
         Assert.Equal(2, policy.SampledContexts[2][1].Split("feedback for").Length - 1);
+    }
+
+    [Fact]
+    public async Task SelfTeacherChainsSampleFromTheTeacherContextOfTheirOwnLatestFeedback()
+    {
+        var policy = new ScriptedPolicy();
+        var events = await Collect(DiscoveryLoop.RunAsync(Request(new PassWhen(_ => false), DiscoveryMethod.SelfTeacher, maxAttempts: 12, perStep: 4), policy));
+        Assert.IsType<Exhausted>(events[^1]);
+        Assert.Equal(0, policy.Updates);
+        Assert.All(policy.SampledContexts[0], c => Assert.Equal("Q", c));
+        var attempts = events.OfType<AttemptEvaluated>().ToList();
+        for (int step = 1; step < 3; step++)
+            for (int chain = 0; chain < 4; chain++)
+            {
+                var previous = attempts.Single(a => a.Step == step - 1 && a.Index % 4 == chain);
+                Assert.Equal(TeacherPrompt.Build("Q", previous.Verdict.Feedback), policy.SampledContexts[step][chain]);
+            }
+    }
+
+    [Fact]
+    public async Task SelfTeacherSamplesThePlainPromptAfterAFailureWithoutFeedback()
+    {
+        var policy = new ScriptedPolicy();
+        var silent = new DelegateVerifier(_ => Verdict.Fail(VerdictStatus.Wrong, ""));
+        await Collect(DiscoveryLoop.RunAsync(Request(silent, DiscoveryMethod.SelfTeacher, maxAttempts: 8, perStep: 4), policy));
+        Assert.All(policy.SampledContexts.SelectMany(c => c), c => Assert.Equal("Q", c));
+    }
+
+    [Fact]
+    public async Task SelfTeacherFallsBackToThePromptWhenNoTeacherContextFits()
+    {
+        // Room for the prompt and an attempt, but not for the instruction the teacher context adds.
+        var policy = new ScriptedPolicy { MaxContextTokens = 64 + 1 + 10 };
+        await Collect(DiscoveryLoop.RunAsync(Request(new PassWhen(_ => false), DiscoveryMethod.SelfTeacher, maxAttempts: 8, perStep: 4), policy));
+        Assert.All(policy.SampledContexts.SelectMany(c => c), c => Assert.Equal("Q", c));
+    }
+
+    [Theory]
+    [InlineData(DiscoveryMethod.MultiTurn)]
+    [InlineData(DiscoveryMethod.SelfTeacher)]
+    public async Task ChainsResumeWithTheirFeedback(DiscoveryMethod method)
+    {
+        var request = Request(new PassWhen(_ => false), method, maxAttempts: 24, perStep: 4);
+        var uninterrupted = new ScriptedPolicy();
+        await Collect(DiscoveryLoop.RunAsync(request, uninterrupted));
+
+        string directory = Path.Combine(Path.GetTempPath(), "sdpo-chains-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var cts = new CancellationTokenSource();
+            var first = new ScriptedPolicy();
+            int samples = 0;
+            first.OnSample = () => { if (++samples == 3) cts.Cancel(); };
+            await Collect(DiscoveryLoop.RunAsync(request, first, directory, cts.Token));
+
+            var resumed = new ScriptedPolicy();
+            await Collect(DiscoveryLoop.RunAsync(request, resumed, directory));
+            Assert.Contains(resumed.SampledContexts[0], c => c.Contains("feedback for"));
+            Assert.Equal(uninterrupted.SampledContexts.Skip(2), resumed.SampledContexts);
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Fact]
