@@ -48,9 +48,15 @@ public sealed class TextGenerator
         var (ids, mask) = LeftPad(prompts, _model.Device);
         // One question sampled G times: its prompt runs once and the cache is repeated to the batch.
         var shareThePrompt = options.UseKvCache && prompts.Count > 1 && prompts.All(prompt => prompt.SequenceEqual(prompts[0]));
-        using var cache = options.UseKvCache ? _model.CreateCache(shareThePrompt ? 1 : prompts.Count, capacity) : null;
+        // Different prompts that open alike (a question and a header before each chain's own feedback): the opening runs once.
+        var sharedOpening = options.UseKvCache && prompts.Count > 1 && !shareThePrompt ? CommonOpeningLength(prompts) : 0;
+        var shareTheOpening = sharedOpening >= MinSharedOpening;
+        using var cache = options.UseKvCache ? _model.CreateCache(shareThePrompt || shareTheOpening ? 1 : prompts.Count, capacity) : null;
         var active = Enumerable.Range(0, prompts.Count).ToList();
-        var logits = shareThePrompt ? SharedPromptLogits(ids, mask, cache!) : LastLogits(ids, cache, mask);
+        Tensor logits;
+        if (shareThePrompt) logits = SharedPromptLogits(ids, mask, cache!);
+        else if (shareTheOpening) (logits, mask) = SharedOpeningLogits(prompts, sharedOpening, cache!);
+        else logits = LastLogits(ids, cache, mask);
         var grammar = options.Grammar is { } answers ? FilterFor(answers, options.StopTokenIds) : null;
 
         for (var step = 0; ; step++)
@@ -128,6 +134,35 @@ public sealed class TextGenerator
         var logits = LastLogits(ids.narrow(0, 0, 1), cache, mask.narrow(0, 0, 1));
         cache.RepeatRow((int)batch);
         return logits.expand(batch, -1).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Shorter common openings are not worth a separate pass.</summary>
+    private const int MinSharedOpening = 8;
+
+    /// <summary>Tokens every prompt begins with, leaving each prompt at least one token of its own (its last
+    /// column gives the first logits).</summary>
+    private static int CommonOpeningLength(IReadOnlyList<IReadOnlyList<int>> prompts)
+    {
+        var limit = prompts.Min(prompt => prompt.Count) - 1;
+        var length = 0;
+        while (length < limit && prompts.All(prompt => prompt[length] == prompts[0][length])) length++;
+        return length;
+    }
+
+    /// <summary>The last-column logits of prompts that share their first <paramref name="openingLength"/> tokens:
+    /// the opening runs once through a one-row cache repeated to B rows, then each row's rest, left-padded behind it.
+    /// Also the attention mask [B, L] that goes with the cache: ones over the opening, then the rests' padding mask;
+    /// positions skip the padding, so every row sees what it would alone.</summary>
+    private (Tensor Logits, Tensor Mask) SharedOpeningLogits(IReadOnlyList<IReadOnlyList<int>> prompts, int openingLength, KvCache cache)
+    {
+        using var scope = NewDisposeScope();
+        var opening = tensor(prompts[0].Take(openingLength).Select(id => (long)id).ToArray(), [1, openingLength], device: _model.Device);
+        _model.ForwardHidden(opening, cache);
+        cache.RepeatRow(prompts.Count);
+        var (restIds, restMask) = LeftPad(prompts.Select(prompt => (IReadOnlyList<int>)prompt.Skip(openingLength).ToList()).ToList(), _model.Device);
+        var mask = cat([ones(prompts.Count, openingLength, dtype: restMask.dtype, device: _model.Device), restMask], 1);
+        var logits = LastLogits(restIds, cache, mask);
+        return (logits.MoveToOuterDisposeScope(), mask.MoveToOuterDisposeScope());
     }
 
     /// <summary>Logits [B, vocab] at the last column, for the sampler.</summary>

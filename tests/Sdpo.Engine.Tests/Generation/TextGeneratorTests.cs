@@ -69,6 +69,33 @@ public sealed class TextGeneratorTests : IDisposable
     }
 
     [Fact]
+    public void PromptsThatOpenAlikeSampleAsTheFullBatchWould()
+    {
+        var generator = new TextGenerator(_model);
+        int[] opening = [1, 17, 42, 5, 33, 8, 19, 23, 4, 50, 12];
+        // Rests of different lengths, and one prompt that is the opening alone, so the shared part stops a token short of it.
+        var prompts = new IReadOnlyList<int>[]
+        {
+            [.. opening, 60, 3, 71, 9],
+            [.. opening, 22],
+            opening,
+            [.. opening, 60, 3, 88, 14, 90, 6, 2],
+        };
+        var options = Sampled(seed: 33, tokens: 16) with { StopTokenIds = [3, 7, 11] };
+
+        var opened = generator.Generate(prompts, options);
+        var full = generator.Generate(prompts, options with { UseKvCache = false });
+
+        for (var row = 0; row < prompts.Length; row++)
+        {
+            Assert.Equal(full[row].TokenIds, opened[row].TokenIds);
+            for (var t = 0; t < full[row].LogProbs.Count; t++) Assert.Equal(full[row].LogProbs[t], opened[row].LogProbs[t], 4);
+        }
+        var alone = generator.Generate(prompts[1], Greedy);
+        Assert.Equal(alone.TokenIds, generator.Generate(prompts, Greedy)[1].TokenIds);
+    }
+
+    [Fact]
     public void BatchOfDifferentLengthsEqualsEachPromptAlone()
     {
         var generator = new TextGenerator(_model);
