@@ -46,16 +46,14 @@ public sealed class TextGenerator
         using var scope = NewDisposeScope();
         using var generator = new Generator((ulong)(options.Seed ?? Random.Shared.NextInt64()), _model.Device);
         var (ids, mask) = LeftPad(prompts, _model.Device);
-        // One question sampled G times: its prompt runs once and the cache is repeated to the batch.
-        var shareThePrompt = options.UseKvCache && prompts.Count > 1 && prompts.All(prompt => prompt.SequenceEqual(prompts[0]));
-        // Different prompts that open alike (a question and a header before each chain's own feedback): the opening runs once.
-        var sharedOpening = options.UseKvCache && prompts.Count > 1 && !shareThePrompt ? CommonOpeningLength(prompts) : 0;
-        var shareTheOpening = sharedOpening >= MinSharedOpening;
-        using var cache = options.UseKvCache ? _model.CreateCache(shareThePrompt || shareTheOpening ? 1 : prompts.Count, capacity) : null;
+        // Prompts that open alike run the opening once, in a one-row cache repeated to the batch: one question sampled
+        // G times (the whole prompt), or chains that add their own feedback after the same question and header.
+        var opening = options.UseKvCache && prompts.Count > 1 ? CommonOpeningLength(prompts) : 0;
+        var shareTheOpening = opening > 0 && (opening == longestPrompt || opening >= MinSharedOpening);
+        using var cache = options.UseKvCache ? _model.CreateCache(shareTheOpening ? 1 : prompts.Count, capacity) : null;
         var active = Enumerable.Range(0, prompts.Count).ToList();
         Tensor logits;
-        if (shareThePrompt) logits = SharedPromptLogits(ids, mask, cache!);
-        else if (shareTheOpening) (logits, mask) = SharedOpeningLogits(prompts, sharedOpening, cache!);
+        if (shareTheOpening) (logits, mask) = SharedOpeningLogits(prompts, opening, cache!);
         else logits = LastLogits(ids, cache, mask);
         var grammar = options.Grammar is { } answers ? FilterFor(answers, options.StopTokenIds) : null;
 
@@ -125,24 +123,14 @@ public sealed class TextGenerator
         ? TokenTextTable.For(_tokenizer, _model.Config.VocabSize)
         : TokenTextTable.Build(_model.Config.VocabSize, _decode!);
 
-    /// <summary>The last-column logits of identical prompts [B, L], from one row run through a one-row cache
-    /// that is then repeated to B rows.</summary>
-    private Tensor SharedPromptLogits(Tensor ids, Tensor mask, KvCache cache)
-    {
-        using var scope = NewDisposeScope();
-        var batch = ids.shape[0];
-        var logits = LastLogits(ids.narrow(0, 0, 1), cache, mask.narrow(0, 0, 1));
-        cache.RepeatRow((int)batch);
-        return logits.expand(batch, -1).contiguous().MoveToOuterDisposeScope();
-    }
-
     /// <summary>Shorter common openings are not worth a separate pass.</summary>
     private const int MinSharedOpening = 8;
 
-    /// <summary>Tokens every prompt begins with, leaving each prompt at least one token of its own (its last
-    /// column gives the first logits).</summary>
+    /// <summary>Tokens every prompt begins with: all of them when the prompts are identical, otherwise leaving each
+    /// prompt at least one token of its own (its last column gives the first logits).</summary>
     private static int CommonOpeningLength(IReadOnlyList<IReadOnlyList<int>> prompts)
     {
+        if (prompts.All(prompt => prompt.SequenceEqual(prompts[0]))) return prompts[0].Count;
         var limit = prompts.Min(prompt => prompt.Count) - 1;
         var length = 0;
         while (length < limit && prompts.All(prompt => prompt[length] == prompts[0][length])) length++;
@@ -150,18 +138,29 @@ public sealed class TextGenerator
     }
 
     /// <summary>The last-column logits of prompts that share their first <paramref name="openingLength"/> tokens:
-    /// the opening runs once through a one-row cache repeated to B rows, then each row's rest, left-padded behind it.
-    /// Also the attention mask [B, L] that goes with the cache: ones over the opening, then the rests' padding mask;
-    /// positions skip the padding, so every row sees what it would alone.</summary>
+    /// the opening runs once through a one-row cache repeated to B rows, then each row's rest (if any), left-padded
+    /// behind it. Also the attention mask [B, L] that goes with the cache: ones over the opening, then the rests'
+    /// padding mask; positions skip the padding, so every row sees what it would alone.</summary>
     private (Tensor Logits, Tensor Mask) SharedOpeningLogits(IReadOnlyList<IReadOnlyList<int>> prompts, int openingLength, KvCache cache)
     {
         using var scope = NewDisposeScope();
+        var batch = prompts.Count;
         var opening = tensor(prompts[0].Take(openingLength).Select(id => (long)id).ToArray(), [1, openingLength], device: _model.Device);
-        _model.ForwardHidden(opening, cache);
-        cache.RepeatRow(prompts.Count);
-        var (restIds, restMask) = LeftPad(prompts.Select(prompt => (IReadOnlyList<int>)prompt.Skip(openingLength).ToList()).ToList(), _model.Device);
-        var mask = cat([ones(prompts.Count, openingLength, dtype: restMask.dtype, device: _model.Device), restMask], 1);
-        var logits = LastLogits(restIds, cache, mask);
+        var openingMask = ones(1, openingLength, dtype: ScalarType.Int64, device: _model.Device);
+        var openingHidden = _model.ForwardHidden(opening, cache, openingMask);
+        cache.RepeatRow(batch);
+        Tensor logits, mask;
+        if (openingLength == prompts[0].Count) // identical prompts: the opening's last column is every row's
+        {
+            logits = _model.Logits(openingHidden.select(1, -1)).expand(batch, -1).contiguous();
+            mask = openingMask.expand(batch, -1).contiguous();
+        }
+        else
+        {
+            var (restIds, restMask) = LeftPad(prompts.Select(prompt => (IReadOnlyList<int>)prompt.Skip(openingLength).ToList()).ToList(), _model.Device);
+            mask = cat([openingMask.expand(batch, -1), restMask], 1);
+            logits = LastLogits(restIds, cache, mask);
+        }
         return (logits.MoveToOuterDisposeScope(), mask.MoveToOuterDisposeScope());
     }
 
