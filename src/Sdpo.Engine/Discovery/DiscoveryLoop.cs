@@ -169,15 +169,22 @@ public static class DiscoveryLoop
     private static string StudentContext(DiscoveryRequest request, IDiscoveryPolicy policy, LoopState state, int slot)
     {
         string prompt = request.Problem.Prompt;
-        if (request.Method is not (DiscoveryMethod.MultiTurn or DiscoveryMethod.SelfTeacher)) return prompt;
-        var chain = state.ChainFeedback.Count > slot ? state.ChainFeedback[slot] : new List<string>();
-        if (request.Method == DiscoveryMethod.MultiTurn)
-            return MultiTurnPrompt.BuildWithin(prompt, chain, ContextRoom(request, policy), policy.CountContextTokens);
+        var chain = state.ChainFeedback.Count > slot ? state.ChainFeedback[slot] : [];
+        return request.Method switch
+        {
+            DiscoveryMethod.MultiTurn => MultiTurnPrompt.BuildWithin(prompt, chain, ContextRoom(request, policy), policy.CountContextTokens),
+            DiscoveryMethod.SelfTeacher => SelfTeacherContext(request, policy, chain.Count > 0 ? chain[^1] : null),
+            _ => prompt,
+        };
+    }
 
-        string? latest = chain.Count > 0 ? chain[^1] : null;
-        if (!TeacherPrompt.HasSignal(latest, passingSibling: null)) return prompt;
+    /// <summary>The teacher's context for the chain's latest feedback; the plain prompt when there is none or it cannot fit.</summary>
+    private static string SelfTeacherContext(DiscoveryRequest request, IDiscoveryPolicy policy, string? latestFeedback)
+    {
+        string prompt = request.Problem.Prompt;
+        if (!TeacherPrompt.HasSignal(latestFeedback, passingSibling: null)) return prompt;
         int room = TeacherContextRoom(request, policy);
-        string context = TeacherPrompt.BuildWithin(prompt, latest, passingSibling: null, room, policy.CountContextTokens);
+        string context = TeacherPrompt.BuildWithin(prompt, latestFeedback, passingSibling: null, room, policy.CountContextTokens);
         return policy.CountContextTokens(context) <= room ? context : prompt;
     }
 

@@ -64,6 +64,16 @@ public class DiscoveryLoopTests
     private static DiscoveryRequest Request(IVerifier verifier, DiscoveryMethod method = DiscoveryMethod.Sdpo, int maxAttempts = 64, int perStep = 8, long seed = 1) =>
         new(new Problem("Q"), verifier, method, new DiscoveryBudget(maxAttempts, perStep), Seed: seed);
 
+    /// <summary>Runs with state saved in <paramref name="directory"/>, cancelled while the third step samples (two steps saved).</summary>
+    private static async Task<List<DiscoveryEvent>> RunCancelledAtThirdStep(DiscoveryRequest request, string directory)
+    {
+        using var cts = new CancellationTokenSource();
+        var policy = new ScriptedPolicy();
+        int samples = 0;
+        policy.OnSample = () => { if (++samples == 3) cts.Cancel(); };
+        return await Collect(DiscoveryLoop.RunAsync(request, policy, directory, cts.Token));
+    }
+
     private static async Task<List<DiscoveryEvent>> Collect(IAsyncEnumerable<DiscoveryEvent> events)
     {
         var list = new List<DiscoveryEvent>();
@@ -199,11 +209,7 @@ public class DiscoveryLoopTests
         string directory = Path.Combine(Path.GetTempPath(), "sdpo-chains-" + Guid.NewGuid().ToString("N"));
         try
         {
-            using var cts = new CancellationTokenSource();
-            var first = new ScriptedPolicy();
-            int samples = 0;
-            first.OnSample = () => { if (++samples == 3) cts.Cancel(); };
-            await Collect(DiscoveryLoop.RunAsync(request, first, directory, cts.Token));
+            await RunCancelledAtThirdStep(request, directory);
 
             var resumed = new ScriptedPolicy();
             await Collect(DiscoveryLoop.RunAsync(request, resumed, directory));
@@ -279,11 +285,7 @@ public class DiscoveryLoopTests
         string directory = Path.Combine(Path.GetTempPath(), "sdpo-loop-" + Guid.NewGuid().ToString("N"));
         try
         {
-            using var cts = new CancellationTokenSource();
-            var first = new ScriptedPolicy();
-            int samples = 0;
-            first.OnSample = () => { if (++samples == 3) cts.Cancel(); };
-            var before = await Collect(DiscoveryLoop.RunAsync(request, first, directory, cts.Token));
+            var before = await RunCancelledAtThirdStep(request, directory);
             Assert.IsType<Cancelled>(before[^1]);
 
             var after = await Collect(DiscoveryLoop.RunAsync(request, new ScriptedPolicy(), directory));
