@@ -100,12 +100,17 @@ public sealed class SolveFlowTests : IDisposable
     [Fact]
     public async Task Event_stream_has_id_event_and_data_lines_and_keep_alive_comments()
     {
-        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 2, AttemptDelay = TimeSpan.FromMilliseconds(150) });
+        // The run holds before its second attempt until the client has seen a keep-alive, so the stream is
+        // idle while the client listens however slowly it connects; a stream without keep-alives times out.
+        var keptAlive = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var engine = new FakeDiscoveryEngine { DiscoverAt = _ => 2, BeforeAttempt = index => index == 1 ? keptAlive.Task : Task.CompletedTask };
+        await using var host = new ServiceHost(_data, engine);
         var id = await ServiceApi.SubmitAsync(host.Client);
         using var response = await SseClient.OpenAsync(host.Client, $"/solve/{id}/events");
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        var capture = await SseClient.ReadAsync(response);
+        var capture = await SseClient.ReadAsync(response, onComment: () => keptAlive.TrySetResult());
 
+        Assert.True(capture.Ended);
         Assert.True(capture.Comments > 0, "an idle stream gets keep-alive comments (0.1 s in tests)");
         Assert.Contains(": keep-alive\n", capture.Raw);
         var firstFrame = capture.Raw[capture.Raw.IndexOf("id: 1\n", StringComparison.Ordinal)..].Split("\n\n")[0].Split('\n');

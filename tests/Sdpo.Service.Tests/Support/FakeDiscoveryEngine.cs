@@ -26,6 +26,8 @@ public sealed class FakeDiscoveryEngine : IDiscoveryEngine
     public Func<DiscoveryRequest, int?>? DiscoverAtFor { get; init; }
     /// <summary>When set, writes attempt texts instead of "&lt;method&gt; attempt i seed s".</summary>
     public Func<DiscoveryMethod, int, string>? AttemptText { get; init; }
+    /// <summary>When set, awaited before each attempt (by index): lets a test hold a run at a known point.</summary>
+    public Func<int, Task>? BeforeAttempt { get; init; }
     public int Executions => _executions;
     private int _executions;
 
@@ -55,6 +57,7 @@ public sealed class FakeDiscoveryEngine : IDiscoveryEngine
                 var cancelled = false;
                 try
                 {
+                    if (BeforeAttempt is { } hold) await hold(index).WaitAsync(cancellationToken);
                     await Task.Delay(AttemptDelay, cancellationToken);
                 }
                 catch (OperationCanceledException)

@@ -25,8 +25,12 @@ public static class SseClient
         return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
     }
 
-    /// <summary>Reads until the server closes the stream, <paramref name="stopWhen"/> holds, or the timeout passes.</summary>
-    public static async Task<SseCapture> ReadAsync(HttpResponseMessage response, Func<IReadOnlyList<SseFrame>, bool>? stopWhen = null, double timeoutSeconds = 10)
+    /// <summary>
+    /// Reads until the server closes the stream, <paramref name="stopWhen"/> holds, or the timeout passes;
+    /// <paramref name="onComment"/> is called for every comment line as it arrives.
+    /// </summary>
+    public static async Task<SseCapture> ReadAsync(
+        HttpResponseMessage response, Func<IReadOnlyList<SseFrame>, bool>? stopWhen = null, double timeoutSeconds = 10, Action? onComment = null)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
         await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
@@ -52,7 +56,11 @@ public static class SseClient
                     name = null;
                     data.Clear();
                 }
-                else if (line.StartsWith(':')) comments++;
+                else if (line.StartsWith(':'))
+                {
+                    comments++;
+                    onComment?.Invoke();
+                }
                 else if (line.StartsWith("id: ")) id = long.Parse(line[4..]);
                 else if (line.StartsWith("event: ")) name = line[7..];
                 else if (line.StartsWith("data: ")) data.Append(line[6..]);
