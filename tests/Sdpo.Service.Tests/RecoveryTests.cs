@@ -17,7 +17,8 @@ public sealed class RecoveryTests : IDisposable
     {
         Guid id;
         List<SseFrame> beforeRestart;
-        var slow = new FakeDiscoveryEngine { DiscoverAt = _ => 30, AttemptDelay = TimeSpan.FromMilliseconds(25) };
+        // The first engine holds at attempt 7 until the shutdown, however slowly the client connects.
+        var slow = new FakeDiscoveryEngine { DiscoverAt = _ => 30, BeforeAttempt = index => index == 7 ? Task.Delay(Timeout.Infinite) : Task.CompletedTask };
         await using (var first = new ServiceHost(_data, slow))
         {
             id = await ServiceApi.SubmitAsync(first.Client, LongRun);
@@ -60,7 +61,7 @@ public sealed class RecoveryTests : IDisposable
     public async Task A_run_that_cannot_resume_is_failed_with_the_reason()
     {
         Guid id;
-        await using (var first = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => null, AttemptDelay = TimeSpan.FromMilliseconds(20) }))
+        await using (var first = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => null, BeforeAttempt = index => index == 2 ? Task.Delay(Timeout.Infinite) : Task.CompletedTask }))
         {
             id = await ServiceApi.SubmitAsync(first.Client, LongRun);
             await ServiceApi.PollAsync(first.Client, id, r => r.GetProperty("attempts").GetInt32() >= 2);
