@@ -8,10 +8,10 @@ namespace Sdpo.Engine.Generation;
 /// <summary>
 /// Samples continuations of a batch of prompts. Prompts of different lengths are left-padded so that every
 /// row's next token sits in the last column; each step feeds only the new token through the KV cache (or
-/// recomputes the whole sequence when <see cref="SamplingOptions.UseKvCache"/> is off); a batch of one prompt
-/// repeated runs that prompt once. Rows that finish are dropped from the batch and the cache. Runs under no_grad
-/// (not inference mode, so callers may reuse the ids for training) and must run on the thread that owns the
-/// model's tensors.
+/// recomputes the whole sequence when <see cref="SamplingOptions.UseKvCache"/> is off); with the cache, each
+/// distinct prompt and the opening they share run once. Rows that finish are dropped from the batch and the
+/// cache. Runs under no_grad (not inference mode, so callers may reuse the ids for training) and must run on the
+/// thread that owns the model's tensors.
 /// </summary>
 public sealed class TextGenerator
 {
@@ -46,15 +46,9 @@ public sealed class TextGenerator
         using var scope = NewDisposeScope();
         using var generator = new Generator((ulong)(options.Seed ?? Random.Shared.NextInt64()), _model.Device);
         var (ids, mask) = LeftPad(prompts, _model.Device);
-        // Prompts that open alike run the opening once, in a one-row cache repeated to the batch: one question sampled
-        // G times (the whole prompt), or chains that add their own feedback after the same question and header.
-        var opening = options.UseKvCache && prompts.Count > 1 ? CommonOpeningLength(prompts) : 0;
-        var shareTheOpening = opening > 0 && (opening == longestPrompt || opening >= MinSharedOpening);
-        using var cache = options.UseKvCache ? _model.CreateCache(shareTheOpening ? 1 : prompts.Count, capacity) : null;
+        using var cache = options.UseKvCache ? _model.CreateCache(1, capacity) : null;
         var active = Enumerable.Range(0, prompts.Count).ToList();
-        Tensor logits;
-        if (shareTheOpening) (logits, mask) = SharedOpeningLogits(prompts, opening, cache!);
-        else logits = LastLogits(ids, cache, mask);
+        var logits = cache is null ? LastLogits(ids, null, mask) : PrefillOnce(prompts, cache, ref mask);
         var grammar = options.Grammar is { } answers ? FilterFor(answers, options.StopTokenIds) : null;
 
         for (var step = 0; ; step++)
@@ -126,42 +120,65 @@ public sealed class TextGenerator
     /// <summary>Shorter common openings are not worth a separate pass.</summary>
     private const int MinSharedOpening = 8;
 
-    /// <summary>Tokens every prompt begins with: all of them when the prompts are identical, otherwise leaving each
-    /// prompt at least one token of its own (its last column gives the first logits).</summary>
+    /// <summary>Tokens every one of several distinct prompts begins with, leaving each prompt at least one token of
+    /// its own (its last column gives the first logits).</summary>
     private static int CommonOpeningLength(IReadOnlyList<IReadOnlyList<int>> prompts)
     {
-        if (prompts.All(prompt => prompt.SequenceEqual(prompts[0]))) return prompts[0].Count;
         var limit = prompts.Min(prompt => prompt.Count) - 1;
         var length = 0;
         while (length < limit && prompts.All(prompt => prompt[length] == prompts[0][length])) length++;
         return length;
     }
 
-    /// <summary>The last-column logits of prompts that share their first <paramref name="openingLength"/> tokens:
-    /// the opening runs once through a one-row cache repeated to B rows, then each row's rest (if any), left-padded
-    /// behind it. Also the attention mask [B, L] that goes with the cache: ones over the opening, then the rests'
-    /// padding mask; positions skip the padding, so every row sees what it would alone.</summary>
-    private (Tensor Logits, Tensor Mask) SharedOpeningLogits(IReadOnlyList<IReadOnlyList<int>> prompts, int openingLength, KvCache cache)
+    /// <summary>
+    /// Fills the cache with the prompts and returns their last-column logits [B, vocab], running each distinct
+    /// prompt once (one question sampled G times, or chains that draw several attempts from one context) and the
+    /// opening that distinct prompts share once (chains that add their own feedback after the same question and
+    /// header), then repeating cache rows to the batch. <paramref name="mask"/> becomes the attention mask [B, L]
+    /// that goes with the cache; positions skip padding, so every row sees what it would alone.
+    /// </summary>
+    private Tensor PrefillOnce(IReadOnlyList<IReadOnlyList<int>> prompts, KvCache cache, ref Tensor mask)
     {
         using var scope = NewDisposeScope();
-        var batch = prompts.Count;
-        var opening = tensor(prompts[0].Take(openingLength).Select(id => (long)id).ToArray(), [1, openingLength], device: _model.Device);
-        var openingMask = ones(1, openingLength, dtype: ScalarType.Int64, device: _model.Device);
-        var openingHidden = _model.ForwardHidden(opening, cache, openingMask);
-        cache.RepeatRow(batch);
-        Tensor logits, mask;
-        if (openingLength == prompts[0].Count) // identical prompts: the opening's last column is every row's
+        var distinct = new List<IReadOnlyList<int>>();
+        var rowOf = new long[prompts.Count];
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var row = 0; row < prompts.Count; row++)
         {
-            logits = _model.Logits(openingHidden.select(1, -1)).expand(batch, -1).contiguous();
-            mask = openingMask.expand(batch, -1).contiguous();
+            var key = string.Join(',', prompts[row]);
+            if (!seen.TryGetValue(key, out var index))
+            {
+                seen[key] = index = distinct.Count;
+                distinct.Add(prompts[row]);
+            }
+            rowOf[row] = index;
+        }
+
+        var openingLength = distinct.Count > 1 ? CommonOpeningLength(distinct) : 0;
+        Tensor restIds, restMask;
+        if (openingLength >= MinSharedOpening)
+        {
+            var opening = tensor(distinct[0].Take(openingLength).Select(id => (long)id).ToArray(), [1, openingLength], device: _model.Device);
+            var openingMask = ones(1, openingLength, dtype: ScalarType.Int64, device: _model.Device);
+            _model.ForwardHidden(opening, cache, openingMask);
+            cache.RepeatRow(distinct.Count);
+            (restIds, restMask) = LeftPad(distinct.Select(prompt => (IReadOnlyList<int>)prompt.Skip(openingLength).ToList()).ToList(), _model.Device);
+            restMask = cat([openingMask.expand(distinct.Count, -1), restMask], 1);
         }
         else
         {
-            var (restIds, restMask) = LeftPad(prompts.Select(prompt => (IReadOnlyList<int>)prompt.Skip(openingLength).ToList()).ToList(), _model.Device);
-            mask = cat([openingMask.expand(batch, -1), restMask], 1);
-            logits = LastLogits(restIds, cache, mask);
+            if (distinct.Count > 1) cache.RepeatRow(distinct.Count); // still empty: this only sizes it
+            (restIds, restMask) = LeftPad(distinct, _model.Device);
         }
-        return (logits.MoveToOuterDisposeScope(), mask.MoveToOuterDisposeScope());
+        var logits = LastLogits(restIds, cache, restMask);
+        if (distinct.Count < prompts.Count)
+        {
+            cache.KeepRows(rowOf);
+            var rows = tensor(rowOf, device: _model.Device);
+            (logits, restMask) = (logits.index_select(0, rows), restMask.index_select(0, rows));
+        }
+        mask = restMask.MoveToOuterDisposeScope();
+        return logits.MoveToOuterDisposeScope();
     }
 
     /// <summary>Logits [B, vocab] at the last column, for the sampler.</summary>

@@ -49,7 +49,8 @@ public sealed class KvCache : IDisposable
     /// <summary>Called once per forward pass, after every layer has appended its T positions.</summary>
     internal void Advance(int count) => Length += count;
 
-    /// <summary>Keeps only the given batch rows (in that order), e.g. to drop finished sequences.</summary>
+    /// <summary>Keeps only the given batch rows (in that order, a row may be given more than once), e.g. to drop
+    /// finished sequences or to give each prompt of a batch its copy of a distinct prompt's row.</summary>
     public void KeepRows(IReadOnlyList<long> rows)
     {
         if (rows.Count == 0) throw new ArgumentException("At least one row must remain.", nameof(rows));

@@ -96,6 +96,27 @@ public sealed class TextGeneratorTests : IDisposable
     }
 
     [Fact]
+    public void RepeatedPromptsAmongOthersSampleAsTheFullBatchWould()
+    {
+        var generator = new TextGenerator(_model);
+        int[] opening = [1, 17, 42, 5, 33, 8, 19, 23, 4, 50, 12];
+        int[] chainA = [.. opening, 60, 3, 71, 9], chainB = [.. opening, 22];
+        var options = Sampled(seed: 41, tokens: 16) with { StopTokenIds = [3, 7, 11] };
+        // Chains that draw several attempts each (sharing an opening), and repeats of prompts with nothing in common.
+        foreach (var prompts in new IReadOnlyList<int>[][] { [chainA, chainB, chainA, chainB, chainA], [PromptA, PromptB, PromptB, PromptA] })
+        {
+            var once = generator.Generate(prompts, options);
+            var full = generator.Generate(prompts, options with { UseKvCache = false });
+            Assert.True(once.Select(s => string.Join(',', s.TokenIds)).Distinct().Count() > 2, "repeated prompts should sample independently");
+            for (var row = 0; row < prompts.Length; row++)
+            {
+                Assert.Equal(full[row].TokenIds, once[row].TokenIds);
+                for (var t = 0; t < full[row].LogProbs.Count; t++) Assert.Equal(full[row].LogProbs[t], once[row].LogProbs[t], 4);
+            }
+        }
+    }
+
+    [Fact]
     public void BatchOfDifferentLengthsEqualsEachPromptAlone()
     {
         var generator = new TextGenerator(_model);
