@@ -49,6 +49,8 @@ public sealed class BadInputTests : IAsyncLifetime
         { With(""" "budget": {"maxAttempts": 0} """), "budget.maxAttempts" },
         { With(""" "budget": {"maxAttempts": 100001} """), "budget.maxAttempts" },
         { With(""" "budget": {"attemptsPerStep": 1000} """), "budget.attemptsPerStep" },
+        { With(""" "budget": {"attemptsPerStep": 4, "chains": 5} """), "budget.chains" },
+        { With(""" "budget": {"chains": 0} """), "budget.chains" },
         { With(""" "budget": {"maxAttempts": "many"} """), "budget.maxAttempts" },
         { With(""" "sampling": {"temperature": 0} """), "sampling.temperature" },
         { With(""" "sampling": {"constrained": "yes"} """), "sampling.constrained" },

@@ -56,6 +56,8 @@ public sealed class BenchmarkBadInputTests(BenchmarkBadInputHost fixture) : ICla
         { With(""" "seeds": 40, "methods": ["sdpo", "best-of-k", "multi-turn"] """), "problems" },
         { With(""" "budget": {"maxAttempts": 0} """), "budget.maxAttempts" },
         { With(""" "budget": {"attemptsPerStep": 1000} """), "budget.attemptsPerStep" },
+        { With(""" "budget": {"attemptsPerStep": 4, "chains": 5} """), "budget.chains" },
+        { With(""" "budget": {"chains": 0} """), "budget.chains" },
         { With(""" "sampling": {"temperature": 0} """), "sampling.temperature" },
         { "{\"problems\": [" + Good + ", {\"prompt\": \"What is 2+2?\", \"verifier\": {\"kind\": \"exact\", \"answer\": \"4\"}}], \"sampling\": {\"constrained\": true}}", "sampling.constrained" },
         { With(""" "sdpo": {"loraRank": 0} """), "sdpo.loraRank" },

@@ -38,6 +38,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         [CommandOption("--seeds <N>")] [Description("Seeds per problem and method: 1 … N (default 1).")] public int Seeds { get; init; } = 1;
         [CommandOption("--budget <N>")] [Description("Attempts per run, the largest k of the curves (default 64).")] public int Budget { get; init; } = 64;
         [CommandOption("-g|--group <G>")] [Description("Attempts per step (default 8).")] public int Group { get; init; } = 8;
+        [CommandOption("--chains <N>")] [Description("multi-turn and self-teacher: chains that carry feedback from step to step, each drawing G / N attempts a step (default G).")]
+        public int? Chains { get; init; }
         [CommandOption("--temperature <T>")] public double Temperature { get; init; } = 1.0;
         [CommandOption("--constrained")] [Description("Sample only well-formed answers that use each number once (the puzzle's grammar), for every method and the selection.")]
         public bool Constrained { get; init; }
@@ -69,6 +71,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             if (Suite is not null && !ProblemSuite.TryParse(Suite, out _)) return ValidationResult.Error($"--suite: unknown suite '{Suite}'; suites are {string.Join(", ", ProblemSuite.Names)}.");
             if (Count < 1 || Count > ProblemSuite.MaxCount) return ValidationResult.Error($"--count must be between 1 and {ProblemSuite.MaxCount}.");
             if (Seeds < 1) return ValidationResult.Error("--seeds must be at least 1.");
+            if (Chains is { } chains && (chains < 1 || chains > Group)) return ValidationResult.Error($"--chains must be between 1 and the group size ({Group}).");
             foreach (var name in MethodList)
                 if (!DiscoveryMethodNames.TryParse(name, out _)) return ValidationResult.Error($"--methods: unknown method '{name}'; methods are {DiscoveryMethodNames.All}.");
             if (MethodList.Count == 0 || MethodList.Distinct().Count() != MethodList.Count) return ValidationResult.Error("--methods must list each method once.");
@@ -113,7 +116,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             puzzles = settings.Suite is { } suite ? ProblemSuite.Generate(suite, settings.Count, settings.SuiteSeed) : ProblemsFile.Read(settings.ProblemsFile!);
             folder = CliModel.ResolveFolder(settings.Model);
             template = new DiscoveryRequest(puzzles[0].ToProblem(), puzzles[0].CreateVerifier(), DiscoveryMethod.Sdpo,
-                new DiscoveryBudget(settings.Budget, settings.Group), new AttemptSampling(Temperature: settings.Temperature, Constrained: settings.Constrained),
+                new DiscoveryBudget(settings.Budget, settings.Group, settings.Chains), new AttemptSampling(Temperature: settings.Temperature, Constrained: settings.Constrained),
                 settings.SdpoOptions(folder));
             template.Validate();
         }

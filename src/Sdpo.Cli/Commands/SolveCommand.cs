@@ -31,6 +31,8 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
 
         [CommandOption("--budget <N>")] [Description("Most attempts (default 64).")] public int Budget { get; init; } = 64;
         [CommandOption("-g|--group <G>")] [Description("Attempts per step (default 8).")] public int Group { get; init; } = 8;
+        [CommandOption("--chains <N>")] [Description("multi-turn and self-teacher: chains that carry feedback from step to step, each drawing G / N attempts a step (default G).")]
+        public int? Chains { get; init; }
         [CommandOption("--seed <N>")] public long Seed { get; init; } = 1;
         [CommandOption("--temperature <T>")] public double Temperature { get; init; } = 1.0;
         [CommandOption("--constrained")] [Description("Sample only well-formed answers that use each number once (the puzzle's grammar).")]
@@ -59,7 +61,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
             puzzle = ReadPuzzle(settings);
             DiscoveryMethodNames.TryParse(settings.Method, out var method);
             request = new DiscoveryRequest(puzzle.ToProblem(), puzzle.CreateVerifier(), method,
-                new DiscoveryBudget(settings.Budget, settings.Group),
+                new DiscoveryBudget(settings.Budget, settings.Group, settings.Chains),
                 new AttemptSampling(Temperature: settings.Temperature, Constrained: settings.Constrained),
                 null,
                 settings.Seed);

@@ -144,7 +144,7 @@ public static class DiscoveryLoop
             }
             else if (request.Method is DiscoveryMethod.MultiTurn or DiscoveryMethod.SelfTeacher)
             {
-                RecordChainFeedback(state, budget.AttemptsPerStep, verdicts.Select(v => v.Verdict.Feedback).ToList(),
+                RecordChainFeedback(state, budget.EffectiveChains, verdicts.Select(v => v.Verdict.Feedback).ToList(),
                     latestOnly: request.Method == DiscoveryMethod.SelfTeacher);
             }
 
@@ -169,7 +169,8 @@ public static class DiscoveryLoop
     private static string StudentContext(DiscoveryRequest request, IDiscoveryPolicy policy, LoopState state, int slot)
     {
         string prompt = request.Problem.Prompt;
-        var chain = state.ChainFeedback.Count > slot ? state.ChainFeedback[slot] : [];
+        int chainIndex = slot % request.EffectiveBudget.EffectiveChains;
+        var chain = state.ChainFeedback.Count > chainIndex ? state.ChainFeedback[chainIndex] : [];
         return request.Method switch
         {
             DiscoveryMethod.MultiTurn => MultiTurnPrompt.BuildWithin(prompt, chain, ContextRoom(request, policy), policy.CountContextTokens),
@@ -188,11 +189,12 @@ public static class DiscoveryLoop
         return policy.CountContextTokens(context) <= room ? context : prompt;
     }
 
-    /// <summary>Appends each chain's newest feedback; self-teacher chains need only the newest, so keep just that.</summary>
+    /// <summary>Appends each chain's newest feedback, that of its first attempt in the step (attempt c of chain c; a
+    /// chain's attempts are drawn alike, so any would do); self-teacher chains need only the newest, so keep just that.</summary>
     private static void RecordChainFeedback(LoopState state, int chains, IReadOnlyList<string> feedback, bool latestOnly)
     {
         while (state.ChainFeedback.Count < chains) state.ChainFeedback.Add(new List<string>());
-        for (int i = 0; i < feedback.Count; i++)
+        for (int i = 0; i < Math.Min(chains, feedback.Count); i++)
         {
             if (latestOnly) state.ChainFeedback[i].Clear();
             state.ChainFeedback[i].Add(feedback[i]);

@@ -234,10 +234,10 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
     }
 
     /// <summary>Options of an x-ndjson upload from the query: name, methods (comma-separated), seeds, maxAttempts,
-    /// attemptsPerStep, model, selectHard (the threshold), samples, k, constrained.</summary>
+    /// attemptsPerStep, chains, model, selectHard (the threshold), samples, k, constrained.</summary>
     private static BenchmarkRequest FromQuery(IQueryCollection query)
     {
-        var known = new[] { "name", "methods", "seeds", "maxAttempts", "attemptsPerStep", "model", "selectHard", "samples", "k", "constrained" };
+        var known = new[] { "name", "methods", "seeds", "maxAttempts", "attemptsPerStep", "chains", "model", "selectHard", "samples", "k", "constrained" };
         foreach (var key in query.Keys)
         {
             if (!known.Contains(key, StringComparer.OrdinalIgnoreCase))
@@ -259,8 +259,8 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
                 methods.Add(method);
             }
         }
-        DiscoveryBudget? budget = Get("maxAttempts") is not null || Get("attemptsPerStep") is not null
-            ? new DiscoveryBudget(Int("maxAttempts") ?? new DiscoveryBudget().MaxAttempts, Int("attemptsPerStep") ?? new DiscoveryBudget().AttemptsPerStep)
+        DiscoveryBudget? budget = Get("maxAttempts") is not null || Get("attemptsPerStep") is not null || Get("chains") is not null
+            ? new DiscoveryBudget(Int("maxAttempts") ?? new DiscoveryBudget().MaxAttempts, Int("attemptsPerStep") ?? new DiscoveryBudget().AttemptsPerStep, Int("chains"))
             : null;
         HardSelectionRequest? selection = null;
         if (Get("selectHard") is { } threshold)

@@ -179,6 +179,31 @@ public class DiscoveryLoopTests
             }
     }
 
+    [Theory]
+    [InlineData(DiscoveryMethod.SelfTeacher)]
+    [InlineData(DiscoveryMethod.MultiTurn)]
+    public async Task FewerChainsThanAttemptsDrawSeveralAttemptsFromEachChainsContext(DiscoveryMethod method)
+    {
+        var policy = new ScriptedPolicy();
+        var request = Request(new PassWhen(_ => false), method, maxAttempts: 18, perStep: 6) with { Budget = new DiscoveryBudget(18, 6, Chains: 2) };
+        var events = await Collect(DiscoveryLoop.RunAsync(request, policy));
+        var attempts = events.OfType<AttemptEvaluated>().ToList();
+        for (int step = 1; step < 3; step++)
+        {
+            var contexts = policy.SampledContexts[step];
+            Assert.Equal(6, contexts.Count);
+            Assert.NotEqual(contexts[0], contexts[1]);
+            for (int slot = 0; slot < 6; slot++)
+            {
+                // Attempt i belongs to chain i mod 2, which carries on from its first attempt of the step before.
+                Assert.Equal(contexts[slot % 2], contexts[slot]);
+                var previous = attempts.Single(a => a.Step == step - 1 && a.Index % 6 == slot % 2);
+                Assert.Contains(previous.Verdict.Feedback, contexts[slot]);
+            }
+        }
+        if (method == DiscoveryMethod.MultiTurn) Assert.Equal(2, policy.SampledContexts[2][1].Split("feedback for").Length - 1);
+    }
+
     [Fact]
     public async Task SelfTeacherSamplesThePlainPromptAfterAFailureWithoutFeedback()
     {
