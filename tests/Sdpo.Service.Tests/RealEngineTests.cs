@@ -103,6 +103,20 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
     }
 
     [Fact]
+    public async Task Self_teacher_runs_with_fewer_chains_than_attempts_per_step_and_the_run_records_them()
+    {
+        await using var host = new ServiceHost(_data, engine: null, _checkpoint.Settings());
+        var id = await ServiceApi.SubmitAsync(host.Client,
+            "{\"problem\": " + Unsolvable + ", \"method\": \"self-teacher\", \"budget\": {\"maxAttempts\": 8, \"attemptsPerStep\": 4, \"chains\": 1}, \"sampling\": {\"maxNewTokens\": 10}, \"seed\": 5}");
+        var capture = await ServiceApi.WaitForEndAsync(host.Client, id, timeoutSeconds: 60);
+
+        Assert.Equal(Enumerable.Range(0, 8), capture.Frames.Where(f => f.Event == "attempt").Select(f => f.Json.GetProperty("index").GetInt32()));
+        Assert.Equal("exhausted", capture.Frames[^1].Event);
+        var run = await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "exhausted");
+        Assert.Equal(1, run.GetProperty("configuration").GetProperty("budget").GetProperty("chains").GetInt32());
+    }
+
+    [Fact]
     public async Task Constrained_sampling_gives_only_answers_that_use_each_number_once()
     {
         await using var host = new ServiceHost(_data, engine: null, _checkpoint.Settings());
