@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Sdpo.Engine.Discovery;
 
 /// <summary>
@@ -11,7 +13,7 @@ public sealed record DiscoveryBudget(int MaxAttempts = 64, int AttemptsPerStep =
     public const int MaxAllowedAttempts = 100_000;
     public const int MaxAllowedAttemptsPerStep = 256;
 
-    public int EffectiveChains => Chains ?? AttemptsPerStep;
+    [JsonIgnore] public int EffectiveChains => Chains ?? AttemptsPerStep;
 
     public void Validate()
     {

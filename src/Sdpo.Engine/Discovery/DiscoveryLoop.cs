@@ -270,7 +270,8 @@ public static class DiscoveryLoop
             request.Problem.Prompt,
             request.Verifier.Kind,
             Method = request.Method.ToString(),
-            Budget = request.EffectiveBudget,
+            // Without chains, the budget as states saved before chains existed wrote it, so those runs still resume.
+            Budget = request.EffectiveBudget is { Chains: null } budget ? new { budget.MaxAttempts, budget.AttemptsPerStep } : (object)request.EffectiveBudget,
             Sampling = request.EffectiveSampling,
             Sdpo = request.EffectiveSdpo,
             request.Seed,

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Sdpo.Contracts;
 using Sdpo.Engine.Discovery;
 using Sdpo.Engine.Sdpo;
@@ -240,6 +241,32 @@ public class DiscoveryLoopTests
             await Collect(DiscoveryLoop.RunAsync(request, resumed, directory));
             Assert.Contains(resumed.SampledContexts[0], c => c.Contains("feedback for"));
             Assert.Equal(uninterrupted.SampledContexts.Skip(2), resumed.SampledContexts);
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task StatesSavedBeforeChainsExistedStillResumeAndADifferentChainCountDoesNot()
+    {
+        var request = Request(new PassWhen(_ => false), DiscoveryMethod.SelfTeacher, maxAttempts: 24, perStep: 4);
+        string directory = Path.Combine(Path.GetTempPath(), "sdpo-chains-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await RunCancelledAtThirdStep(request, directory);
+            // The budget as earlier versions wrote it into the state's fingerprint, with no chains in it.
+            var saved = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "loop.json"))).RootElement;
+            Assert.Contains("\"Budget\":{\"MaxAttempts\":24,\"AttemptsPerStep\":4}", saved.GetProperty("Fingerprint").GetString());
+
+            var withChains = request with { Budget = new DiscoveryBudget(24, 4, Chains: 2) };
+            var refused = await Collect(DiscoveryLoop.RunAsync(withChains, new ScriptedPolicy(), directory));
+            Assert.Contains("different request", Assert.IsType<Failed>(Assert.Single(refused)).Reason);
+
+            var resumed = await Collect(DiscoveryLoop.RunAsync(request, new ScriptedPolicy(), directory));
+            Assert.Equal(8, resumed.OfType<AttemptEvaluated>().First().Index);
+            Assert.IsType<Exhausted>(resumed[^1]);
         }
         finally
         {
