@@ -48,7 +48,9 @@ public sealed class TextGenerator
         var (ids, mask) = LeftPad(prompts, _model.Device);
         using var cache = options.UseKvCache ? _model.CreateCache(1, capacity) : null;
         var active = Enumerable.Range(0, prompts.Count).ToList();
-        var logits = cache is null ? LastLogits(ids, null, mask) : PrefillOnce(prompts, cache, ref mask);
+        Tensor logits;
+        if (cache is null) logits = LastLogits(ids, null, mask);
+        else (logits, mask) = PrefillOnce(prompts, cache);
         var grammar = options.Grammar is { } answers ? FilterFor(answers, options.StopTokenIds) : null;
 
         for (var step = 0; ; step++)
@@ -134,10 +136,10 @@ public sealed class TextGenerator
     /// Fills the cache with the prompts and returns their last-column logits [B, vocab], running each distinct
     /// prompt once (one question sampled G times, or chains that draw several attempts from one context) and the
     /// opening that distinct prompts share once (chains that add their own feedback after the same question and
-    /// header), then repeating cache rows to the batch. <paramref name="mask"/> becomes the attention mask [B, L]
-    /// that goes with the cache; positions skip padding, so every row sees what it would alone.
+    /// header), then repeating cache rows to the batch. Also returns the attention mask [B, L] that goes with the
+    /// cache; positions skip padding, so every row sees what it would alone.
     /// </summary>
-    private Tensor PrefillOnce(IReadOnlyList<IReadOnlyList<int>> prompts, KvCache cache, ref Tensor mask)
+    private (Tensor Logits, Tensor Mask) PrefillOnce(IReadOnlyList<IReadOnlyList<int>> prompts, KvCache cache)
     {
         using var scope = NewDisposeScope();
         var distinct = new List<IReadOnlyList<int>>();
@@ -177,8 +179,7 @@ public sealed class TextGenerator
             var rows = tensor(rowOf, device: _model.Device);
             (logits, restMask) = (logits.index_select(0, rows), restMask.index_select(0, rows));
         }
-        mask = restMask.MoveToOuterDisposeScope();
-        return logits.MoveToOuterDisposeScope();
+        return (logits.MoveToOuterDisposeScope(), restMask.MoveToOuterDisposeScope());
     }
 
     /// <summary>Logits [B, vocab] at the last column, for the sampler.</summary>
