@@ -189,15 +189,17 @@ public static class DiscoveryLoop
         return policy.CountContextTokens(context) <= room ? context : prompt;
     }
 
-    /// <summary>Appends each chain's newest feedback, that of its first attempt in the step (attempt c of chain c; a
-    /// chain's attempts are drawn alike, so any would do); self-teacher chains need only the newest, so keep just that.</summary>
+    /// <summary>Appends each chain's newest feedback: that of the chain's first attempt in the step that has any
+    /// (attempt i belongs to chain i mod chains; its attempts are drawn alike, so the first will do), else its first
+    /// attempt's empty one. Self-teacher chains need only the newest, so keep just that.</summary>
     private static void RecordChainFeedback(LoopState state, int chains, IReadOnlyList<string> feedback, bool latestOnly)
     {
         while (state.ChainFeedback.Count < chains) state.ChainFeedback.Add(new List<string>());
-        for (int i = 0; i < Math.Min(chains, feedback.Count); i++)
+        for (int chain = 0; chain < Math.Min(chains, feedback.Count); chain++)
         {
-            if (latestOnly) state.ChainFeedback[i].Clear();
-            state.ChainFeedback[i].Add(feedback[i]);
+            var own = Enumerable.Range(0, feedback.Count).Where(i => i % chains == chain).Select(i => feedback[i]).ToList();
+            if (latestOnly) state.ChainFeedback[chain].Clear();
+            state.ChainFeedback[chain].Add(own.FirstOrDefault(f => !string.IsNullOrWhiteSpace(f)) ?? own[0]);
         }
     }
 

@@ -206,6 +206,19 @@ public class DiscoveryLoopTests
     }
 
     [Fact]
+    public async Task AChainCarriesOnFromItsFirstAttemptThatHasFeedback()
+    {
+        var policy = new ScriptedPolicy();
+        // Attempt slots 0 and 1 (the first of each chain) fail without a word; the rest say what was wrong.
+        var verifier = new DelegateVerifier(a => Verdict.Fail(VerdictStatus.Wrong, a.Text.EndsWith("-0-0") || a.Text.EndsWith("-1-0") ? "" : $"feedback for {a.Text}"));
+        var request = Request(verifier, DiscoveryMethod.SelfTeacher, maxAttempts: 12, perStep: 6) with { Budget = new DiscoveryBudget(12, 6, Chains: 2) };
+        var events = await Collect(DiscoveryLoop.RunAsync(request, policy));
+        var first = events.OfType<AttemptEvaluated>().Where(a => a.Step == 0).ToList();
+        Assert.Equal(TeacherPrompt.Build("Q", first[2].Verdict.Feedback), policy.SampledContexts[1][0]);
+        Assert.Equal(TeacherPrompt.Build("Q", first[3].Verdict.Feedback), policy.SampledContexts[1][1]);
+    }
+
+    [Fact]
     public async Task SelfTeacherSamplesThePlainPromptAfterAFailureWithoutFeedback()
     {
         var policy = new ScriptedPolicy();
