@@ -112,7 +112,7 @@ public static class DiscoveryLoop
             var contexts = Enumerable.Range(0, count).Select(i => StudentContext(request, policy, state, i)).ToList();
 
             var clock = Stopwatch.StartNew();
-            var samples = await policy.SampleAsync(contexts, request.EffectiveSampling, StepSeed(request.Seed, state.Step), cancellationToken);
+            var samples = await policy.SampleAsync(contexts, request.EffectiveSampling, StepSeed(RunSeed(request), state.Step), cancellationToken);
             double samplingMs = clock.Elapsed.TotalMilliseconds;
 
             clock.Restart();
@@ -261,6 +261,18 @@ public static class DiscoveryLoop
     /// <summary>Tokens a teacher context may take: SDPO's cap, and room for the attempt after it.</summary>
     private static int TeacherContextRoom(DiscoveryRequest request, IDiscoveryPolicy policy) =>
         Math.Min(request.EffectiveSdpo.MaxTeacherContextTokens, ContextRoom(request, policy));
+
+    /// <summary>
+    /// The run's sampling seed: the request's seed mixed with its prompt, so that runs of different problems with the
+    /// same seed (a benchmark's seeds 1..N on every puzzle) draw independent streams rather than the same random
+    /// numbers, while every method on one problem and seed still shares them.
+    /// </summary>
+    public static long RunSeed(DiscoveryRequest request)
+    {
+        ulong hash = 14695981039346656037UL; // FNV-1a over the prompt's UTF-16 code units: stable across processes
+        foreach (char c in request.Problem.Prompt) hash = unchecked((hash ^ c) * 1099511628211UL);
+        return unchecked((long)((ulong)request.Seed ^ hash));
+    }
 
     /// <summary>A per-step seed: runs with different seeds or steps never share a sampling stream.</summary>
     public static long StepSeed(long seed, int step) =>

@@ -206,6 +206,22 @@ public class DiscoveryLoopTests
     }
 
     [Fact]
+    public async Task RunsOfDifferentProblemsWithOneSeedDrawDifferentStreamsAndMethodsOnOneProblemShareThem()
+    {
+        async Task<List<string>> FirstStep(string prompt, DiscoveryMethod method)
+        {
+            var request = new DiscoveryRequest(new Problem(prompt), new PassWhen(_ => false), method, new DiscoveryBudget(4, 4), Seed: 7);
+            var events = await Collect(DiscoveryLoop.RunAsync(request, new ScriptedPolicy()));
+            return events.OfType<AttemptEvaluated>().Select(a => a.Text).ToList();
+        }
+
+        var question = await FirstStep("Q", DiscoveryMethod.BestOfK);
+        Assert.Equal(question, await FirstStep("Q", DiscoveryMethod.BestOfK));
+        Assert.Equal(question, await FirstStep("Q", DiscoveryMethod.SelfTeacher)); // common random numbers across methods
+        Assert.NotEqual(question, await FirstStep("R", DiscoveryMethod.BestOfK));
+    }
+
+    [Fact]
     public async Task AChainCarriesOnFromItsFirstAttemptThatHasFeedback()
     {
         var policy = new ScriptedPolicy();
