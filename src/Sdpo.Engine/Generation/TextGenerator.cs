@@ -45,12 +45,19 @@ public sealed class TextGenerator
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         using var generator = new Generator((ulong)(options.Seed ?? Random.Shared.NextInt64()), _model.Device);
-        var (ids, mask) = LeftPad(prompts, _model.Device);
         using var cache = options.UseKvCache ? _model.CreateCache(1, capacity) : null;
         var active = Enumerable.Range(0, prompts.Count).ToList();
-        Tensor logits;
-        if (cache is null) logits = LastLogits(ids, null, mask);
-        else (logits, mask) = PrefillOnce(prompts, cache);
+        Tensor ids, mask, logits;
+        if (cache is null)
+        {
+            (ids, mask) = LeftPad(prompts, _model.Device);
+            logits = LastLogits(ids, null, mask);
+        }
+        else
+        {
+            (logits, mask) = PrefillOnce(prompts, cache);
+            ids = empty(prompts.Count, 0, dtype: ScalarType.Int64, device: _model.Device); // the cache holds the prompts
+        }
         var grammar = options.Grammar is { } answers ? FilterFor(answers, options.StopTokenIds) : null;
 
         for (var step = 0; ; step++)
