@@ -197,9 +197,10 @@ public static class DiscoveryLoop
         while (state.ChainFeedback.Count < chains) state.ChainFeedback.Add(new List<string>());
         for (int chain = 0; chain < Math.Min(chains, feedback.Count); chain++)
         {
-            var own = Enumerable.Range(0, feedback.Count).Where(i => i % chains == chain).Select(i => feedback[i]).ToList();
+            int first = chain;
+            while (first < feedback.Count && string.IsNullOrWhiteSpace(feedback[first])) first += chains;
             if (latestOnly) state.ChainFeedback[chain].Clear();
-            state.ChainFeedback[chain].Add(own.FirstOrDefault(f => !string.IsNullOrWhiteSpace(f)) ?? own[0]);
+            state.ChainFeedback[chain].Add(first < feedback.Count ? feedback[first] : feedback[chain]);
         }
     }
 
