@@ -31,7 +31,9 @@ public sealed class TextGenerator
 
     public GeneratedSequence Generate(IReadOnlyList<int> prompt, SamplingOptions options) => Generate([prompt], options)[0];
 
-    public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<IReadOnlyList<int>> prompts, SamplingOptions options)
+    /// <param name="openings">with the KV cache on, keeps the opening the prompts share for the next call on the same
+    /// weights, and reuses what it already holds of it</param>
+    public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<IReadOnlyList<int>> prompts, SamplingOptions options, PromptOpeningCache? openings = null)
     {
         Validate(prompts, options);
         var rows = prompts.Select(_ => new RowState()).ToArray();
@@ -55,7 +57,7 @@ public sealed class TextGenerator
         }
         else
         {
-            (logits, mask) = PrefillOnce(prompts, cache);
+            (logits, mask) = PrefillOnce(prompts, cache, openings);
             ids = empty(prompts.Count, 0, dtype: ScalarType.Int64, device: _model.Device); // the cache holds the prompts
         }
         var grammar = options.Grammar is { } answers ? FilterFor(answers, options.StopTokenIds) : null;
@@ -143,10 +145,11 @@ public sealed class TextGenerator
     /// Fills the cache with the prompts and returns their last-column logits [B, vocab], running each distinct
     /// prompt once (one question sampled G times, or chains that draw several attempts from one context) and the
     /// opening that distinct prompts share once (chains that add their own feedback after the same question and
-    /// header), then repeating cache rows to the batch. Also returns the attention mask [B, L] that goes with the
-    /// cache; positions skip padding, so every row sees what it would alone.
+    /// header), then repeating cache rows to the batch. What <paramref name="openings"/> holds of that opening is
+    /// copied rather than run, and the opening is left there for the next call. Also returns the attention mask
+    /// [B, L] that goes with the cache; positions skip padding, so every row sees what it would alone.
     /// </summary>
-    private (Tensor Logits, Tensor Mask) PrefillOnce(IReadOnlyList<IReadOnlyList<int>> prompts, KvCache cache)
+    private (Tensor Logits, Tensor Mask) PrefillOnce(IReadOnlyList<IReadOnlyList<int>> prompts, KvCache cache, PromptOpeningCache? openings)
     {
         using var scope = NewDisposeScope();
         var distinct = new List<IReadOnlyList<int>>();
@@ -163,13 +166,20 @@ public sealed class TextGenerator
             rowOf[row] = index;
         }
 
-        var openingLength = distinct.Count > 1 ? CommonOpeningLength(distinct) : 0;
+        // One distinct prompt is run whole, unless its opening is worth keeping for the next call.
+        var openingLength = distinct.Count > 1 ? CommonOpeningLength(distinct) : openings is null ? 0 : distinct[0].Count - 1;
         Tensor restIds, restMask;
         if (openingLength >= MinSharedOpening)
         {
-            var opening = tensor(distinct[0].Take(openingLength).Select(id => (long)id).ToArray(), [1, openingLength], device: _model.Device);
+            var reused = openings?.ReusableLength(distinct, openingLength) ?? 0;
+            if (reused > 0) openings!.FillInto(cache, reused);
             var openingMask = ones(1, openingLength, dtype: ScalarType.Int64, device: _model.Device);
-            _model.ForwardHidden(opening, cache, openingMask);
+            if (openingLength > reused)
+            {
+                var unseen = distinct[0].Skip(reused).Take(openingLength - reused).Select(id => (long)id).ToArray();
+                _model.ForwardHidden(tensor(unseen, [1, unseen.Length], device: _model.Device), cache, openingMask);
+                openings?.Store(distinct[0].Take(openingLength).ToList(), cache, length => _model.CreateCache(1, length));
+            }
             cache.RepeatRow(distinct.Count);
             (restIds, restMask) = LeftPad(distinct.Select(prompt => (IReadOnlyList<int>)prompt.Skip(openingLength).ToList()).ToList(), _model.Device);
             restMask = cat([openingMask.expand(distinct.Count, -1), restMask], 1);

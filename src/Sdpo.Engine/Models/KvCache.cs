@@ -81,6 +81,24 @@ public sealed class KvCache : IDisposable
         BatchSize = count;
     }
 
+    /// <summary>Fills this empty one-row cache with the first <paramref name="length"/> positions of row 0 of
+    /// <paramref name="source"/>, e.g. a prompt opening computed by an earlier call.</summary>
+    public void CopyPrefix(KvCache source, int length)
+    {
+        if (BatchSize != 1 || Length != 0) throw new InvalidOperationException($"Only an empty one-row cache can be filled; this one holds {BatchSize} rows and {Length} positions.");
+        if (source._keys.Length != _keys.Length) throw new ArgumentException($"The source cache has {source._keys.Length} layers; this one has {_keys.Length}.", nameof(source));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, source.Length);
+        if (length > Capacity) throw new ContextLengthException(length, Capacity, "KV cache capacity");
+        using var scope = NewDisposeScope();
+        for (var layer = 0; layer < _keys.Length; layer++)
+        {
+            _keys[layer].narrow(2, 0, length).copy_(source._keys[layer].narrow(0, 0, 1).narrow(2, 0, length));
+            _values[layer].narrow(2, 0, length).copy_(source._values[layer].narrow(0, 0, 1).narrow(2, 0, length));
+        }
+        Length = length;
+    }
+
     /// <summary>Forgets every cached position (the memory is kept for reuse).</summary>
     public void Reset() => Length = 0;
 

@@ -23,6 +23,8 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
     private readonly SequenceScorer _scorer;
     private readonly TextGenerator _generator;
     private readonly IAnswerGrammar? _grammar;
+    // The opening every step's contexts share (the question, a feedback header), for as long as the weights hold.
+    private readonly PromptOpeningCache _openings = new();
     private GrammarTokenFilter? _grammarFilter;
     private LoraAdapter? _student;
     private LoraAdapter? _teacher;
@@ -73,7 +75,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
             using var attachment = _student?.Attach(_model.Model);
             // Sampling takes no gradient: merged weights save the adapter's extra matmuls at every token.
             using var merged = _student?.MergeForInference();
-            return _generator.Generate(prompts, options)
+            return _generator.Generate(prompts, options, _openings)
                 .Select(s => new SampledAttempt(s.Text ?? "", s.TokenIds, s.LogProbs, s.StopTokenId))
                 .ToList();
         }, cancellationToken);
@@ -96,7 +98,11 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         var teacherPairs = distinct.Select(d => new ScoringPair(_model.EncodePrompt(d.Attempt.TeacherContext), d.Attempt.Tokens)).ToList();
         var counts = distinct.Select(d => (float)d.Count).ToArray();
         var allowed = _options.DistillWithinGrammar && _grammar is not null ? distinct.Select(d => AllowedTokens(d.Attempt.Tokens)).ToList() : null;
-        return _model.Thread.RunAsync(() => Update(studentPairs, teacherPairs, counts, allowed), cancellationToken);
+        return _model.Thread.RunAsync(() =>
+        {
+            _openings.Clear(); // computed with the weights this update changes
+            return Update(studentPairs, teacherPairs, counts, allowed);
+        }, cancellationToken);
     }
 
     /// <summary>Per position of a continuation, the tokens the grammar allowed there (what the sampler could draw).</summary>
@@ -251,6 +257,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         _model.Thread.RunAsync(() =>
         {
             if (_student is null) return;
+            _openings.Clear();
             var saved = AdapterTrainingState.Load(directory, _model.Model, CreateOptimizer);
             _optimizer!.Dispose();
             _teacher?.Dispose();
@@ -268,6 +275,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         var optimizer = _optimizer;
         _student = _teacher = null;
         _optimizer = null;
+        _openings.Dispose(); // tensors outside any dispose scope: freeing them needs no device thread
         if (student is null) return;
         _model.Thread.RunAsync(() =>
         {

@@ -117,6 +117,56 @@ public sealed class TextGeneratorTests : IDisposable
     }
 
     [Fact]
+    public void AnOpeningKeptAcrossCallsSamplesAsTheFullBatchWould()
+    {
+        var generator = new TextGenerator(_model);
+        using var openings = new PromptOpeningCache();
+        int[] question = [1, 17, 42, 5, 33, 8, 19, 23, 4, 50, 12];
+        int[] header = [60, 3, 71, 9, 44, 45];
+        int[] chainA = [.. question, .. header, 22, 31], chainB = [.. question, .. header, 2, 13, 14];
+        var options = Sampled(seed: 57, tokens: 16) with { StopTokenIds = [3, 7, 11] };
+        // The question alone, then chains after a header (the kept opening grows), the same again (all of it is
+        // copied), then prompts that share only its first tokens (it is replaced by theirs).
+        var calls = new (IReadOnlyList<int>[] Prompts, int KeptAfter)[]
+        {
+            (Enumerable.Repeat<IReadOnlyList<int>>(question, 4).ToArray(), question.Length - 1),
+            ([chainA, chainB, chainA, chainB], question.Length + header.Length),
+            ([chainB, chainA, chainA], question.Length + header.Length),
+            ([[.. PromptA, 60, 3, 71, 9], [.. PromptA, 60, 3, 71, 9, 5]], PromptA.Length + 3),
+        };
+        for (var call = 0; call < calls.Length; call++)
+        {
+            var (prompts, keptAfter) = calls[call];
+            var callOptions = options with { Seed = 57 + call };
+            var kept = generator.Generate(prompts, callOptions, openings);
+            var full = generator.Generate(prompts, callOptions with { UseKvCache = false });
+
+            Assert.Equal(keptAfter, openings.Length);
+            for (var row = 0; row < prompts.Length; row++)
+            {
+                Assert.Equal(full[row].TokenIds, kept[row].TokenIds);
+                for (var t = 0; t < full[row].LogProbs.Count; t++) Assert.Equal(full[row].LogProbs[t], kept[row].LogProbs[t], 4);
+            }
+        }
+    }
+
+    [Fact]
+    public void OnlyAnEmptyOneRowCacheTakesAnOpening()
+    {
+        using var source = _model.CreateCache(1, 16);
+        _model.ForwardHidden(tensor(PromptA.Select(id => (long)id).ToArray(), [1, PromptA.Length]), source).Dispose();
+        using var twoRows = _model.CreateCache(2, 16);
+        using var empty = _model.CreateCache(1, 16);
+        using var filled = _model.CreateCache(1, 16);
+        filled.CopyPrefix(source, 4);
+
+        Assert.Equal(4, filled.Length);
+        Assert.Throws<InvalidOperationException>(() => twoRows.CopyPrefix(source, 4));
+        Assert.Throws<InvalidOperationException>(() => filled.CopyPrefix(source, 4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => empty.CopyPrefix(source, PromptA.Length + 1));
+    }
+
+    [Fact]
     public void BatchOfDifferentLengthsEqualsEachPromptAlone()
     {
         var generator = new TextGenerator(_model);

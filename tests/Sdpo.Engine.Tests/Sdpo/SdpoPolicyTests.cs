@@ -1,5 +1,6 @@
 using Sdpo.Contracts;
 using Sdpo.Engine.Discovery;
+using Sdpo.Engine.Generation;
 using Sdpo.Engine.Metrics;
 using Sdpo.Engine.Scoring;
 using Sdpo.Engine.Sdpo;
@@ -178,6 +179,43 @@ public class SdpoPolicyTests : IClassFixture<ToyLanguageModel>
             Assert.Contains(initialAdapter.Zip(policy.Adapter!.Parameters), pair => !pair.First.equal(pair.Second).all().item<bool>());
             foreach (var t in before.Concat(initialAdapter)) t.Dispose();
         });
+    }
+
+    [Fact]
+    public async Task AfterAnUpdateTheStudentSamplesWithoutTheOpeningKeptBeforeIt()
+    {
+        var model = _toy.Model;
+        const string question = "Q: which of abcdefgh"; // long enough for its opening to be kept between steps
+        using var policy = await SdpoPolicy.CreateAsync(model, Request(DiscoveryMethod.Sdpo), default);
+        var contexts = Enumerable.Repeat(question, 8).ToList();
+        var sampling = new AttemptSampling(MaxNewTokens: 4);
+        var prompts = contexts.Select(c => model.EncodePrompt(c)).ToList();
+        SamplingOptions Options(long seed) => new() { MaxNewTokens = 4, StopTokenIds = model.Tokenizer.StopTokenIds, Seed = seed };
+        var generator = new TextGenerator(model.Model, model.Tokenizer);
+        using var stale = new PromptOpeningCache();
+        IReadOnlyList<GeneratedSequence> SampleStudent(long seed, PromptOpeningCache? openings)
+        {
+            using var attachment = policy.Adapter!.Attach(model.Model);
+            using var merged = policy.Adapter.MergeForInference();
+            return generator.Generate(prompts, Options(seed), openings);
+        }
+
+        var first = await policy.SampleAsync(contexts, sampling, seed: 1, default);
+        await model.Thread.RunAsync(() => SampleStudent(1, stale));
+        var failed = first.Select(a => new TrainingAttempt(a, question, TeacherPrompt.Build(question, ToyLanguageModel.Feedback(Right)))).ToList();
+        await policy.UpdateAsync(failed, default);
+        var after = await policy.SampleAsync(contexts, sampling, seed: 2, default);
+        var (fresh, withStale) = await model.Thread.RunAsync(() => (SampleStudent(2, null), SampleStudent(2, stale)));
+
+        Assert.True(stale.Length >= 8);
+        for (var row = 0; row < contexts.Count; row++)
+        {
+            Assert.Equal(fresh[row].TokenIds, after[row].TokenIds);
+            for (var t = 0; t < fresh[row].LogProbs.Count; t++) Assert.Equal(fresh[row].LogProbs[t], after[row].TokenLogProbs[t], 4);
+        }
+        // What the policy would have sampled had it kept the opening computed before the update.
+        var staleGap = fresh.Zip(withStale).SelectMany(pair => pair.First.LogProbs.Zip(pair.Second.LogProbs, (a, b) => Math.Abs(a - b))).Max();
+        Assert.True(staleGap > 1e-3, $"the update moved the stale opening's log-probs by only {staleGap:G3}");
     }
 
     [Fact]
