@@ -56,9 +56,23 @@ public sealed class Attention : nn.Module
         keys = RotaryEmbedding.Apply(keys.transpose(1, 2), inputs.Cos, inputs.Sin);
         if (cache is not null) (keys, values) = cache.Append(_layerIndex, keys, values);
 
-        var attended = nn.functional.scaled_dot_product_attention(
-            queries, RepeatKeyValueHeads(keys), RepeatKeyValueHeads(values),
-            attn_mask: inputs.Mask, is_casual: inputs.IsCausal);
+        Tensor attended;
+        if (length == 1 && _heads != _keyValueHeads)
+        {
+            // Decoding: the query heads that share a key/value head attend as one block of queries, so the cached
+            // keys and values are read in place instead of being copied once per query head at every token, which
+            // made decoding from a long context cost twice as much. Block row g is query head kv·groups + g, the
+            // order RepeatKeyValueHeads gives.
+            var grouped = queries.reshape(batch, _keyValueHeads, _heads / _keyValueHeads, _headDim);
+            attended = nn.functional.scaled_dot_product_attention(grouped, keys, values, attn_mask: inputs.Mask)
+                .view(batch, _heads, length, _headDim);
+        }
+        else
+        {
+            attended = nn.functional.scaled_dot_product_attention(
+                queries, RepeatKeyValueHeads(keys), RepeatKeyValueHeads(values),
+                attn_mask: inputs.Mask, is_casual: inputs.IsCausal);
+        }
         var merged = attended.transpose(1, 2).reshape(batch, length, _heads * _headDim);
         return o_proj.call(merged).MoveToOuterDisposeScope();
     }
