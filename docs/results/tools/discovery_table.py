@@ -1,25 +1,27 @@
 """Discovery table from `sdpo bench` results.json files, as docs/results.md prints it.
 
-    python3 docs/results/tools/discovery_table.py [--pool] <results.json> [<results.json> ...]
+    python3 docs/results/tools/discovery_table.py [--pool] [--seeds N] <results.json> [<results.json> ...]
 
 By default a later file's method replaces an earlier file's, so a best-of-k file and an SDPO file of the
 same problems make one table. With --pool a method's runs are concatenated over all files (several
 problem sets together, each with both methods). "Attempts to best-of-k's d@budget"
 follows BenchmarkReport's attempts-ratio rule: the smallest k at which a method's discovery@k reaches
-best-of-k's discovery@budget, and best-of-k's own smallest such k divided by it.
+best-of-k's discovery@budget, and best-of-k's own smallest such k divided by it. --seeds N keeps seeds 1..N only
+(e.g. the first three of a file that holds six), and its ms figures are then still the whole file's.
 """
 import json
 import sys
 
 
-def read_runs(path):
+def read_runs(path, max_seed=None):
     data = json.load(open(path))
     results = data['results']
     runs = {}
     for problem in results['problems']:
         for method in problem['methods']:
             runs.setdefault(method['method'], []).extend(
-                seed['attemptsToDiscovery'] for seed in method['seeds'] if seed['completed'])
+                seed['attemptsToDiscovery'] for seed in method['seeds']
+                if seed['completed'] and (max_seed is None or seed['seed'] <= max_seed))
     seconds = {m['method']: (m['secondsPerAttempt'], m['meanSecondsToDiscovery']) for m in results['methods']}
     return runs, seconds, results['budget']
 
@@ -35,10 +37,10 @@ def attempts_to_level(firsts, level, budget):
     return None
 
 
-def main(paths, pool):
+def main(paths, pool, max_seed=None):
     runs, seconds, budget = {}, {}, None
     for path in paths:
-        file_runs, file_seconds, file_budget = read_runs(path)
+        file_runs, file_seconds, file_budget = read_runs(path, max_seed)
         if budget is not None and file_budget != budget:
             sys.exit(f'{path}: budget {file_budget} differs from {budget}')
         budget = file_budget
@@ -67,7 +69,12 @@ def main(paths, pool):
 if __name__ == '__main__':
     arguments = sys.argv[1:]
     pool = '--pool' in arguments
+    max_seed = None
+    if '--seeds' in arguments:
+        at = arguments.index('--seeds')
+        max_seed = int(arguments[at + 1])
+        del arguments[at:at + 2]
     paths = [argument for argument in arguments if argument != '--pool']
     if not paths:
         sys.exit(__doc__)
-    main(paths, pool)
+    main(paths, pool, max_seed)
