@@ -60,9 +60,9 @@ public sealed class Attention : nn.Module
         if (length == 1 && _heads != _keyValueHeads)
         {
             // Decoding: the query heads that share a key/value head attend as one block of queries, so the cached
-            // keys and values are read in place instead of being copied once per query head at every token, which
-            // made decoding from a long context cost twice as much. Block row g is query head kv·groups + g, the
-            // order RepeatKeyValueHeads gives.
+            // keys and values are read in place instead of being copied once per query head at every token (that
+            // copy was most of the cost of decoding from a long context; docs/benchmarks.md). Block row g is query
+            // head kv·groups + g, the order RepeatKeyValueHeads gives.
             var grouped = queries.reshape(batch, _keyValueHeads, _heads / _keyValueHeads, _headDim);
             attended = nn.functional.scaled_dot_product_attention(grouped, keys, values, attn_mask: inputs.Mask)
                 .view(batch, _heads, length, _headDim);
