@@ -186,7 +186,7 @@ public sealed class TextGenerator
         }
         else
         {
-            if (distinct.Count > 1) cache.RepeatRow(distinct.Count); // still empty: this only sizes it
+            cache.RepeatRow(distinct.Count); // still empty: this only sizes it
             (restIds, restMask) = LeftPad(distinct, _model.Device);
         }
         var logits = LastLogits(restIds, cache, restMask);

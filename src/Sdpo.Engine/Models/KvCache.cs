@@ -72,6 +72,7 @@ public sealed class KvCache : IDisposable
     {
         if (BatchSize != 1) throw new InvalidOperationException($"Only a one-row cache can be repeated; this one holds {BatchSize} rows.");
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        if (count == 1) return; // already one row: a copy would only cost memory traffic
         using var scope = NewDisposeScope();
         for (var layer = 0; layer < _keys.Length; layer++)
         {
