@@ -150,8 +150,11 @@ public sealed class LoraAdapter : IDisposable
         for (var i = 0; i < _hosts.Count; i++)
         {
             var (host, pair) = (_hosts[i], _layers[i].Pair);
-            var delta = pair.B.matmul(pair.A).mul_(pair.Scaling);
-            var merged = host.Weight.to(ScalarType.Float32).add(delta).to(host.Weight.dtype).DetachFromDisposeScope();
+            // One fused op and one allocation: W + scaling·(B·A), in float32 for half-precision weights.
+            var merged = host.Weight.dtype == ScalarType.Float32
+                ? host.Weight.addmm(pair.B, pair.A, 1, (float)pair.Scaling)
+                : host.Weight.to(ScalarType.Float32).addmm_(pair.B, pair.A, 1, (float)pair.Scaling).to(host.Weight.dtype);
+            merged.DetachFromDisposeScope();
             host.MergedWeight = merged;
             copies.Add((host, merged));
         }

@@ -32,6 +32,36 @@ public class MergedWeightsTests
         Assert.True(Bits.Same(afterwards, branch));
     }
 
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    public void MergingLeavesTheBaseWeightsAsTheyWere(ScalarType dtype)
+    {
+        using var model = new TinyAdaptableModel(dtype: dtype);
+        using var input = model.Input();
+        var before = model.parameters().Select(p => p.detach().clone()).ToList();
+        using var adapter = LoraAdapter.Create(model, seed: 4);
+        LoraAdapterTests.Randomize(adapter, 8);
+        using var attachment = adapter.Attach(model);
+        using var noGrad = no_grad();
+        using var branch = model.forward(input);
+
+        using (var merged = adapter.MergeForInference())
+        {
+            Assert.NotNull(merged);
+            using var viaMerged = model.forward(input);
+            Assert.Equal(dtype, viaMerged.dtype);
+            // bfloat16 keeps 8 bits of mantissa; the merged weight is rounded once, the branch's sum once more.
+            var tolerance = dtype == ScalarType.BFloat16 ? 5e-2 : 1e-5;
+            var gap = (viaMerged - branch).abs().max().to(ScalarType.Float32).item<float>();
+            var scale = branch.abs().max().to(ScalarType.Float32).item<float>();
+            Assert.True(gap <= tolerance * scale, $"merged and branch outputs differ by {gap} at scale {scale}");
+        }
+
+        Assert.All(model.parameters().Zip(before), pair => Assert.True(Bits.Same(pair.First, pair.Second)));
+        before.ForEach(t => t.Dispose());
+    }
+
     [Fact]
     public void PassesWithGradIgnoreTheMergeSoTheAdapterStillLearns()
     {
