@@ -1,6 +1,8 @@
 using Sdpo.Cli.Commands;
+using Sdpo.Engine.Runtime;
 using Spectre.Console.Cli;
 
+NativeAllocatorTuning.Apply(); // before LibTorch allocates: pretraining and evaluation use no device thread
 var app = new CommandApp();
 app.Configure(config =>
 {

@@ -16,6 +16,7 @@ public sealed class DeviceThread : IDisposable
 
     public DeviceThread(torch.Device device, string? name = null)
     {
+        NativeAllocatorTuning.Apply();
         Device = device;
         _thread = new Thread(Run) { IsBackground = true, Name = name ?? $"torch-{device}" };
         _thread.Start();
