@@ -138,14 +138,14 @@ public static class DiscoveryLoop
             bool learns = request.EffectiveSdpo.LearningSteps is not { } learningSteps || state.Step < learningSteps;
             if (request.Method == DiscoveryMethod.Sdpo && learns)
             {
-                var training = TrainingAttempts(request, policy, contexts, samples, verdicts.Select(v => v.Verdict).ToList());
+                var training = TrainingAttempts(request, policy, samples, verdicts.Select(v => v.Verdict).ToList());
                 trained = training.Count;
                 if (training.Count > 0) update = await policy.UpdateAsync(training, cancellationToken);
             }
-            else if (request.Method is DiscoveryMethod.MultiTurn or DiscoveryMethod.SelfTeacher)
+            if (CarriesFeedback(request))
             {
                 RecordChainFeedback(state, budget.EffectiveChains, verdicts.Select(v => v.Verdict.Feedback).ToList(),
-                    latestOnly: request.Method == DiscoveryMethod.SelfTeacher);
+                    latestOnly: request.Method != DiscoveryMethod.MultiTurn);
             }
 
             outcome.Step = new StepCompleted(state.Step, state.Attempts, update?.Loss, update?.MeanDivergence,
@@ -174,10 +174,15 @@ public static class DiscoveryLoop
         return request.Method switch
         {
             DiscoveryMethod.MultiTurn => MultiTurnPrompt.BuildWithin(prompt, chain, ContextRoom(request, policy), policy.CountContextTokens),
-            DiscoveryMethod.SelfTeacher => SelfTeacherContext(request, policy, chain.Count > 0 ? chain[^1] : null),
+            _ when CarriesFeedback(request) => SelfTeacherContext(request, policy, chain.Count > 0 ? chain[^1] : null),
             _ => prompt,
         };
     }
+
+    /// <summary>Methods whose chains sample from the feedback of their earlier attempts.</summary>
+    private static bool CarriesFeedback(DiscoveryRequest request) =>
+        request.Method is DiscoveryMethod.MultiTurn or DiscoveryMethod.SelfTeacher
+        || request.Method == DiscoveryMethod.Sdpo && request.EffectiveSdpo.SampleWithFeedback;
 
     /// <summary>The teacher's context for the chain's latest feedback; the plain prompt when there is none or it cannot fit.</summary>
     private static string SelfTeacherContext(DiscoveryRequest request, IDiscoveryPolicy policy, string? latestFeedback)
@@ -204,8 +209,10 @@ public static class DiscoveryLoop
         }
     }
 
+    /// <summary>Each failed attempt with feedback, for distillation into the student on the plain question (whatever
+    /// context it was sampled from) under the teacher context of its own feedback.</summary>
     private static List<TrainingAttempt> TrainingAttempts(DiscoveryRequest request, IDiscoveryPolicy policy,
-        IReadOnlyList<string> contexts, IReadOnlyList<SampledAttempt> samples, IReadOnlyList<Verdict> verdicts)
+        IReadOnlyList<SampledAttempt> samples, IReadOnlyList<Verdict> verdicts)
     {
         int maxTokens = TeacherContextRoom(request, policy);
         // A passing sibling would be the teacher's solution; the loop stops at the first pass, so in discovery
@@ -216,7 +223,7 @@ public static class DiscoveryLoop
         {
             if (verdicts[i].Passed || !TeacherPrompt.HasSignal(verdicts[i].Feedback, sibling)) continue;
             string teacher = TeacherPrompt.BuildWithin(request.Problem.Prompt, verdicts[i].Feedback, sibling, maxTokens, policy.CountContextTokens);
-            training.Add(new TrainingAttempt(samples[i], contexts[i], teacher));
+            training.Add(new TrainingAttempt(samples[i], request.Problem.Prompt, teacher));
         }
         return request.EffectiveSdpo.MaxDistilledAttempts is { } limit ? MostFrequent(training, limit) : training;
     }

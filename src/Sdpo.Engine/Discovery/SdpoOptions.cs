@@ -70,6 +70,12 @@ public sealed record SdpoOptions
     /// step (docs/results.md). Left out of the wire form when null, so older fingerprints stay valid.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int? LearningSteps { get; init; }
+    /// <summary>Sample as the self-teacher method does: each chain (<see cref="DiscoveryBudget.Chains"/>) draws its
+    /// attempts from the teacher context of its latest feedback, with the current student, while the updates distil
+    /// into the student without feedback as usual. Off (the paper's SDPO samples the student on the plain question).
+    /// Left out of the wire form when off, so older fingerprints stay valid.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool SampleWithFeedback { get; init; }
 
     public void Validate()
     {

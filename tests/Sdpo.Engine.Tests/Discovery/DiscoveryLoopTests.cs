@@ -181,6 +181,45 @@ public class DiscoveryLoopTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SdpoSamplingWithFeedbackDrawsFromTheChainsTeacherContextsAndStillDistilsIntoThePlainQuestion(bool withFeedback)
+    {
+        var policy = new ScriptedPolicy();
+        var request = Request(new PassWhen(_ => false), DiscoveryMethod.Sdpo, maxAttempts: 12, perStep: 4) with
+        {
+            Budget = new DiscoveryBudget(12, 4, Chains: 2),
+            Sdpo = new SdpoOptions { SampleWithFeedback = withFeedback },
+        };
+        var events = await Collect(DiscoveryLoop.RunAsync(request, policy));
+        Assert.IsType<Exhausted>(events[^1]);
+        Assert.Equal(3, policy.Updates);
+        var attempts = events.OfType<AttemptEvaluated>().ToList();
+        Assert.All(policy.SampledContexts[0], c => Assert.Equal("Q", c));
+        for (int step = 1; step < 3; step++)
+            for (int slot = 0; slot < 4; slot++)
+            {
+                var chainsLatest = attempts.Single(a => a.Step == step - 1 && a.Index % 4 == slot % 2);
+                Assert.Equal(withFeedback ? TeacherPrompt.Build("Q", chainsLatest.Verdict.Feedback) : "Q", policy.SampledContexts[step][slot]);
+            }
+        for (int step = 0; step < 3; step++)
+        {
+            var batch = policy.UpdateBatches[step];
+            Assert.Equal(4, batch.Count);
+            Assert.All(batch, attempt => Assert.Equal("Q", attempt.StudentContext));
+            var own = attempts.Where(a => a.Step == step).ToList();
+            Assert.Equal(own.Select(a => TeacherPrompt.Build("Q", a.Verdict.Feedback)), batch.Select(a => a.TeacherContext));
+        }
+    }
+
+    [Fact]
+    public void SamplingWithFeedbackIsLeftOutOfTheWireFormWhenOff()
+    {
+        Assert.DoesNotContain("sampleWithFeedback", SdpoDefaults.Serialize(new SdpoOptions()));
+        Assert.Contains("\"sampleWithFeedback\":true", SdpoDefaults.Serialize(new SdpoOptions { SampleWithFeedback = true }));
+    }
+
+    [Theory]
     [InlineData(DiscoveryMethod.SelfTeacher)]
     [InlineData(DiscoveryMethod.MultiTurn)]
     public async Task FewerChainsThanAttemptsDrawSeveralAttemptsFromEachChainsContext(DiscoveryMethod method)
