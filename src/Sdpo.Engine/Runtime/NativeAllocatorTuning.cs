@@ -6,10 +6,10 @@ namespace Sdpo.Engine.Runtime;
 /// Keeps LibTorch's CPU buffers in the C heap instead of handing them back to the kernel. With glibc's defaults,
 /// every block over 128 KiB is its own mmap and freed memory at the heap's top is trimmed at once, so each
 /// forward pass's activations and each KV-cache copy fault in fresh zeroed pages: on the embedded model that was
-/// about half the cost of copying a batch's KV rows, and a sixth of a self-teacher run's wall time
-/// (docs/benchmarks.md, "The C heap"). Blocks up to 32 MiB now come from the heap, and up to 1 GiB of freed heap
-/// stays mapped for reuse; larger blocks (model weights) are still mapped and unmapped on their own. Peak memory
-/// does not change; memory is given back later. Does nothing off glibc, or when the environment already sets
+/// about half the cost of copying a batch's KV rows and a quarter of a self-teacher attempt's (docs/benchmarks.md,
+/// "The C heap"). Blocks up to 32 MiB now come from the heap, and up to 1 GiB of freed heap stays mapped for reuse;
+/// larger blocks (model weights) are still mapped and unmapped on their own. Peak memory does not change; memory is
+/// given back later. Does nothing off Linux, with a C library that has no mallopt, when the environment already sets
 /// glibc's malloc tunables (the operator's choice wins), or when <c>SDPO_NATIVE_HEAP=default</c>.
 /// </summary>
 public static class NativeAllocatorTuning
