@@ -56,6 +56,11 @@ public sealed class ModelSdpoDefaultsTests : IDisposable
         Assert.Equal(JsonValueKind.Null, reverse.GetProperty("logRatioClip").ValueKind);
         Assert.Equal(10, reverse.GetProperty("topK").GetInt32());
 
+        var withFeedback = await SdpoUsedAsync(host.Client, Solve(""", "sdpo": {"sampleWithFeedback": true}"""));
+        Assert.True(withFeedback.GetProperty("sampleWithFeedback").GetBoolean());
+        Assert.Equal("forward-kl", withFeedback.GetProperty("divergence").GetString());
+        Assert.False(learningRateOnly.TryGetProperty("sampleWithFeedback", out _)); // off is left out
+
         var explicitNull = await SdpoUsedAsync(host.Client, Solve(""", "sdpo": null"""));
         Assert.Equal("forward-kl", explicitNull.GetProperty("divergence").GetString());
     }
