@@ -128,6 +128,16 @@ public sealed class TextGenerator
         ? TokenTextTable.For(_tokenizer, _model.Config.VocabSize)
         : TokenTextTable.Build(_model.Config.VocabSize, _decode!);
 
+    /// <summary>
+    /// Whether rows should decode from one shared copy of each distinct prompt (<see cref="KvCache.ShareRows"/>) rather
+    /// than from copies of their own. Sharing saves reading the copies at every step but costs a score against every
+    /// prompt and about twenty more tensor operations per layer and step: it pays with a few long prompts sampled
+    /// many times (a self-teacher step of 64 from 2 chains: 20% less time), not with one short question sampled 8
+    /// times (stories260k's benchmark: 20% more). The bounds are where the measured cases fall (docs/benchmarks.md).
+    /// </summary>
+    internal static bool WorthSharing(int distinctPrompts, int rows, int promptLength) =>
+        distinctPrompts <= 4 && (long)(rows - distinctPrompts) * promptLength >= 1024;
+
     /// <summary>Shorter common openings are not worth a separate pass.</summary>
     private const int MinSharedOpening = 8;
 
@@ -145,7 +155,8 @@ public sealed class TextGenerator
     /// Fills the cache with the prompts and returns their last-column logits [B, vocab], running each distinct
     /// prompt once (one question sampled G times, or chains that draw several attempts from one context) and the
     /// opening that distinct prompts share once (chains that add their own feedback after the same question and
-    /// header), then repeating cache rows to the batch. What <paramref name="openings"/> holds of that opening is
+    /// header), then giving each row its prompt's cache row: read in place from one shared copy where
+    /// <see cref="WorthSharing"/>, else copied. What <paramref name="openings"/> holds of that opening is
     /// copied rather than run, and the opening is left there for the next call. Also returns the attention mask
     /// [B, L] that goes with the cache; positions skip padding, so every row sees what it would alone.
     /// </summary>
@@ -192,7 +203,8 @@ public sealed class TextGenerator
         var logits = LastLogits(restIds, cache, restMask);
         if (distinct.Count < prompts.Count)
         {
-            cache.KeepRows(rowOf);
+            if (WorthSharing(distinct.Count, prompts.Count, cache.Length)) cache.ShareRows(rowOf);
+            else cache.KeepRows(rowOf);
             var rows = tensor(rowOf, device: _model.Device);
             (logits, restMask) = (logits.index_select(0, rows), restMask.index_select(0, rows));
         }

@@ -57,7 +57,12 @@ public sealed class Attention : nn.Module
         if (cache is not null) (keys, values) = cache.Append(_layerIndex, keys, values);
 
         Tensor attended;
-        if (length == 1 && _heads != _keyValueHeads)
+        if (cache?.Shared is { } shared)
+        {
+            var (promptKeys, promptValues) = shared.Layer(_layerIndex);
+            attended = AttendWithSharedPrompts(queries, promptKeys, promptValues, keys, values, inputs.SharedPromptBias!);
+        }
+        else if (length == 1 && _heads != _keyValueHeads)
         {
             // Decoding: the query heads that share a key/value head attend as one block of queries, so the cached
             // keys and values are read in place instead of being copied once per query head at every token (that
@@ -75,6 +80,35 @@ public sealed class Attention : nn.Module
         }
         var merged = attended.transpose(1, 2).reshape(batch, length, _heads * _headDim);
         return o_proj.call(merged).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// One decoding step of rows that read their prompt's keys and values from one shared copy per prompt
+    /// (<see cref="SharedPrompts"/>) and their own later positions from the cache. Every row's query is scored
+    /// against every prompt's columns in one matrix product per key/value head, and the bias leaves each row only its
+    /// own prompt's real positions: a little arithmetic wasted on the other prompts, in exchange for reading each
+    /// prompt once instead of once per row. Softmax runs over both parts together, so this is plain attention.
+    /// </summary>
+    /// <param name="queries">[B, heads, 1, head_dim], rotated</param>
+    /// <param name="promptKeys">[kv_heads, prompts × P, head_dim]</param>
+    /// <param name="rowKeys">[B, kv_heads, S, head_dim], the positions after the prompts, the new one included</param>
+    /// <param name="bias">[1, B, 1, prompts × P + S], 0 where a row may attend and −∞ elsewhere</param>
+    private Tensor AttendWithSharedPrompts(Tensor queries, Tensor promptKeys, Tensor promptValues, Tensor rowKeys, Tensor rowValues, Tensor bias)
+    {
+        var batch = queries.shape[0];
+        var groups = _heads / _keyValueHeads;
+        var promptColumns = promptKeys.shape[1];
+        var rowColumns = rowKeys.shape[2];
+        // Query head kv·groups + g is block row g of key/value head kv, the order RepeatKeyValueHeads gives.
+        var grouped = queries.reshape(batch, _keyValueHeads, groups, _headDim).mul(1.0 / Math.Sqrt(_headDim));
+        var byHead = grouped.permute(1, 0, 2, 3).reshape(_keyValueHeads, batch * groups, _headDim);
+        var promptScores = byHead.bmm(promptKeys.transpose(1, 2)).view(_keyValueHeads, batch, groups, promptColumns);
+        var rowScores = grouped.matmul(rowKeys.transpose(2, 3)).permute(1, 0, 2, 3);
+        var weights = cat([promptScores, rowScores], -1).add(bias).softmax(-1, ScalarType.Float32).to(queries.dtype);
+        var fromPrompts = weights.narrow(-1, 0, promptColumns).reshape(_keyValueHeads, batch * groups, promptColumns)
+            .bmm(promptValues).view(_keyValueHeads, batch, groups, _headDim).permute(1, 0, 2, 3);
+        var fromRows = weights.narrow(-1, promptColumns, rowColumns).permute(1, 0, 2, 3).matmul(rowValues);
+        return fromPrompts.add(fromRows).reshape(batch, _heads, 1, _headDim);
     }
 
     /// <summary>Grouped-query attention: each key/value head serves <c>heads / kv_heads</c> query heads.</summary>

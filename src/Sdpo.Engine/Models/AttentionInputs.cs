@@ -10,6 +10,19 @@ namespace Sdpo.Engine.Models;
 /// </summary>
 internal sealed record AttentionInputs(Tensor Cos, Tensor Sin, Tensor? Mask, bool IsCausal)
 {
+    /// <summary>With a cache whose rows share prompts: [1, B, 1, prompts × P + S] additive, 0 where a row may attend
+    /// (its own prompt's real positions, then its own), −∞ elsewhere.</summary>
+    public Tensor? SharedPromptBias { get; init; }
+
+    /// <summary>The bias of a decoding step over <paramref name="shared"/> prompts, from the padding mask
+    /// <paramref name="paddingMask"/> [B, P + S] (null: nothing padded).</summary>
+    public static Tensor SharedPromptsBias(SharedPrompts shared, int batchSize, int totalLength, Tensor? paddingMask, ScalarType dtype, Device device)
+    {
+        var mask = paddingMask ?? ones(batchSize, totalLength, dtype: ScalarType.Bool, device: device);
+        var visible = cat([shared.Visible(mask.narrow(1, 0, shared.Length)), mask.narrow(1, shared.Length, totalLength - shared.Length).to(ScalarType.Bool)], 1);
+        return zeros(visible.shape, dtype, device).masked_fill_(visible.logical_not(), double.NegativeInfinity).view(1, batchSize, 1, -1);
+    }
+
     /// <param name="pastLength">positions already in the KV cache</param>
     /// <param name="newLength">T, the number of new positions</param>
     /// <param name="paddingMask">[B, past + T], 1 = real token, 0 = padding; null when nothing is padded</param>

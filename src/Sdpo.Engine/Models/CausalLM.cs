@@ -65,12 +65,16 @@ public sealed class CausalLM : nn.Module
         {
             if (totalLength > cache.Capacity) throw new ContextLengthException(totalLength, cache.Capacity, "sequence (KV cache capacity)");
             if (cache.BatchSize != batch) throw new ArgumentException($"The KV cache holds {cache.BatchSize} rows but inputIds has {batch}.", nameof(cache));
+            if (cache.Shared is not null && newLength != 1)
+                throw new ArgumentException($"A KV cache whose rows share their prompts takes one new token per row at a time, not {newLength}.", nameof(inputIds));
         }
         if (attentionMask is not null && (attentionMask.dim() != 2 || attentionMask.shape[0] != batch || attentionMask.shape[1] != totalLength))
             throw new ArgumentException($"attentionMask must be [{batch}, {totalLength}] (past + new positions), got {ShapeText(attentionMask)}.", nameof(attentionMask));
 
         using var scope = NewDisposeScope();
         var inputs = AttentionInputs.Create(_rotary, batch, pastLength, newLength, attentionMask?.to(Device), Dtype, Device);
+        if (cache?.Shared is { } shared)
+            inputs = inputs with { SharedPromptBias = AttentionInputs.SharedPromptsBias(shared, batch, totalLength, attentionMask?.to(Device), Dtype, Device) };
         var hidden = model.Forward(inputIds.to(Device), inputs, cache);
         cache?.Advance(newLength);
         return hidden.MoveToOuterDisposeScope();

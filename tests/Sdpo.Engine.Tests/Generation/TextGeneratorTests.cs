@@ -117,6 +117,28 @@ public sealed class TextGeneratorTests : IDisposable
     }
 
     [Fact]
+    public void ChainsOfLongPromptsSampledManyTimesSampleAsTheFullBatchWould()
+    {
+        var generator = new TextGenerator(_model);
+        // Two long contexts drawn 16 times each: enough repeated prompt to decode from one shared copy of each.
+        var opening = TinyModels.RandomIds(30, _model.Config.VocabSize, seed: 5);
+        int[] chainA = [.. opening, 60, 3, 71, 9, 44, 45, 10, 12], chainB = [.. opening, 22, 31];
+        var prompts = Enumerable.Range(0, 32).Select(i => (IReadOnlyList<int>)(i % 3 == 0 ? chainB : chainA)).ToArray();
+        var options = Sampled(seed: 47, tokens: 12) with { StopTokenIds = [3, 7, 11] };
+
+        var shared = generator.Generate(prompts, options);
+        var full = generator.Generate(prompts, options with { UseKvCache = false });
+
+        Assert.True(shared.Select(s => s.TokenIds.Count).Distinct().Count() > 1, "rows should end at different lengths");
+        for (var row = 0; row < prompts.Length; row++)
+        {
+            Assert.Equal(full[row].TokenIds, shared[row].TokenIds);
+            Assert.Equal(full[row].StopTokenId, shared[row].StopTokenId);
+            for (var t = 0; t < full[row].LogProbs.Count; t++) Assert.Equal(full[row].LogProbs[t], shared[row].LogProbs[t], 4);
+        }
+    }
+
+    [Fact]
     public void AnOpeningKeptAcrossCallsSamplesAsTheFullBatchWould()
     {
         var generator = new TextGenerator(_model);
