@@ -35,25 +35,34 @@ public sealed class LanguageModel : IDisposable
     /// (<see cref="Discovery.SdpoDefaults.FileName"/>) over the paper's defaults.</summary>
     public SdpoOptions SdpoDefaults { get; }
 
+    /// <summary>LibTorch's CPU threads for this model's torch work (set per device thread).</summary>
+    public int TorchThreads { get; private init; }
+
     /// <summary>
     /// Loads a checkpoint folder (config.json, safetensors weights, tokenizer.json or tokenizer.model, and
     /// sdpo_defaults.json where the folder recommends SDPO options) onto a device, on a new device thread that then owns every torch operation on the model.
     /// </summary>
-    public static async Task<LanguageModel> LoadAsync(string name, string folder, string device = "cpu", ScalarType dtype = ScalarType.Float32)
+    /// <param name="torchThreads">LibTorch's CPU threads for this model (null: LibTorch's default, one per core). On a
+    /// small model, and on a machine whose cores are shared, one is often fastest (docs/benchmarks.md).</param>
+    public static async Task<LanguageModel> LoadAsync(string name, string folder, string device = "cpu", ScalarType dtype = ScalarType.Float32,
+        int? torchThreads = null)
     {
+        if (torchThreads is < 1) throw new ArgumentOutOfRangeException(nameof(torchThreads), torchThreads, "A model needs at least one torch thread.");
         var tokenizer = TokenizerLoader.Load(folder);
         var sdpoDefaults = Discovery.SdpoDefaults.Load(folder);
         var format = PromptFormat.ForCheckpoint(folder);
         var thread = new DeviceThread(new Device(device), $"torch-{name}");
         try
         {
-            var model = await thread.RunAsync(() =>
+            var (model, threads) = await thread.RunAsync(() =>
             {
+                // LibTorch keeps the thread count per OS thread, so it is set on the thread that runs the model.
+                if (torchThreads is { } count) set_num_threads(count);
                 var loaded = CheckpointLoader.Load(folder, dtype, thread.Device);
                 loaded.eval();
-                return loaded;
+                return (loaded, get_num_threads());
             });
-            return new LanguageModel(name, model, tokenizer, format, thread, sdpoDefaults);
+            return new LanguageModel(name, model, tokenizer, format, thread, sdpoDefaults) { TorchThreads = threads };
         }
         catch
         {

@@ -33,6 +33,7 @@ public static class ServiceSetup
                 "Every entry of Models needs a Name, a Path and a Device.")
             .Validate(catalog => catalog.Models.All(m => ModelDtype.TryParse(m.Dtype) is not null),
                 "Every entry of Models needs a Dtype of float32, bfloat16 or float16.")
+            .Validate(catalog => catalog.Models.All(m => m.Threads is null or >= 1), "A model's Threads, where given, must be at least 1.")
             .Validate(catalog => catalog.Models.Select(m => m.Name).Distinct().Count() == catalog.Models.Count, "Model names must be unique.")
             .ValidateOnStart();
 

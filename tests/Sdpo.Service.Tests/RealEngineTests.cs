@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Sdpo.Service.Tests.Support;
 
 namespace Sdpo.Service.Tests;
@@ -155,6 +156,22 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
         var after = await host.Client.GetFromJsonAsync<JsonElement>("/models");
         Assert.Equal("loaded", after[0].GetProperty("state").GetString());
         Assert.True(after[0].GetProperty("contextLength").GetInt32() > 0);
+    }
+
+    [Fact]
+    public async Task A_models_configured_torch_threads_are_shown_and_a_count_below_one_stops_the_start()
+    {
+        var settings = _checkpoint.Settings();
+        settings["Models:0:Threads"] = "1";
+        await using (var host = new ServiceHost(_data, engine: null, settings))
+        {
+            var models = await host.Client.GetFromJsonAsync<JsonElement>("/models");
+            Assert.Equal(1, models[0].GetProperty("threads").GetInt32());
+        }
+
+        settings["Models:0:Threads"] = "0";
+        var error = Assert.Throws<OptionsValidationException>(() => new ServiceHost(_data, engine: null, settings));
+        Assert.Contains("Threads", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

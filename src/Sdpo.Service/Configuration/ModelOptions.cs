@@ -21,6 +21,9 @@ public sealed class ModelOptions
 
     /// <summary>The model used when a request names none; the first model when none is marked.</summary>
     public bool Default { get; set; }
+
+    /// <summary>LibTorch's CPU threads for this model's work; null leaves LibTorch's default (one per core).</summary>
+    public int? Threads { get; set; }
 }
 
 /// <summary>The configured models, bound from the "Models" array.</summary>

@@ -32,7 +32,7 @@ public sealed class ConfiguredEngineProvider : IEngineProvider, IDisposable
         var defaultName = configured.FirstOrDefault(m => m.Default)?.Name ?? configured.FirstOrDefault()?.Name;
         var baseDirectory = RootAppSettings.BaseDirectory(environment.ContentRootPath);
         Models = configured
-            .Select(m => new ModelInfo(m.Name, m.Device, m.Dtype, Path.GetFullPath(Path.Combine(baseDirectory, m.Path)), m.Name == defaultName))
+            .Select(m => new ModelInfo(m.Name, m.Device, m.Dtype, Path.GetFullPath(Path.Combine(baseDirectory, m.Path)), m.Name == defaultName, m.Threads))
             .ToList();
         _slots = Models.ToDictionary(m => m.Name, _ => new ModelSlot(), StringComparer.Ordinal);
     }
@@ -112,8 +112,9 @@ public sealed class ConfiguredEngineProvider : IEngineProvider, IDisposable
             if (!_disposed)
             {
                 slot.Engine = engine;
-                _logger.LogInformation("Model {Model} loaded in {Seconds:0.0} s (context {Context} tokens)",
-                    model.Name, Stopwatch.GetElapsedTime(started).TotalSeconds, engine.ContextLength);
+                _logger.LogInformation("Model {Model} loaded in {Seconds:0.0} s (context {Context} tokens, {Threads} torch threads)",
+                    model.Name, Stopwatch.GetElapsedTime(started).TotalSeconds, engine.ContextLength,
+                    engine is LoadedModelEngine loaded ? loaded.TorchThreads : "default");
                 return engine;
             }
         }

@@ -14,7 +14,7 @@ public sealed class TorchEngineFactory : IEngineFactory
                     ?? throw new EngineException($"Unsupported dtype '{model.Dtype}': use float32, bfloat16 or float16.");
         if (!Directory.Exists(model.Path))
             throw new EngineException($"The model folder {model.Path} does not exist.");
-        var language = await LanguageModel.LoadAsync(model.Name, model.Path, model.Device, dtype);
+        var language = await LanguageModel.LoadAsync(model.Name, model.Path, model.Device, dtype, model.Threads);
         return new LoadedModelEngine(language);
     }
 }
@@ -28,6 +28,9 @@ public sealed class LoadedModelEngine(LanguageModel model) : IDiscoveryEngine, I
     public string ModelName => _engine.ModelName;
 
     public int ContextLength => _engine.ContextLength;
+
+    /// <summary>LibTorch's CPU threads the model runs with.</summary>
+    public int TorchThreads => model.TorchThreads;
 
     public SdpoOptions SdpoDefaults => _engine.SdpoDefaults;
 
