@@ -306,12 +306,17 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         foreach (var ratio in report.AttemptsRatios)
         {
             AnsiConsole.MarkupLine(ratio.Ratio is { } r
-                ? $"{ratio.Method} reaches best-of-k's discovery@{report.Budget} ({ratio.Level:F2}) in {ratio.MethodAttempts} attempts against {ratio.BaselineAttempts}: [bold]{r:F2}×[/] fewer."
+                ? $"{ratio.Method} reaches best-of-k's discovery@{report.Budget} ({ratio.Level:F2}) in {ratio.MethodAttempts} attempts against {ratio.BaselineAttempts}: [bold]{r:F2}×[/] fewer{WallTime(ratio)}."
                 : ratio.Level > 0
                     ? $"{ratio.Method} does not reach best-of-k's discovery@{report.Budget} ({ratio.Level:F2}) within the budget: no attempts ratio."
                     : $"{ratio.Method} vs {ratio.Baseline}: no attempts ratio, best-of-k discovered nothing.");
         }
     }
+
+    /// <summary>The attempts to the level at each method's mean time per attempt, where the runs were timed.</summary>
+    private static string WallTime(AttemptsRatioReport ratio) => ratio is { MethodSeconds: { } method, BaselineSeconds: { } baseline, WallTimeRatio: { } r }
+        ? FormattableString.Invariant($"; at each method's time per attempt, {method:F2} s against {baseline:F2} s: {(r >= 1 ? $"{r:F2}× sooner" : $"{1 / r:F2}× longer")}")
+        : "";
 
     /// <summary>How a run ended: attempts made, the 1-based first pass, and whether it completed (discovered or exhausted).</summary>
     private sealed record RunResult(int Attempts, int? AttemptsToDiscovery, bool Completed, string? Failure, double Seconds = 0);

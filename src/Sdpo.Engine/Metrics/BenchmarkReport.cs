@@ -56,7 +56,10 @@ public sealed record BenchmarkReport(
         if (firstSuccess.TryGetValue(baseline, out var baselineRuns))
         {
             foreach (var method in methods.Where(m => m != baseline))
-                ratios.Add(AttemptsRatioReport.Compute(method, firstSuccess[method], baseline, baselineRuns, budget));
+            {
+                var seconds = methodReports.ToDictionary(m => m.Method, m => m.SecondsPerAttempt, StringComparer.Ordinal);
+                ratios.Add(AttemptsRatioReport.Compute(method, firstSuccess[method], baseline, baselineRuns, budget, seconds[method], seconds[baseline]));
+            }
         }
 
         var problemReports = problems.Select(problem => new ProblemReport(
@@ -122,17 +125,25 @@ public sealed record MethodReport(
 /// smallest k at which each method's discovery@k reaches that level; <see cref="Ratio"/> is
 /// BaselineAttempts / MethodAttempts (see <see cref="DiscoveryStatistics.AttemptsRatio"/>). Null when the
 /// baseline never discovers (level 0) or the method never reaches the level within the budget.
+/// <see cref="BaselineSeconds"/> and <see cref="MethodSeconds"/> turn those attempts into wall time at each method's mean
+/// seconds per attempt (sampling, verifying and learning, as timed in the runs), and <see cref="WallTimeRatio"/> is
+/// BaselineSeconds / MethodSeconds: above 1 the method reaches the level sooner. Null where the runs were not timed.
 /// </summary>
 public sealed record AttemptsRatioReport(
-    string Method, string Baseline, double Level, int? BaselineAttempts, int? MethodAttempts, double? Ratio)
+    string Method, string Baseline, double Level, int? BaselineAttempts, int? MethodAttempts, double? Ratio,
+    double? BaselineSeconds = null, double? MethodSeconds = null, double? WallTimeRatio = null)
 {
-    public static AttemptsRatioReport Compute(string method, IReadOnlyList<int?> methodRuns, string baseline, IReadOnlyList<int?> baselineRuns, int budget)
+    public static AttemptsRatioReport Compute(string method, IReadOnlyList<int?> methodRuns, string baseline, IReadOnlyList<int?> baselineRuns, int budget,
+        double? methodSecondsPerAttempt = null, double? baselineSecondsPerAttempt = null)
     {
         double level = DiscoveryStatistics.DiscoveryAtK(baselineRuns, budget);
         int? baselineAttempts = level > 0 ? DiscoveryStatistics.AttemptsToReach(baselineRuns, level, budget) : null;
         int? methodAttempts = level > 0 ? DiscoveryStatistics.AttemptsToReach(methodRuns, level, budget) : null;
+        double? baselineSeconds = baselineAttempts * baselineSecondsPerAttempt;
+        double? methodSeconds = methodAttempts * methodSecondsPerAttempt;
         return new AttemptsRatioReport(method, baseline, level, baselineAttempts, methodAttempts,
-            DiscoveryStatistics.AttemptsRatio(methodRuns, baselineRuns, budget));
+            DiscoveryStatistics.AttemptsRatio(methodRuns, baselineRuns, budget),
+            baselineSeconds, methodSeconds, methodSeconds > 0 ? baselineSeconds / methodSeconds : null);
     }
 }
 

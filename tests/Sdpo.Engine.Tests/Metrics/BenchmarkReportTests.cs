@@ -80,6 +80,26 @@ public class BenchmarkReportTests
     }
 
     [Fact]
+    public void Wall_time_to_the_baselines_level_is_each_methods_attempts_to_it_times_its_seconds_per_attempt()
+    {
+        // best-of-k: 12 attempts in 6 s (0.5 s each), reaches its level 0.5 at k = 4; sdpo: 10 attempts in 16 s
+        // (1.6 s each), reaches 0.5 at k = 2. Half the attempts, but 3.2 s against 2 s.
+        BenchmarkRunOutcome[] timed =
+        [
+            new("p1", "best-of-k", 1, 4, 4, Seconds: 2), new("p2", "best-of-k", 1, null, 8, Seconds: 4),
+            new("p1", "sdpo", 1, 2, 2, Seconds: 2), new("p2", "sdpo", 1, null, 8, Seconds: 14),
+        ];
+        var ratio = Assert.Single(BenchmarkReport.Build(Problems, Methods, timed, budget: 8).AttemptsRatios);
+
+        Assert.Equal((4, 2, 2.0), (ratio.BaselineAttempts, ratio.MethodAttempts, ratio.Ratio));
+        Assert.Equal(2.0, ratio.BaselineSeconds!.Value, 12);
+        Assert.Equal(3.2, ratio.MethodSeconds!.Value, 12);
+        Assert.Equal(2.0 / 3.2, ratio.WallTimeRatio!.Value, 12);
+        // Untimed runs give the attempts ratio alone.
+        Assert.Equal((null, null, null), (Report.AttemptsRatios[0].BaselineSeconds, Report.AttemptsRatios[0].MethodSeconds, Report.AttemptsRatios[0].WallTimeRatio));
+    }
+
+    [Fact]
     public void Attempts_ratio_is_null_without_baseline_discoveries_and_absent_without_a_baseline()
     {
         var noDiscovery = BenchmarkReport.Build([new("p")], Methods,
