@@ -42,8 +42,9 @@ public sealed class LanguageModel : IDisposable
     /// Loads a checkpoint folder (config.json, safetensors weights, tokenizer.json or tokenizer.model, and
     /// sdpo_defaults.json where the folder recommends SDPO options) onto a device, on a new device thread that then owns every torch operation on the model.
     /// </summary>
-    /// <param name="torchThreads">LibTorch's CPU threads for this model (null: LibTorch's default, one per core). On a
-    /// small model, and on a machine whose cores are shared, one is often fastest (docs/benchmarks.md).</param>
+    /// <param name="torchThreads">LibTorch's CPU threads for this model (null: LibTorch's default, one per core, or the
+    /// last count set in the process, which LibTorch gives threads that start later). On a small model, and on a
+    /// machine whose cores are shared, one is often fastest (docs/benchmarks.md).</param>
     public static async Task<LanguageModel> LoadAsync(string name, string folder, string device = "cpu", ScalarType dtype = ScalarType.Float32,
         int? torchThreads = null)
     {

@@ -22,7 +22,8 @@ public sealed class ModelOptions
     /// <summary>The model used when a request names none; the first model when none is marked.</summary>
     public bool Default { get; set; }
 
-    /// <summary>LibTorch's CPU threads for this model's work; null leaves LibTorch's default (one per core).</summary>
+    /// <summary>LibTorch's CPU threads for this model's work; null leaves LibTorch's default (one per core, or the count
+    /// last set for another model: LibTorch starts new threads with the last count set in the process).</summary>
     public int? Threads { get; set; }
 }
 
