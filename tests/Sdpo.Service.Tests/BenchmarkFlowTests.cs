@@ -89,6 +89,12 @@ public sealed class BenchmarkFlowTests : IDisposable
         var ratio = results.GetProperty("attemptsRatios")[0];
         Assert.Equal(("sdpo", "best-of-k", 0.5, 6, 2, 3.0), (ratio.GetProperty("method").GetString(), ratio.GetProperty("baseline").GetString(),
             ratio.GetProperty("level").GetDouble(), ratio.GetProperty("baselineAttempts").GetInt32(), ratio.GetProperty("methodAttempts").GetInt32(), ratio.GetProperty("ratio").GetDouble()));
+        // The attempts to the level in wall time: each method's attempts times its seconds per attempt.
+        var (methodSeconds, baselineSeconds) = (ratio.GetProperty("methodSeconds").GetDouble(), ratio.GetProperty("baselineSeconds").GetDouble());
+        Assert.Equal(2 * methods[0].GetProperty("secondsPerAttempt").GetDouble(), methodSeconds, 9);
+        Assert.Equal(6 * methods[1].GetProperty("secondsPerAttempt").GetDouble(), baselineSeconds, 9);
+        if (methodSeconds > 0) Assert.Equal(baselineSeconds / methodSeconds, ratio.GetProperty("wallTimeRatio").GetDouble(), 9);
+        Assert.Equal(ratio.GetProperty("wallTimeRatio").GetRawText(), capture.Frames[^1].Json.GetProperty("wallTimeRatio").GetRawText());
 
         var rows = results.GetProperty("problems");
         Assert.Equal(2, rows.GetArrayLength());

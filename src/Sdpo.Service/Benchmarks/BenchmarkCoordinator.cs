@@ -237,7 +237,8 @@ public sealed class BenchmarkCoordinator(
         var summaries = report.Methods.Select(m => new BenchmarkMethodSummary(m.Method, m.Runs, m.Discoveries,
             m.Curve.Count == 0 ? 0 : m.Curve[^1].Estimate, m.MeanAttemptsToDiscovery)).ToList();
         Finish(state, BenchmarkStatus.Completed,
-            new BenchmarkCompleted(summaries, report.AttemptsRatios.FirstOrDefault()?.Ratio, $"/benchmarks/{state.Benchmark.Id}"));
+            new BenchmarkCompleted(summaries, report.AttemptsRatios.FirstOrDefault()?.Ratio, $"/benchmarks/{state.Benchmark.Id}",
+                report.AttemptsRatios.FirstOrDefault()?.WallTimeRatio));
     }
 
     private static void Finish(Advance state, BenchmarkStatus status, BenchmarkEvent final, string? reason = null)

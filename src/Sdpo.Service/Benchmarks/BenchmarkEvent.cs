@@ -68,7 +68,10 @@ public sealed record BenchmarkProblemScreened(int Problem, string Label, int Sam
 /// <summary>Per method: completed runs, discoveries and discovery@budget.</summary>
 public sealed record BenchmarkMethodSummary(string Method, int Runs, int Discoveries, double DiscoveryAtBudget, double? MeanAttemptsToDiscovery);
 
-public sealed record BenchmarkCompleted(IReadOnlyList<BenchmarkMethodSummary> Methods, double? AttemptsRatio, string ResultsUrl) : BenchmarkEvent
+/// <summary>The end of a benchmark: each method's summary, the first method's attempts ratio and wall-time ratio against
+/// best-of-k (see the results' attemptsRatios), and where the full results are.</summary>
+public sealed record BenchmarkCompleted(IReadOnlyList<BenchmarkMethodSummary> Methods, double? AttemptsRatio, string ResultsUrl, double? WallTimeRatio = null)
+    : BenchmarkEvent
 {
     [JsonIgnore] public override string Name => "completed";
     [JsonIgnore] public override bool IsFinal => true;
