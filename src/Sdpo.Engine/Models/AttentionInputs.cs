@@ -16,7 +16,7 @@ internal sealed record AttentionInputs(Tensor Cos, Tensor Sin, Tensor? Mask, boo
 
     /// <summary>The bias of a decoding step over <paramref name="shared"/> prompts, from the padding mask
     /// <paramref name="paddingMask"/> [B, P + S] (null: nothing padded).</summary>
-    public static Tensor SharedPromptsBias(SharedPrompts shared, int batchSize, int totalLength, Tensor? paddingMask, ScalarType dtype, Device device)
+    public static Tensor BiasOverSharedPrompts(SharedPrompts shared, int batchSize, int totalLength, Tensor? paddingMask, ScalarType dtype, Device device)
     {
         var mask = paddingMask ?? ones(batchSize, totalLength, dtype: ScalarType.Bool, device: device);
         var visible = cat([shared.Visible(mask.narrow(1, 0, shared.Length)), mask.narrow(1, shared.Length, totalLength - shared.Length).to(ScalarType.Bool)], 1);

@@ -74,7 +74,7 @@ public sealed class CausalLM : nn.Module
         using var scope = NewDisposeScope();
         var inputs = AttentionInputs.Create(_rotary, batch, pastLength, newLength, attentionMask?.to(Device), Dtype, Device);
         if (cache?.Shared is { } shared)
-            inputs = inputs with { SharedPromptBias = AttentionInputs.SharedPromptsBias(shared, batch, totalLength, attentionMask?.to(Device), Dtype, Device) };
+            inputs = inputs with { SharedPromptBias = AttentionInputs.BiasOverSharedPrompts(shared, batch, totalLength, attentionMask?.to(Device), Dtype, Device) };
         var hidden = model.Forward(inputIds.to(Device), inputs, cache);
         cache?.Advance(newLength);
         return hidden.MoveToOuterDisposeScope();
