@@ -16,7 +16,7 @@ internal sealed record AttentionInputs(Tensor Cos, Tensor Sin, Tensor? Mask, boo
 
     /// <summary>The bias of a decoding step over <paramref name="shared"/> prompts, from the padding mask
     /// <paramref name="paddingMask"/> [B, P + S] (null: nothing padded).</summary>
-    public static Tensor BiasOverSharedPrompts(SharedPrompts shared, int batchSize, int totalLength, Tensor? paddingMask, ScalarType dtype, Device device)
+    private static Tensor BiasOverSharedPrompts(SharedPrompts shared, int batchSize, int totalLength, Tensor? paddingMask, ScalarType dtype, Device device)
     {
         var mask = paddingMask ?? ones(batchSize, totalLength, dtype: ScalarType.Bool, device: device);
         var visible = cat([shared.Visible(mask.narrow(1, 0, shared.Length)), mask.narrow(1, shared.Length, totalLength - shared.Length).to(ScalarType.Bool)], 1);
@@ -26,8 +26,10 @@ internal sealed record AttentionInputs(Tensor Cos, Tensor Sin, Tensor? Mask, boo
     /// <param name="pastLength">positions already in the KV cache</param>
     /// <param name="newLength">T, the number of new positions</param>
     /// <param name="paddingMask">[B, past + T], 1 = real token, 0 = padding; null when nothing is padded</param>
+    /// <param name="shared">the prompts a decoding step's rows share in the KV cache: the step then gets
+    /// <see cref="SharedPromptBias"/> instead of <see cref="Mask"/></param>
     public static AttentionInputs Create(RotaryEmbedding rotary, int batchSize, int pastLength, int newLength,
-        Tensor? paddingMask, ScalarType dtype, Device device)
+        Tensor? paddingMask, ScalarType dtype, Device device, SharedPrompts? shared = null)
     {
         var totalLength = pastLength + newLength;
         Tensor positions;
@@ -38,6 +40,10 @@ internal sealed record AttentionInputs(Tensor Cos, Tensor Sin, Tensor? Mask, boo
             positions = arange(pastLength, totalLength, dtype: ScalarType.Int64, device: device).unsqueeze(0).expand(batchSize, newLength);
             if (pastLength == 0) isCausal = newLength > 1;
             else if (newLength > 1) mask = CausalPattern(pastLength, newLength, device).unsqueeze(0).unsqueeze(0);
+        }
+        else if (shared is not null)
+        {
+            positions = paddingMask.to(ScalarType.Int64).sum(-1, keepdim: true).sub_(1); // the one new token's
         }
         else
         {
@@ -52,7 +58,10 @@ internal sealed record AttentionInputs(Tensor Cos, Tensor Sin, Tensor? Mask, boo
             mask = CausalPattern(pastLength, newLength, device).logical_and(keyIsReal).logical_or(self);
         }
         var (cos, sin) = rotary.Angles(positions, dtype);
-        return new AttentionInputs(cos, sin, mask, isCausal);
+        return new AttentionInputs(cos, sin, mask, isCausal)
+        {
+            SharedPromptBias = shared is null ? null : BiasOverSharedPrompts(shared, batchSize, totalLength, paddingMask, dtype, device),
+        };
     }
 
     /// <summary>[T, past + T]: query i (at absolute position past + i) may see keys 0..past + i.</summary>

@@ -72,9 +72,7 @@ public sealed class CausalLM : nn.Module
             throw new ArgumentException($"attentionMask must be [{batch}, {totalLength}] (past + new positions), got {ShapeText(attentionMask)}.", nameof(attentionMask));
 
         using var scope = NewDisposeScope();
-        var inputs = AttentionInputs.Create(_rotary, batch, pastLength, newLength, attentionMask?.to(Device), Dtype, Device);
-        if (cache?.Shared is { } shared)
-            inputs = inputs with { SharedPromptBias = AttentionInputs.BiasOverSharedPrompts(shared, batch, totalLength, attentionMask?.to(Device), Dtype, Device) };
+        var inputs = AttentionInputs.Create(_rotary, batch, pastLength, newLength, attentionMask?.to(Device), Dtype, Device, cache?.Shared);
         var hidden = model.Forward(inputIds.to(Device), inputs, cache);
         cache?.Advance(newLength);
         return hidden.MoveToOuterDisposeScope();

@@ -11,7 +11,7 @@ internal sealed class SharedPrompts : IDisposable
 {
     private readonly Tensor[] _keys;
     private readonly Tensor[] _values;
-    private Tensor _promptOfRow;
+    private Tensor _ownPrompt; // [rows, prompts] true at each row's prompt
 
     /// <param name="keys">per layer, the cache's [prompts, kv_heads, capacity, head_dim] keys; the first
     /// <paramref name="length"/> positions are copied</param>
@@ -22,7 +22,7 @@ internal sealed class SharedPrompts : IDisposable
         Prompts = prompts;
         _keys = keys.Select(Flatten).ToArray();
         _values = values.Select(Flatten).ToArray();
-        _promptOfRow = promptOfRow.DetachFromDisposeScope();
+        _ownPrompt = promptOfRow.unsqueeze(1).eq(arange(prompts, device: promptOfRow.device).unsqueeze(0)).DetachFromDisposeScope();
         Tensor Flatten(Tensor cached) =>
             cached.narrow(2, 0, length).permute(1, 0, 2, 3).reshape(cached.shape[1], prompts * length, cached.shape[3]).DetachFromDisposeScope();
     }
@@ -40,22 +40,21 @@ internal sealed class SharedPrompts : IDisposable
     public Tensor Visible(Tensor promptMask)
     {
         using var scope = NewDisposeScope();
-        var own = _promptOfRow.unsqueeze(1).eq(arange(Prompts, device: _promptOfRow.device).unsqueeze(0)); // [rows, prompts]
-        var visible = own.unsqueeze(2).logical_and(promptMask.to(ScalarType.Bool).unsqueeze(1));
-        return visible.reshape(_promptOfRow.shape[0], Prompts * Length).MoveToOuterDisposeScope();
+        var visible = _ownPrompt.unsqueeze(2).logical_and(promptMask.to(ScalarType.Bool).unsqueeze(1));
+        return visible.reshape(_ownPrompt.shape[0], Prompts * Length).MoveToOuterDisposeScope();
     }
 
     /// <summary>Keeps the given rows (by index into the current rows).</summary>
     public void KeepRows(Tensor rows)
     {
-        var kept = _promptOfRow.index_select(0, rows).DetachFromDisposeScope();
-        _promptOfRow.Dispose();
-        _promptOfRow = kept;
+        var kept = _ownPrompt.index_select(0, rows).DetachFromDisposeScope();
+        _ownPrompt.Dispose();
+        _ownPrompt = kept;
     }
 
     public void Dispose()
     {
         foreach (var tensor in _keys.Concat(_values)) tensor.Dispose();
-        _promptOfRow.Dispose();
+        _ownPrompt.Dispose();
     }
 }
