@@ -55,11 +55,9 @@ public sealed record BenchmarkReport(
         var ratios = new List<AttemptsRatioReport>();
         if (firstSuccess.TryGetValue(baseline, out var baselineRuns))
         {
+            var seconds = methodReports.ToDictionary(m => m.Method, m => m.SecondsPerAttempt, StringComparer.Ordinal);
             foreach (var method in methods.Where(m => m != baseline))
-            {
-                var seconds = methodReports.ToDictionary(m => m.Method, m => m.SecondsPerAttempt, StringComparer.Ordinal);
                 ratios.Add(AttemptsRatioReport.Compute(method, firstSuccess[method], baseline, baselineRuns, budget, seconds[method], seconds[baseline]));
-            }
         }
 
         var problemReports = problems.Select(problem => new ProblemReport(
