@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Sdpo.Engine.Checkpoints;
 using Sdpo.Engine.Tests.Models;
+using Sdpo.TestSupport;
 using static TorchSharp.torch;
 
 namespace Sdpo.Engine.Tests.Checkpoints;

@@ -1,6 +1,7 @@
 using Sdpo.Engine.Tokenization;
 using Sdpo.Engine.Tokenization.HuggingFace;
 using Sdpo.Engine.Tokenization.Prompting;
+using Sdpo.TestSupport;
 
 namespace Sdpo.Engine.Tests.Tokenization;
 
@@ -53,7 +54,7 @@ public class CharacterTokenizerTests
     public void TheWrittenFileReadsBackToTheSameDefinition()
     {
         var definition = CharacterTokenizerBuilder.Build(CharacterTokenizerBuilder.CollectAlphabet(["hello wörld", "中文"]), CharacterTokenizerBuilder.ChatSpecialTokens);
-        using var folder = new TempFolder();
+        using var folder = new TemporaryFolder();
         TokenizerJsonFile.Write(folder.File("tokenizer.json"), definition);
         var read = TokenizerJsonFile.Read(folder.File("tokenizer.json"));
         Assert.Equal(definition.Vocabulary.OrderBy(p => p.Value), read.Vocabulary.OrderBy(p => p.Value));
@@ -66,7 +67,7 @@ public class CharacterTokenizerTests
     [Fact]
     public void ASavedChatTokenizerFormatsChatMLWithoutSystemOrThinking()
     {
-        using var folder = new TempFolder();
+        using var folder = new TemporaryFolder();
         TokenizerFolderWriter.Save(folder.Path, CharacterTokenizerBuilder.Build(Alphabet, CharacterTokenizerBuilder.ChatSpecialTokens),
             "<|im_end|>", TokenizerFolderWriter.ChatMLTemplate);
         var format = PromptFormat.ForCheckpoint(folder.Path);
@@ -84,7 +85,7 @@ public class CharacterTokenizerTests
     [Fact]
     public void ASavedBaseTokenizerFormatsPlainText()
     {
-        using var folder = new TempFolder();
+        using var folder = new TemporaryFolder();
         TokenizerFolderWriter.Save(folder.Path, CharacterTokenizerBuilder.Build(Alphabet, ["<|endoftext|>"]), "<|endoftext|>", chatTemplate: null);
         Assert.Equal(PromptStyle.Plain, PromptFormat.ForCheckpoint(folder.Path).Style);
         Assert.Equal(new[] { 256 + 3 }, TokenizerLoader.Load(folder.Path).StopTokenIds);
@@ -92,7 +93,7 @@ public class CharacterTokenizerTests
 
     private static HuggingFaceBpeTokenizer SaveAndLoad(ByteLevelBpeDefinition definition, bool chat)
     {
-        using var folder = new TempFolder();
+        using var folder = new TemporaryFolder();
         TokenizerFolderWriter.Save(folder.Path, definition, chat ? "<|im_end|>" : "<|endoftext|>", chat ? TokenizerFolderWriter.ChatMLTemplate : null);
         return Assert.IsType<HuggingFaceBpeTokenizer>(TokenizerLoader.Load(folder.Path));
     }

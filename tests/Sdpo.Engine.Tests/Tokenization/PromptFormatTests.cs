@@ -78,13 +78,13 @@ public class PromptFormatTests(QwenTokenizers tokenizers)
     [Fact]
     public void ReadsTemplatesFromAListOfNamedTemplatesOrAJinjaFile()
     {
-        using var listed = new TempFolder();
+        using var listed = new TemporaryFolder();
         listed.Write("tokenizer_config.json",
             """{"chat_template": [{"name": "tool_use", "template": "x"}, {"name": "default", "template": "{{ '<|im_start|>system\\nHello there.<|im_end|>\\n' }}{{ '<|im_start|>' }}"}]}""");
         var format = PromptFormat.ForCheckpoint(listed.Path);
         Assert.Equal("Hello there.", format.DefaultSystemPrompt);
 
-        using var jinja = new TempFolder();
+        using var jinja = new TemporaryFolder();
         jinja.Write("chat_template.jinja", "{{ '<|im_start|>' + message.role }}{% if enable_thinking is defined %}{% endif %}");
         Assert.True(PromptFormat.ForCheckpoint(jinja.Path).WritesEmptyThinkingBlock);
     }
@@ -92,7 +92,7 @@ public class PromptFormatTests(QwenTokenizers tokenizers)
     [Fact]
     public void ANonChatMLTemplateIsRefusedUnlessAStyleIsConfigured()
     {
-        using var folder = new TempFolder();
+        using var folder = new TemporaryFolder();
         var config = folder.Write("tokenizer_config.json", """{"chat_template": "{% for m in messages %}[INST] {{ m.content }} [/INST]{% endfor %}"}""");
         var error = Assert.Throws<CheckpointException>(() => PromptFormat.ForCheckpoint(folder.Path));
         Assert.Contains(config, error.Message);
@@ -103,7 +103,7 @@ public class PromptFormatTests(QwenTokenizers tokenizers)
     [Fact]
     public void AMalformedTokenizerConfigIsNamed()
     {
-        using var folder = new TempFolder();
+        using var folder = new TemporaryFolder();
         var config = folder.Write("tokenizer_config.json", """{"chat_template": "<|im_start|>""");
         var error = Assert.Throws<CheckpointException>(() => PromptFormat.ForCheckpoint(folder.Path));
         Assert.Contains(config, error.Message);

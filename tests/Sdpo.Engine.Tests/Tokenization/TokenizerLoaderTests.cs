@@ -31,7 +31,7 @@ public class TokenizerLoaderTests
     [InlineData("""[["a", "b"], ["Ġ", "ab"]]""")]
     public void AcceptsBothMergeForms(string merges)
     {
-        using var folder = new TempFolder();
+        using var folder = new TemporaryFolder();
         folder.Write("tokenizer.json", TinyTokenizerJson.Replace("MERGES", merges));
         var tokenizer = Assert.IsType<HuggingFaceBpeTokenizer>(TokenizerLoader.Load(folder.Path));
         Assert.Equal(new[] { 3, 4, 5, 1, 0 }, tokenizer.Encode("ab ab<|endoftext|>ba"));
@@ -44,7 +44,7 @@ public class TokenizerLoaderTests
     [Fact]
     public void StopAndBosIdsComeFromTheConfigFiles()
     {
-        using var folder = new TempFolder();
+        using var folder = new TemporaryFolder();
         folder.Write("tokenizer.json", TinyTokenizerJson.Replace("MERGES", "[]"));
         folder.Write("tokenizer_config.json", """{"add_bos_token": true, "bos_token": {"content": "b"}, "eos_token": "Ġ"}""");
         folder.Write("config.json", """{"eos_token_id": [0, 4]}""");
@@ -57,7 +57,7 @@ public class TokenizerLoaderTests
     [Fact]
     public void AFolderWithoutTokenizerNamesTheFolderAndTheFilesLookedFor()
     {
-        using var folder = new TempFolder();
+        using var folder = new TemporaryFolder();
         var error = Assert.Throws<CheckpointException>(() => TokenizerLoader.Load(folder.Path));
         Assert.Contains(folder.Path, error.Message);
         Assert.Contains("tokenizer.json", error.Message);
@@ -81,7 +81,7 @@ public class TokenizerLoaderTests
     [InlineData("tokenizer.model", "not a protobuf")]
     public void AMalformedOrUnsupportedTokenizerFileIsNamed(string file, string content)
     {
-        using var folder = new TempFolder();
+        using var folder = new TemporaryFolder();
         var path = folder.Write(file, content);
         var error = Assert.Throws<CheckpointException>(() => TokenizerLoader.Load(folder.Path));
         Assert.Contains(path, error.Message);
@@ -96,7 +96,7 @@ public class TokenizerLoaderTests
     [InlineData("generation_config.json", "{\"eos_token_id\": [1, -1]}")]
     public void AMalformedConfigFileIsNamed(string file, string content)
     {
-        using var folder = new TempFolder();
+        using var folder = new TemporaryFolder();
         folder.Write("tokenizer.json", TinyTokenizerJson.Replace("MERGES", "[]"));
         var path = folder.Write(file, content);
         var error = Assert.Throws<CheckpointException>(() => TokenizerLoader.Load(folder.Path));
@@ -106,7 +106,7 @@ public class TokenizerLoaderTests
     [Fact]
     public void ATokenizerWithoutAnyEndOfTextTokenIsRefused()
     {
-        using var folder = new TempFolder();
+        using var folder = new TemporaryFolder();
         folder.Write("tokenizer.json", TinyTokenizerJson.Replace("MERGES", "[]").Replace("<|endoftext|>", "<|pad|>"));
         var error = Assert.Throws<CheckpointException>(() => TokenizerLoader.Load(folder.Path));
         Assert.Contains("eos_token", error.Message);
@@ -116,7 +116,7 @@ public class TokenizerLoaderTests
     [SharedDataFact("models/stories260k/tokenizer.model")]
     public void AnUnsupportedTokenizerJsonFallsBackToTokenizerModel()
     {
-        using var folder = new TempFolder();
+        using var folder = new TemporaryFolder();
         folder.Write("tokenizer.json", "{\"model\": {\"type\": \"BPE\", \"byte_fallback\": true, \"vocab\": {\"a\": 0}, \"merges\": []}}");
         File.Copy(SharedData.Require("models/stories260k/tokenizer.model"), folder.File("tokenizer.model"));
         var tokenizer = Assert.IsType<SentencePieceTextTokenizer>(TokenizerLoader.Load(folder.Path));

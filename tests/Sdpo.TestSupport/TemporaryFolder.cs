@@ -1,7 +1,7 @@
-namespace Sdpo.Engine.Tests.Checkpoints;
+namespace Sdpo.TestSupport;
 
 /// <summary>A fresh folder under the system temp directory, deleted on dispose.</summary>
-internal sealed class TemporaryFolder : IDisposable
+public sealed class TemporaryFolder : IDisposable
 {
     public TemporaryFolder()
     {
@@ -13,8 +13,16 @@ internal sealed class TemporaryFolder : IDisposable
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
+    /// <summary>Writes a text file in the folder and returns its path.</summary>
+    public string Write(string name, string content)
+    {
+        System.IO.File.WriteAllText(File(name), content);
+        return File(name);
+    }
+
     public void Dispose()
     {
+        // Best effort: a leftover temp folder does not affect other tests.
         try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
     }
 }
