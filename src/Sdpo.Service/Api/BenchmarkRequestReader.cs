@@ -45,11 +45,13 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
         else if (NdjsonTypes.Contains(mediaType))
         {
             request = FromQuery(http.Query);
-            uploaded = ParseJsonLines(Encoding.UTF8.GetString(await ReadBodyAsync(http.Body, http.ContentLength, limits.MaxBodyBytes, cancellationToken)));
+            uploaded = ParseJsonLines(Encoding.UTF8.GetString(await RequestBody.ReadAsync(http.Body, http.ContentLength, limits.MaxBodyBytes,
+                "a benchmark request (problems or a suite)", cancellationToken)));
         }
         else
         {
-            (request, sdpoFields) = Parse(await ReadBodyAsync(http.Body, http.ContentLength, limits.MaxBodyBytes, cancellationToken));
+            (request, sdpoFields) = Parse(await RequestBody.ReadAsync(http.Body, http.ContentLength, limits.MaxBodyBytes,
+                "a benchmark request (problems or a suite)", cancellationToken));
         }
         return await CheckAsync(request, uploaded, sdpoFields, cancellationToken);
     }
@@ -184,7 +186,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
 
     private static async Task<(BenchmarkRequest, JsonElement?, IReadOnlyList<JsonElement>)> ReadMultipartAsync(HttpRequest http, int limit, CancellationToken cancellationToken)
     {
-        if (http.ContentLength > limit) throw TooLong(limit);
+        if (http.ContentLength > limit) throw RequestBody.TooLong(limit);
         IFormCollection form;
         try
         {
@@ -196,7 +198,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
         }
         var file = form.Files.GetFile("problems")
                    ?? throw new RequestFieldException("problems", "A multipart request needs a file part named 'problems' with one problem spec per line (JSONL).");
-        if (file.Length > limit) throw TooLong(limit);
+        if (file.Length > limit) throw RequestBody.TooLong(limit);
         string lines;
         using (var reader = new StreamReader(file.OpenReadStream(), Encoding.UTF8))
             lines = await reader.ReadToEndAsync(cancellationToken);
@@ -278,23 +280,6 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
         }
         return new BenchmarkRequest { Name = Get("name"), Methods = methods, Seeds = Int("seeds"), Budget = budget, Sampling = sampling, Model = Get("model"), SelectHard = selection };
     }
-
-    private static async Task<byte[]> ReadBodyAsync(Stream body, long? contentLength, int limit, CancellationToken cancellationToken)
-    {
-        if (contentLength > limit) throw TooLong(limit);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > limit) throw TooLong(limit);
-            buffer.Write(chunk, 0, read);
-        }
-        if (buffer.Length == 0) throw new RequestFieldException("body", "The request body is empty; send a benchmark request (problems or a suite).");
-        return buffer.ToArray();
-    }
-
-    private static RequestFieldException TooLong(int limit) => new("body", $"The request body is larger than the limit of {limit} bytes.");
 
     /// <summary>The request, and its "sdpo" object as sent.</summary>
     private static (BenchmarkRequest, JsonElement?) Parse(byte[] body)

@@ -7,6 +7,7 @@ using Sdpo.Engine.Metrics;
 using Sdpo.Reports.Plots;
 using Sdpo.Service.Benchmarks;
 using Sdpo.Service.Configuration;
+using Sdpo.Service.Engines;
 using Sdpo.Service.Persistence;
 
 namespace Sdpo.Service.Api;
@@ -85,7 +86,7 @@ public static class BenchmarksApi
     }
 
     private static async Task<Results<Accepted<BenchmarkAccepted>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
-        HttpContext http, BenchmarkRequestReader reader, BenchmarkSubmitter submitter, CancellationToken cancellationToken)
+        HttpContext http, BenchmarkRequestReader reader, BenchmarkSubmitter submitter, IOptions<ServiceOptions> options, CancellationToken cancellationToken)
     {
         BenchmarkSubmission submission;
         try
@@ -95,6 +96,10 @@ public static class BenchmarksApi
         catch (RequestFieldException ex)
         {
             return RunProblems.Field(ex.Field, ex.Message);
+        }
+        catch (ModelUnavailableException ex)
+        {
+            return RunProblems.ModelUnavailable(http.Response, ex, options.Value.RetryAfterSeconds);
         }
         catch (Exception ex) when (ex is ServiceUnavailableException or EngineException)
         {

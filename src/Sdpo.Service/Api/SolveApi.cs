@@ -81,10 +81,7 @@ public static class SolveApi
         }
         catch (ModelUnavailableException ex)
         {
-            http.Response.Headers.RetryAfter = (ex.Loading ? 2 : options.Value.RetryAfterSeconds).ToString();
-            return TypedResults.Problem(
-                title: $"Model '{ex.Model}' is not available", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable,
-                extensions: new Dictionary<string, object?> { ["model"] = ex.Model, ["state"] = ex.Loading ? "loading" : "failed" });
+            return RunProblems.ModelUnavailable(http.Response, ex, options.Value.RetryAfterSeconds);
         }
         catch (ServiceUnavailableException ex)
         {

@@ -21,7 +21,8 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
 {
     public async Task<SolveSubmission> ReadAsync(HttpRequest httpRequest, CancellationToken cancellationToken)
     {
-        var body = await ReadBodyAsync(httpRequest, options.Value.MaxRequestBodyBytes, cancellationToken);
+        var body = await RequestBody.ReadAsync(httpRequest.Body, httpRequest.ContentLength, options.Value.MaxRequestBodyBytes,
+            "a JSON object with at least a problem", cancellationToken);
         var (request, sdpoFields) = Parse(body);
 
         if (request.Problem is not { } problemJson || problemJson.ValueKind == JsonValueKind.Null)
@@ -59,24 +60,6 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
         CheckContext(engine, problem.Problem.Prompt, normalized.Sampling.MaxNewTokens);
         return new SolveSubmission(normalized, problem, model);
     }
-
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > limit) throw TooLong(limit);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > limit) throw TooLong(limit);
-            buffer.Write(chunk, 0, read);
-        }
-        if (buffer.Length == 0) throw new RequestFieldException("body", "The request body is empty; send a JSON object with at least a problem.");
-        return buffer.ToArray();
-    }
-
-    private static RequestFieldException TooLong(int limit) =>
-        new("body", $"The request body is larger than the limit of {limit} bytes.");
 
     /// <summary>The request, and its "sdpo" object as sent.</summary>
     private static (SolveRequest, JsonElement?) Parse(byte[] body)
