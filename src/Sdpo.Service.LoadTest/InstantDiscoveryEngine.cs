@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Sdpo.Contracts;
 using Sdpo.Engine.Discovery;
+using Sdpo.Engine.Sdpo;
 using Sdpo.Service.Engines;
 
 namespace Sdpo.Service.LoadTest;
@@ -21,6 +22,11 @@ public sealed class InstantDiscoveryEngine(int attemptsPerRun, TimeSpan attemptD
     public SdpoOptions SdpoDefaults { get; } = new();
 
     public int CountPromptTokens(string prompt) => prompt.Length / 4 + 1;
+
+    /// <summary>Knows no better with feedback than without: the load measures the service, not a model.</summary>
+    public Task<TeacherAdvantage> MeasureTeacherAdvantageAsync(string prompt, string feedback, string answer, IAnswerGrammar? grammar,
+        CancellationToken cancellationToken) =>
+        Task.FromResult(new TeacherAdvantage(-answer.Length, -answer.Length, answer.Length));
 
     public async IAsyncEnumerable<DiscoveryEvent> RunAsync(DiscoveryRequest request, string? stateDirectory = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -7,6 +7,7 @@ using Sdpo.Service.Benchmarks;
 using Sdpo.Service.Configuration;
 using Sdpo.Service.Engines;
 using Sdpo.Service.Execution;
+using Sdpo.Service.Gate;
 using Sdpo.Service.Metrics;
 using Sdpo.Service.OpenApi;
 using Sdpo.Service.Persistence;
@@ -64,6 +65,8 @@ public static class ServiceSetup
         services.AddSingleton<RunSubmitter>();
         services.AddSingleton<RunEventStream>();
         services.AddSingleton<SolveRequestReader>();
+        services.AddSingleton<TeacherAdvantageReader>();
+        services.AddSingleton<TeacherAdvantageMeter>();
 
         // Start in this order, stop in the reverse: the workers stop (interrupting runs) before the writer
         // drains, and the writer before the database goes away.
@@ -104,6 +107,7 @@ public static class ServiceSetup
         app.MapSolveApi();
         app.MapBenchmarksApi();
         app.MapModelsApi();
+        app.MapTeacherAdvantageApi();
         app.MapHealthApi();
         app.MapMetricsApi();
         return app;

@@ -16,6 +16,7 @@ public sealed class ModelLoadingTests : IDisposable
 {
     private const string Request = """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "method": "best-of-k", "budget": {"maxAttempts": 4}}""";
     private const string BenchmarkRequest = """{"problems": [{"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}], "methods": ["best-of-k"], "budget": {"maxAttempts": 4}}""";
+    private const string TeacherAdvantageRequest = """{"cases": [{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "answer": "3*5+7", "attempt": "3+5+7"}]}""";
     private readonly TestDataFolder _data = new();
 
     public void Dispose() => _data.Dispose();
@@ -44,7 +45,7 @@ public sealed class ModelLoadingTests : IDisposable
         await using var host = new ServiceHost(_data, engine: null, settings);
 
         // Through every endpoint that needs the model; /solve twice, since a failed load is not tried again at once.
-        foreach (var (url, request) in new[] { ("/solve", Request), ("/solve", Request), ("/benchmarks", BenchmarkRequest) })
+        foreach (var (url, request) in new[] { ("/solve", Request), ("/solve", Request), ("/benchmarks", BenchmarkRequest), ("/teacher-advantage", TeacherAdvantageRequest) })
         {
             var response = await host.Client.PostAsync(url, ServiceApi.Json(request));
             var body = await response.Content.ReadAsStringAsync();

@@ -20,6 +20,7 @@ public sealed class OpenApiTests : IDisposable
         [
             ("/solve", "post"), ("/solve/{id}", "get"), ("/solve/{id}", "delete"), ("/solve/{id}/events", "get"),
             ("/solve/{id}/attempts", "get"), ("/solve/{id}/adapter", "get"), ("/models", "get"), ("/health", "get"), ("/metrics", "get"),
+            ("/teacher-advantage", "post"),
         ];
         foreach (var (path, verb) in endpoints)
         {
@@ -40,7 +41,8 @@ public sealed class OpenApiTests : IDisposable
         Assert.True(paths.GetProperty("/solve/{id}").GetProperty("get").GetProperty("responses").TryGetProperty("404", out _));
 
         var schemas = document.GetProperty("components").GetProperty("schemas");
-        foreach (var name in new[] { "SolveRequest", "SolveAccepted", "RunDetails", "MethodResult", "AttemptPage", "AttemptView", "ModelView", "HealthReport", "ProblemDetails", "HttpValidationProblemDetails" })
+        foreach (var name in new[] { "SolveRequest", "SolveAccepted", "RunDetails", "MethodResult", "AttemptPage", "AttemptView", "ModelView", "HealthReport", "ProblemDetails", "HttpValidationProblemDetails",
+                     "TeacherAdvantageRequest", "TeacherAdvantageReport" })
         {
             Assert.True(schemas.TryGetProperty(name, out var schema), $"schema {name} is missing");
             Assert.True(schema.TryGetProperty("example", out _) || schema.TryGetProperty("examples", out _), $"schema {name} has no example");

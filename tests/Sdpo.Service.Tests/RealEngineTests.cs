@@ -4,6 +4,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Sdpo.Engine;
+using Sdpo.Engine.Sdpo;
+using Sdpo.Verifiers.Arithmetic;
 using Sdpo.Service.Tests.Support;
 
 namespace Sdpo.Service.Tests;
@@ -184,5 +187,33 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body);
         Assert.Equal(["problem.prompt"], JsonDocument.Parse(body).RootElement.GetProperty("errors").EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task The_teacher_advantage_endpoint_scores_the_answer_as_the_engine_does_with_the_verifiers_feedback()
+    {
+        await using var host = new ServiceHost(_data, engine: null, _checkpoint.Settings());
+        const string request = """{"cases": [{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "answer": "3*5+7", "attempt": "3+5+7"}]}""";
+        var response = await host.Client.PostAsync("/teacher-advantage", ServiceApi.Json(request));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        var measured = JsonDocument.Parse(body).RootElement.GetProperty("cases")[0];
+        var feedback = measured.GetProperty("feedback").GetString()!;
+        Assert.Contains("15 is 7 less than the target 22", feedback);
+
+        using var model = await LanguageModel.LoadAsync("direct", _checkpoint.Folder);
+        var prompt = new ArithmeticPuzzle([3, 5, 7], 22).RenderPrompt();
+        var direct = await TeacherAdvantage.MeasureAsync(model, prompt, feedback, "3*5+7");
+        Assert.Equal(direct.StudentLogProb, measured.GetProperty("studentLogProb").GetDouble(), 4);
+        Assert.Equal(direct.TeacherLogProb, measured.GetProperty("teacherLogProb").GetDouble(), 4);
+        Assert.Equal(direct.Tokens, measured.GetProperty("tokens").GetInt32());
+        Assert.NotEqual(direct.StudentLogProb, direct.TeacherLogProb);
+
+        // Within the grammar both sides are renormalised over fewer tokens, so each answer is at least as likely.
+        var constrained = await host.Client.PostAsync("/teacher-advantage", ServiceApi.Json(request.Replace("{\"cases\"", "{\"constrained\": true, \"cases\"")));
+        var within = (await constrained.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("cases")[0];
+        Assert.True(within.GetProperty("studentLogProb").GetDouble() >= direct.StudentLogProb - 1e-4, within.ToString());
+        Assert.True(within.GetProperty("teacherLogProb").GetDouble() >= direct.TeacherLogProb - 1e-4, within.ToString());
+        Assert.True(within.GetProperty("studentLogProb").GetDouble() > direct.StudentLogProb + 1e-3, "the grammar should rule some tokens out");
     }
 }

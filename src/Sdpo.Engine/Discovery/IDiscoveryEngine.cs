@@ -1,3 +1,6 @@
+using Sdpo.Contracts;
+using Sdpo.Engine.Sdpo;
+
 namespace Sdpo.Engine.Discovery;
 
 /// <summary>
@@ -24,4 +27,13 @@ public interface IDiscoveryEngine
     int CountPromptTokens(string prompt);
 
     IAsyncEnumerable<DiscoveryEvent> RunAsync(DiscoveryRequest request, string? stateDirectory = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// How much better the model knows a correct <paramref name="answer"/> with <paramref name="feedback"/> in SDPO's
+    /// teacher context than after the prompt alone (<see cref="TeacherAdvantage"/>): SDPO can only help where this is
+    /// positive. With a <paramref name="grammar"/>, both sides are renormalised over the tokens it allows. Throws
+    /// <see cref="ContextLengthException"/> when the teacher context and the answer do not fit the model.
+    /// </summary>
+    Task<TeacherAdvantage> MeasureTeacherAdvantageAsync(string prompt, string feedback, string answer, IAnswerGrammar? grammar,
+        CancellationToken cancellationToken);
 }

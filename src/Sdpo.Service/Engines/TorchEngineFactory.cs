@@ -1,6 +1,8 @@
+using Sdpo.Contracts;
 using Sdpo.Engine;
 using Sdpo.Engine.Discovery;
 using Sdpo.Engine.Models;
+using Sdpo.Engine.Sdpo;
 
 namespace Sdpo.Service.Engines;
 
@@ -38,6 +40,10 @@ public sealed class LoadedModelEngine(LanguageModel model) : IDiscoveryEngine, I
 
     public IAsyncEnumerable<DiscoveryEvent> RunAsync(DiscoveryRequest request, string? stateDirectory = null, CancellationToken cancellationToken = default) =>
         _engine.RunAsync(request, stateDirectory, cancellationToken);
+
+    public Task<TeacherAdvantage> MeasureTeacherAdvantageAsync(string prompt, string feedback, string answer, IAnswerGrammar? grammar,
+        CancellationToken cancellationToken) =>
+        _engine.MeasureTeacherAdvantageAsync(prompt, feedback, answer, grammar, cancellationToken);
 
     public void Dispose() => model.Dispose();
 }

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using Sdpo.Contracts;
+using Sdpo.Engine;
 using Sdpo.Engine.Discovery;
+using Sdpo.Engine.Sdpo;
 using Sdpo.Service.Execution;
 
 namespace Sdpo.Service.Tests.Support;
@@ -33,6 +35,26 @@ public sealed class FakeDiscoveryEngine : IDiscoveryEngine
 
     /// <summary>One token per whitespace-separated word.</summary>
     public int CountPromptTokens(string prompt) => prompt.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+
+    /// <summary>The teacher advantage it reports for (prompt, feedback, answer); by default one nat per word of the answer
+    /// when the feedback says "less", minus one nat a word otherwise.</summary>
+    public Func<string, string, string, TeacherAdvantage> Advantage { get; init; } = (_, feedback, answer) =>
+    {
+        var words = answer.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        return new TeacherAdvantage(-2.0 * words, feedback.Contains("less") ? -1.0 * words : -3.0 * words, words);
+    };
+
+    /// <summary>Every teacher-advantage call: prompt, feedback, answer and whether a grammar was given.</summary>
+    public List<(string Prompt, string Feedback, string Answer, bool Constrained)> AdvantageCalls { get; } = [];
+
+    public Task<TeacherAdvantage> MeasureTeacherAdvantageAsync(string prompt, string feedback, string answer, IAnswerGrammar? grammar,
+        CancellationToken cancellationToken)
+    {
+        var tokens = CountPromptTokens(prompt + " " + feedback + " " + answer);
+        if (tokens > ContextLength) throw new ContextLengthException(tokens, ContextLength, "teacher context plus answer");
+        lock (AdvantageCalls) AdvantageCalls.Add((prompt, feedback, answer, grammar is not null));
+        return Task.FromResult(Advantage(prompt, feedback, answer));
+    }
 
     public async IAsyncEnumerable<DiscoveryEvent> RunAsync(
         DiscoveryRequest request, string? stateDirectory = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Sdpo.Service.Configuration;
+using Sdpo.Service.Engines;
+using Sdpo.Service.Gate;
+
+namespace Sdpo.Service.Api;
+
+/// <summary>POST /teacher-advantage: the check to make before trusting SDPO on a model and a kind of problem.</summary>
+public static class TeacherAdvantageApi
+{
+    public static IEndpointRouteBuilder MapTeacherAdvantageApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/teacher-advantage", MeasureAsync)
+            .WithTags("Service")
+            .WithName("TeacherAdvantage")
+            .WithSummary("How much better the model knows correct answers with a failure's feedback in SDPO's teacher context than without")
+            .WithDescription("For each case, the answer must pass the problem's verifier; the feedback comes from the verifier on the " +
+                             "case's failed attempt (or is given). The answer is scored after the question alone and after SDPO's teacher " +
+                             "context with that feedback (the attempt itself is not in it). SDPO can only help where the difference, " +
+                             "in nats, is positive: issue 8's gate asks for at least +1 on average and positive in most cases.")
+            .Accepts<TeacherAdvantageRequest>("application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        return app;
+    }
+
+    private static async Task<Results<Ok<TeacherAdvantageReport>, ValidationProblem, ProblemHttpResult>> MeasureAsync(
+        HttpContext http, TeacherAdvantageReader reader, TeacherAdvantageMeter meter, IOptions<ServiceOptions> options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var submission = await reader.ReadAsync(http.Request, cancellationToken);
+            return TypedResults.Ok(await meter.MeasureAsync(submission, cancellationToken));
+        }
+        catch (RequestFieldException ex)
+        {
+            return RunProblems.Field(ex.Field, ex.Message);
+        }
+        catch (ModelUnavailableException ex)
+        {
+            return RunProblems.ModelUnavailable(http.Response, ex, options.Value.RetryAfterSeconds);
+        }
+        catch (ServiceUnavailableException ex)
+        {
+            return TypedResults.Problem(title: "No model is available", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+}
