@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Sdpo.Service.Tests.Support;
+using Sdpo.Verifiers.Arithmetic;
 
 namespace Sdpo.Service.Tests;
 
@@ -60,9 +61,22 @@ public sealed class TeacherAdvantageTests : IAsyncLifetime
         Assert.Equal("wrong", cases[0].GetProperty("attemptStatus").GetString());
         Assert.Equal(JsonValueKind.Null, cases[1].GetProperty("attemptStatus").ValueKind);
         Assert.Equal(feedback, cases[0].GetProperty("feedback").GetString());
+        Assert.Equal("7+3*5", cases[1].GetProperty("answer").GetString());
         Assert.Equal(0.0, report.GetProperty("meanNats").GetDouble(), 9);
         Assert.Equal(0.5, report.GetProperty("positiveShare").GetDouble(), 9);
         Assert.Equal("fake-model", report.GetProperty("model").GetString());
+    }
+
+    [Fact]
+    public async Task Without_an_answer_a_puzzle_is_measured_against_the_passing_answer_nearest_to_the_attempt()
+    {
+        var response = await _host.Client.PostAsync("/teacher-advantage", ServiceApi.Json(Cases(Case(""" "attempt": "3+5+7" """))));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        var answer = JsonDocument.Parse(body).RootElement.GetProperty("cases")[0].GetProperty("answer").GetString();
+        Assert.Equal(new ArithmeticPuzzle([3, 5, 7], 22).NearestSolution("3+5+7"), answer);
+        Assert.True(new ArithmeticVerifier([3, 5, 7], 22).Check(answer).Passed);
+        Assert.Equal(answer, Assert.Single(Engine.AdvantageCalls).Answer);
     }
 
     [Fact]
@@ -83,7 +97,9 @@ public sealed class TeacherAdvantageTests : IAsyncLifetime
         { """{"cases": []}""", "cases" },
         { """{"cases": [null]}""", "cases[0]" },
         { """{"cases": [{"answer": "3*5+7", "attempt": "3+5+7"}]}""", "cases[0].problem" },
-        { Cases(Case(""" "attempt": "3+5+7" """)), "cases[0].answer" },
+        { Cases(Case(""" "attempt": "5" """, ExactFour)), "cases[0].answer" },
+        { Cases(Case(""" "feedback": "15 is 7 less than the target 22." """)), "cases[0].answer" },
+        { Cases(Case(""" "attempt": "1+1+1" """, """{"kind": "arithmetic", "numbers": [1, 1, 1], "target": 1000}""")), "cases[0].answer" },
         { Cases(Case(""" "answer": " ", "attempt": "3+5+7" """)), "cases[0].answer" },
         { Cases(Case(""" "answer": "3*5+7" """)), "cases[0]" },
         { Cases(Case(""" "answer": "3*5+7", "attempt": "3+5+7", "feedback": "no" """)), "cases[0]" },

@@ -11,17 +11,17 @@ namespace Sdpo.Service.Api;
 /// <summary>A case that passed the request's checks: its problem resolved, its answer and failure not yet verified.</summary>
 /// <param name="Field">where the case sits in the request (cases[i]), for errors found later</param>
 /// <param name="Problem">the case's prompt and verifier</param>
-/// <param name="Answer">the answer to score, still to be verified</param>
+/// <param name="Answer">the answer to score, still to be verified; null for the passing answer nearest to the attempt</param>
 /// <param name="Attempt">the failed attempt whose feedback the verifier will give, or null</param>
 /// <param name="Feedback">the feedback given instead of an attempt, or null</param>
-public sealed record TeacherAdvantageCaseSpec(string Field, ResolvedProblem Problem, string Answer, string? Attempt, string? Feedback);
+public sealed record TeacherAdvantageCaseSpec(string Field, ResolvedProblem Problem, string? Answer, string? Attempt, string? Feedback);
 
 /// <summary>A teacher-advantage request that passed every check, with its model's engine.</summary>
 public sealed record TeacherAdvantageSubmission(ModelInfo Model, IDiscoveryEngine Engine, bool Constrained, IReadOnlyList<TeacherAdvantageCaseSpec> Cases);
 
 /// <summary>
-/// Reads and checks a POST /teacher-advantage body: JSON shape, model, and every case (problem, answer, exactly one of
-/// attempt and feedback, a grammar where constrained). Every failure is a <see cref="RequestFieldException"/> naming the
+/// Reads and checks a POST /teacher-advantage body: JSON shape, model, and every case (problem, exactly one of attempt
+/// and feedback, an answer unless the verifier can find one near the attempt, a grammar where constrained). Every failure is a <see cref="RequestFieldException"/> naming the
 /// field.
 /// </summary>
 public sealed class TeacherAdvantageReader(IProblemResolver problems, IEngineProvider engines, IOptions<ServiceOptions> options)
@@ -59,10 +59,15 @@ public sealed class TeacherAdvantageReader(IProblemResolver problems, IEnginePro
             var sub = ex.Field.StartsWith("problem", StringComparison.Ordinal) ? ex.Field["problem".Length..] : "." + ex.Field;
             throw new RequestFieldException($"{field}.problem{sub}", $"{field}: {ex.Message}");
         }
-        if (string.IsNullOrWhiteSpace(@case.Answer)) throw new RequestFieldException($"{field}.answer", $"{field}.answer is required: an answer the problem's verifier passes.");
         bool hasAttempt = @case.Attempt is not null, hasFeedback = @case.Feedback is not null;
         if (hasAttempt == hasFeedback)
             throw new RequestFieldException(field, $"{field} needs exactly one of attempt (a failed attempt, whose feedback the verifier gives) and feedback.");
+        if (@case.Answer is null && !(hasAttempt && problem.Verifier is ISolvingVerifier))
+            throw new RequestFieldException($"{field}.answer", problem.Verifier is ISolvingVerifier
+                ? $"{field}.answer is required with feedback: the nearest passing answer is found only for an attempt."
+                : $"{field}.answer is required: an answer the problem's verifier passes (the '{problem.Verifier.Kind}' verifier cannot find one itself).");
+        if (@case.Answer is not null && string.IsNullOrWhiteSpace(@case.Answer))
+            throw new RequestFieldException($"{field}.answer", $"{field}.answer is empty.");
         if (hasFeedback && string.IsNullOrWhiteSpace(@case.Feedback)) throw new RequestFieldException($"{field}.feedback", $"{field}.feedback is empty.");
         if (constrained && problem.Verifier is not IGrammarVerifier)
             throw new RequestFieldException("constrained",

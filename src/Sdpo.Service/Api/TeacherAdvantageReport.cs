@@ -17,7 +17,7 @@ public sealed record TeacherAdvantageReport(string Model, bool Constrained, doub
     /// <summary>The embedded model on TeacherAdvantageRequest's example.</summary>
     public static TeacherAdvantageReport Example => new("arithmetic", false, 2.32, 1.0,
     [
-        new TeacherAdvantageResult(2.32, 0.26, -7.17, -4.85, 9, "9*5 = 45; 45+12 = 57; 57 is 1 more than the target 56. Numbers: 1 not used.", VerdictStatus.Wrong),
+        new TeacherAdvantageResult(2.32, 0.26, -7.17, -4.85, 9, "12+9*5-1", "9*5 = 45; 45+12 = 57; 57 is 1 more than the target 56. Numbers: 1 not used.", VerdictStatus.Wrong),
     ]);
 }
 
@@ -28,7 +28,8 @@ public sealed record TeacherAdvantageReport(string Model, bool Constrained, doub
 /// <param name="StudentLogProb">log-probability of the answer after the question alone</param>
 /// <param name="TeacherLogProb">log-probability of the answer after the teacher's context with the feedback</param>
 /// <param name="Tokens">the answer's tokens and its stop token</param>
+/// <param name="Answer">the answer scored: the case's, or the passing answer nearest to its attempt</param>
 /// <param name="Feedback">what went into the teacher's context</param>
 /// <param name="AttemptStatus">the verifier's status for the case's attempt (wrong, error, invalid, ...); null when the case gave feedback</param>
 public sealed record TeacherAdvantageResult(double Nats, double NatsPerToken, double StudentLogProb, double TeacherLogProb, int Tokens,
-    string Feedback, VerdictStatus? AttemptStatus);
+    string Answer, string Feedback, VerdictStatus? AttemptStatus);

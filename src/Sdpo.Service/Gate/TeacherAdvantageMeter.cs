@@ -6,9 +6,10 @@ using Sdpo.Service.Api;
 namespace Sdpo.Service.Gate;
 
 /// <summary>
-/// Measures a model's teacher advantage case by case: checks that each case's answer passes its verifier, takes the
-/// feedback of its failed attempt from the verifier (or the feedback given), and scores the answer with and without
-/// that feedback in SDPO's teacher context. A case that cannot be measured (the answer fails, the attempt passes or
+/// Measures a model's teacher advantage case by case: checks that each case's answer (or, where the verifier can solve
+/// the problem and none is given, the passing answer nearest to the attempt) passes its verifier, takes the feedback of
+/// its failed attempt from the verifier (or the feedback given), and scores the answer with and without that feedback
+/// in SDPO's teacher context. A case that cannot be measured (the answer fails, the attempt passes or
 /// has no feedback, the context does not fit) is a <see cref="RequestFieldException"/> naming it.
 /// </summary>
 public sealed class TeacherAdvantageMeter
@@ -16,16 +17,16 @@ public sealed class TeacherAdvantageMeter
     public async Task<TeacherAdvantageReport> MeasureAsync(TeacherAdvantageSubmission submission, CancellationToken cancellationToken)
     {
         // Every case is verified before any is scored, so a request that will be refused costs no device time.
-        var feedbacks = new List<(string Feedback, VerdictStatus? Status)>(submission.Cases.Count);
-        foreach (var spec in submission.Cases) feedbacks.Add(await FeedbackOfAsync(spec, cancellationToken));
+        var prepared = new List<(string Answer, string Feedback, VerdictStatus? Status)>(submission.Cases.Count);
+        foreach (var spec in submission.Cases) prepared.Add(await PrepareAsync(spec, cancellationToken));
         var results = new List<TeacherAdvantageResult>(submission.Cases.Count);
-        foreach (var (spec, (feedback, status)) in submission.Cases.Zip(feedbacks))
+        foreach (var (spec, (answer, feedback, status)) in submission.Cases.Zip(prepared))
         {
             var grammar = submission.Constrained ? ((IGrammarVerifier)spec.Problem.Verifier).AnswerGrammar : null;
             Engine.Sdpo.TeacherAdvantage advantage;
             try
             {
-                advantage = await submission.Engine.MeasureTeacherAdvantageAsync(spec.Problem.Problem.Prompt, feedback, spec.Answer, grammar, cancellationToken);
+                advantage = await submission.Engine.MeasureTeacherAdvantageAsync(spec.Problem.Problem.Prompt, feedback, answer, grammar, cancellationToken);
             }
             catch (EngineException ex)
             {
@@ -35,20 +36,22 @@ public sealed class TeacherAdvantageMeter
                 throw new RequestFieldException($"{spec.Field}.answer",
                     $"{spec.Field}.answer cannot be scored{(grammar is null ? "" : " within the verifier's grammar (constrained)")}: the model gives it probability zero.");
             results.Add(new TeacherAdvantageResult(advantage.Nats, advantage.Nats / Math.Max(1, advantage.Tokens), advantage.StudentLogProb,
-                advantage.TeacherLogProb, advantage.Tokens, feedback, status));
+                advantage.TeacherLogProb, advantage.Tokens, answer, feedback, status));
         }
         return new TeacherAdvantageReport(submission.Model.Name, submission.Constrained, results.Average(r => r.Nats),
             results.Count(r => r.Nats > 0) / (double)results.Count, results);
     }
 
-    /// <summary>The feedback for the teacher's context and, for an attempt, its verdict's status; checks the answer on the way.</summary>
-    private static async Task<(string Feedback, VerdictStatus? Status)> FeedbackOfAsync(TeacherAdvantageCaseSpec spec, CancellationToken cancellationToken)
+    /// <summary>The answer to score (the case's, or the passing answer nearest to its attempt), the feedback for the
+    /// teacher's context and, for an attempt, its verdict's status; checks the answer and the attempt on the way.</summary>
+    private static async Task<(string Answer, string Feedback, VerdictStatus? Status)> PrepareAsync(TeacherAdvantageCaseSpec spec, CancellationToken cancellationToken)
     {
-        var answer = await VerifyAsync(spec, spec.Answer, cancellationToken);
-        if (!answer.Passed)
+        var answer = spec.Answer ?? await NearestSolutionAsync(spec, cancellationToken);
+        var answerVerdict = await VerifyAsync(spec, answer, cancellationToken);
+        if (!answerVerdict.Passed)
             throw new RequestFieldException($"{spec.Field}.answer",
-                $"{spec.Field}.answer does not pass the problem's verifier ({Wire(answer.Status)}): {answer.Feedback}".TrimEnd(' ', ':'));
-        if (spec.Attempt is not { } attempt) return (spec.Feedback!, null);
+                $"{spec.Field}.answer does not pass the problem's verifier ({Wire(answerVerdict.Status)}): {answerVerdict.Feedback}".TrimEnd(' ', ':'));
+        if (spec.Attempt is not { } attempt) return (answer, spec.Feedback!, null);
 
         var verdict = await VerifyAsync(spec, attempt, cancellationToken);
         if (verdict.Passed)
@@ -56,7 +59,15 @@ public sealed class TeacherAdvantageMeter
         if (string.IsNullOrWhiteSpace(verdict.Feedback))
             throw new RequestFieldException($"{spec.Field}.attempt",
                 $"The verifier gave no feedback on {spec.Field}.attempt ({Wire(verdict.Status)}), so the teacher's context would hold nothing more than the question.");
-        return (verdict.Feedback, verdict.Status);
+        return (answer, verdict.Feedback, verdict.Status);
+    }
+
+    /// <summary>The solver's passing answer nearest to the case's attempt (an exhaustive search: up to about a second).</summary>
+    private static async Task<string> NearestSolutionAsync(TeacherAdvantageCaseSpec spec, CancellationToken cancellationToken)
+    {
+        var solver = (ISolvingVerifier)spec.Problem.Verifier;
+        var nearest = await Task.Run(() => solver.NearestSolution(spec.Attempt!), cancellationToken);
+        return nearest ?? throw new RequestFieldException($"{spec.Field}.answer", $"{spec.Field}.problem has no passing answer to measure against.");
     }
 
     private static string Wire(VerdictStatus status) => JsonNamingPolicy.KebabCaseLower.ConvertName(status.ToString());

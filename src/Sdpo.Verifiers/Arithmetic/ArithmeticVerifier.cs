@@ -22,7 +22,7 @@ namespace Sdpo.Verifiers.Arithmetic;
 /// "13-9 = 4; 6+4 = 10; 4*10 = 40; 40 is 16 more than the target 24. Numbers: 3 not used."
 /// </para>
 /// </summary>
-public sealed class ArithmeticVerifier : IGrammarVerifier
+public sealed class ArithmeticVerifier : IGrammarVerifier, ISolvingVerifier
 {
     /// <summary>More operations than a 6-number answer needs are cut to keep the feedback short.</summary>
     public const int MaxStepsShown = 6;
@@ -46,6 +46,11 @@ public sealed class ArithmeticVerifier : IGrammarVerifier
 
     /// <summary>Well-formed answers that use each given number once (<see cref="ArithmeticAnswerGrammar"/>).</summary>
     public IAnswerGrammar AnswerGrammar { get; }
+
+    /// <summary>By <see cref="ArithmeticPuzzle.NearestSolution"/>; the puzzle is solved once, on first use.</summary>
+    public string? NearestSolution(string attempt) => (_puzzle ??= new ArithmeticPuzzle(Numbers, Target)).NearestSolution(attempt);
+
+    private ArithmeticPuzzle? _puzzle;
 
     public Task<Verdict> VerifyAsync(Attempt attempt, CancellationToken cancellationToken = default)
     {

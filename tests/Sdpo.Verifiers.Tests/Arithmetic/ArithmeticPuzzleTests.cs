@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Sdpo.Contracts;
 using Sdpo.Verifiers.Arithmetic;
 
 namespace Sdpo.Verifiers.Tests.Arithmetic;
@@ -79,5 +80,10 @@ public class ArithmeticPuzzleTests
         Assert.Equal("4*(3+2+1)", puzzle.NearestSolution("(1+2+3)*4+1"));
         Assert.Equal("(3+1)*(4+2)", puzzle.NearestSolution("(1+3)*(2+4"));
         Assert.Null(new ArithmeticPuzzle([1, 1, 1], 24).NearestSolution("1+1+1"));
+
+        // The verifier offers the same search to callers that know only verifiers (the service's teacher-advantage check).
+        ISolvingVerifier verifier = new ArithmeticVerifier([1, 2, 3, 4], 24);
+        Assert.Equal("4*(3+2+1)", verifier.NearestSolution("(1+2+3)*4+1"));
+        Assert.Null(((ISolvingVerifier)new ArithmeticVerifier([1, 1, 1], 24)).NearestSolution("1+1+1"));
     }
 }
