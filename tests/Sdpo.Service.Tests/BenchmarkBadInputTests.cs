@@ -64,6 +64,7 @@ public sealed class BenchmarkBadInputTests(BenchmarkBadInputHost fixture) : ICla
         { With(""" "selectHard": {"threshold": 0} """), "selectHard.threshold" },
         { With(""" "selectHard": {"threshold": 0.5, "samples": 0} """), "selectHard.samples" },
         { With(""" "selectHard": {"samples": 16, "k": 32} """), "selectHard.k" },
+        { With(""" "measureTeacherAdvantage": "yes" """), "measureTeacherAdvantage" },
         { With(""" "model": "gpt-7" """), "model" },
         { With(""" "compareWith": ["best-of-k"] """), "compareWith" },
         { With(""" "sampling": {"maxNewTokens": 255} """), "problems[0].prompt" },
@@ -85,6 +86,7 @@ public sealed class BenchmarkBadInputTests(BenchmarkBadInputHost fixture) : ICla
         await AssertNamesField(await _host.Client.PostAsync("/benchmarks?methods=sdpo,guessing", Ndjson(Good)), "methods");
         await AssertNamesField(await _host.Client.PostAsync("/benchmarks?colour=blue", Ndjson(Good)), "colour");
         await AssertNamesField(await _host.Client.PostAsync("/benchmarks?constrained=maybe", Ndjson(Good)), "constrained");
+        await AssertNamesField(await _host.Client.PostAsync("/benchmarks?measureTeacherAdvantage=maybe", Ndjson(Good)), "measureTeacherAdvantage");
         await AssertNamesField(await _host.Client.PostAsync("/benchmarks", Ndjson("\n\n")), "problems");
 
         using var noFile = new MultipartFormDataContent { { new StringContent("""{"seeds": 2}"""), "request" } };

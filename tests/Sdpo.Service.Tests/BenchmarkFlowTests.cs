@@ -32,6 +32,39 @@ public sealed class BenchmarkFlowTests : IDisposable
         $$"""{"name": "tiny", "problems": [{{BenchmarkApi.Arithmetic(22, "3, 5, 7")}}, {{BenchmarkApi.Arithmetic(24, "4, 6, 1")}}], "methods": ["sdpo", "best-of-k"], "seeds": 2, "budget": {"maxAttempts": 8, "attemptsPerStep": 4}{{extra}}}""";
 
     [Fact]
+    public async Task A_benchmark_that_asks_for_it_measures_the_teacher_advantage_on_its_problems_before_it_completes()
+    {
+        // Nothing is ever discovered; the attempts alternate between two wrong answers to 3 5 7 -> 22 (15 and 105).
+        var engine = new FakeDiscoveryEngine { AttemptDelay = TimeSpan.FromMilliseconds(1), DiscoverAt = _ => null, AttemptText = (_, index) => index % 2 == 0 ? "3+5+7" : "3*5*7" };
+        await using var host = new ServiceHost(_data, engine, FastCoordinator);
+        var id = await BenchmarkApi.SubmitAsync(host.Client, $$$"""
+            {"problems": [{{{BenchmarkApi.Arithmetic(22, "3, 5, 7")}}}, {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4"}}],
+             "methods": ["best-of-k"], "budget": {"maxAttempts": 8, "attemptsPerStep": 4}, "measureTeacherAdvantage": true}
+            """);
+        var capture = await BenchmarkApi.WaitForEndAsync(host.Client, id);
+        var names = capture.Frames.Select(f => f.Event).ToList();
+        Assert.Equal(["teacher-advantage", "completed"], names.TakeLast(2));
+
+        // The arithmetic problem: its two distinct first-step failures, each against the passing answer nearest to it. The
+        // fake engine gives +1 nat where the feedback says "less" (15 is 7 less than 22) and -1 otherwise (105 is 83 more).
+        var gate = (await BenchmarkApi.GetAsync(host.Client, id)).GetProperty("teacherAdvantage");
+        Assert.Equal(2, gate.GetProperty("cases").GetInt32());
+        Assert.Equal(0.0, gate.GetProperty("meanNats").GetDouble(), 9);
+        Assert.Equal(0.5, gate.GetProperty("positiveShare").GetDouble(), 9);
+        var arithmetic = gate.GetProperty("problems")[0];
+        Assert.Equal((2, 0.0), (arithmetic.GetProperty("cases").GetInt32(), arithmetic.GetProperty("meanNats").GetDouble()));
+        var verifier = new Sdpo.Verifiers.Arithmetic.ArithmeticVerifier([3, 5, 7], 22);
+        Assert.Equal(2, engine.AdvantageCalls.Count);
+        Assert.All(engine.AdvantageCalls, call => Assert.True(verifier.Check(call.Answer).Passed, call.Answer));
+        Assert.Equal(["3+5+7", "3*5*7"], engine.AdvantageCalls.Select(call => call.Feedback.Contains("less") ? "3+5+7" : "3*5*7"));
+
+        // The exact-answer problem: no run found its answer and its verifier cannot, so there is nothing to score against.
+        var exact = gate.GetProperty("problems")[1];
+        Assert.Equal(JsonValueKind.Null, exact.GetProperty("meanNats").ValueKind);
+        Assert.Contains("No passing answer is known", exact.GetProperty("note").GetString());
+    }
+
+    [Fact]
     public async Task A_tiny_benchmark_runs_through_the_queue_streams_progress_and_reports_curves_rows_and_plots()
     {
         await using var host = new ServiceHost(_data, SeededEngine(), FastCoordinator);
@@ -65,6 +98,8 @@ public sealed class BenchmarkFlowTests : IDisposable
         var benchmark = await BenchmarkApi.GetAsync(host.Client, id);
         Assert.Equal("completed", benchmark.GetProperty("status").GetString());
         Assert.True(benchmark.GetProperty("resultsFinal").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, benchmark.GetProperty("teacherAdvantage").ValueKind); // not asked for
+        Assert.Empty(host.Engine!.AdvantageCalls);
         var progress = benchmark.GetProperty("progress");
         Assert.Equal((8, 8, 2), (progress.GetProperty("runsEnded").GetInt32(), progress.GetProperty("runsPlanned").GetInt32(), progress.GetProperty("selected").GetInt32()));
         // Attempts: sdpo 2+2+4+4, best-of-k 6+6+8+8.
@@ -191,7 +226,7 @@ public sealed class BenchmarkFlowTests : IDisposable
         Assert.Equal(["3 5 7 -> 22", "4 6 1 -> 24"], fromForm.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("label").GetString()));
         Assert.Equal(["best-of-k"], fromForm.GetProperty("configuration").GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
 
-        var ndjson = await host.Client.PostAsync("/benchmarks?methods=sdpo,best-of-k&seeds=2&maxAttempts=4&name=upload&constrained=true",
+        var ndjson = await host.Client.PostAsync("/benchmarks?methods=sdpo,best-of-k&seeds=2&maxAttempts=4&name=upload&constrained=true&measureTeacherAdvantage=true",
             new StringContent(lines, System.Text.Encoding.UTF8, "application/x-ndjson"));
         Assert.Equal(HttpStatusCode.Accepted, ndjson.StatusCode);
         var fromBody = await BenchmarkApi.GetAsync(host.Client, JsonDocument.Parse(await ndjson.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid());
@@ -199,6 +234,8 @@ public sealed class BenchmarkFlowTests : IDisposable
         Assert.Equal(2, fromBody.GetProperty("configuration").GetProperty("seeds").GetInt32());
         Assert.Equal(4, fromBody.GetProperty("configuration").GetProperty("budget").GetProperty("maxAttempts").GetInt32());
         Assert.True(fromBody.GetProperty("configuration").GetProperty("sampling").GetProperty("constrained").GetBoolean());
+        Assert.True(fromBody.GetProperty("configuration").GetProperty("measureTeacherAdvantage").GetBoolean());
+        Assert.False(fromForm.GetProperty("configuration").GetProperty("measureTeacherAdvantage").GetBoolean());
         Assert.Equal(2, fromBody.GetProperty("problems").GetArrayLength());
 
         const string suite = """{"suite": {"name": "arithmetic-easy", "count": 3, "seed": 7}, "budget": {"maxAttempts": 4}}""";

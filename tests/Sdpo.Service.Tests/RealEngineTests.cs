@@ -216,4 +216,24 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
         Assert.True(within.GetProperty("teacherLogProb").GetDouble() >= direct.TeacherLogProb - 1e-4, within.ToString());
         Assert.True(within.GetProperty("studentLogProb").GetDouble() > direct.StudentLogProb + 1e-3, "the grammar should rule some tokens out");
     }
+
+    [Fact]
+    public async Task A_benchmark_measures_the_teacher_advantage_on_its_runs_first_step_failures_with_the_real_engine()
+    {
+        var settings = _checkpoint.Settings();
+        settings["Benchmarks:PollMilliseconds"] = "20";
+        await using var host = new ServiceHost(_data, engine: null, settings);
+        var id = await BenchmarkApi.SubmitAsync(host.Client, """
+            {"problems": [{"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}], "methods": ["best-of-k"],
+             "budget": {"maxAttempts": 8, "attemptsPerStep": 8}, "sampling": {"maxNewTokens": 12}, "measureTeacherAdvantage": true}
+            """);
+        var capture = await BenchmarkApi.WaitForEndAsync(host.Client, id, timeoutSeconds: 60);
+        Assert.Equal("completed", capture.Frames[^1].Event);
+        var gate = (await BenchmarkApi.GetAsync(host.Client, id)).GetProperty("teacherAdvantage");
+        var problem = gate.GetProperty("problems")[0];
+        Assert.True(problem.GetProperty("note").ValueKind == JsonValueKind.Null, problem.ToString());
+        Assert.InRange(gate.GetProperty("cases").GetInt32(), 1, 8);
+        Assert.True(double.IsFinite(gate.GetProperty("meanNats").GetDouble()), gate.ToString());
+        Assert.Equal(gate.GetProperty("meanNats").GetDouble(), problem.GetProperty("meanNats").GetDouble(), 9);
+    }
 }

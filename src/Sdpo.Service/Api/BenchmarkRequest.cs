@@ -37,6 +37,13 @@ public sealed record BenchmarkRequest
     /// <summary>Keep only problems whose estimated base-model pass@k is below a threshold (the paper's hard-problem selection).</summary>
     public HardSelectionRequest? SelectHard { get; init; }
 
+    /// <summary>Once the runs have ended, measure the model's teacher advantage on the benchmark's problems (issue 8's gate,
+    /// the check to make before trusting SDPO's figures): up to 8 distinct failures from each problem's first step, each
+    /// scored against the passing answer nearest to it where the verifier can solve the problem (arithmetic), else
+    /// against the problem's first discovered answer. Reported as the results' teacherAdvantage and streamed as a
+    /// teacher-advantage event before completed. Off by default; it costs two no-grad passes per failure.</summary>
+    public bool MeasureTeacherAdvantage { get; init; }
+
     public static BenchmarkRequest Example => new()
     {
         Name = "arithmetic-hard",

@@ -239,7 +239,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
     /// attemptsPerStep, chains, model, selectHard (the threshold), samples, k, constrained.</summary>
     private static BenchmarkRequest FromQuery(IQueryCollection query)
     {
-        var known = new[] { "name", "methods", "seeds", "maxAttempts", "attemptsPerStep", "chains", "model", "selectHard", "samples", "k", "constrained" };
+        var known = new[] { "name", "methods", "seeds", "maxAttempts", "attemptsPerStep", "chains", "model", "selectHard", "samples", "k", "constrained", "measureTeacherAdvantage" };
         foreach (var key in query.Keys)
         {
             if (!known.Contains(key, StringComparer.OrdinalIgnoreCase))
@@ -278,7 +278,14 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
                 throw new RequestFieldException("constrained", $"constrained must be true or false, not '{constrained}'.");
             sampling = new AttemptSampling(Constrained: value);
         }
-        return new BenchmarkRequest { Name = Get("name"), Methods = methods, Seeds = Int("seeds"), Budget = budget, Sampling = sampling, Model = Get("model"), SelectHard = selection };
+        bool measureTeacherAdvantage = false;
+        if (Get("measureTeacherAdvantage") is { } measure && !bool.TryParse(measure, out measureTeacherAdvantage))
+            throw new RequestFieldException("measureTeacherAdvantage", $"measureTeacherAdvantage must be true or false, not '{measure}'.");
+        return new BenchmarkRequest
+        {
+            Name = Get("name"), Methods = methods, Seeds = Int("seeds"), Budget = budget, Sampling = sampling, Model = Get("model"), SelectHard = selection,
+            MeasureTeacherAdvantage = measureTeacherAdvantage,
+        };
     }
 
     /// <summary>The request, and its "sdpo" object as sent.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Sdpo.Engine.Metrics;
+using Sdpo.Service.Benchmarks;
 using Sdpo.Service.Persistence;
 
 namespace Sdpo.Service.Api;
@@ -34,7 +35,8 @@ public sealed record BenchmarkProblemView(
 /// <summary>
 /// A benchmark: status, progress and configuration, its problems, and its results: final once completed,
 /// otherwise over the runs that have ended so far (null before the first). See <see cref="BenchmarkReport"/>
-/// for the figures; the attempts ratio is defined in the API description of GET /benchmarks/{id}.
+/// for the figures; the attempts ratio is defined in the API description of GET /benchmarks/{id}. TeacherAdvantage is
+/// the gate measured on the problems once the runs have ended, when the request asked for it.
 /// </summary>
 public sealed record BenchmarkDetails(
     Guid Id,
@@ -50,6 +52,7 @@ public sealed record BenchmarkDetails(
     IReadOnlyList<BenchmarkProblemView> Problems,
     BenchmarkReport? Results,
     bool ResultsFinal,
+    BenchmarkTeacherAdvantage? TeacherAdvantage,
     string EventsUrl,
     string PlotSvgUrl,
     string PlotPngUrl)
@@ -57,7 +60,7 @@ public sealed record BenchmarkDetails(
     public static BenchmarkDetails Example => new(
         Guid.Parse("0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c"), "arithmetic-hard", BenchmarkStatus.Running, "arithmetic", null,
         DateTimeOffset.Parse("2026-01-01T12:00:00Z"), DateTimeOffset.Parse("2026-01-01T12:00:01Z"), null,
-        BenchmarkProgress.Example, BenchmarkRequest.Example, [BenchmarkProblemView.Example], null, false,
+        BenchmarkProgress.Example, BenchmarkRequest.Example, [BenchmarkProblemView.Example], null, false, null,
         "/benchmarks/0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c/events",
         "/benchmarks/0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c/plot.svg",
         "/benchmarks/0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c/plot.png");

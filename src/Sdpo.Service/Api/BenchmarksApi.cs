@@ -147,11 +147,15 @@ public static class BenchmarksApi
             ended.Count(r => r.Status == RunStatus.Discovered));
 
         var (results, final) = ReportOf(benchmark, request, runs);
+        var gate = await db.BenchmarkEvents.AsNoTracking()
+            .Where(e => e.BenchmarkId == id && e.Name == BenchmarkTeacherAdvantage.EventName)
+            .OrderByDescending(e => e.Sequence).Select(e => e.Payload).FirstOrDefaultAsync(cancellationToken);
+        var teacherAdvantage = gate is null ? null : JsonSerializer.Deserialize<BenchmarkEvent>(gate, ServiceJson.Options) as BenchmarkTeacherAdvantage;
         var problems = benchmark.Problems.OrderBy(p => p.Index).Select(p => new BenchmarkProblemView(
             p.Index, p.Label, JsonDocument.Parse(p.SpecJson).RootElement.Clone(), p.Selected, p.ScreenedSamples, p.ScreenedPasses, p.BasePassAtK, p.ScreeningNote)).ToList();
         return TypedResults.Ok(new BenchmarkDetails(
             benchmark.Id, benchmark.Name, benchmark.Status, benchmark.Model, benchmark.FailureReason,
-            benchmark.CreatedAt, benchmark.StartedAt, benchmark.FinishedAt, progress, request, problems, results, final,
+            benchmark.CreatedAt, benchmark.StartedAt, benchmark.FinishedAt, progress, request, problems, results, final, teacherAdvantage,
             $"/benchmarks/{id}/events", $"/benchmarks/{id}/plot.svg", $"/benchmarks/{id}/plot.png"));
     }
 

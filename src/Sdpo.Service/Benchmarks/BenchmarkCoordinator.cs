@@ -25,6 +25,7 @@ public sealed class BenchmarkCoordinator(
     RunSubmitter submitter,
     RunControl control,
     BenchmarkSignals signals,
+    BenchmarkGate gate,
     IOptions<BenchmarkOptions> options,
     ILogger<BenchmarkCoordinator> logger) : BackgroundService
 {
@@ -113,6 +114,7 @@ public sealed class BenchmarkCoordinator(
         await ObserveEndedRunsAsync(state, cancellationToken);
         if (benchmark.Status == BenchmarkStatus.Queued) Start(state);
         if (benchmark.Status == BenchmarkStatus.Screening) Screen(state);
+        if (benchmark.Status == BenchmarkStatus.Running && state.Request.MeasureTeacherAdvantage) await MeasureGateWhenDoneAsync(state, model, cancellationToken);
         if (benchmark.Status == BenchmarkStatus.Running) CompleteWhenDone(state);
         await SaveAsync(state, cancellationToken);
         if (!benchmark.Status.IsFinished()) await SubmitAsync(state, model, cancellationToken);
@@ -227,6 +229,25 @@ public sealed class BenchmarkCoordinator(
                     state.AddRow(problem.Index, BenchmarkRunEntity.MainPurpose, method.ToWire(), seed, request.Budget!.MaxAttempts);
         state.Benchmark.Status = BenchmarkStatus.Running;
         state.Add(new BenchmarkPhase("running", selected.Count, state.Rows.Count(r => r.Purpose == BenchmarkRunEntity.MainPurpose)));
+    }
+
+    /// <summary>Once every run has ended, measures the teacher advantage (once: a restart finds its event and goes on).</summary>
+    private async Task MeasureGateWhenDoneAsync(Advance state, ModelInfo model, CancellationToken cancellationToken)
+    {
+        if (state.Rows.Any(r => r.Purpose == BenchmarkRunEntity.MainPurpose && r.Status is null)) return;
+        var id = state.Benchmark.Id;
+        if (await state.Db.BenchmarkEvents.AnyAsync(e => e.BenchmarkId == id && e.Name == BenchmarkTeacherAdvantage.EventName, cancellationToken)) return;
+        IDiscoveryEngine engine;
+        try
+        {
+            engine = await engines.GetEngineAsync(model, Timeout.InfiniteTimeSpan, cancellationToken);
+        }
+        catch (ModelUnavailableException ex)
+        {
+            state.Add(new BenchmarkTeacherAdvantage(null, null, 0, [], $"Not measured: {ex.Message}"));
+            return;
+        }
+        state.Add(await gate.MeasureAsync(state.Db, state.Benchmark, state.Request, state.Rows, model, engine, cancellationToken));
     }
 
     private static void CompleteWhenDone(Advance state)

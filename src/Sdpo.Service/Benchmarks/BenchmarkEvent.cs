@@ -13,6 +13,7 @@ namespace Sdpo.Service.Benchmarks;
 [JsonDerivedType(typeof(BenchmarkRunSubmitted), "submitted")]
 [JsonDerivedType(typeof(BenchmarkRunEnded), "run")]
 [JsonDerivedType(typeof(BenchmarkProblemScreened), "screened")]
+[JsonDerivedType(typeof(BenchmarkTeacherAdvantage), "teacher-advantage")]
 [JsonDerivedType(typeof(BenchmarkCompleted), "completed")]
 [JsonDerivedType(typeof(BenchmarkFailed), "failed")]
 [JsonDerivedType(typeof(BenchmarkCancelled), "cancelled")]
@@ -64,6 +65,27 @@ public sealed record BenchmarkProblemScreened(int Problem, string Label, int Sam
 {
     [JsonIgnore] public override string Name => "screened";
 }
+
+/// <summary>
+/// The model's teacher advantage on the benchmark's problems (<see cref="Api.BenchmarkRequest.MeasureTeacherAdvantage"/>):
+/// nats by which the model knows a passing answer better with a failure's feedback in SDPO's teacher context than after
+/// the question alone, pooled over every failure measured (null when none could be), and per problem.
+/// </summary>
+/// <param name="MeanNats">mean advantage over every failure measured</param>
+/// <param name="PositiveShare">share of those failures whose advantage is above zero</param>
+/// <param name="Cases">failures measured</param>
+/// <param name="Problems">each selected problem's mean, or the note that says why it has none</param>
+/// <param name="Note">why nothing was measured, when nothing could be (the model unavailable)</param>
+public sealed record BenchmarkTeacherAdvantage(double? MeanNats, double? PositiveShare, int Cases, IReadOnlyList<BenchmarkProblemAdvantage> Problems,
+    string? Note = null)
+    : BenchmarkEvent
+{
+    public const string EventName = "teacher-advantage";
+    [JsonIgnore] public override string Name => EventName;
+}
+
+/// <summary>One problem's share of the measurement: its failures' mean advantage, or why it has none.</summary>
+public sealed record BenchmarkProblemAdvantage(int Problem, string Label, double? MeanNats, int Cases, string? Note);
 
 /// <summary>Per method: completed runs, discoveries and discovery@budget.</summary>
 public sealed record BenchmarkMethodSummary(string Method, int Runs, int Discoveries, double DiscoveryAtBudget, double? MeanAttemptsToDiscovery);
