@@ -24,6 +24,40 @@ public sealed class EvalCommandTests : IDisposable
             Assert.Equal(puzzle.GetProperty("GreedyPassed").GetBoolean() ? 6 : 0, puzzle.GetProperty("Passed").GetInt32());
     }
 
+    [Fact]
+    public async Task AProblemsFileIsEvaluatedInsteadOfFreshPuzzlesWithTheTeacherAdvantageOfUpToNFailuresEach()
+    {
+        var problems = Path.Combine(_output, "hard.jsonl.in");
+        await File.WriteAllLinesAsync(problems, [
+            """{"kind": "arithmetic", "numbers": [12, 9, 1, 5], "target": 56}""",
+            "",
+            """{"kind": "arithmetic", "numbers": [2, 12, 6, 11], "target": 20}""",
+        ]);
+        var (exitCode, output) = await CliRunner.RunAsync("eval", "-m", Checkout.EmbeddedModel, "--problems", problems, "--samples", "8",
+            "--advantage-cases", "3", "--threads", "1", "-o", _output);
+
+        Assert.True(exitCode == 0, output);
+        var eval = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_output, "eval.json"))).RootElement;
+        var tier = Assert.Single(eval.GetProperty("tiers").EnumerateArray());
+        Assert.Equal(("problems", 2), (tier.GetProperty("tier").GetString(), tier.GetProperty("Puzzles").GetInt32()));
+        Assert.Equal(["12 9 1 5 -> 56", "2 12 6 11 -> 20"], eval.GetProperty("puzzles").EnumerateArray()
+            .Select(p => string.Join(' ', p.GetProperty("problem").GetProperty("numbers").EnumerateArray().Select(n => n.GetInt32()))
+                         + " -> " + p.GetProperty("problem").GetProperty("target").GetInt32()));
+        // Both puzzles are hard for the model, so each gives failures: at most 3 of them are measured per puzzle.
+        var cases = eval.GetProperty("teacherAdvantage").EnumerateArray().Sum(kind => kind.GetProperty("Cases").GetInt32());
+        Assert.InRange(cases, 2, 6);
+    }
+
+    [Fact]
+    public async Task AMissingProblemsFileIsRefusedNamingIt()
+    {
+        var (exitCode, output) = await CliRunner.RunAsync("eval", "-m", Checkout.EmbeddedModel, "--problems", "no-such.jsonl", "-o", _output);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("no-such.jsonl", output);
+        Assert.False(File.Exists(Path.Combine(_output, "eval.json")));
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("-1")]

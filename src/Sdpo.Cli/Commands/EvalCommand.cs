@@ -9,8 +9,9 @@ using Spectre.Console.Cli;
 namespace Sdpo.Cli.Commands;
 
 /// <summary>
-/// Measures an arithmetic model on freshly generated puzzles: pass@1 and pass@64 by tier, the puzzles it finds
-/// hard (written as JSONL problems for the benchmark), and the self-teacher's advantage by kind of feedback.
+/// Measures an arithmetic model on freshly generated puzzles (or on a --problems file, such as a benchmark's hard set):
+/// pass@1 and pass@64 by tier, the puzzles it finds hard (written as JSONL problems for the benchmark), and the
+/// self-teacher's advantage by kind of feedback.
 /// </summary>
 public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
 {
@@ -25,18 +26,35 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         [CommandOption("--threads <N>")] public int? Threads { get; init; }
         [CommandOption("--constrained")] [Description("Sample inside each puzzle's answer grammar (well-formed, each number once), as sampling.constrained does.")]
         public bool Constrained { get; init; }
+        [CommandOption("--problems <FILE>")] [Description("Evaluate these puzzles (JSONL, one arithmetic spec a line, e.g. a benchmark's hard set) instead of fresh ones by tier.")]
+        public string? ProblemsFile { get; init; }
+        [CommandOption("--advantage-cases <N>")] [Description("Failed attempts per puzzle whose teacher advantage is measured (distinct ones, against the correct answer nearest to each).")]
+        public int AdvantageCases { get; init; } = 2;
         [CommandOption("--temperature <T>")] [Description("Sampling temperature of the n samples (1 as discovery samples; the greedy answer is always temperature 0).")]
         public double Temperature { get; init; } = 1.0;
 
         public override ValidationResult Validate() =>
-            Temperature is > 0 and <= 10 ? ValidationResult.Success() : ValidationResult.Error("--temperature must be in (0, 10].");
+            Temperature is not (> 0 and <= 10) ? ValidationResult.Error("--temperature must be in (0, 10].")
+            : AdvantageCases < 0 ? ValidationResult.Error("--advantage-cases must not be negative.")
+            : ValidationResult.Success();
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (settings.Threads is { } threads) TorchSharp.torch.set_num_threads(threads);
+        IReadOnlyList<(Verifiers.Arithmetic.ArithmeticPuzzle Puzzle, DifficultyTier? Tier)> puzzles;
+        try
+        {
+            puzzles = settings.ProblemsFile is { } file
+                ? Cli.ProblemsFile.Read(file).Select(p => (p, (DifficultyTier?)null)).ToList()
+                : ModelEvaluation.FreshPuzzles(Enum.GetValues<DifficultyTier>(), settings.PerTier, settings.Seed);
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException)
+        {
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
+            return 1;
+        }
         using var model = await LanguageModel.LoadAsync("eval", settings.Model);
-        var puzzles = ModelEvaluation.FreshPuzzles(Enum.GetValues<DifficultyTier>(), settings.PerTier, settings.Seed);
 
         IReadOnlyList<PuzzleSamples> results = [];
         await AnsiConsole.Progress().StartAsync(async progressContext =>
@@ -46,15 +64,15 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
                 new InlineProgress<int>(done => task.Value = done), cancellationToken, settings.Constrained, settings.Temperature);
         });
         var tiers = ModelEvaluation.ByTier(results);
-        var advantage = await ModelEvaluation.TeacherAdvantageAsync(model, results, cancellationToken: cancellationToken);
+        var advantage = await ModelEvaluation.TeacherAdvantageAsync(model, results, settings.AdvantageCases, cancellationToken);
         var advantageWithinGrammar = settings.Constrained
-            ? await ModelEvaluation.TeacherAdvantageAsync(model, results, cancellationToken: cancellationToken, withinGrammar: true)
+            ? await ModelEvaluation.TeacherAdvantageAsync(model, results, settings.AdvantageCases, cancellationToken, withinGrammar: true)
             : [];
         var hard = results.Where(r => r.PassAt(64) < settings.HardThreshold && r.Puzzle.Solve().IsSolvable).ToList();
 
         int k = Math.Min(64, settings.Samples);
         var tierTable = new Table().AddColumns("tier", "puzzles", "pass@1", $"pass@{k}", "greedy pass@1");
-        foreach (var t in tiers) tierTable.AddRow(t.Tier.ToString(), t.Puzzles.ToString(), $"{t.PassAt1:P1}", $"{t.PassAt64:F2}", $"{t.GreedyPassAt1:P0}");
+        foreach (var t in tiers) tierTable.AddRow(TierName(t.Tier), t.Puzzles.ToString(), $"{t.PassAt1:P1}", $"{t.PassAt64:F2}", $"{t.GreedyPassAt1:P0}");
         AnsiConsole.Write(tierTable);
         var advantageTable = new Table().AddColumns("feedback", "cases", "mean advantage (nats)", "positive");
         foreach (var a in advantage) advantageTable.AddRow(a.Kind.ToString(), a.Cases.ToString(), $"{a.MeanNats:+0.00;-0.00;0.00}", $"{a.SharePositive:P0}");
@@ -65,7 +83,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
             foreach (var a in advantageWithinGrammar) withinTable.AddRow(a.Kind.ToString(), a.Cases.ToString(), $"{a.MeanNats:+0.00;-0.00;0.00}", $"{a.SharePositive:P0}");
             AnsiConsole.Write(withinTable);
         }
-        AnsiConsole.MarkupLine($"{hard.Count} of {results.Count} puzzles are hard for this model (pass@64 < {settings.HardThreshold}).");
+        AnsiConsole.MarkupLine($"{hard.Count} of {results.Count} puzzles are hard for this model (pass@{k} < {settings.HardThreshold}).");
 
         Directory.CreateDirectory(settings.Output);
         var json = new JsonSerializerOptions { WriteIndented = true };
@@ -77,14 +95,17 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
             settings.Seed,
             settings.Constrained,
             settings.Temperature,
-            tiers = tiers.Select(t => new { tier = t.Tier.ToString(), t.Puzzles, t.PassAt1, t.PassAt64, t.GreedyPassAt1 }),
+            settings.ProblemsFile,
+            tiers = tiers.Select(t => new { tier = TierName(t.Tier), t.Puzzles, t.PassAt1, t.PassAt64, t.GreedyPassAt1 }),
             teacherAdvantage = advantage.Select(a => new { kind = a.Kind.ToString(), a.Cases, a.MeanNats, a.SharePositive }),
             teacherAdvantageWithinGrammar = advantageWithinGrammar.Select(a => new { kind = a.Kind.ToString(), a.Cases, a.MeanNats, a.SharePositive }),
             hardPuzzles = hard.Count,
-            puzzles = results.Select(r => new { problem = JsonDocument.Parse(r.Puzzle.ToJson()).RootElement, tier = r.Tier.ToString(), r.Samples, r.Passed, r.GreedyPassed }),
+            puzzles = results.Select(r => new { problem = JsonDocument.Parse(r.Puzzle.ToJson()).RootElement, tier = TierName(r.Tier), r.Samples, r.Passed, r.GreedyPassed }),
         }, json), cancellationToken);
         await File.WriteAllLinesAsync(Path.Combine(settings.Output, "hard.jsonl"), hard.Select(r => r.Puzzle.ToJson()), cancellationToken);
         AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Path.Combine(settings.Output, "eval.json"))} and hard.jsonl");
         return 0;
     }
+
+    private static string TierName(DifficultyTier? tier) => tier?.ToString() ?? "problems";
 }

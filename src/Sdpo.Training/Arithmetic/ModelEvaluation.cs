@@ -7,21 +7,23 @@ using Sdpo.Verifiers.Arithmetic.Generation;
 
 namespace Sdpo.Training.Arithmetic;
 
-/// <summary>One puzzle's sampling result: how many of n i.i.d. samples passed, and whether the greedy answer did.</summary>
-public sealed record PuzzleSamples(ArithmeticPuzzle Puzzle, DifficultyTier Tier, int Samples, int Passed, IReadOnlyList<string> FailedAttempts,
+/// <summary>One puzzle's sampling result: how many of n i.i.d. samples passed, and whether the greedy answer did. The tier is
+/// null for a puzzle the caller gave (a problems file).</summary>
+public sealed record PuzzleSamples(ArithmeticPuzzle Puzzle, DifficultyTier? Tier, int Samples, int Passed, IReadOnlyList<string> FailedAttempts,
     bool GreedyPassed = false)
 {
     public double PassAt(int k) => PassAtK.Estimate(Samples, Passed, Math.Min(k, Samples));
 }
 
+/// <param name="Tier">null for the puzzles the caller gave</param>
 /// <param name="GreedyPassAt1">share of the tier's puzzles whose greedy (temperature 0) answer passes</param>
-public sealed record TierFigures(DifficultyTier Tier, int Puzzles, double PassAt1, double PassAt64, double GreedyPassAt1);
+public sealed record TierFigures(DifficultyTier? Tier, int Puzzles, double PassAt1, double PassAt64, double GreedyPassAt1);
 
 public sealed record AdvantageFigures(FeedbackKind Kind, int Cases, double MeanNats, double SharePositive);
 
 /// <summary>
 /// How good the embedded model is, measured on freshly generated puzzles (the difficulty-tier generator, never
-/// the pretraining curriculum): pass@1 and pass@64 per tier from n samples at temperature 1 (or another), pass@1 of the greedy
+/// the pretraining curriculum) or on puzzles the caller gives (a benchmark's hard set): pass@1 and pass@64 per tier from n samples at temperature 1 (or another), pass@1 of the greedy
 /// answer (temperature 0, what a user who asks once for the likeliest answer gets), the puzzles the
 /// model itself finds hard (pass@64 below a threshold, as the paper selects), and the teacher advantage of
 /// SDPO's self-teacher per kind of feedback, against the correct answer nearest to each failed attempt. With
@@ -30,7 +32,7 @@ public sealed record AdvantageFigures(FeedbackKind Kind, int Cases, double MeanN
 /// </summary>
 public static class ModelEvaluation
 {
-    public static async Task<IReadOnlyList<PuzzleSamples>> SampleAsync(LanguageModel model, IReadOnlyList<(ArithmeticPuzzle Puzzle, DifficultyTier Tier)> puzzles,
+    public static async Task<IReadOnlyList<PuzzleSamples>> SampleAsync(LanguageModel model, IReadOnlyList<(ArithmeticPuzzle Puzzle, DifficultyTier? Tier)> puzzles,
         int samples, int seed, IProgress<int>? progress = null, CancellationToken cancellationToken = default, bool constrained = false,
         double temperature = 1.0)
     {
@@ -87,6 +89,6 @@ public static class ModelEvaluation
     }
 
     /// <summary>Fresh puzzles per tier from the difficulty generator, seeded apart from any training data.</summary>
-    public static IReadOnlyList<(ArithmeticPuzzle Puzzle, DifficultyTier Tier)> FreshPuzzles(IEnumerable<DifficultyTier> tiers, int perTier, int seed) =>
-        tiers.SelectMany(tier => new ArithmeticPuzzleGenerator(tier, seed * 31 + (int)tier).Generate(perTier).Select(g => (g.Puzzle, tier))).ToList();
+    public static IReadOnlyList<(ArithmeticPuzzle Puzzle, DifficultyTier? Tier)> FreshPuzzles(IEnumerable<DifficultyTier> tiers, int perTier, int seed) =>
+        tiers.SelectMany(tier => new ArithmeticPuzzleGenerator(tier, seed * 31 + (int)tier).Generate(perTier).Select(g => (g.Puzzle, (DifficultyTier?)tier))).ToList();
 }
