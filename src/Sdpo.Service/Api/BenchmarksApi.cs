@@ -97,11 +97,11 @@ public static class BenchmarksApi
         {
             return RunProblems.Field(ex.Field, ex.Message);
         }
-        catch (ModelUnavailableException ex)
+        catch (Exception ex) when (ex is ModelUnavailableException or ServiceUnavailableException)
         {
             return RunProblems.ModelUnavailable(http.Response, ex, options.Value.RetryAfterSeconds);
         }
-        catch (Exception ex) when (ex is ServiceUnavailableException or EngineException)
+        catch (EngineException ex)
         {
             return TypedResults.Problem(title: "The model is not available", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
         }

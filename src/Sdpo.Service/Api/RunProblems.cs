@@ -9,14 +9,17 @@ public static class RunProblems
     public static ProblemHttpResult RunNotFound(Guid id) =>
         TypedResults.Problem(title: "Run not found", detail: $"No run has id {id}.", statusCode: StatusCodes.Status404NotFound);
 
-    /// <summary>503 for a model that failed to load or is still loading, with a Retry-After: soon while it loads, else
-    /// <paramref name="retryAfterSeconds"/>.</summary>
-    public static ProblemHttpResult ModelUnavailable(HttpResponse response, ModelUnavailableException ex, int retryAfterSeconds)
+    /// <summary>503 for a request that needs a model when none can serve it: the named model failed to load or is still
+    /// loading (naming it, with a Retry-After: soon while it loads, else <paramref name="retryAfterSeconds"/>), or no model
+    /// is configured (<see cref="ServiceUnavailableException"/>).</summary>
+    public static ProblemHttpResult ModelUnavailable(HttpResponse response, Exception ex, int retryAfterSeconds)
     {
-        response.Headers.RetryAfter = (ex.Loading ? 2 : retryAfterSeconds).ToString();
+        if (ex is not ModelUnavailableException unavailable)
+            return TypedResults.Problem(title: "No model is available", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        response.Headers.RetryAfter = (unavailable.Loading ? 2 : retryAfterSeconds).ToString();
         return TypedResults.Problem(
-            title: $"Model '{ex.Model}' is not available", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable,
-            extensions: new Dictionary<string, object?> { ["model"] = ex.Model, ["state"] = ex.Loading ? "loading" : "failed" });
+            title: $"Model '{unavailable.Model}' is not available", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable,
+            extensions: new Dictionary<string, object?> { ["model"] = unavailable.Model, ["state"] = unavailable.Loading ? "loading" : "failed" });
     }
 
     public static ValidationProblem Field(string field, string message) =>

@@ -37,13 +37,9 @@ public static class TeacherAdvantageApi
         {
             return RunProblems.Field(ex.Field, ex.Message);
         }
-        catch (ModelUnavailableException ex)
+        catch (Exception ex) when (ex is ModelUnavailableException or ServiceUnavailableException)
         {
             return RunProblems.ModelUnavailable(http.Response, ex, options.Value.RetryAfterSeconds);
-        }
-        catch (ServiceUnavailableException ex)
-        {
-            return TypedResults.Problem(title: "No model is available", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
 }
