@@ -25,7 +25,7 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task AProblemsFileIsEvaluatedInsteadOfFreshPuzzlesWithTheTeacherAdvantageOfUpToNFailuresEach()
+    public async Task AProblemsFileIsEvaluatedInsteadOfFreshPuzzlesWithTheTeacherAdvantageOfUpToNFailuresEachAndPassRatesAfterFeedback()
     {
         var problems = Path.Combine(_output, "hard.jsonl.in");
         await File.WriteAllLinesAsync(problems, [
@@ -34,7 +34,7 @@ public sealed class EvalCommandTests : IDisposable
             """{"kind": "arithmetic", "numbers": [2, 12, 6, 11], "target": 20}""",
         ]);
         var (exitCode, output) = await CliRunner.RunAsync("eval", "-m", Checkout.EmbeddedModel, "--problems", problems, "--samples", "8",
-            "--advantage-cases", "3", "--threads", "1", "-o", _output);
+            "--advantage-cases", "3", "--feedback-samples", "4", "--threads", "1", "-o", _output);
 
         Assert.True(exitCode == 0, output);
         var eval = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_output, "eval.json"))).RootElement;
@@ -46,6 +46,10 @@ public sealed class EvalCommandTests : IDisposable
         // Both puzzles are hard for the model, so each gives failures: at most 3 of them are measured per puzzle.
         var cases = eval.GetProperty("teacherAdvantage").EnumerateArray().Sum(kind => kind.GetProperty("Cases").GetInt32());
         Assert.InRange(cases, 2, 6);
+        // And each puzzle was sampled again after its first failure's feedback.
+        var withFeedback = Assert.Single(eval.GetProperty("passRatesWithFeedback").EnumerateArray());
+        Assert.Equal(("problems", 2), (withFeedback.GetProperty("tier").GetString(), withFeedback.GetProperty("Puzzles").GetInt32()));
+        Assert.InRange(withFeedback.GetProperty("PassAt1WithFeedback").GetDouble(), 0.0, 1.0);
     }
 
     [Fact]

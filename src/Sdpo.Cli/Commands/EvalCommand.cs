@@ -30,12 +30,15 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         public string? ProblemsFile { get; init; }
         [CommandOption("--advantage-cases <N>")] [Description("Failed attempts per puzzle whose teacher advantage is measured (distinct ones, against the correct answer nearest to each).")]
         public int AdvantageCases { get; init; } = 2;
+        [CommandOption("--feedback-samples <N>")] [Description("Also draw N samples per puzzle after SDPO's teacher context with its first failure's feedback, for pass@1 with feedback against without (0: off).")]
+        public int FeedbackSamples { get; init; }
         [CommandOption("--temperature <T>")] [Description("Sampling temperature of the n samples (1 as discovery samples; the greedy answer is always temperature 0).")]
         public double Temperature { get; init; } = 1.0;
 
         public override ValidationResult Validate() =>
             Temperature is not (> 0 and <= 10) ? ValidationResult.Error("--temperature must be in (0, 10].")
             : AdvantageCases < 0 ? ValidationResult.Error("--advantage-cases must not be negative.")
+            : FeedbackSamples < 0 ? ValidationResult.Error("--feedback-samples must not be negative.")
             : ValidationResult.Success();
     }
 
@@ -68,6 +71,9 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         var advantageWithinGrammar = settings.Constrained
             ? await ModelEvaluation.TeacherAdvantageAsync(model, results, settings.AdvantageCases, cancellationToken, withinGrammar: true)
             : [];
+        var withFeedback = settings.FeedbackSamples > 0
+            ? await ModelEvaluation.FeedbackPassRatesAsync(model, results, settings.FeedbackSamples, settings.Seed, cancellationToken, settings.Constrained, settings.Temperature)
+            : [];
         var hard = results.Where(r => r.PassAt(64) < settings.HardThreshold && r.Puzzle.Solve().IsSolvable).ToList();
 
         int k = Math.Min(64, settings.Samples);
@@ -82,6 +88,14 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
             var withinTable = new Table().AddColumns("feedback", "cases", "mean advantage within the grammar (nats)", "positive");
             foreach (var a in advantageWithinGrammar) withinTable.AddRow(a.Kind.ToString(), a.Cases.ToString(), $"{a.MeanNats:+0.00;-0.00;0.00}", $"{a.SharePositive:P0}");
             AnsiConsole.Write(withinTable);
+        }
+        if (withFeedback.Count > 0)
+        {
+            var feedbackTable = new Table().AddColumns("tier", "puzzles with a failure", "pass@1", "pass@1 after one feedback", "ratio");
+            foreach (var f in withFeedback)
+                feedbackTable.AddRow(TierName(f.Tier), f.Puzzles.ToString(), $"{f.PassAt1:P2}", $"{f.PassAt1WithFeedback:P2}",
+                    f.PassAt1 > 0 ? $"{f.PassAt1WithFeedback / f.PassAt1:F2}x" : "-");
+            AnsiConsole.Write(feedbackTable);
         }
         AnsiConsole.MarkupLine($"{hard.Count} of {results.Count} puzzles are hard for this model (pass@{k} < {settings.HardThreshold}).");
 
@@ -98,6 +112,8 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
             settings.ProblemsFile,
             tiers = tiers.Select(t => new { tier = TierName(t.Tier), t.Puzzles, t.PassAt1, t.PassAt64, t.GreedyPassAt1 }),
             teacherAdvantage = advantage.Select(a => new { kind = a.Kind.ToString(), a.Cases, a.MeanNats, a.SharePositive }),
+            settings.FeedbackSamples,
+            passRatesWithFeedback = withFeedback.Select(f => new { tier = TierName(f.Tier), f.Puzzles, f.PassAt1, f.PassAt1WithFeedback }),
             teacherAdvantageWithinGrammar = advantageWithinGrammar.Select(a => new { kind = a.Kind.ToString(), a.Cases, a.MeanNats, a.SharePositive }),
             hardPuzzles = hard.Count,
             puzzles = results.Select(r => new { problem = JsonDocument.Parse(r.Puzzle.ToJson()).RootElement, tier = TierName(r.Tier), r.Samples, r.Passed, r.GreedyPassed }),

@@ -21,6 +21,12 @@ public sealed record TierFigures(DifficultyTier? Tier, int Puzzles, double PassA
 
 public sealed record AdvantageFigures(FeedbackKind Kind, int Cases, double MeanNats, double SharePositive);
 
+/// <summary>Per tier, over the puzzles that had a failure with feedback: the share of plain samples that pass, and the share
+/// of samples drawn after SDPO's teacher context with that failure's feedback that pass (what the self-teacher samples,
+/// and what SDPO distils). Their ratio is the feedback's gain in success per attempt.</summary>
+/// <param name="Tier">null for the puzzles the caller gave</param>
+public sealed record FeedbackPassRates(DifficultyTier? Tier, int Puzzles, double PassAt1, double PassAt1WithFeedback);
+
 /// <summary>
 /// How good the embedded model is, measured on freshly generated puzzles (the difficulty-tier generator, never
 /// the pretraining curriculum) or on puzzles the caller gives (a benchmark's hard set): pass@1 and pass@64 per tier from n samples at temperature 1 (or another), pass@1 of the greedy
@@ -85,6 +91,38 @@ public static class ModelEvaluation
         }
         return cases.GroupBy(c => c.Kind).OrderBy(g => g.Key)
             .Select(g => new AdvantageFigures(g.Key, g.Count(), g.Average(c => c.Nats), g.Count(c => c.Nats > 0) / (double)g.Count()))
+            .ToList();
+    }
+
+    /// <summary>
+    /// For each puzzle with a failed sample that has feedback, <paramref name="samples"/> more samples from SDPO's teacher
+    /// context with the first such failure's feedback (the attempt itself is not in it), with the same sampling options
+    /// as <see cref="SampleAsync"/>; grouped by tier against the plain samples' pass rate on the same puzzles.
+    /// </summary>
+    public static async Task<IReadOnlyList<FeedbackPassRates>> FeedbackPassRatesAsync(LanguageModel model, IReadOnlyList<PuzzleSamples> results,
+        int samples, int seed, CancellationToken cancellationToken = default, bool constrained = false, double temperature = 1.0)
+    {
+        var generator = new TextGenerator(model.Model, model.Tokenizer);
+        var measured = new List<(DifficultyTier? Tier, double Plain, double WithFeedback)>();
+        for (int i = 0; i < results.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var result = results[i];
+            var verifier = result.Puzzle.CreateVerifier();
+            var feedback = result.FailedAttempts.Select(a => verifier.Check(a).Feedback).FirstOrDefault(f => !string.IsNullOrWhiteSpace(f));
+            if (feedback is null) continue;
+            var context = model.EncodePrompt(TeacherPrompt.Build(result.Puzzle.RenderPrompt(), feedback));
+            var options = new SamplingOptions
+            {
+                Temperature = temperature, MaxNewTokens = 48, StopTokenIds = model.Tokenizer.StopTokenIds, Seed = (seed + 7_919L) * 100_003L + i,
+                Grammar = constrained ? verifier.AnswerGrammar : null,
+            };
+            var texts = await model.Thread.RunAsync(() =>
+                generator.Generate(Enumerable.Repeat(context, samples).ToList(), options).Select(s => s.Text ?? "").ToList(), cancellationToken);
+            measured.Add((result.Tier, result.PassAt(1), texts.Count(t => verifier.Check(t).Passed) / (double)samples));
+        }
+        return measured.GroupBy(m => m.Tier).OrderBy(g => g.Key)
+            .Select(g => new FeedbackPassRates(g.Key, g.Count(), g.Average(m => m.Plain), g.Average(m => m.WithFeedback)))
             .ToList();
     }
 
