@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Json;
 using Sdpo.Engine;
 using Sdpo.Training.Arithmetic;
+using Sdpo.Verifiers.Arithmetic;
 using Sdpo.Verifiers.Arithmetic.Generation;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -27,7 +28,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         [CommandOption("--constrained")] [Description("Sample inside each puzzle's answer grammar (well-formed, each number once), as sampling.constrained does.")]
         public bool Constrained { get; init; }
         [CommandOption("--problems <FILE>")] [Description("Evaluate these puzzles (JSONL, one arithmetic spec a line, e.g. a benchmark's hard set) instead of fresh ones by tier.")]
-        public string? ProblemsFile { get; init; }
+        public string? Problems { get; init; }
         [CommandOption("--advantage-cases <N>")] [Description("Failed attempts per puzzle whose teacher advantage is measured (distinct ones, against the correct answer nearest to each).")]
         public int AdvantageCases { get; init; } = 2;
         [CommandOption("--feedback-samples <N>")] [Description("Also draw N samples per puzzle after SDPO's teacher context with its first failure's feedback, for pass@1 with feedback against without (0: off).")]
@@ -45,11 +46,11 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (settings.Threads is { } threads) TorchSharp.torch.set_num_threads(threads);
-        IReadOnlyList<(Verifiers.Arithmetic.ArithmeticPuzzle Puzzle, DifficultyTier? Tier)> puzzles;
+        IReadOnlyList<(ArithmeticPuzzle Puzzle, DifficultyTier? Tier)> puzzles;
         try
         {
-            puzzles = settings.ProblemsFile is { } file
-                ? Cli.ProblemsFile.Read(file).Select(p => (p, (DifficultyTier?)null)).ToList()
+            puzzles = settings.Problems is { } file
+                ? ProblemsFile.Read(file).Select(p => (p, (DifficultyTier?)null)).ToList()
                 : ModelEvaluation.FreshPuzzles(Enum.GetValues<DifficultyTier>(), settings.PerTier, settings.Seed);
         }
         catch (Exception ex) when (ex is IOException or ArgumentException)
@@ -109,7 +110,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
             settings.Seed,
             settings.Constrained,
             settings.Temperature,
-            settings.ProblemsFile,
+            ProblemsFile = settings.Problems,
             tiers = tiers.Select(t => new { tier = TierName(t.Tier), t.Puzzles, t.PassAt1, t.PassAt64, t.GreedyPassAt1 }),
             teacherAdvantage = advantage.Select(a => new { kind = a.Kind.ToString(), a.Cases, a.MeanNats, a.SharePositive }),
             settings.FeedbackSamples,
