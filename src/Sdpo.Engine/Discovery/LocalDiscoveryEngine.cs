@@ -25,14 +25,8 @@ public sealed class LocalDiscoveryEngine : IDiscoveryEngine
     public int CountPromptTokens(string prompt) => _model.EncodePrompt(prompt).Count;
 
     public Task<TeacherAdvantage> MeasureTeacherAdvantageAsync(string prompt, string feedback, string answer, IAnswerGrammar? grammar,
-        CancellationToken cancellationToken)
-    {
-        // The longer side is the teacher's: its context, the answer and the stop token the answer ends with.
-        var teacherContext = _model.EncodePrompt(TeacherPrompt.Build(prompt, feedback, passingSibling: null));
-        int needed = teacherContext.Count + _model.Tokenizer.Encode(answer).Count + 1;
-        if (needed > ContextLength) throw new ContextLengthException(needed, ContextLength, "teacher context plus answer");
-        return TeacherAdvantage.MeasureAsync(_model, prompt, feedback, answer, cancellationToken: cancellationToken, grammar: grammar);
-    }
+        CancellationToken cancellationToken) =>
+        TeacherAdvantage.MeasureAsync(_model, prompt, feedback, answer, cancellationToken: cancellationToken, grammar: grammar);
 
     public async IAsyncEnumerable<DiscoveryEvent> RunAsync(DiscoveryRequest request, string? stateDirectory = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -17,6 +17,7 @@ public sealed record TeacherAdvantage(double StudentLogProb, double TeacherLogPr
     public double Nats => TeacherLogProb - StudentLogProb;
 
     /// <param name="includeStop">Score the stop token after the answer too (the answer must also end there).</param>
+    /// <exception cref="ContextLengthException">the teacher context and the answer do not fit the model</exception>
     public static Task<TeacherAdvantage> MeasureAsync(LanguageModel model, string prompt, string feedback, string answer,
         string? passingSibling = null, bool includeStop = true, CancellationToken cancellationToken = default, IAnswerGrammar? grammar = null)
     {
@@ -24,6 +25,9 @@ public sealed record TeacherAdvantage(double StudentLogProb, double TeacherLogPr
         var teacherContext = model.EncodePrompt(TeacherPrompt.Build(prompt, feedback, passingSibling));
         var continuation = AnswerTokens(model, prompt, answer, studentContext);
         if (includeStop && model.Tokenizer.StopTokenIds.Count > 0) continuation.Add(model.Tokenizer.StopTokenIds[0]);
+        // The teacher's side is the longer one; refuse it here, before anything is queued on the device thread.
+        int needed = teacherContext.Count + continuation.Count;
+        if (needed > model.ContextLength) throw new ContextLengthException(needed, model.ContextLength, "teacher context plus answer");
         var scorer = new SequenceScorer(model.Model);
         var pairs = new[] { new ScoringPair(studentContext, continuation), new ScoringPair(teacherContext, continuation) };
         if (grammar is not null) return WithinGrammarAsync(model, scorer, pairs, grammar, cancellationToken);
