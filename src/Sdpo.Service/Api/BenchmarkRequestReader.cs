@@ -94,9 +94,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
         if (runs > limits.MaxRuns)
             throw new RequestFieldException("problems", $"{specs.Count} problems × {methods.Count} methods × {seeds} seeds make {runs} runs; the limit is {limits.MaxRuns}.");
 
-        var model = engines.Find(request.Model) ?? throw (request.Model is null
-            ? new ServiceUnavailableException("No model is configured.")
-            : new RequestFieldException("model", $"Unknown model '{request.Model}'. Known models: {string.Join(", ", engines.Models.Select(m => m.Name))}."));
+        var model = RequestFields.ConfiguredModel(engines, request.Model);
         normalized = normalized with { Model = model.Name };
 
         var engine = await engines.GetEngineAsync(model, TimeSpan.FromSeconds(service.Value.ModelLoadWaitSeconds), cancellationToken);
@@ -308,11 +306,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
         }
         catch (JsonException ex)
         {
-            var field = RequestFields.FieldOf(ex.Path);
-            var reason = ex.Message.Contains("could not be mapped", StringComparison.Ordinal)
-                ? $"'{field}' is not a known field."
-                : $"'{field}' has an invalid value or type" + (field.StartsWith("methods", StringComparison.Ordinal) ? $"; methods are {DiscoveryMethodNames.All}." : ".");
-            throw new RequestFieldException(field, reason);
+            throw RequestFields.InvalidField(ex, field => field.StartsWith("methods", StringComparison.Ordinal) ? $"methods are {DiscoveryMethodNames.All}" : null);
         }
     }
 

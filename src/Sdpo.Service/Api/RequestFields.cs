@@ -1,10 +1,11 @@
 using System.Text.Json;
 using Sdpo.Contracts;
 using Sdpo.Engine.Discovery;
+using Sdpo.Service.Engines;
 
 namespace Sdpo.Service.Api;
 
-/// <summary>Maps JSON paths and engine option errors to the request field a 400 names.</summary>
+/// <summary>Maps JSON paths, JSON and engine option errors, and model names to the request field a 400 names.</summary>
 public static class RequestFields
 {
     /// <summary>"$.budget.maxAttempts" → "budget.maxAttempts"; the body itself for "$".</summary>
@@ -14,6 +15,25 @@ public static class RequestFields
         var trimmed = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
         return trimmed.Length == 0 ? "body" : trimmed;
     }
+
+    /// <summary>The 400 for a body that is JSON but not the request: a field it does not know, or one of the wrong type or
+    /// value (with <paramref name="validValues"/>' note on what it takes, where that names one for the field).</summary>
+    public static RequestFieldException InvalidField(JsonException ex, Func<string, string?>? validValues = null)
+    {
+        var field = FieldOf(ex.Path);
+        if (IsUnknownField(ex)) return new RequestFieldException(field, $"'{field}' is not a known field.");
+        var note = validValues?.Invoke(field);
+        return new RequestFieldException(field, $"'{field}' has an invalid value or type" + (note is null ? "." : $"; {note}."));
+    }
+
+    public static bool IsUnknownField(JsonException ex) => ex.Message.Contains("could not be mapped", StringComparison.Ordinal);
+
+    /// <summary>The configured model a request names, or the default one; a 400 naming "model" when no such model is
+    /// configured, and <see cref="ServiceUnavailableException"/> when none is.</summary>
+    public static ModelInfo ConfiguredModel(IEngineProvider engines, string? name) =>
+        engines.Find(name) ?? throw (name is null
+            ? new ServiceUnavailableException("No model is configured.")
+            : new RequestFieldException("model", $"Unknown model '{name}'. Known models: {string.Join(", ", engines.Models.Select(m => m.Name))}."));
 
     /// <summary>Runs an engine option record's Validate(); its out-of-range error becomes a 400 naming "section.option".</summary>
     public static void ValidateOptions(string section, Action validate)

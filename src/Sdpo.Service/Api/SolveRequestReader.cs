@@ -50,9 +50,7 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
         RequestFields.CheckConstrained(normalized.Sampling, problem.Verifier, "problem");
         CheckComparisons(normalized);
 
-        var model = engines.Find(request.Model) ?? throw (request.Model is null
-            ? new ServiceUnavailableException("No model is configured.")
-            : new RequestFieldException("model", $"Unknown model '{request.Model}'. Known models: {string.Join(", ", engines.Models.Select(m => m.Name))}."));
+        var model = RequestFields.ConfiguredModel(engines, request.Model);
         normalized = normalized with { Model = model.Name };
 
         var engine = await engines.GetEngineAsync(model, TimeSpan.FromSeconds(options.Value.ModelLoadWaitSeconds), cancellationToken);
@@ -80,17 +78,15 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
             return (JsonSerializer.Deserialize<SolveRequest>(body, ServiceJson.StrictOptions)
                     ?? throw new RequestFieldException("body", "The request body must be a JSON object."), sdpoFields);
         }
+        catch (JsonException ex) when (ex.Path is null or "$" && !RequestFields.IsUnknownField(ex))
+        {
+            throw new RequestFieldException("body", $"The body is not a solve request: {ex.Message}");
+        }
         catch (JsonException ex)
         {
-            var field = RequestFields.FieldOf(ex.Path);
-            var reason = ex.Message.Contains("could not be mapped", StringComparison.Ordinal)
-                ? $"'{field}' is not a known field."
-                : ex.Path is null or "$"
-                    ? $"The body is not a solve request: {ex.Message}"
-                    : $"'{field}' has an invalid value or type" + (field.EndsWith("method", StringComparison.Ordinal) || field.StartsWith("compareWith", StringComparison.Ordinal)
-                        ? $"; methods are {DiscoveryMethodNames.All}."
-                        : ".");
-            throw new RequestFieldException(field, reason);
+            throw RequestFields.InvalidField(ex, field => field.EndsWith("method", StringComparison.Ordinal) || field.StartsWith("compareWith", StringComparison.Ordinal)
+                ? $"methods are {DiscoveryMethodNames.All}"
+                : null);
         }
     }
 

@@ -38,9 +38,7 @@ public sealed class TeacherAdvantageReader(IProblemResolver problems, IEnginePro
         if (cases.Count > MaxCases) throw new RequestFieldException("cases", $"A request may hold at most {MaxCases} cases, not {cases.Count}.");
 
         var specs = cases.Select((c, i) => Check(c, $"cases[{i}]", request.Constrained)).ToList();
-        var model = engines.Find(request.Model) ?? throw (request.Model is null
-            ? new ServiceUnavailableException("No model is configured.")
-            : new RequestFieldException("model", $"Unknown model '{request.Model}'. Known models: {string.Join(", ", engines.Models.Select(m => m.Name))}."));
+        var model = RequestFields.ConfiguredModel(engines, request.Model);
         var engine = await engines.GetEngineAsync(model, TimeSpan.FromSeconds(options.Value.ModelLoadWaitSeconds), cancellationToken);
         return new TeacherAdvantageSubmission(model, engine, request.Constrained, specs);
     }
@@ -92,10 +90,7 @@ public sealed class TeacherAdvantageReader(IProblemResolver problems, IEnginePro
         }
         catch (JsonException ex)
         {
-            var field = RequestFields.FieldOf(ex.Path);
-            throw new RequestFieldException(field, ex.Message.Contains("could not be mapped", StringComparison.Ordinal)
-                ? $"'{field}' is not a known field."
-                : $"'{field}' has an invalid value or type.");
+            throw RequestFields.InvalidField(ex);
         }
     }
 }
