@@ -50,11 +50,7 @@ public static class ModelEvaluation
             var (puzzle, tier) = puzzles[i];
             var prompt = model.EncodePrompt(puzzle.RenderPrompt());
             var verifier = puzzle.CreateVerifier();
-            var options = new SamplingOptions
-            {
-                Temperature = temperature, MaxNewTokens = 48, StopTokenIds = model.Tokenizer.StopTokenIds, Seed = seed * 100_003L + i,
-                Grammar = constrained ? verifier.AnswerGrammar : null,
-            };
+            var options = Sampling(model, verifier, constrained, temperature, seed * 100_003L + i);
             var (texts, greedy) = await model.Thread.RunAsync(() => (
                 generator.Generate(Enumerable.Repeat(prompt, samples).ToList(), options).Select(s => s.Text ?? "").ToList(),
                 generator.Generate(prompt, options with { Temperature = 0 }).Text ?? ""), cancellationToken);
@@ -112,11 +108,7 @@ public static class ModelEvaluation
             var feedback = result.FailedAttempts.Select(a => verifier.Check(a).Feedback).FirstOrDefault(f => !string.IsNullOrWhiteSpace(f));
             if (feedback is null) continue;
             var context = model.EncodePrompt(TeacherPrompt.Build(result.Puzzle.RenderPrompt(), feedback));
-            var options = new SamplingOptions
-            {
-                Temperature = temperature, MaxNewTokens = 48, StopTokenIds = model.Tokenizer.StopTokenIds, Seed = (seed + 7_919L) * 100_003L + i,
-                Grammar = constrained ? verifier.AnswerGrammar : null,
-            };
+            var options = Sampling(model, verifier, constrained, temperature, (seed + 7_919L) * 100_003L + i);
             var texts = await model.Thread.RunAsync(() =>
                 generator.Generate(Enumerable.Repeat(context, samples).ToList(), options).Select(s => s.Text ?? "").ToList(), cancellationToken);
             measured.Add((result.Tier, result.PassAt(1), texts.Count(t => verifier.Check(t).Passed) / (double)samples));
@@ -125,6 +117,13 @@ public static class ModelEvaluation
             .Select(g => new FeedbackPassRates(g.Key, g.Count(), g.Average(m => m.Plain), g.Average(m => m.WithFeedback)))
             .ToList();
     }
+
+    /// <summary>How every evaluation sample is drawn: up to 48 tokens, inside the puzzle's grammar when constrained.</summary>
+    private static SamplingOptions Sampling(LanguageModel model, ArithmeticVerifier verifier, bool constrained, double temperature, long seed) => new()
+    {
+        Temperature = temperature, MaxNewTokens = 48, StopTokenIds = model.Tokenizer.StopTokenIds, Seed = seed,
+        Grammar = constrained ? verifier.AnswerGrammar : null,
+    };
 
     /// <summary>Fresh puzzles per tier from the difficulty generator, seeded apart from any training data.</summary>
     public static IReadOnlyList<(ArithmeticPuzzle Puzzle, DifficultyTier? Tier)> FreshPuzzles(IEnumerable<DifficultyTier> tiers, int perTier, int seed) =>
