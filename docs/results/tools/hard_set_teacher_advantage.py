@@ -2,12 +2,15 @@
 
     python3 docs/results/tools/hard_set_teacher_advantage.py --problems <problems.jsonl> [--attempts 16] [--seed 1]
         [--cases 8] [--url http://localhost:5000] [-o out.json] [--discovery <results.json> ...]
+    python3 docs/results/tools/hard_set_teacher_advantage.py --pool <out.json> ...
 
 For each puzzle, POST /solve samples --attempts best-of-k attempts (seed --seed); up to --cases distinct failed attempts
 with feedback become cases of POST /teacher-advantage without an answer, so each is scored against the passing answer
 nearest to it (the model's log-probability of that answer after SDPO's teacher context with the attempt's feedback,
 minus after the question alone). Prints the mean over all cases, the share above zero, and both by verdict status;
-writes every case to -o. With --discovery (benchmark results.json files holding best-of-k and self-teacher runs of the
+writes every case to -o. --pool reads such files instead of measuring and prints the same figures over all of them,
+with the median and a split of wrong-value failures by whether their feedback also says numbers were misused. With
+--discovery (benchmark results.json files holding best-of-k and self-teacher runs of the
 same puzzles), also prints how the puzzles' mean advantage ranks against the self-teacher's extra discoveries.
 """
 import argparse
@@ -78,12 +81,27 @@ def spearman(xs, ys):
 def summary(name, nats):
     if not nats:
         return f'{name}: no cases'
-    return f'{name}: {sum(nats) / len(nats):+.2f} nats ({100 * sum(n > 0 for n in nats) / len(nats):.0f}% > 0, {len(nats)} cases)'
+    middle = sorted(nats)[len(nats) // 2] if len(nats) % 2 else sum(sorted(nats)[len(nats) // 2 - 1:len(nats) // 2 + 1]) / 2
+    return (f'{name}: {sum(nats) / len(nats):+.2f} nats (median {middle:+.2f}, {100 * sum(n > 0 for n in nats) / len(nats):.0f}% > 0, '
+            f'{len(nats)} cases)')
+
+
+def print_summary(rows):
+    every = [case for row in rows for case in row['cases']]
+    print(summary('all failures', [c['nats'] for c in every]))
+    for status in sorted({c['attemptStatus'] for c in every}):
+        print(summary(f'  {status}', [c['nats'] for c in every if c['attemptStatus'] == status]))
+    misused = [c['nats'] for c in every if 'Numbers:' in c['feedback']]
+    print(summary('  feedback naming misused numbers', misused))
+    print(summary('  wrong value only', [c['nats'] for c in every if 'Numbers:' not in c['feedback'] and c['attemptStatus'] == 'wrong']))
+    means = [sum(c['nats'] for c in row['cases']) / len(row['cases']) for row in rows if row['cases']]
+    print(summary('puzzle means', means))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--problems', required=True)
+    parser.add_argument('--problems')
+    parser.add_argument('--pool', nargs='+')
     parser.add_argument('--url', default='http://localhost:5000')
     parser.add_argument('--attempts', type=int, default=16)
     parser.add_argument('--cases', type=int, default=8)
@@ -91,6 +109,11 @@ def main():
     parser.add_argument('-o', '--output')
     parser.add_argument('--discovery', nargs='*', default=[])
     args = parser.parse_args()
+    if args.pool:
+        print_summary([row for path in args.pool for row in json.load(open(path))['puzzles']])
+        return
+    if not args.problems:
+        parser.error('--problems is required (or --pool with saved files)')
 
     puzzles = [json.loads(line) for line in open(args.problems) if line.strip()]
     rows = []
@@ -104,12 +127,7 @@ def main():
         rows.append({'label': label(spec), 'cases': [dict(result, attempt=f['text']) for f, result in zip(failures, report['cases'])]})
         print(f"{label(spec)}: {report['meanNats']:+.2f} nats over {len(failures)} failures", flush=True)
 
-    every = [case for row in rows for case in row['cases']]
-    print(summary('all failures', [c['nats'] for c in every]))
-    for status in sorted({c['attemptStatus'] for c in every}):
-        print(summary(f'  {status}', [c['nats'] for c in every if c['attemptStatus'] == status]))
-    means = [sum(c['nats'] for c in row['cases']) / len(row['cases']) for row in rows if row['cases']]
-    print(summary('puzzle means', means))
+    print_summary(rows)
     if args.output:
         json.dump({'problems': args.problems, 'attempts': args.attempts, 'seed': args.seed, 'puzzles': rows}, open(args.output, 'w'), indent=1)
 
