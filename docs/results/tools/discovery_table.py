@@ -1,6 +1,6 @@
 """Discovery table from `sdpo bench` results.json files, as docs/results.md prints it.
 
-    python3 docs/results/tools/discovery_table.py [--pool] [--seeds N] <results.json> [<results.json> ...]
+    python3 docs/results/tools/discovery_table.py [--pool] [--seeds N] <results.json> [<results.json> ...] [--as LABEL <results.json> ...]
 
 By default a later file's method replaces an earlier file's, so a best-of-k file and an SDPO file of the
 same problems make one table. With --pool a method's runs are concatenated over all files (several
@@ -9,7 +9,9 @@ problem sets together, each with both methods; ms per attempt is then weighted b
 method's discovery@k reaches best-of-k's discovery@budget, and best-of-k's own smallest such k divided by it;
 "s to best-of-k's d@budget" is those attempts times the method's seconds per attempt (BenchmarkReport's
 methodSeconds and baselineSeconds). --seeds N keeps seeds 1..N only
-(e.g. the first three of a file that holds six), and its ms figures are then still the whole file's.
+(e.g. the first three of a file that holds six), and its ms figures are then still the whole file's. Files after
+--as LABEL have their methods named "<method> LABEL", so a variant's runs stand beside the same method's in the files
+before it (a one-off build's self-teacher against the shipped one, both against the earlier files' best-of-k).
 """
 import json
 import sys
@@ -41,10 +43,13 @@ def attempts_to_level(firsts, level, budget):
     return None
 
 
-def main(paths, pool, max_seed=None):
+def main(paths, pool, max_seed=None, labels=None):
     runs, seconds, budget = {}, {}, None
     for path in paths:
         file_runs, file_seconds, file_budget = read_runs(path, max_seed)
+        if labels and labels.get(path):
+            file_runs = {f'{m} {labels[path]}': r for m, r in file_runs.items()}
+            file_seconds = {f'{m} {labels[path]}': f for m, f in file_seconds.items()}
         if budget is not None and file_budget != budget:
             sys.exit(f'{path}: budget {file_budget} differs from {budget}')
         budget = file_budget
@@ -86,7 +91,15 @@ if __name__ == '__main__':
         at = arguments.index('--seeds')
         max_seed = int(arguments[at + 1])
         del arguments[at:at + 2]
-    paths = [argument for argument in arguments if argument != '--pool']
+    paths, labels, label = [], {}, None
+    arguments = [argument for argument in arguments if argument != '--pool']
+    while arguments:
+        argument = arguments.pop(0)
+        if argument == '--as':
+            label = arguments.pop(0)
+            continue
+        paths.append(argument)
+        labels[argument] = label
     if not paths:
         sys.exit(__doc__)
-    main(paths, pool, max_seed)
+    main(paths, pool, max_seed, labels)
