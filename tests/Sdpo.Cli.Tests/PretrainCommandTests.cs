@@ -48,4 +48,31 @@ public sealed class PretrainCommandTests : IDisposable
         Assert.Contains("is not a checkpoint folder", printed.ReplaceLineEndings(" "));
         Assert.False(Directory.Exists(output));
     }
+
+    [Theory]
+    [InlineData("--policy-gradient-samples", "1", "--policy-gradient-samples must be at least 2")]
+    [InlineData("--policy-gradient-puzzles", "-1", "--policy-gradient-puzzles must not be negative")]
+    public async Task PolicyGradientSettingsThatCannotWorkAreRefused(string flag, string value, string message)
+    {
+        string output = Path.Combine(_root, "out");
+        var (exitCode, printed) = await CliRunner.RunAsync("pretrain", "--quick", flag, value, "--steps", "1", "-o", output);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(message, printed.ReplaceLineEndings(" "));
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public async Task APolicyGradientRunReportsItsSamplesPassRate()
+    {
+        string output = Path.Combine(_root, "pg");
+        var (exitCode, printed) = await CliRunner.RunAsync("pretrain", "--init-from", Checkout.EmbeddedModel, "--steps", "1", "--batch", "2",
+            "--policy-gradient-puzzles", "4", "--policy-gradient-samples", "4", "--threads", "1", "-o", output);
+
+        Assert.True(exitCode == 0, printed);
+        using var log = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "training_log.json")));
+        var entry = log.RootElement.GetProperty("log")[0];
+        Assert.InRange(entry.GetProperty("SampledPassRate").GetDouble(), 0, 1);
+        Assert.Equal(4, log.RootElement.GetProperty("options").GetProperty("PolicyGradientPuzzles").GetInt32());
+    }
 }

@@ -33,6 +33,14 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         [CommandOption("--self-failure-share <SHARE>")] [Description("Share of each batch built from corrections of the model's own failures (teacher format).")] public double? SelfFailureShare { get; init; }
         [CommandOption("--self-solved-share <SHARE>")] [Description("Share of each batch built from the model's own passing answers (direct format).")] public double? SelfSolvedShare { get; init; }
 
+        [CommandOption("--policy-gradient-puzzles <N>")]
+        [Description("Fresh small puzzles the current model samples at every step; each sample is trained with its reward minus its puzzle's mean reward (0: off).")]
+        public int? PolicyGradientPuzzles { get; init; }
+
+        [CommandOption("--policy-gradient-samples <N>")]
+        [Description("Samples per policy-gradient puzzle (at least 2; default 8).")]
+        public int? PolicyGradientSamples { get; init; }
+
         [CommandOption("--quick")]
         [Description("A tiny configuration that trains in seconds (for trying the pipeline).")]
         public bool Quick { get; init; }
@@ -43,6 +51,8 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
                 if (share is < 0 or > 1) return ValidationResult.Error($"{name} must be between 0 and 1, got {share}.");
             if ((SelfFailureShare ?? 0) + (SelfSolvedShare ?? 0) > 1)
                 return ValidationResult.Error("--self-failure-share and --self-solved-share together must not exceed 1.");
+            if (PolicyGradientPuzzles is < 0) return ValidationResult.Error($"--policy-gradient-puzzles must not be negative, got {PolicyGradientPuzzles}.");
+            if (PolicyGradientSamples is < 2) return ValidationResult.Error($"--policy-gradient-samples must be at least 2 (a puzzle's samples are each other's baseline), got {PolicyGradientSamples}.");
             if (InitFrom is not null)
             {
                 // The shape comes from the checkpoint's config.json; a shape flag beside it would be silently ignored.
@@ -77,6 +87,8 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             InitFrom = settings.InitFrom,
             SelfFailureShare = settings.SelfFailureShare ?? defaults.SelfFailureShare,
             SelfSolvedShare = settings.SelfSolvedShare ?? defaults.SelfSolvedShare,
+            PolicyGradientPuzzles = settings.PolicyGradientPuzzles ?? defaults.PolicyGradientPuzzles,
+            PolicyGradientSamples = settings.PolicyGradientSamples ?? defaults.PolicyGradientSamples,
             Curriculum = defaults.Curriculum with { TeacherShare = settings.TeacherShare ?? defaults.Curriculum.TeacherShare },
         };
 
@@ -90,13 +102,16 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             .Start(progressContext =>
             {
                 var task = progressContext.AddTask("pretrain", maxValue: options.Steps);
-                double? accuracy = null, heldOutLoss = null;
+                double? accuracy = null, heldOutLoss = null, sampledPassRate = null;
                 var progress = new InlineProgress<PretrainProgress>(p =>
                 {
                     accuracy = p.HeldOutAccuracy ?? accuracy;
                     heldOutLoss = p.HeldOutLoss ?? heldOutLoss;
+                    // A moving average: one step's samples are too few to read.
+                    if (p.SampledPassRate is { } rate) sampledPassRate = sampledPassRate is { } mean ? 0.95 * mean + 0.05 * rate : rate;
                     task.Value = p.Step;
-                    task.Description = $"loss {p.Loss:F3} held-out {heldOutLoss:F3} acc {accuracy:P0} lr {p.LearningRate:G2}";
+                    string sampled = sampledPassRate is { } shown ? $" samples pass {shown:P0}" : "";
+                    task.Description = $"loss {p.Loss:F3} held-out {heldOutLoss:F3} acc {accuracy:P0}{sampled} lr {p.LearningRate:G2}";
                     if (p.HeldOutAccuracy is not null)
                         AnsiConsole.MarkupLine($"step {p.Step}: loss {p.Loss:F3}, held-out loss {p.HeldOutLoss:F3}, greedy accuracy {p.HeldOutAccuracy:P1}, {p.Elapsed:hh\\:mm\\:ss}");
                 });

@@ -39,7 +39,8 @@ public sealed class LanguageModelTrainer : IDisposable
     public int Step { get; private set; }
 
     /// <summary>
-    /// One optimizer step on a batch; returns the mean completion-token loss in nats. The batch is sorted by
+    /// One optimizer step on a batch; returns the mean completion-token loss in nats (each example's scaled by its
+    /// <see cref="TrainingExample.Weight"/>, over all completion tokens of the batch). The batch is sorted by
     /// length and run in chunks of similar length whose gradients add up, so short examples are not padded to
     /// the longest one (mixing 50-token prompts with 300-token teacher contexts would otherwise waste most of
     /// the compute). The result equals one pass over the whole batch.
@@ -98,12 +99,15 @@ public sealed class LanguageModelTrainer : IDisposable
         if (chunk.Count > 0) yield return chunk;
     }
 
-    /// <summary>The summed negative log-likelihood of the completion tokens.</summary>
+    /// <summary>The summed negative log-likelihood of the completion tokens, each example's scaled by its weight.</summary>
     private Tensor LossSum(IReadOnlyList<TrainingExample> batch)
     {
         var pairs = batch.Select(e => new ScoringPair(e.Tokens.Take(e.CompletionStart).ToList(), e.Tokens.Skip(e.CompletionStart).ToList())).ToList();
         using var scores = _scorer.ContinuationLogProbs(pairs);
-        return scores.TokenLogProbs().sum().neg();
+        var tokenLogProbs = scores.TokenLogProbs();
+        if (batch.All(e => e.Weight == 1.0)) return tokenLogProbs.sum().neg();
+        using var weights = tensor(batch.Select(e => (float)e.Weight).ToArray(), device: tokenLogProbs.device).unsqueeze(1);
+        return tokenLogProbs.mul(weights).sum().neg();
     }
 
     /// <summary>Writes the model (config.json + model.safetensors) and the trainer state into <paramref name="folder"/>.</summary>

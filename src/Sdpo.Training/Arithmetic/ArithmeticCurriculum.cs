@@ -19,7 +19,7 @@ public sealed class ArithmeticCurriculum
     /// <summary>The examples of batch <paramref name="batchIndex"/>: a pure function of (seed, batch), so a resumed run sees the same data.</summary>
     public IReadOnlyList<CurriculumExample> Batch(int seed, int batchIndex, int size)
     {
-        var random = new Random(HashCode.Combine(seed, batchIndex, 0x5D90));
+        var random = new Random(TrainingSeeds.Derive(seed, batchIndex, "curriculum"));
         var examples = new List<CurriculumExample>(size);
         while (examples.Count < size) examples.Add(Next(random));
         return examples;

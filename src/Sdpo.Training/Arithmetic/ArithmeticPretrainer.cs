@@ -59,6 +59,7 @@ public static class ArithmeticPretrainer
             return new PretrainSummary(trainer.Step, options.Steps, earlier.Elapsed, AlreadyComplete: true);
 
         var curriculum = new ArithmeticCurriculum(options.Curriculum);
+        var policyPuzzles = new ArithmeticCurriculum(options.PolicyGradientCurriculum);
         var heldOut = HeldOutPuzzles(curriculum, options);
         var log = earlier.Entries.ToList();
         var selfPlay = SelfPlayPool.Empty;
@@ -70,17 +71,23 @@ public static class ArithmeticPretrainer
             int selfSolved = (int)Math.Round(options.BatchSize * options.SelfSolvedShare);
             if (selfFailures + selfSolved > 0 && (selfPlay.IsEmpty || trainer.Step % options.SelfPlayRefreshEvery == 0))
                 selfPlay = SelfPlayExamples.Collect(model, tokenizer, curriculum, failures: selfFailures * 8, solved: selfSolved * 8,
-                    seed: HashCode.Combine(options.Seed, trainer.Step));
-            var selfPlayRandom = new Random(HashCode.Combine(options.Seed, trainer.Step, "self"));
+                    seed: TrainingSeeds.Derive(options.Seed, trainer.Step, "self-play"));
+            var selfPlayRandom = new Random(TrainingSeeds.Derive(options.Seed, trainer.Step, "self"));
             var fromSelfPlay = Draw(selfPlay.Teacher, selfFailures, selfPlayRandom).Concat(Draw(selfPlay.Direct, selfSolved, selfPlayRandom)).ToList();
-            var examples = curriculum.Batch(options.Seed, trainer.Step, options.BatchSize - fromSelfPlay.Count).Concat(fromSelfPlay);
+            var policy = options.PolicyGradientPuzzles > 0
+                ? PolicyGradientExamples.Collect(model, tokenizer, policyPuzzles, options.PolicyGradientPuzzles, options.PolicyGradientSamples,
+                    seed: TrainingSeeds.Derive(options.Seed, trainer.Step, "policy"))
+                : null;
+            var examples = curriculum.Batch(options.Seed, trainer.Step, options.BatchSize - fromSelfPlay.Count)
+                .Concat(fromSelfPlay)
+                .Concat(policy?.Examples ?? []);
             var batch = examples
                 .Select(e => Encode(tokenizer, e, eos))
                 .Where(e => e.Tokens.Count <= options.ContextLength)
                 .ToList();
             double rate = trainerOptions.LearningRateAt(trainer.Step);
             double loss = trainer.TrainStep(batch);
-            var report = new PretrainProgress(trainer.Step, options.Steps, loss, rate, earlier.Elapsed + clock.Elapsed);
+            var report = new PretrainProgress(trainer.Step, options.Steps, loss, rate, earlier.Elapsed + clock.Elapsed, SampledPassRate: policy?.PassRate);
             if (trainer.Step % options.EvaluateEvery == 0 || trainer.Step == options.Steps)
                 report = Evaluate(model, tokenizer, trainer, heldOut, report, eos);
             log.Add(report);
@@ -112,13 +119,13 @@ public static class ArithmeticPretrainer
         var tokens = new List<int>(context);
         tokens.AddRange(tokenizer.Encode(example.Completion));
         tokens.Add(eos);
-        return new TrainingExample(tokens, context.Count);
+        return new TrainingExample(tokens, context.Count, example.Weight);
     }
 
     private static List<(ArithmeticPuzzle Puzzle, CurriculumExample Example)> HeldOutPuzzles(ArithmeticCurriculum curriculum, PretrainOptions options)
     {
         // A seed no training batch uses: held-out puzzles are never trained on (up to chance collisions).
-        var random = new Random(HashCode.Combine(options.Seed, "held-out"));
+        var random = new Random(TrainingSeeds.Derive(options.Seed, 0, "held-out"));
         return Enumerable.Range(0, options.HeldOutPuzzles).Select(_ =>
         {
             var (puzzle, answer) = curriculum.Puzzle(random);

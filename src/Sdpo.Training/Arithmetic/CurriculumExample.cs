@@ -8,5 +8,6 @@ public enum CurriculumExampleKind
     Teacher,
 }
 
-/// <summary>One training text: the model learns to produce <see cref="Completion"/> after <see cref="Context"/>.</summary>
-public sealed record CurriculumExample(CurriculumExampleKind Kind, string Context, string Completion);
+/// <summary>One training text: the model learns to produce <see cref="Completion"/> after <see cref="Context"/>, its
+/// log-likelihood scaled by <see cref="Weight"/> (a policy-gradient advantage for the model's own samples).</summary>
+public sealed record CurriculumExample(CurriculumExampleKind Kind, string Context, string Completion, double Weight = 1.0);

@@ -34,6 +34,17 @@ public sealed record PretrainOptions
     /// <summary>Steps between refreshes of the self-play pool (sampled from the current model).</summary>
     public int SelfPlayRefreshEvery { get; init; } = 50;
 
+    /// <summary>Fresh puzzles sampled by the current model at every step for a policy-gradient term
+    /// (<see cref="PolicyGradientExamples"/>), added to the batch; 0: none.</summary>
+    public int PolicyGradientPuzzles { get; init; }
+
+    /// <summary>Samples per policy-gradient puzzle, whose mean reward is that puzzle's baseline.</summary>
+    public int PolicyGradientSamples { get; init; } = 8;
+
+    /// <summary>Where the policy-gradient puzzles come from: by default small ones (3 or 4 numbers up to 10, targets up
+    /// to 100), which the model solves often enough for its samples to disagree.</summary>
+    public CurriculumOptions PolicyGradientCurriculum { get; init; } = new() { MinNumbers = 3, MaxNumbers = 4, NumberRanges = new[] { 10 }, MaxTarget = 100, TeacherShare = 0 };
+
     /// <summary>A configuration that trains in seconds, for tests.</summary>
     public static PretrainOptions Quick(string outputFolder) => new()
     {
