@@ -8,8 +8,10 @@ namespace Sdpo.Training.Tests;
 
 public class PolicyGradientExamplesTests
 {
-    [Fact]
-    public void Each_sample_is_weighted_by_its_reward_less_its_puzzles_mean_and_puzzles_whose_samples_agree_are_left_out()
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.0)]
+    public void Each_sample_is_weighted_by_its_reward_less_its_contexts_mean_and_contexts_whose_samples_agree_are_left_out(double teacherShare)
     {
         string folder = Checkout.EmbeddedModel;
         using var scope = NewDisposeScope();
@@ -18,7 +20,7 @@ public class PolicyGradientExamplesTests
         var tokenizer = TokenizerLoader.Load(folder);
         var puzzles = new ArithmeticCurriculum(new PretrainOptions { OutputFolder = "unused" }.PolicyGradientCurriculum);
 
-        var batch = PolicyGradientExamples.Collect(model, tokenizer, puzzles, puzzleCount: 24, samplesPerPuzzle: 8, seed: 5);
+        var batch = PolicyGradientExamples.Collect(model, tokenizer, puzzles, puzzleCount: 24, samplesPerPuzzle: 8, seed: 5, teacherShare);
 
         Assert.NotEmpty(batch.Examples);
         Assert.InRange(batch.PassRate, 0.01, 0.99);
@@ -26,15 +28,26 @@ public class PolicyGradientExamplesTests
         foreach (var group in batch.Examples.Chunk(8))
         {
             Assert.Single(group.Select(e => e.Context).Distinct());
-            var verifier = PuzzlePrompts.Parse(group[0].Context).CreateVerifier();
+            Assert.Single(group.Select(e => e.Kind).Distinct());
+            string context = group[0].Context;
+            var verifier = PuzzlePrompts.Parse(context[..(context.IndexOf("Expression: ", StringComparison.Ordinal) + "Expression: ".Length)]).CreateVerifier();
             var passed = group.Select(e => verifier.Check(e.Completion).Passed).ToArray();
             double mean = passed.Count(p => p) / 8.0;
             Assert.InRange(mean, 0.1, 0.9); // mixed: some pass, some fail
             for (int i = 0; i < 8; i++)
-            {
-                Assert.Equal(CurriculumExampleKind.Direct, group[i].Kind);
                 Assert.Equal((passed[i] ? 1 : 0) - mean, group[i].Weight, 9);
-            }
+        }
+        var kinds = batch.Examples.Chunk(8).Select(g => g[0]).ToList();
+        if (teacherShare == 0) Assert.All(kinds, e => Assert.Equal(CurriculumExampleKind.Direct, e.Kind));
+        else
+        {
+            // Sampled after the feedback on a failed attempt, unless that attempt passed.
+            Assert.True(kinds.Count(e => e.Kind == CurriculumExampleKind.Teacher) > kinds.Count / 2);
+            Assert.All(kinds.Where(e => e.Kind == CurriculumExampleKind.Teacher), e =>
+            {
+                Assert.Contains("The following is feedback from your unsuccessful earlier attempt:", e.Context);
+                Assert.EndsWith("Correctly solve the original question.\n", e.Context);
+            });
         }
     }
 

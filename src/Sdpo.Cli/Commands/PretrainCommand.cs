@@ -41,13 +41,17 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         [Description("Samples per policy-gradient puzzle (at least 2; default 8).")]
         public int? PolicyGradientSamples { get; init; }
 
+        [CommandOption("--policy-gradient-teacher-share <SHARE>")]
+        [Description("Share of the policy-gradient puzzles sampled in SDPO's teacher context, after the feedback on one failed attempt of the model's own (default 0).")]
+        public double? PolicyGradientTeacherShare { get; init; }
+
         [CommandOption("--quick")]
         [Description("A tiny configuration that trains in seconds (for trying the pipeline).")]
         public bool Quick { get; init; }
 
         public override ValidationResult Validate()
         {
-            foreach (var (name, share) in new[] { ("--teacher-share", TeacherShare), ("--self-failure-share", SelfFailureShare), ("--self-solved-share", SelfSolvedShare) })
+            foreach (var (name, share) in new[] { ("--teacher-share", TeacherShare), ("--self-failure-share", SelfFailureShare), ("--self-solved-share", SelfSolvedShare), ("--policy-gradient-teacher-share", PolicyGradientTeacherShare) })
                 if (share is < 0 or > 1) return ValidationResult.Error($"{name} must be between 0 and 1, got {share}.");
             if ((SelfFailureShare ?? 0) + (SelfSolvedShare ?? 0) > 1)
                 return ValidationResult.Error("--self-failure-share and --self-solved-share together must not exceed 1.");
@@ -89,6 +93,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             SelfSolvedShare = settings.SelfSolvedShare ?? defaults.SelfSolvedShare,
             PolicyGradientPuzzles = settings.PolicyGradientPuzzles ?? defaults.PolicyGradientPuzzles,
             PolicyGradientSamples = settings.PolicyGradientSamples ?? defaults.PolicyGradientSamples,
+            PolicyGradientTeacherShare = settings.PolicyGradientTeacherShare ?? defaults.PolicyGradientTeacherShare,
             Curriculum = defaults.Curriculum with { TeacherShare = settings.TeacherShare ?? defaults.Curriculum.TeacherShare },
         };
 

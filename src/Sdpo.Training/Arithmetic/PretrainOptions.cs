@@ -41,6 +41,10 @@ public sealed record PretrainOptions
     /// <summary>Samples per policy-gradient puzzle, whose mean reward is that puzzle's baseline.</summary>
     public int PolicyGradientSamples { get; init; } = 8;
 
+    /// <summary>Share of the policy-gradient puzzles sampled in SDPO's teacher context, after the feedback on one
+    /// failed attempt of the model's own, rather than after the plain prompt.</summary>
+    public double PolicyGradientTeacherShare { get; init; }
+
     /// <summary>Where the policy-gradient puzzles come from: by default small ones (3 or 4 numbers up to 10, targets up
     /// to 100), which the model solves often enough for its samples to disagree.</summary>
     public CurriculumOptions PolicyGradientCurriculum { get; init; } = new() { MinNumbers = 3, MaxNumbers = 4, NumberRanges = new[] { 10 }, MaxTarget = 100, TeacherShare = 0 };
