@@ -13,7 +13,7 @@ public class ModelEvaluationTests
     public async Task GreedyPassAt1JudgesTheModelsLikeliestAnswerOnce()
     {
         using var model = await LanguageModel.LoadAsync("eval-test", Checkout.EmbeddedModel);
-        var puzzles = ModelEvaluation.FreshPuzzles([DifficultyTier.Easy], perTier: 6, seed: 3);
+        var puzzles = ModelEvaluation.FreshPuzzles([DifficultyTier.Easy], perTier: 6, seed: 3).Puzzles;
 
         var results = await ModelEvaluation.SampleAsync(model, puzzles, samples: 4, seed: 3);
 

@@ -47,13 +47,20 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
     {
         if (settings.Threads is { } threads) TorchSharp.torch.set_num_threads(threads);
         IReadOnlyList<(ArithmeticPuzzle Puzzle, DifficultyTier? Tier)> puzzles;
+        int skippedAsTrained = 0;
         try
         {
-            puzzles = settings.Problems is { } file
-                ? ProblemsFile.Read(file).Select(p => (p, (DifficultyTier?)null)).ToList()
-                : ModelEvaluation.FreshPuzzles(Enum.GetValues<DifficultyTier>(), settings.PerTier, settings.Seed);
+            if (settings.Problems is { } file) puzzles = ProblemsFile.Read(file).Select(p => (p, (DifficultyTier?)null)).ToList();
+            else
+            {
+                var draw = ModelEvaluation.FreshPuzzles(Enum.GetValues<DifficultyTier>(), settings.PerTier, settings.Seed,
+                    TrainedPuzzles.PolicyGradientPuzzlesOf(settings.Model));
+                (puzzles, skippedAsTrained) = (draw.Puzzles, draw.SkippedAsTrained);
+                if (skippedAsTrained > 0)
+                    AnsiConsole.MarkupLine($"Skipped {skippedAsTrained} generated puzzles this model's policy-gradient training sampled.");
+            }
         }
-        catch (Exception ex) when (ex is IOException or ArgumentException)
+        catch (Exception ex) when (ex is IOException or ArgumentException or InvalidDataException or JsonException)
         {
             AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
             return 1;
@@ -111,6 +118,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
             settings.Constrained,
             settings.Temperature,
             ProblemsFile = settings.Problems,
+            skippedAsTrained,
             tiers = tiers.Select(t => new { tier = TierName(t.Tier), t.Puzzles, t.PassAt1, t.PassAt64, t.GreedyPassAt1 }),
             teacherAdvantage = advantage.Select(a => new { kind = a.Kind.ToString(), a.Cases, a.MeanNats, a.SharePositive }),
             settings.FeedbackSamples,

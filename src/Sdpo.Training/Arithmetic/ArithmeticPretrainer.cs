@@ -76,7 +76,7 @@ public static class ArithmeticPretrainer
             var fromSelfPlay = Draw(selfPlay.Teacher, selfFailures, selfPlayRandom).Concat(Draw(selfPlay.Direct, selfSolved, selfPlayRandom)).ToList();
             var policy = options.PolicyGradientPuzzles > 0
                 ? PolicyGradientExamples.Collect(model, tokenizer, policyPuzzles, options.PolicyGradientPuzzles, options.PolicyGradientSamples,
-                    seed: TrainingSeeds.Derive(options.Seed, trainer.Step, "policy"), teacherShare: options.PolicyGradientTeacherShare)
+                    seed: TrainedPuzzles.PolicyGradientSeed(options.Seed, trainer.Step), teacherShare: options.PolicyGradientTeacherShare)
                 : null;
             var examples = curriculum.Batch(options.Seed, trainer.Step, options.BatchSize - fromSelfPlay.Count)
                 .Concat(fromSelfPlay)

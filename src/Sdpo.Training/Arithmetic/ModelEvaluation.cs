@@ -19,6 +19,9 @@ public sealed record PuzzleSamples(ArithmeticPuzzle Puzzle, DifficultyTier? Tier
 /// <param name="GreedyPassAt1">share of the tier's puzzles whose greedy (temperature 0) answer passes</param>
 public sealed record TierFigures(DifficultyTier? Tier, int Puzzles, double PassAt1, double PassAt64, double GreedyPassAt1);
 
+/// <summary>The puzzles an eval draws, and how many it skipped because the model was trained on them.</summary>
+public sealed record FreshPuzzleDraw(IReadOnlyList<(ArithmeticPuzzle Puzzle, DifficultyTier? Tier)> Puzzles, int SkippedAsTrained);
+
 public sealed record AdvantageFigures(FeedbackKind Kind, int Cases, double MeanNats, double SharePositive);
 
 /// <summary>Per tier, over the puzzles that had a failure with feedback: the share of plain samples that pass, and the share
@@ -125,7 +128,24 @@ public static class ModelEvaluation
         Grammar = constrained ? verifier.AnswerGrammar : null,
     };
 
-    /// <summary>Fresh puzzles per tier from the difficulty generator, seeded apart from any training data.</summary>
-    public static IReadOnlyList<(ArithmeticPuzzle Puzzle, DifficultyTier? Tier)> FreshPuzzles(IEnumerable<DifficultyTier> tiers, int perTier, int seed) =>
-        tiers.SelectMany(tier => new ArithmeticPuzzleGenerator(tier, seed * 31 + (int)tier).Generate(perTier).Select(g => (g.Puzzle, (DifficultyTier?)tier))).ToList();
+    /// <summary>Fresh puzzles per tier from the difficulty generator, seeded apart from any training data, skipping the
+    /// puzzles in <paramref name="trained"/> (keys of <see cref="TrainedPuzzles"/>); without any, the generator's first
+    /// <paramref name="perTier"/> of each tier.</summary>
+    public static FreshPuzzleDraw FreshPuzzles(IEnumerable<DifficultyTier> tiers, int perTier, int seed, IReadOnlySet<string>? trained = null)
+    {
+        var puzzles = new List<(ArithmeticPuzzle Puzzle, DifficultyTier? Tier)>();
+        int skipped = 0;
+        foreach (var tier in tiers)
+        {
+            var generator = new ArithmeticPuzzleGenerator(tier, seed * 31 + (int)tier);
+            for (int kept = 0; kept < perTier;)
+            {
+                var puzzle = generator.Next().Puzzle;
+                if (trained?.Contains(TrainedPuzzles.Key(puzzle)) == true) { skipped++; continue; }
+                puzzles.Add((puzzle, tier));
+                kept++;
+            }
+        }
+        return new FreshPuzzleDraw(puzzles, skipped);
+    }
 }

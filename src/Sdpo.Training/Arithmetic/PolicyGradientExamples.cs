@@ -25,7 +25,7 @@ public static class PolicyGradientExamples
         if (teacherShare is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(teacherShare), teacherShare, "The teacher share is a share: 0 to 1.");
         var random = new Random(seed);
         var generator = new TextGenerator(model, tokenizer);
-        var drawn = Enumerable.Range(0, puzzleCount).Select(_ => puzzles.Puzzle(random).Puzzle).ToList();
+        var drawn = DrawPuzzles(puzzles, puzzleCount, random);
         int teacherPuzzles = (int)Math.Round(puzzleCount * teacherShare);
         var contexts = drawn.Select(p => (Kind: CurriculumExampleKind.Direct, Text: p.RenderPrompt())).ToList();
         if (teacherPuzzles > 0)
@@ -58,6 +58,10 @@ public static class PolicyGradientExamples
         }
         return new PolicyGradientBatch(examples, passed / (double)prompts.Count);
     }
+
+    /// <summary>The puzzles of one step: the first draws of its stream, so <see cref="TrainedPuzzles"/> can replay them.</summary>
+    public static List<ArithmeticPuzzle> DrawPuzzles(ArithmeticCurriculum puzzles, int count, Random random) =>
+        Enumerable.Range(0, count).Select(_ => puzzles.Puzzle(random).Puzzle).ToList();
 
     private static SamplingOptions Sampling(ITextTokenizer tokenizer, Random random) =>
         new() { Temperature = 1.0, MaxNewTokens = 48, StopTokenIds = tokenizer.StopTokenIds, Seed = random.NextInt64() };

@@ -1,0 +1,34 @@
+using System.Text.Json;
+using Sdpo.Verifiers.Arithmetic;
+
+namespace Sdpo.Training.Arithmetic;
+
+/// <summary>
+/// The puzzles a model's last training run sampled for its policy-gradient term, replayed from the options and step
+/// count in its <c>training_log.json</c> (the draws are a pure function of the seed and step). The eval skips them, so
+/// its puzzles stay ones the model was never rewarded on. Puzzles are the same when their numbers (in any order) and
+/// target are. Empty for a model whose last run had no policy-gradient term, or that has no log.
+/// </summary>
+public static class TrainedPuzzles
+{
+    public static IReadOnlySet<string> PolicyGradientPuzzlesOf(string modelFolder)
+    {
+        string path = Path.Combine(modelFolder, ArithmeticPretrainer.LogFileName);
+        var keys = new HashSet<string>();
+        if (!File.Exists(path)) return keys;
+        using var log = JsonDocument.Parse(File.ReadAllText(path));
+        var options = log.RootElement.GetProperty("options").Deserialize<PretrainOptions>()
+            ?? throw new InvalidDataException($"{path} has no training options.");
+        if (options.PolicyGradientPuzzles <= 0) return keys;
+        int steps = log.RootElement.GetProperty("steps").GetInt32();
+        var curriculum = new ArithmeticCurriculum(options.PolicyGradientCurriculum);
+        for (int step = 0; step < steps; step++)
+            foreach (var puzzle in PolicyGradientExamples.DrawPuzzles(curriculum, options.PolicyGradientPuzzles, new Random(PolicyGradientSeed(options.Seed, step))))
+                keys.Add(Key(puzzle));
+        return keys;
+    }
+
+    public static int PolicyGradientSeed(int seed, int step) => TrainingSeeds.Derive(seed, step, "policy");
+
+    public static string Key(ArithmeticPuzzle puzzle) => $"{string.Join(' ', puzzle.Numbers.Order())} -> {puzzle.Target}";
+}
