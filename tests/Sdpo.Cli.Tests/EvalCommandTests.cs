@@ -53,6 +53,22 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task TheCurriculumOverlapCountsATiersPuzzlesAmongTheTrainingDistributionsDraws()
+    {
+        var (exitCode, output) = await CliRunner.RunAsync("eval", "-m", Checkout.EmbeddedModel, "--per-tier", "10", "--samples", "4",
+            "--advantage-cases", "0", "--curriculum-overlap", "30000", "--threads", "1", "-o", _output);
+
+        Assert.True(exitCode == 0, output);
+        var eval = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_output, "eval.json"))).RootElement;
+        var overlap = eval.GetProperty("curriculumOverlap").EnumerateArray()
+            .ToDictionary(t => t.GetProperty("tier").GetString()!, t => t.GetProperty("Covered").GetInt32());
+        // The easy tier's space is small, so the curriculum draws many of its puzzles; the rare tier's targets are too rare to be drawn.
+        Assert.InRange(overlap["Easy"], 3, 10);
+        Assert.Equal(0, overlap["Rare"]);
+        Assert.Contains("curriculum draws", output);
+    }
+
+    [Fact]
     public async Task AMissingProblemsFileIsRefusedNamingIt()
     {
         var (exitCode, output) = await CliRunner.RunAsync("eval", "-m", Checkout.EmbeddedModel, "--problems", "no-such.jsonl", "-o", _output);

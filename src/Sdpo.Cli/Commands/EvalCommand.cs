@@ -35,11 +35,14 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         public int FeedbackSamples { get; init; }
         [CommandOption("--temperature <T>")] [Description("Sampling temperature of the n samples (1 as discovery samples; the greedy answer is always temperature 0).")]
         public double Temperature { get; init; } = 1.0;
+        [CommandOption("--curriculum-overlap <N>")] [Description("Also count, per tier, the puzzles found among N draws of the pretraining curriculum (the shipped model trained on about 107,000), and pass@1 on the others (0: off).")]
+        public int CurriculumOverlap { get; init; }
 
         public override ValidationResult Validate() =>
             Temperature is not (> 0 and <= 10) ? ValidationResult.Error("--temperature must be in (0, 10].")
             : AdvantageCases < 0 ? ValidationResult.Error("--advantage-cases must not be negative.")
             : FeedbackSamples < 0 ? ValidationResult.Error("--feedback-samples must not be negative.")
+            : CurriculumOverlap < 0 ? ValidationResult.Error("--curriculum-overlap must not be negative.")
             : ValidationResult.Success();
     }
 
@@ -105,6 +108,14 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
                     f.PassAt1 > 0 ? $"{f.PassAt1WithFeedback / f.PassAt1:F2}x" : "-");
             AnsiConsole.Write(feedbackTable);
         }
+        var overlap = settings.CurriculumOverlap > 0 ? CurriculumOverlap(results, settings.CurriculumOverlap) : [];
+        if (overlap.Count > 0)
+        {
+            var overlapTable = new Table().AddColumns("tier", $"puzzles among {settings.CurriculumOverlap:N0} curriculum draws", "pass@1 on the others");
+            foreach (var o in overlap)
+                overlapTable.AddRow(TierName(o.Tier), $"{o.Covered} of {o.Puzzles}", o.Covered < o.Puzzles ? $"{o.PassAt1Elsewhere:P1}" : "-");
+            AnsiConsole.Write(overlapTable);
+        }
         AnsiConsole.MarkupLine($"{hard.Count} of {results.Count} puzzles are hard for this model (pass@{k} < {settings.HardThreshold}).");
 
         Directory.CreateDirectory(settings.Output);
@@ -124,12 +135,24 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
             settings.FeedbackSamples,
             passRatesWithFeedback = withFeedback.Select(f => new { tier = TierName(f.Tier), f.Puzzles, f.PassAt1, f.PassAt1WithFeedback }),
             teacherAdvantageWithinGrammar = advantageWithinGrammar.Select(a => new { kind = a.Kind.ToString(), a.Cases, a.MeanNats, a.SharePositive }),
+            settings.CurriculumOverlap,
+            curriculumOverlap = overlap.Select(o => new { tier = TierName(o.Tier), o.Puzzles, o.Covered, passAt1Elsewhere = o.Covered < o.Puzzles ? o.PassAt1Elsewhere : (double?)null }),
             hardPuzzles = hard.Count,
             puzzles = results.Select(r => new { problem = JsonDocument.Parse(r.Puzzle.ToJson()).RootElement, tier = TierName(r.Tier), r.Samples, r.Passed, r.GreedyPassed }),
         }, json), cancellationToken);
         await File.WriteAllLinesAsync(Path.Combine(settings.Output, "hard.jsonl"), hard.Select(r => r.Puzzle.ToJson()), cancellationToken);
         AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Path.Combine(settings.Output, "eval.json"))} and hard.jsonl");
         return 0;
+    }
+
+    private static List<(DifficultyTier? Tier, int Puzzles, int Covered, double PassAt1Elsewhere)> CurriculumOverlap(IReadOnlyList<PuzzleSamples> results, int draws)
+    {
+        var drawn = TrainedPuzzles.CurriculumSample(new CurriculumOptions(), draws);
+        return results.GroupBy(r => r.Tier).OrderBy(g => g.Key).Select(g =>
+        {
+            var elsewhere = g.Where(r => !drawn.Contains(TrainedPuzzles.Key(r.Puzzle))).ToList();
+            return (g.Key, g.Count(), g.Count() - elsewhere.Count, elsewhere.Count > 0 ? elsewhere.Average(r => r.PassAt(1)) : 0.0);
+        }).ToList();
     }
 
     private static string TierName(DifficultyTier? tier) => tier?.ToString() ?? "problems";

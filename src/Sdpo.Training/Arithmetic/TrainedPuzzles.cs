@@ -28,6 +28,20 @@ public static class TrainedPuzzles
         return keys;
     }
 
+    /// <summary>
+    /// <paramref name="count"/> draws from the pretraining curriculum's puzzles (a stream of their own, not any run's),
+    /// to measure how much of an eval tier the training distribution covers: where the space of puzzles is small, as
+    /// the easy tier's is, a run of ~100,000 examples draws most of its puzzles by chance.
+    /// </summary>
+    public static IReadOnlySet<string> CurriculumSample(CurriculumOptions options, int count, int seed = 1)
+    {
+        var curriculum = new ArithmeticCurriculum(options);
+        var random = new Random(TrainingSeeds.Derive(seed, 0, "coverage"));
+        var keys = new HashSet<string>();
+        for (int i = 0; i < count; i++) keys.Add(Key(curriculum.Puzzle(random).Puzzle));
+        return keys;
+    }
+
     public static int PolicyGradientSeed(int seed, int step) => TrainingSeeds.Derive(seed, step, "policy");
 
     public static string Key(ArithmeticPuzzle puzzle) => $"{string.Join(' ', puzzle.Numbers.Order())} -> {puzzle.Target}";
