@@ -69,6 +69,21 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task TheEvalSliceIsDrawnAloneAndAModelTrainedBeforeItIsFlagged()
+    {
+        var (exitCode, output) = await CliRunner.RunAsync("eval", "-m", Checkout.EmbeddedModel, "--per-tier", "3", "--samples", "2",
+            "--advantage-cases", "0", "--eval-slice", "--threads", "1", "-o", _output);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("did not leave the slice out", output.ReplaceLineEndings(" "));
+        var eval = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_output, "eval.json"))).RootElement;
+        Assert.True(eval.GetProperty("evalSlice").GetBoolean());
+        Assert.False(eval.GetProperty("evalSliceLeftOut").GetBoolean());
+        foreach (var puzzle in eval.GetProperty("puzzles").EnumerateArray())
+            Assert.True(Sdpo.Training.Arithmetic.EvalSlice.Contains(Sdpo.Verifiers.Arithmetic.ArithmeticPuzzle.FromJson(puzzle.GetProperty("problem").GetRawText())));
+    }
+
+    [Fact]
     public async Task AMissingProblemsFileIsRefusedNamingIt()
     {
         var (exitCode, output) = await CliRunner.RunAsync("eval", "-m", Checkout.EmbeddedModel, "--problems", "no-such.jsonl", "-o", _output);

@@ -35,6 +35,8 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         public int FeedbackSamples { get; init; }
         [CommandOption("--temperature <T>")] [Description("Sampling temperature of the n samples (1 as discovery samples; the greedy answer is always temperature 0).")]
         public double Temperature { get; init; } = 1.0;
+        [CommandOption("--eval-slice")] [Description("Draw only puzzles of the eval slice (one in ten, which pretraining leaves out since 2026-12-06), and say whether this model's training left it out.")]
+        public bool EvalSliceOnly { get; init; }
         [CommandOption("--curriculum-overlap <N>")] [Description("Also count, per tier, the puzzles found among N draws of the pretraining curriculum (the shipped model trained on about 107,000), and pass@1 on the others (0: off).")]
         public int CurriculumOverlap { get; init; }
 
@@ -51,13 +53,18 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         if (settings.Threads is { } threads) TorchSharp.torch.set_num_threads(threads);
         IReadOnlyList<(ArithmeticPuzzle Puzzle, DifficultyTier? Tier)> puzzles;
         int skippedAsTrained = 0;
+        bool evalSliceLeftOut = TrainedPuzzles.EvalSliceLeftOutBy(settings.Model);
         try
         {
             if (settings.Problems is { } file) puzzles = ProblemsFile.Read(file).Select(p => (p, (DifficultyTier?)null)).ToList();
             else
             {
                 var draw = ModelEvaluation.FreshPuzzles(Enum.GetValues<DifficultyTier>(), settings.PerTier, settings.Seed,
-                    TrainedPuzzles.PolicyGradientPuzzlesOf(settings.Model));
+                    TrainedPuzzles.PolicyGradientPuzzlesOf(settings.Model), settings.EvalSliceOnly);
+                if (settings.EvalSliceOnly)
+                    AnsiConsole.MarkupLine(evalSliceLeftOut
+                        ? "Puzzles of the eval slice, which every stage of this model's training left out."
+                        : "[yellow]Puzzles of the eval slice, but this model's training did not leave the slice out (or its log does not say so): it may have seen them.[/]");
                 (puzzles, skippedAsTrained) = (draw.Puzzles, draw.SkippedAsTrained);
                 if (skippedAsTrained > 0)
                     AnsiConsole.MarkupLine($"Skipped {skippedAsTrained} generated puzzles this model's policy-gradient training sampled.");
@@ -130,6 +137,8 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
             settings.Temperature,
             ProblemsFile = settings.Problems,
             skippedAsTrained,
+            evalSlice = settings.EvalSliceOnly,
+            evalSliceLeftOut,
             tiers = tiers.Select(t => new { tier = TierName(t.Tier), t.Puzzles, t.PassAt1, t.PassAt64, t.GreedyPassAt1 }),
             teacherAdvantage = advantage.Select(a => new { kind = a.Kind.ToString(), a.Cases, a.MeanNats, a.SharePositive }),
             settings.FeedbackSamples,

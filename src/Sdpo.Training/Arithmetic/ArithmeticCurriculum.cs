@@ -54,7 +54,9 @@ public sealed class ArithmeticCurriculum
             var expression = RandomExpressions.Combine(numbers, random);
             if (RandomExpressions.ValueOf(expression) is not { IsInteger: true } value) continue;
             if (value.Numerator < 1 || value.Numerator > _options.MaxTarget) continue;
-            return (new ArithmeticPuzzle(numbers, (int)value.Numerator), expression);
+            var puzzle = new ArithmeticPuzzle(numbers, (int)value.Numerator);
+            if (_options.LeaveOutEvalSlice && EvalSlice.Contains(puzzle)) continue;
+            return (puzzle, expression);
         }
     }
 }

@@ -103,6 +103,9 @@ public static class ArithmeticPretrainer
         {
             options = options with { Curriculum = options.Curriculum },
             parameters = model.parameters().Sum(p => p.numel()),
+            // Written under TrainedPuzzles.EvalSliceLeftOutProperty: true only when every stage so far left the slice out.
+            evalSliceLeftOut = options.Curriculum.LeaveOutEvalSlice && options.PolicyGradientCurriculum.LeaveOutEvalSlice
+                && (options.InitFrom is null || TrainedPuzzles.EvalSliceLeftOutBy(options.InitFrom)),
             steps = trainer.Step,
             seconds = elapsed.TotalSeconds,
             log = log.Where(r => r.HeldOutAccuracy is not null || r.Step % 50 == 0),

@@ -10,4 +10,6 @@ public sealed record CurriculumOptions
     public int MaxTarget { get; init; } = 999;
     /// <summary>Share of examples in SDPO's teacher format (prompt + feedback on a failed attempt → a correct answer).</summary>
     public double TeacherShare { get; init; } = 0.4;
+    /// <summary>Never draw a puzzle of the <see cref="EvalSlice"/>, so evals on it measure puzzles the model never saw.</summary>
+    public bool LeaveOutEvalSlice { get; init; } = true;
 }

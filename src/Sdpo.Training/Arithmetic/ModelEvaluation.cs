@@ -129,9 +129,10 @@ public static class ModelEvaluation
     };
 
     /// <summary>Fresh puzzles per tier from the difficulty generator, seeded apart from any training data, skipping the
-    /// puzzles in <paramref name="trained"/> (keys of <see cref="TrainedPuzzles"/>); without any, the generator's first
-    /// <paramref name="perTier"/> of each tier.</summary>
-    public static FreshPuzzleDraw FreshPuzzles(IEnumerable<DifficultyTier> tiers, int perTier, int seed, IReadOnlySet<string>? trained = null)
+    /// puzzles in <paramref name="trained"/> (keys of <see cref="TrainedPuzzles"/>) and, with <paramref name="evalSliceOnly"/>,
+    /// those outside the <see cref="EvalSlice"/>; without either, the generator's first <paramref name="perTier"/> of each tier.</summary>
+    public static FreshPuzzleDraw FreshPuzzles(IEnumerable<DifficultyTier> tiers, int perTier, int seed, IReadOnlySet<string>? trained = null,
+        bool evalSliceOnly = false)
     {
         var puzzles = new List<(ArithmeticPuzzle Puzzle, DifficultyTier? Tier)>();
         int skipped = 0;
@@ -141,6 +142,7 @@ public static class ModelEvaluation
             for (int kept = 0; kept < perTier;)
             {
                 var puzzle = generator.Next().Puzzle;
+                if (evalSliceOnly && !EvalSlice.Contains(puzzle)) continue;
                 if (trained?.Contains(TrainedPuzzles.Key(puzzle)) == true) { skipped++; continue; }
                 puzzles.Add((puzzle, tier));
                 kept++;

@@ -42,6 +42,18 @@ public static class TrainedPuzzles
         return keys;
     }
 
+    /// <summary>Whether every stage that made the model left the <see cref="EvalSlice"/> out of its data, as its
+    /// <c>training_log.json</c> says; false for models trained before the slice existed, or without a log.</summary>
+    public static bool EvalSliceLeftOutBy(string modelFolder)
+    {
+        string path = Path.Combine(modelFolder, ArithmeticPretrainer.LogFileName);
+        if (!File.Exists(path)) return false;
+        using var log = JsonDocument.Parse(File.ReadAllText(path));
+        return log.RootElement.TryGetProperty(EvalSliceLeftOutProperty, out var value) && value.ValueKind == JsonValueKind.True;
+    }
+
+    public const string EvalSliceLeftOutProperty = "evalSliceLeftOut";
+
     public static int PolicyGradientSeed(int seed, int step) => TrainingSeeds.Derive(seed, step, "policy");
 
     public static string Key(ArithmeticPuzzle puzzle) => $"{string.Join(' ', puzzle.Numbers.Order())} -> {puzzle.Target}";
