@@ -71,14 +71,17 @@ public sealed class EvalCommandTests : IDisposable
     [Fact]
     public async Task TheEvalSliceIsDrawnAloneAndAModelTrainedBeforeItIsFlagged()
     {
-        var (exitCode, output) = await CliRunner.RunAsync("eval", "-m", Checkout.EmbeddedModel, "--per-tier", "3", "--samples", "2",
-            "--advantage-cases", "0", "--eval-slice", "--threads", "1", "-o", _output);
+        var (exitCode, output) = await CliRunner.RunAsync("eval", "-m", Checkout.EmbeddedModel, "--per-tier", "10", "--samples", "2",
+            "--advantage-cases", "0", "--eval-slice", "--curriculum-overlap", "30000", "--threads", "1", "-o", _output);
 
         Assert.True(exitCode == 0, output);
         Assert.Contains("did not leave the slice out", output.ReplaceLineEndings(" "));
         var eval = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_output, "eval.json"))).RootElement;
         Assert.True(eval.GetProperty("evalSlice").GetBoolean());
         Assert.False(eval.GetProperty("evalSliceLeftOut").GetBoolean());
+        // The shipped model drew from the whole space, slice included, so the overlap is measured that way too.
+        var easy = eval.GetProperty("curriculumOverlap").EnumerateArray().Single(t => t.GetProperty("tier").GetString() == "Easy");
+        Assert.InRange(easy.GetProperty("Covered").GetInt32(), 3, 10);
         foreach (var puzzle in eval.GetProperty("puzzles").EnumerateArray())
             Assert.True(Sdpo.Training.Arithmetic.EvalSlice.Contains(Sdpo.Verifiers.Arithmetic.ArithmeticPuzzle.FromJson(puzzle.GetProperty("problem").GetRawText())));
     }

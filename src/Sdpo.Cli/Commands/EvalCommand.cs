@@ -115,7 +115,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
                     f.PassAt1 > 0 ? $"{f.PassAt1WithFeedback / f.PassAt1:F2}x" : "-");
             AnsiConsole.Write(feedbackTable);
         }
-        var overlap = settings.CurriculumOverlap > 0 ? CurriculumOverlap(results, settings.CurriculumOverlap) : [];
+        var overlap = settings.CurriculumOverlap > 0 ? CurriculumOverlap(results, settings.CurriculumOverlap, evalSliceLeftOut) : [];
         if (overlap.Count > 0)
         {
             var overlapTable = new Table().AddColumns("tier", $"puzzles among {settings.CurriculumOverlap:N0} curriculum draws", "pass@1 on the others");
@@ -154,9 +154,11 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         return 0;
     }
 
-    private static List<(DifficultyTier? Tier, int Puzzles, int Covered, double PassAt1Elsewhere)> CurriculumOverlap(IReadOnlyList<PuzzleSamples> results, int draws)
+    /// <summary>Drawn as the model's training drew: from the whole space unless its log says the eval slice was left out.</summary>
+    private static List<(DifficultyTier? Tier, int Puzzles, int Covered, double PassAt1Elsewhere)> CurriculumOverlap(IReadOnlyList<PuzzleSamples> results,
+        int draws, bool evalSliceLeftOut)
     {
-        var drawn = TrainedPuzzles.CurriculumSample(new CurriculumOptions(), draws);
+        var drawn = TrainedPuzzles.CurriculumSample(new CurriculumOptions { LeaveOutEvalSlice = evalSliceLeftOut }, draws);
         return results.GroupBy(r => r.Tier).OrderBy(g => g.Key).Select(g =>
         {
             var elsewhere = g.Where(r => !drawn.Contains(TrainedPuzzles.Key(r.Puzzle))).ToList();
