@@ -31,7 +31,7 @@ public static class PolicyGradientExamples
         if (teacherPuzzles > 0)
         {
             // One attempt each; a puzzle whose attempt passes (or says nothing) keeps the plain prompt.
-            var first = generator.Generate(drawn.Take(teacherPuzzles).Select(p => tokenizer.Encode(p.RenderPrompt())).ToList(), Sampling(tokenizer, random));
+            var first = generator.Generate(drawn.Take(teacherPuzzles).Select(p => tokenizer.Encode(p.RenderPrompt())).ToList(), OwnSamples.Options(tokenizer, random));
             for (int p = 0; p < teacherPuzzles; p++)
             {
                 var verdict = drawn[p].CreateVerifier().Check(first[p].Text ?? "");
@@ -41,7 +41,7 @@ public static class PolicyGradientExamples
         }
 
         var prompts = contexts.SelectMany(c => Enumerable.Repeat(tokenizer.Encode(c.Text), samplesPerPuzzle)).ToList();
-        var attempts = generator.Generate(prompts, Sampling(tokenizer, random));
+        var attempts = generator.Generate(prompts, OwnSamples.Options(tokenizer, random));
         var examples = new List<CurriculumExample>();
         int passed = 0;
         for (int p = 0; p < drawn.Count; p++)
@@ -62,9 +62,6 @@ public static class PolicyGradientExamples
     /// <summary>The puzzles of one step: the first draws of its stream, so <see cref="TrainedPuzzles"/> can replay them.</summary>
     public static List<ArithmeticPuzzle> DrawPuzzles(ArithmeticCurriculum puzzles, int count, Random random) =>
         Enumerable.Range(0, count).Select(_ => puzzles.Puzzle(random).Puzzle).ToList();
-
-    private static SamplingOptions Sampling(ITextTokenizer tokenizer, Random random) =>
-        new() { Temperature = 1.0, MaxNewTokens = 48, StopTokenIds = tokenizer.StopTokenIds, Seed = random.NextInt64() };
 }
 
 /// <summary>The weighted samples of one policy-gradient step, and the share of all samples drawn that passed.</summary>

@@ -26,8 +26,7 @@ public static class SelfPlayExamples
         {
             var puzzles = Enumerable.Range(0, 8).Select(_ => curriculum.Puzzle(random).Puzzle).ToList();
             var prompts = puzzles.SelectMany(p => Enumerable.Repeat(tokenizer.Encode(p.RenderPrompt()), samplesPerPuzzle)).ToList();
-            var options = new SamplingOptions { Temperature = 1.0, MaxNewTokens = 48, StopTokenIds = tokenizer.StopTokenIds, Seed = random.NextInt64() };
-            var attempts = generator.Generate(prompts, options);
+            var attempts = generator.Generate(prompts, OwnSamples.Options(tokenizer, random));
             for (int i = 0; i < attempts.Count; i++)
             {
                 var puzzle = puzzles[i / samplesPerPuzzle];
