@@ -11,10 +11,5 @@ public static class EvalSlice
 {
     public const int OneIn = 10;
 
-    public static bool Contains(ArithmeticPuzzle puzzle)
-    {
-        ulong hash = 14695981039346656037UL; // FNV-1a: the same in every process
-        foreach (char c in TrainedPuzzles.Key(puzzle)) hash = unchecked((hash ^ c) * 1099511628211UL);
-        return hash % OneIn == 0;
-    }
+    public static bool Contains(ArithmeticPuzzle puzzle) => TrainingSeeds.StableHash(TrainedPuzzles.Key(puzzle)) % OneIn == 0;
 }

@@ -9,10 +9,16 @@ public static class TrainingSeeds
 {
     public static int Derive(int seed, int step, string label)
     {
-        ulong hash = 14695981039346656037UL; // FNV-1a over the label's UTF-16 code units
-        foreach (char c in label) hash = unchecked((hash ^ c) * 1099511628211UL);
-        ulong mixed = Mix(unchecked(hash ^ Mix((ulong)(uint)seed) ^ Mix(((ulong)(uint)step << 32) | 0x5D90UL)));
+        ulong mixed = Mix(unchecked(StableHash(label) ^ Mix((ulong)(uint)seed) ^ Mix(((ulong)(uint)step << 32) | 0x5D90UL)));
         return unchecked((int)(mixed ^ (mixed >> 32)));
+    }
+
+    /// <summary>FNV-1a over the text's UTF-16 code units: unlike <see cref="string.GetHashCode()"/>, the same in every process.</summary>
+    public static ulong StableHash(string text)
+    {
+        ulong hash = 14695981039346656037UL;
+        foreach (char c in text) hash = unchecked((hash ^ c) * 1099511628211UL);
+        return hash;
     }
 
     /// <summary>SplitMix64's finaliser: every input bit reaches every output bit.</summary>
