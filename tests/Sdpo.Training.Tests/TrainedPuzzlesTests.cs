@@ -37,6 +37,32 @@ public sealed class TrainedPuzzlesTests : IDisposable
     }
 
     [Fact]
+    public void A_log_from_before_the_eval_slice_is_replayed_from_the_whole_space()
+    {
+        var options = PretrainOptions.Quick(_folder.Path) with { Steps = 40, PolicyGradientPuzzles = 16, PolicyGradientSamples = 2, Seed = 4 };
+        ArithmeticPretrainer.Run(options);
+        string log = Path.Combine(_folder.Path, ArithmeticPretrainer.LogFileName);
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(log))!;
+        node["options"]!["PolicyGradientCurriculum"]!.AsObject().Remove("LeaveOutEvalSlice");
+        File.WriteAllText(log, node.ToJsonString());
+
+        var trained = TrainedPuzzles.PolicyGradientPuzzlesOf(_folder.Path);
+
+        var whole = new ArithmeticCurriculum(options.PolicyGradientCurriculum with { LeaveOutEvalSlice = false });
+        var expected = Enumerable.Range(0, 40)
+            .SelectMany(step => PolicyGradientExamples.DrawPuzzles(whole, 16, new Random(TrainedPuzzles.PolicyGradientSeed(4, step))))
+            .Select(TrainedPuzzles.Key).ToHashSet();
+        Assert.True(expected.SetEquals(trained));
+        Assert.Contains(trained, key => EvalSlice.Contains(PuzzleOf(key)));
+    }
+
+    private static ArithmeticPuzzle PuzzleOf(string key)
+    {
+        var parts = key.Split(" -> ");
+        return new ArithmeticPuzzle(parts[0].Split(' ').Select(int.Parse).ToArray(), int.Parse(parts[1]));
+    }
+
+    [Fact]
     public void A_model_without_a_policy_gradient_run_has_none()
     {
         Assert.Empty(TrainedPuzzles.PolicyGradientPuzzlesOf(Checkout.EmbeddedModel));

@@ -17,11 +17,14 @@ public static class TrainedPuzzles
         var keys = new HashSet<string>();
         if (!File.Exists(path)) return keys;
         using var log = JsonDocument.Parse(File.ReadAllText(path));
-        var options = log.RootElement.GetProperty("options").Deserialize<PretrainOptions>()
-            ?? throw new InvalidDataException($"{path} has no training options.");
+        var optionsJson = log.RootElement.GetProperty("options");
+        var options = optionsJson.Deserialize<PretrainOptions>() ?? throw new InvalidDataException($"{path} has no training options.");
         if (options.PolicyGradientPuzzles <= 0) return keys;
         int steps = log.RootElement.GetProperty("steps").GetInt32();
-        var curriculum = new ArithmeticCurriculum(options.PolicyGradientCurriculum);
+        // A log written before the eval slice existed has no LeaveOutEvalSlice, and that run drew from the whole space.
+        bool sliceLeftOut = optionsJson.GetProperty(nameof(PretrainOptions.PolicyGradientCurriculum))
+            .TryGetProperty(nameof(CurriculumOptions.LeaveOutEvalSlice), out var leftOut) && leftOut.GetBoolean();
+        var curriculum = new ArithmeticCurriculum(options.PolicyGradientCurriculum with { LeaveOutEvalSlice = sliceLeftOut });
         for (int step = 0; step < steps; step++)
             foreach (var puzzle in PolicyGradientExamples.DrawPuzzles(curriculum, options.PolicyGradientPuzzles, new Random(PolicyGradientSeed(options.Seed, step))))
                 keys.Add(Key(puzzle));
