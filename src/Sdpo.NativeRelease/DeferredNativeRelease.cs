@@ -4,14 +4,16 @@ using System.Diagnostics;
 namespace Sdpo.NativeRelease;
 
 /// <summary>
-/// Frees the native objects of finalized TorchSharp scalars a grace period after their finalizer ran, not at once.
-/// TorchSharp passes a <c>Scalar</c>'s native pointer to libtorch and stops referencing the managed object, and it
-/// makes such scalars itself for every implicit conversion (the alpha of each tensor addition, AdamW's step sizes):
-/// a garbage collection during that native call ran the finalizer, which freed the pointer while libtorch was
-/// reading it ("Expected false to be true" from <c>Scalar::toFloat</c>, "Unknown scalar type", a Scalar overflow, or
-/// a wrong value without an error). The build rewrites <c>Scalar</c>'s finalizer to call <see cref="ReleaseLater"/>
-/// (build/TorchSharpPatcher); a native call would have to stall for the whole grace period between reading a dead
-/// scalar's pointer and using it to be hit.
+/// Frees the native objects of finalized TorchSharp scalars and tensors a grace period after their finalizer ran, not
+/// at once. TorchSharp passes an object's native pointer to libtorch and may stop referencing the managed object
+/// before libtorch has read it: it makes such scalars itself for every implicit conversion (the alpha of each tensor
+/// addition, AdamW's step sizes), and a tensor made outside a dispose scope is dropped as soon as its handle is
+/// passed on. A garbage collection during that native call ran the finalizer, which freed the object while libtorch
+/// was reading it ("Expected false to be true" from <c>Scalar::toFloat</c>, "Unknown scalar type", a Scalar overflow,
+/// a crash, or a wrong value without an error). The build rewrites the free in <c>Scalar</c>'s and <c>Tensor</c>'s
+/// <c>Dispose(bool)</c> to call <see cref="Release"/> (build/TorchSharpPatcher): an explicit Dispose still frees at
+/// once, and a native call would have to stall for the whole grace period between reading a dead object's pointer
+/// and using it to be hit.
 /// </summary>
 public static unsafe class DeferredNativeRelease
 {
@@ -29,6 +31,16 @@ public static unsafe class DeferredNativeRelease
 
     /// <summary>Native objects queued since the process started (a patched TorchSharp raises it with every finalized scalar).</summary>
     public static long DeferredCount => Interlocked.Read(ref _deferred);
+
+    /// <summary>
+    /// What the patched TorchSharp calls instead of freeing <paramref name="handle"/>: at once from an explicit Dispose
+    /// (<paramref name="disposing"/>), else after the grace period (<see cref="ReleaseLater"/>).
+    /// </summary>
+    public static void Release(IntPtr handle, bool disposing, IntPtr release)
+    {
+        if (disposing) ((delegate*<IntPtr, void>)release)(handle);
+        else ReleaseLater(handle, release);
+    }
 
     /// <summary>
     /// Queues <paramref name="handle"/> to be passed to <paramref name="release"/> (a pointer to a static method taking

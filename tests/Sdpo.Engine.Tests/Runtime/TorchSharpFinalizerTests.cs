@@ -11,10 +11,10 @@ using static TorchSharp.torch;
 namespace Sdpo.Engine.Tests.Runtime;
 
 /// <summary>
-/// TorchSharp's Scalar finalizer used to free its native object while a native call could still be reading it; the
-/// build rewrites it to defer the free (build/TorchSharpPatch.targets, DeferredNativeRelease).
+/// TorchSharp's Scalar and Tensor finalizers used to free their native objects while a native call could still be
+/// reading them; the build rewrites them to defer the free (build/TorchSharpPatch.targets, DeferredNativeRelease).
 /// </summary>
-public class ScalarFinalizerTests
+public class TorchSharpFinalizerTests
 {
     [Fact]
     public void The_TorchSharp_in_the_output_defers_freeing_finalized_scalars()
@@ -55,6 +55,32 @@ public class ScalarFinalizerTests
                 {
                     wrong.Add(e.Message.Split('\n')[0]);
                 }
+                rounds++;
+            }
+        }
+
+        Assert.True(wrong.Count == 0, $"{wrong.Count} of {rounds} rounds went wrong, first: {wrong.FirstOrDefault()}");
+    }
+
+    [Fact]
+    public void Temporary_tensors_outside_a_dispose_scope_stay_alive_while_libtorch_reads_them()
+    {
+        using var sum = zeros(64);
+        using var one = ones(64);
+        int rounds = 0;
+        var wrong = new List<string>();
+        using (ForcedCollections())
+        {
+            // No dispose scope holds one.mul(one): it is garbage once its handle is passed to add_. Unpatched, the
+            // tensor finalizer freed it under libtorch within seconds here, which crashed the process.
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(2))
+            {
+                sum.zero_();
+                for (int i = 0; i < 100; i++) sum.add_(one.mul(one));
+                using var first = sum[0];
+                float value = first.ToSingle();
+                if (value != 100f) wrong.Add($"sum {value}");
                 rounds++;
             }
         }
