@@ -95,7 +95,7 @@ public sealed class CausalLM : nn.Module
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var generator = new Generator((ulong)seed, CPU);
+        using var generator = new Generator((ulong)seed, CPU);
         foreach (var (name, parameter) in named_parameters())
         {
             if (name.EndsWith("norm.weight", StringComparison.Ordinal)) parameter.fill_(1.0);
