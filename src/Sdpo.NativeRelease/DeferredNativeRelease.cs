@@ -52,7 +52,6 @@ public static unsafe class DeferredNativeRelease
         if (handle == IntPtr.Zero || release == IntPtr.Zero) return;
         Pending.Enqueue(new PendingRelease(handle, release, Stopwatch.GetTimestamp() + GraceTicks));
         Interlocked.Increment(ref _deferred);
-        GC.KeepAlive(Sweeper);
     }
 
     /// <summary>Frees every queued object whose grace period has passed; returns how many.</summary>

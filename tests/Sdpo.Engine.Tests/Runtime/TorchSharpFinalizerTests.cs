@@ -35,29 +35,15 @@ public class TorchSharpFinalizerTests
         using var scope = NewDisposeScope();
         using var sum = zeros(4);
         using var one = ones(4);
-        int rounds = 0;
-        var wrong = new List<string>();
-        using (ForcedCollections())
+
+        // add_(tensor) makes its alpha Scalar inside TorchSharp, which drops it before libtorch reads it. Unpatched,
+        // a few rounds in a thousand here read a freed Scalar (an exception from c10, or a wrong sum).
+        var (rounds, wrong) = RoundsGoneWrong(TimeSpan.FromSeconds(3), expected: 200f, round: () =>
         {
-            // add_(tensor) makes its alpha Scalar inside TorchSharp, which drops it before libtorch reads it. Unpatched,
-            // a few rounds in a thousand here read a freed Scalar (an exception from c10, or a wrong sum).
-            var clock = Stopwatch.StartNew();
-            while (clock.Elapsed < TimeSpan.FromSeconds(3))
-            {
-                sum.zero_();
-                try
-                {
-                    for (int i = 0; i < 200; i++) sum.add_(one);
-                    float value = sum[0].ToSingle();
-                    if (value != 200f) wrong.Add($"sum {value}");
-                }
-                catch (ExternalException e)
-                {
-                    wrong.Add(e.Message.Split('\n')[0]);
-                }
-                rounds++;
-            }
-        }
+            sum.zero_();
+            for (int i = 0; i < 200; i++) sum.add_(one);
+            return sum[0].ToSingle();
+        });
 
         Assert.True(wrong.Count == 0, $"{wrong.Count} of {rounds} rounds went wrong, first: {wrong.FirstOrDefault()}");
     }
@@ -67,25 +53,43 @@ public class TorchSharpFinalizerTests
     {
         using var sum = zeros(64);
         using var one = ones(64);
+
+        // No dispose scope holds one.mul(one): it is garbage once its handle is passed to add_. Unpatched, the
+        // tensor finalizer freed it under libtorch within seconds here, which crashed the process.
+        var (rounds, wrong) = RoundsGoneWrong(TimeSpan.FromSeconds(2), expected: 100f, round: () =>
+        {
+            sum.zero_();
+            for (int i = 0; i < 100; i++) sum.add_(one.mul(one));
+            using var first = sum[0];
+            return first.ToSingle();
+        });
+
+        Assert.True(wrong.Count == 0, $"{wrong.Count} of {rounds} rounds went wrong, first: {wrong.FirstOrDefault()}");
+    }
+
+    /// <summary>Runs <paramref name="round"/> for <paramref name="duration"/> under forced collections; lists each wrong result or c10 error.</summary>
+    private static (int Rounds, List<string> Wrong) RoundsGoneWrong(TimeSpan duration, float expected, Func<float> round)
+    {
         int rounds = 0;
         var wrong = new List<string>();
         using (ForcedCollections())
         {
-            // No dispose scope holds one.mul(one): it is garbage once its handle is passed to add_. Unpatched, the
-            // tensor finalizer freed it under libtorch within seconds here, which crashed the process.
             var clock = Stopwatch.StartNew();
-            while (clock.Elapsed < TimeSpan.FromSeconds(2))
+            while (clock.Elapsed < duration)
             {
-                sum.zero_();
-                for (int i = 0; i < 100; i++) sum.add_(one.mul(one));
-                using var first = sum[0];
-                float value = first.ToSingle();
-                if (value != 100f) wrong.Add($"sum {value}");
+                try
+                {
+                    float value = round();
+                    if (value != expected) wrong.Add($"sum {value}");
+                }
+                catch (ExternalException e)
+                {
+                    wrong.Add(e.Message.Split('\n')[0]);
+                }
                 rounds++;
             }
         }
-
-        Assert.True(wrong.Count == 0, $"{wrong.Count} of {rounds} rounds went wrong, first: {wrong.FirstOrDefault()}");
+        return (rounds, wrong);
     }
 
     [Fact]
