@@ -41,7 +41,7 @@ public unsafe class DeferredNativeReleaseTests
         Thread.Sleep(600);
 
         Assert.Equal(1, Freed.GetValueOrDefault(handle));
-        // The null handles queued before it would have been freed by now.
+        // Had the null handles passed before it been queued, they would have been freed by now.
         Assert.False(Freed.ContainsKey(IntPtr.Zero));
     }
 }

@@ -42,7 +42,8 @@ public class TorchSharpFinalizerTests
         {
             sum.zero_();
             for (int i = 0; i < 200; i++) sum.add_(one);
-            return sum[0].ToSingle();
+            using var first = sum[0];
+            return first.ToSingle();
         });
 
         Assert.True(wrong.Count == 0, $"{wrong.Count} of {rounds} rounds went wrong, first: {wrong.FirstOrDefault()}");
