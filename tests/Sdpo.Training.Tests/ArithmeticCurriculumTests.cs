@@ -1,4 +1,5 @@
 using Sdpo.Training.Arithmetic;
+using Sdpo.Verifiers.Arithmetic.Expressions;
 using Xunit.Abstractions;
 
 namespace Sdpo.Training.Tests;
@@ -46,6 +47,28 @@ public class ArithmeticCurriculumTests
         var examples = curriculum.Batch(seed: 5, batchIndex: 0, size: 200);
         Assert.All(examples, e => Assert.DoesNotContain(e.Completion + "\n", e.Context));
         Assert.True(examples.Count(e => e.Kind == CurriculumExampleKind.Teacher) > 190);
+    }
+
+    [Fact]
+    public void Evaluation_examples_work_out_a_puzzles_answer_step_by_step_and_take_their_share()
+    {
+        var curriculum = new ArithmeticCurriculum(new CurriculumOptions { EvaluationShare = 0.25 });
+        var batch = curriculum.Batch(seed: 3, batchIndex: 0, size: 400);
+        var evaluations = batch.Where(e => e.Kind == CurriculumExampleKind.Evaluation).ToList();
+
+        Assert.InRange(evaluations.Count / 400.0, 0.18, 0.32);
+        foreach (var example in evaluations)
+        {
+            Assert.StartsWith(ArithmeticCurriculum.EvaluationPrefix, example.Context);
+            Assert.EndsWith("\n", example.Context);
+            var expression = ArithmeticParser.Parse(example.Context[ArithmeticCurriculum.EvaluationPrefix.Length..^1]);
+            var steps = example.Completion.Split("; ");
+            // One step per operation, the last one ending in the expression's value: the puzzle's target.
+            Assert.Equal(expression.ToString().Count(c => "+-*/".Contains(c)), steps.Length);
+            Assert.EndsWith($" = {ArithmeticEvaluator.Evaluate(expression).Value}", steps[^1]);
+        }
+        Assert.Equal("7*5 = 35; 35+3 = 38",
+            ArithmeticCurriculum.Evaluation(ArithmeticParser.Parse("7*5+3")).Completion);
     }
 
     [Fact]

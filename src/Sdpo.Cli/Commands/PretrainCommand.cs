@@ -26,6 +26,9 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         [CommandOption("--lr <RATE>")] public double? LearningRate { get; init; }
         [CommandOption("--warmup <STEPS>")] public int? WarmupSteps { get; init; }
         [CommandOption("--teacher-share <SHARE>")] public double? TeacherShare { get; init; }
+        [CommandOption("--evaluation-share <SHARE>")]
+        [Description("Share of curriculum examples that evaluate an expression step by step instead of solving a puzzle (default 0).")]
+        public double? EvaluationShare { get; init; }
         [CommandOption("--max-minutes <N>")] public double? MaxMinutes { get; init; }
         [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 
@@ -51,7 +54,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            foreach (var (name, share) in new[] { ("--teacher-share", TeacherShare), ("--self-failure-share", SelfFailureShare), ("--self-solved-share", SelfSolvedShare), ("--policy-gradient-teacher-share", PolicyGradientTeacherShare) })
+            foreach (var (name, share) in new[] { ("--teacher-share", TeacherShare), ("--evaluation-share", EvaluationShare), ("--self-failure-share", SelfFailureShare), ("--self-solved-share", SelfSolvedShare), ("--policy-gradient-teacher-share", PolicyGradientTeacherShare) })
                 if (share is < 0 or > 1) return ValidationResult.Error($"{name} must be between 0 and 1, got {share}.");
             if ((SelfFailureShare ?? 0) + (SelfSolvedShare ?? 0) > 1)
                 return ValidationResult.Error("--self-failure-share and --self-solved-share together must not exceed 1.");
@@ -94,7 +97,11 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             PolicyGradientPuzzles = settings.PolicyGradientPuzzles ?? defaults.PolicyGradientPuzzles,
             PolicyGradientSamples = settings.PolicyGradientSamples ?? defaults.PolicyGradientSamples,
             PolicyGradientTeacherShare = settings.PolicyGradientTeacherShare ?? defaults.PolicyGradientTeacherShare,
-            Curriculum = defaults.Curriculum with { TeacherShare = settings.TeacherShare ?? defaults.Curriculum.TeacherShare },
+            Curriculum = defaults.Curriculum with
+            {
+                TeacherShare = settings.TeacherShare ?? defaults.Curriculum.TeacherShare,
+                EvaluationShare = settings.EvaluationShare ?? defaults.Curriculum.EvaluationShare,
+            },
         };
 
         var initial = options.InitFrom is { } init ? CheckpointLoader.LoadConfig(init) : null;

@@ -28,6 +28,9 @@ public sealed class ArithmeticCurriculum
     public CurriculumExample Next(Random random)
     {
         var (puzzle, answer) = Puzzle(random);
+        // Drawn only when enabled, so the stream of every earlier configuration is unchanged.
+        if (_options.EvaluationShare > 0 && random.NextDouble() < _options.EvaluationShare)
+            return Evaluation(answer);
         if (random.NextDouble() >= _options.TeacherShare)
             return new CurriculumExample(CurriculumExampleKind.Direct, puzzle.RenderPrompt(), answer.ToString());
 
@@ -41,6 +44,16 @@ public sealed class ArithmeticCurriculum
             return new CurriculumExample(CurriculumExampleKind.Teacher, context, answer.ToString());
         }
         return new CurriculumExample(CurriculumExampleKind.Direct, puzzle.RenderPrompt(), answer.ToString());
+    }
+
+    public const string EvaluationPrefix = "Evaluate: ";
+
+    /// <summary>An expression's operations with their values, in the verifier's own words and order.</summary>
+    public static CurriculumExample Evaluation(ArithmeticExpression expression)
+    {
+        var evaluation = ArithmeticEvaluator.Evaluate(expression);
+        return new CurriculumExample(CurriculumExampleKind.Evaluation, $"{EvaluationPrefix}{expression}\n",
+            string.Join("; ", evaluation.Steps.Select(step => step.ToString())));
     }
 
     /// <summary>A random solvable puzzle and one answer, made backwards from a random expression.</summary>

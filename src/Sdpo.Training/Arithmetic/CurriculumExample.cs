@@ -6,6 +6,8 @@ public enum CurriculumExampleKind
     Direct,
     /// <summary>SDPO's teacher context (prompt + feedback on a failed attempt) → a correct expression near that attempt.</summary>
     Teacher,
+    /// <summary>"Evaluate: " + an expression → the value of each of its operations in evaluation order.</summary>
+    Evaluation,
 }
 
 /// <summary>One training text: the model learns to produce <see cref="Completion"/> after <see cref="Context"/>, its
