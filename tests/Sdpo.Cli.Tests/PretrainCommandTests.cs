@@ -63,6 +63,21 @@ public sealed class PretrainCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task TheEvaluationShareReachesTheCurriculumAndIsRecorded()
+    {
+        string output = Path.Combine(_root, "evaluation");
+        var (exitCode, printed) = await CliRunner.RunAsync("pretrain", "--quick", "--steps", "1", "--evaluation-share", "0.3", "--threads", "1", "-o", output);
+
+        Assert.True(exitCode == 0, printed);
+        using var log = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "training_log.json")));
+        Assert.Equal(0.3, log.RootElement.GetProperty("options").GetProperty("Curriculum").GetProperty("EvaluationShare").GetDouble());
+
+        var (refusedExit, refused) = await CliRunner.RunAsync("pretrain", "--quick", "--steps", "1", "--evaluation-share", "1.5", "-o", Path.Combine(_root, "refused"));
+        Assert.NotEqual(0, refusedExit);
+        Assert.Contains("--evaluation-share must be between 0 and 1", refused.ReplaceLineEndings(" "));
+    }
+
+    [Fact]
     public async Task APolicyGradientRunReportsItsSamplesPassRate()
     {
         string output = Path.Combine(_root, "pg");
