@@ -63,9 +63,13 @@ public sealed class TrainedPuzzlesTests : IDisposable
     }
 
     [Fact]
-    public void A_model_without_a_policy_gradient_run_has_none()
+    public void A_model_without_a_policy_gradient_run_or_without_this_trainers_log_has_none()
     {
-        Assert.Empty(TrainedPuzzles.PolicyGradientPuzzlesOf(Checkout.EmbeddedModel));
+        Assert.Empty(TrainedPuzzles.PolicyGradientPuzzlesOf(_folder.Path));
+        File.WriteAllText(Path.Combine(_folder.Path, ArithmeticPretrainer.LogFileName), """{"steps": 10, "log": []}""");
+        Assert.Empty(TrainedPuzzles.PolicyGradientPuzzlesOf(_folder.Path));
+        Assert.False(TrainedPuzzles.EvalSliceLeftOutBy(_folder.Path));
+        ArithmeticPretrainer.Run(PretrainOptions.Quick(_folder.Path) with { Steps = 1 });
         Assert.Empty(TrainedPuzzles.PolicyGradientPuzzlesOf(_folder.Path));
     }
 

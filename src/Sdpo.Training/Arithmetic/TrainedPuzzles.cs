@@ -7,7 +7,7 @@ namespace Sdpo.Training.Arithmetic;
 /// The puzzles a model's last training run sampled for its policy-gradient term, replayed from the options and step
 /// count in its <c>training_log.json</c> (the draws are a pure function of the seed and step). The eval skips them, so
 /// its puzzles stay ones the model was never rewarded on. Puzzles are the same when their numbers (in any order) and
-/// target are. Empty for a model whose last run had no policy-gradient term, or that has no log.
+/// target are. Empty for a model whose last run had no policy-gradient term, or that has no log of this trainer's.
 /// </summary>
 public static class TrainedPuzzles
 {
@@ -17,10 +17,11 @@ public static class TrainedPuzzles
         var keys = new HashSet<string>();
         if (!File.Exists(path)) return keys;
         using var log = JsonDocument.Parse(File.ReadAllText(path));
-        var optionsJson = log.RootElement.GetProperty("options");
+        // A log that another trainer wrote (or a stub) says nothing of policy-gradient draws.
+        if (!log.RootElement.TryGetProperty("options", out var optionsJson) || !log.RootElement.TryGetProperty("steps", out var stepsJson)) return keys;
         var options = optionsJson.Deserialize<PretrainOptions>() ?? throw new InvalidDataException($"{path} has no training options.");
         if (options.PolicyGradientPuzzles <= 0) return keys;
-        int steps = log.RootElement.GetProperty("steps").GetInt32();
+        int steps = stepsJson.GetInt32();
         // A log written before the eval slice existed has no LeaveOutEvalSlice, and that run drew from the whole space.
         bool sliceLeftOut = optionsJson.GetProperty(nameof(PretrainOptions.PolicyGradientCurriculum))
             .TryGetProperty(nameof(CurriculumOptions.LeaveOutEvalSlice), out var leftOut) && leftOut.GetBoolean();
