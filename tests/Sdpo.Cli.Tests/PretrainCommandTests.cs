@@ -78,6 +78,23 @@ public sealed class PretrainCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task StopAfterEndsTheRunAtThatStepOfTheLongerScheduleAndIsRecorded()
+    {
+        string output = Path.Combine(_root, "stopped");
+        var (exitCode, printed) = await CliRunner.RunAsync("pretrain", "--quick", "--steps", "4", "--stop-after", "2", "--threads", "1", "-o", output);
+
+        Assert.True(exitCode == 0, printed);
+        Assert.Contains("Trained to step 2 of 4", printed);
+        using var log = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "training_log.json")));
+        Assert.Equal(2, log.RootElement.GetProperty("steps").GetInt32());
+        Assert.Equal(2, log.RootElement.GetProperty("options").GetProperty("StopAfterStep").GetInt32());
+
+        var (refusedExit, refused) = await CliRunner.RunAsync("pretrain", "--quick", "--steps", "4", "--stop-after", "5", "-o", Path.Combine(_root, "refused"));
+        Assert.NotEqual(0, refusedExit);
+        Assert.Contains("--stop-after must be between 1 and --steps", refused.ReplaceLineEndings(" "));
+    }
+
+    [Fact]
     public async Task APolicyGradientRunReportsItsSamplesPassRate()
     {
         string output = Path.Combine(_root, "pg");

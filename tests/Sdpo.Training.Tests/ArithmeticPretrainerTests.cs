@@ -56,6 +56,28 @@ public sealed class ArithmeticPretrainerTests : IDisposable
     }
 
     [Fact]
+    public void StoppingAfterAStepKeepsTheLongerSchedulesLearningRateAndAResumeWithoutItGoesOn()
+    {
+        var cut = Options("cut", 6);
+        using (var cts = new CancellationTokenSource())
+            ArithmeticPretrainer.Run(cut, new Progress(p => { if (p.Step == 3) cts.Cancel(); }), cts.Token);
+        var stopped = Options("stopped", 6) with { StopAfterStep = 3 };
+        var reports = new List<PretrainProgress>();
+
+        var summary = ArithmeticPretrainer.Run(stopped, new Progress(reports.Add));
+
+        Assert.Equal(3, summary.Steps);
+        Assert.Equal(Enumerable.Range(1, 3), reports.Select(r => r.Step));
+        Assert.NotNull(reports[^1].HeldOutAccuracy);
+        // The same three steps as six-step training cut at its third: a three-step schedule would have decayed faster.
+        Assert.Equal(
+            File.ReadAllBytes(Path.Combine(cut.OutputFolder, "model.safetensors")),
+            File.ReadAllBytes(Path.Combine(stopped.OutputFolder, "model.safetensors")));
+        Assert.True(ArithmeticPretrainer.Run(stopped).AlreadyComplete);
+        Assert.Equal(6, ArithmeticPretrainer.Run(stopped with { StopAfterStep = null }).Steps);
+    }
+
+    [Fact]
     public void RunningAgainOnceEveryStepIsDoneChangesNothing()
     {
         var options = Options("done", 4);

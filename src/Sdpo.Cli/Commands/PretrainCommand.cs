@@ -30,6 +30,9 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         [Description("Share of curriculum examples that evaluate an expression step by step instead of solving a puzzle (default 0).")]
         public double? EvaluationShare { get; init; }
         [CommandOption("--max-minutes <N>")] public double? MaxMinutes { get; init; }
+        [CommandOption("--stop-after <STEPS>")]
+        [Description("Stop after this many steps, the learning rate still following the schedule of --steps (a stage cut short, reproducibly).")]
+        public int? StopAfter { get; init; }
         [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 
         [CommandOption("--init-from <FOLDER>")] [Description("Fine-tune: start from this checkpoint's weights and shape.")] public string? InitFrom { get; init; }
@@ -58,6 +61,8 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
                 if (share is < 0 or > 1) return ValidationResult.Error($"{name} must be between 0 and 1, got {share}.");
             if ((SelfFailureShare ?? 0) + (SelfSolvedShare ?? 0) > 1)
                 return ValidationResult.Error("--self-failure-share and --self-solved-share together must not exceed 1.");
+            if (StopAfter is { } stop && (stop < 1 || (Steps is { } steps && stop > steps)))
+                return ValidationResult.Error($"--stop-after must be between 1 and --steps, got {stop}.");
             if (PolicyGradientPuzzles is < 0) return ValidationResult.Error($"--policy-gradient-puzzles must not be negative, got {PolicyGradientPuzzles}.");
             if (PolicyGradientSamples is < 2) return ValidationResult.Error($"--policy-gradient-samples must be at least 2 (a puzzle's samples are each other's baseline), got {PolicyGradientSamples}.");
             if (InitFrom is not null)
@@ -91,6 +96,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             LearningRate = settings.LearningRate ?? defaults.LearningRate,
             WarmupSteps = settings.WarmupSteps ?? defaults.WarmupSteps,
             MaxDuration = settings.MaxMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
+            StopAfterStep = settings.StopAfter,
             InitFrom = settings.InitFrom,
             SelfFailureShare = settings.SelfFailureShare ?? defaults.SelfFailureShare,
             SelfSolvedShare = settings.SelfSolvedShare ?? defaults.SelfSolvedShare,
@@ -113,7 +119,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(progressContext =>
             {
-                var task = progressContext.AddTask("pretrain", maxValue: options.Steps);
+                var task = progressContext.AddTask("pretrain", maxValue: Math.Min(options.StopAfterStep ?? options.Steps, options.Steps));
                 double? accuracy = null, heldOutLoss = null, sampledPassRate = null;
                 var progress = new InlineProgress<PretrainProgress>(p =>
                 {
@@ -131,7 +137,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
                 task.Value = summary.Steps;
             });
         AnsiConsole.MarkupLine(summary!.AlreadyComplete
-            ? $"Nothing to train: the checkpoint already holds all {summary.TotalSteps} steps; the model in {Markup.Escape(options.OutputFolder)} is unchanged (raise --steps to train on)."
+            ? $"Nothing to train: the checkpoint already holds step {summary.Steps} of {summary.TotalSteps}; the model in {Markup.Escape(options.OutputFolder)} is unchanged (raise --steps or --stop-after to train on)."
             : $"Trained to step {summary.Steps} of {summary.TotalSteps} ({summary.Elapsed:hh\\:mm\\:ss} of training over the whole run).");
         return Task.FromResult(cancellationToken.IsCancellationRequested && summary.Steps < summary.TotalSteps ? 1 : 0);
     }

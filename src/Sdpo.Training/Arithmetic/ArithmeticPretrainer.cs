@@ -55,7 +55,8 @@ public static class ArithmeticPretrainer
             trainer.LoadCheckpoint(checkpoint);
             earlier = RunLog.Read(checkpoint, trainer.Step);
         }
-        if (trainer.Step >= options.Steps && File.Exists(Path.Combine(options.OutputFolder, LogFileName)))
+        int lastStep = Math.Min(options.StopAfterStep ?? options.Steps, options.Steps);
+        if (trainer.Step >= lastStep && File.Exists(Path.Combine(options.OutputFolder, LogFileName)))
             return new PretrainSummary(trainer.Step, options.Steps, earlier.Elapsed, AlreadyComplete: true);
 
         var curriculum = new ArithmeticCurriculum(options.Curriculum);
@@ -64,7 +65,7 @@ public static class ArithmeticPretrainer
         var log = earlier.Entries.ToList();
         var selfPlay = SelfPlayPool.Empty;
         var clock = Stopwatch.StartNew();
-        while (trainer.Step < options.Steps && !cancellationToken.IsCancellationRequested)
+        while (trainer.Step < lastStep && !cancellationToken.IsCancellationRequested)
         {
             if (options.MaxDuration is { } limit && clock.Elapsed > limit) break;
             int selfFailures = (int)Math.Round(options.BatchSize * options.SelfFailureShare);
@@ -88,7 +89,7 @@ public static class ArithmeticPretrainer
             double rate = trainerOptions.LearningRateAt(trainer.Step);
             double loss = trainer.TrainStep(batch);
             var report = new PretrainProgress(trainer.Step, options.Steps, loss, rate, earlier.Elapsed + clock.Elapsed, SampledPassRate: policy?.PassRate);
-            if (trainer.Step % options.EvaluateEvery == 0 || trainer.Step == options.Steps)
+            if (trainer.Step % options.EvaluateEvery == 0 || trainer.Step == lastStep)
                 report = Evaluate(model, tokenizer, trainer, heldOut, report, eos);
             log.Add(report);
             if (trainer.Step % options.CheckpointEvery == 0) Save(trainer, definition, checkpoint, new RunLog(earlier.Elapsed + clock.Elapsed, log));

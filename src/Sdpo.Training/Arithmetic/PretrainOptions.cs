@@ -20,6 +20,9 @@ public sealed record PretrainOptions
     public int HeldOutPuzzles { get; init; } = 64;
     /// <summary>Stop early (saving everything) once this much wall time has passed; null: run all steps.</summary>
     public TimeSpan? MaxDuration { get; init; }
+    /// <summary>Stop (saving everything) after this many steps while the learning rate still follows the schedule of
+    /// <see cref="Steps"/>: a stage cut short, reproducibly, where <see cref="MaxDuration"/> depends on the machine. Null: run all steps.</summary>
+    public int? StopAfterStep { get; init; }
     public CurriculumOptions Curriculum { get; init; } = new();
 
     /// <summary>Start from this checkpoint folder's weights and shape instead of random weights (fine-tuning).</summary>
