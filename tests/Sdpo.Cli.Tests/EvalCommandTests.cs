@@ -69,22 +69,39 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task TheEvalSliceIsDrawnAloneAndAModelTrainedBeforeItIsFlagged()
+    public async Task TheEvalSliceIsDrawnAloneAndAModelThatMayHaveSeenItIsFlagged()
     {
-        var (exitCode, output) = await CliRunner.RunAsync("eval", "-m", Checkout.EmbeddedModel, "--per-tier", "10", "--samples", "2",
-            "--advantage-cases", "0", "--eval-slice", "--curriculum-overlap", "30000", "--threads", "1", "-o", _output);
+        // The shipped model left the slice out of every stage: none of the slice is among its curriculum's draws.
+        var clean = await EvalSliceAsync(Checkout.EmbeddedModel, Path.Combine(_output, "clean"));
+        Assert.Contains("which every stage of this model's training left out", clean.Output.ReplaceLineEndings(" "));
+        Assert.True(clean.Eval.GetProperty("evalSliceLeftOut").GetBoolean());
+        Assert.Equal(0, EasyCovered(clean.Eval));
 
-        Assert.True(exitCode == 0, output);
-        Assert.Contains("did not leave the slice out", output.ReplaceLineEndings(" "));
-        var eval = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_output, "eval.json"))).RootElement;
+        // The same weights with a log from before the slice existed: flagged, and the overlap counts the whole space.
+        string unmarked = Path.Combine(_output, "unmarked");
+        Directory.CreateDirectory(unmarked);
+        foreach (var file in Directory.GetFiles(Checkout.EmbeddedModel)) File.Copy(file, Path.Combine(unmarked, Path.GetFileName(file)));
+        File.WriteAllText(Path.Combine(unmarked, "training_log.json"), "{}");
+        var flagged = await EvalSliceAsync(unmarked, Path.Combine(_output, "flagged"));
+        Assert.Contains("did not leave the slice out", flagged.Output.ReplaceLineEndings(" "));
+        Assert.False(flagged.Eval.GetProperty("evalSliceLeftOut").GetBoolean());
+        Assert.InRange(EasyCovered(flagged.Eval), 3, 10);
+    }
+
+    private static async Task<(string Output, JsonElement Eval)> EvalSliceAsync(string model, string output)
+    {
+        var (exitCode, printed) = await CliRunner.RunAsync("eval", "-m", model, "--per-tier", "10", "--samples", "2",
+            "--advantage-cases", "0", "--eval-slice", "--curriculum-overlap", "30000", "--threads", "1", "-o", output);
+        Assert.True(exitCode == 0, printed);
+        var eval = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "eval.json"))).RootElement;
         Assert.True(eval.GetProperty("evalSlice").GetBoolean());
-        Assert.False(eval.GetProperty("evalSliceLeftOut").GetBoolean());
-        // The shipped model drew from the whole space, slice included, so the overlap is measured that way too.
-        var easy = eval.GetProperty("curriculumOverlap").EnumerateArray().Single(t => t.GetProperty("tier").GetString() == "Easy");
-        Assert.InRange(easy.GetProperty("Covered").GetInt32(), 3, 10);
         foreach (var puzzle in eval.GetProperty("puzzles").EnumerateArray())
             Assert.True(Sdpo.Training.Arithmetic.EvalSlice.Contains(Sdpo.Verifiers.Arithmetic.ArithmeticPuzzle.FromJson(puzzle.GetProperty("problem").GetRawText())));
+        return (printed, eval);
     }
+
+    private static int EasyCovered(JsonElement eval) =>
+        eval.GetProperty("curriculumOverlap").EnumerateArray().Single(t => t.GetProperty("tier").GetString() == "Easy").GetProperty("Covered").GetInt32();
 
     [Fact]
     public async Task AMissingProblemsFileIsRefusedNamingIt()

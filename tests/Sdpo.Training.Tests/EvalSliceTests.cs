@@ -54,15 +54,15 @@ public sealed class EvalSliceTests : IDisposable
 
         Assert.True(TrainedPuzzles.EvalSliceLeftOutBy(first));
         Assert.True(TrainedPuzzles.EvalSliceLeftOutBy(second));
-        // The shipped model was trained before the slice existed; a stage on top of it cannot make it clean.
-        Assert.False(TrainedPuzzles.EvalSliceLeftOutBy(Checkout.EmbeddedModel));
-        string onShipped = Path.Combine(_folder.Path, "on-shipped");
-        ArithmeticPretrainer.Run(PretrainOptions.Quick(onShipped) with { Steps = 1, BatchSize = 2, InitFrom = Checkout.EmbeddedModel });
-        Assert.False(TrainedPuzzles.EvalSliceLeftOutBy(onShipped));
-        // Nor can a stage that drew from the whole space.
+        // Every stage of the shipped model left the slice out.
+        Assert.True(TrainedPuzzles.EvalSliceLeftOutBy(Checkout.EmbeddedModel));
+        // A stage that drew from the whole space is not clean, nor is any stage on top of it.
         string whole = Path.Combine(_folder.Path, "whole");
         ArithmeticPretrainer.Run(PretrainOptions.Quick(whole) with { Steps = 1, InitFrom = first, Curriculum = new CurriculumOptions { LeaveOutEvalSlice = false } });
         Assert.False(TrainedPuzzles.EvalSliceLeftOutBy(whole));
+        string onWhole = Path.Combine(_folder.Path, "on-whole");
+        ArithmeticPretrainer.Run(PretrainOptions.Quick(onWhole) with { Steps = 1, InitFrom = whole });
+        Assert.False(TrainedPuzzles.EvalSliceLeftOutBy(onWhole));
         using var log = JsonDocument.Parse(File.ReadAllText(Path.Combine(whole, ArithmeticPretrainer.LogFileName)));
         Assert.False(log.RootElement.GetProperty(TrainedPuzzles.EvalSliceLeftOutProperty).GetBoolean());
     }
