@@ -119,7 +119,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(progressContext =>
             {
-                var task = progressContext.AddTask("pretrain", maxValue: Math.Min(options.StopAfterStep ?? options.Steps, options.Steps));
+                var task = progressContext.AddTask("pretrain", maxValue: options.LastStep);
                 double? accuracy = null, heldOutLoss = null, sampledPassRate = null;
                 var progress = new InlineProgress<PretrainProgress>(p =>
                 {

@@ -55,7 +55,7 @@ public static class ArithmeticPretrainer
             trainer.LoadCheckpoint(checkpoint);
             earlier = RunLog.Read(checkpoint, trainer.Step);
         }
-        int lastStep = Math.Min(options.StopAfterStep ?? options.Steps, options.Steps);
+        int lastStep = options.LastStep;
         if (trainer.Step >= lastStep && File.Exists(Path.Combine(options.OutputFolder, LogFileName)))
             return new PretrainSummary(trainer.Step, options.Steps, earlier.Elapsed, AlreadyComplete: true);
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Sdpo.Training.Arithmetic;
 
 /// <summary>How the embedded arithmetic model is trained: its shape, the schedule and the bookkeeping.</summary>
@@ -23,6 +25,8 @@ public sealed record PretrainOptions
     /// <summary>Stop (saving everything) after this many steps while the learning rate still follows the schedule of
     /// <see cref="Steps"/>: a stage cut short, reproducibly, where <see cref="MaxDuration"/> depends on the machine. Null: run all steps.</summary>
     public int? StopAfterStep { get; init; }
+    /// <summary>The step the run ends at: <see cref="StopAfterStep"/> within the schedule, else <see cref="Steps"/>.</summary>
+    [JsonIgnore] public int LastStep => Math.Min(StopAfterStep ?? Steps, Steps);
     public CurriculumOptions Curriculum { get; init; } = new();
 
     /// <summary>Start from this checkpoint folder's weights and shape instead of random weights (fine-tuning).</summary>
