@@ -1,7 +1,7 @@
 """Difference in a tier's pass@1 between two `sdpo eval` files drawn on the same puzzles, with a paired bootstrap interval.
 
-    python3 docs/results/tools/paired_pass_rate.py <eval A.json> <eval B.json> [tier]
-    python3 docs/results/tools/paired_pass_rate.py --pool <eval.json>[:tier] [<eval.json>[:tier] ...]
+    python3 docs/results/tools/paired_pass_rate.py [--greedy] <eval A.json> <eval B.json> [tier]
+    python3 docs/results/tools/paired_pass_rate.py [--greedy] --pool <eval.json>[:tier] [<eval.json>[:tier] ...]
 
 Both files must hold the same puzzles in the same order (the same --seed and --per-tier, or the same --problems file);
 tier is Easy by default ("problems" for --problems files). Puzzles are resampled with replacement (10,000 times,
@@ -11,15 +11,26 @@ percentile interval.
 --pool joins the named files' puzzles of one model (e.g. two slice draws: `eval-…-seed-1000.json:Easy
 easy-slice-seed-3000-….json:problems`) and prints their mean pass@1 with a 90% bootstrap interval over the puzzles,
 resampled the same way.
+
+--greedy reads each puzzle's one temperature-0 answer (pass 1 or 0) in place of its sampled pass rate.
 """
 import json
 import random
 import sys
 
 
+GREEDY = '--greedy' in sys.argv[1:2]
+
+
+def pass_rate(puzzle):
+    if GREEDY:
+        return 1.0 if puzzle['GreedyPassed'] else 0.0
+    return puzzle['Passed'] / puzzle['Samples']
+
+
 def pass_rates(path, tier):
     data = json.load(open(path))
-    return [(json.dumps(p['problem'], sort_keys=True), p['Passed'] / p['Samples']) for p in data['puzzles'] if p['tier'] == tier]
+    return [(json.dumps(p['problem'], sort_keys=True), pass_rate(p)) for p in data['puzzles'] if p['tier'] == tier]
 
 
 def interval(values):
@@ -35,7 +46,8 @@ def pool(specs):
         path, _, tier = spec.partition(':')
         rates += [rate for _, rate in pass_rates(path, tier or 'Easy')]
     low, high = interval(rates)
-    print(f"{len(rates)} puzzles: pass@1 {100 * sum(rates) / len(rates):.1f}% [90% {100 * low:.1f}, {100 * high:.1f}]")
+    label = 'greedy pass@1' if GREEDY else 'pass@1'
+    print(f"{len(rates)} puzzles: {label} {100 * sum(rates) / len(rates):.1f}% [90% {100 * low:.1f}, {100 * high:.1f}]")
 
 
 def main(path_a, path_b, tier):
@@ -50,9 +62,10 @@ def main(path_a, path_b, tier):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) > 2 and sys.argv[1] == '--pool':
-        pool(sys.argv[2:])
+    args = sys.argv[2:] if GREEDY else sys.argv[1:]
+    if len(args) > 1 and args[0] == '--pool':
+        pool(args[1:])
         sys.exit()
-    if len(sys.argv) not in (3, 4):
+    if len(args) not in (2, 3):
         sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) == 4 else 'Easy')
+    main(args[0], args[1], args[2] if len(args) == 3 else 'Easy')
