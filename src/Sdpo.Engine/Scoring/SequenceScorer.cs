@@ -1,3 +1,4 @@
+using Sdpo.Engine.Generation;
 using Sdpo.Engine.Models;
 using static TorchSharp.torch;
 
@@ -18,12 +19,20 @@ public sealed class SequenceScorer
 
     /// <summary>The full float32 log-softmax at every continuation position, with autograd when grad is
     /// enabled (training differentiates through it).</summary>
-    public ContinuationLogProbs ContinuationLogProbs(IReadOnlyList<ScoringPair> pairs)
+    /// <param name="openings">under no_grad only, and only while the weights stay as they are (a frozen teacher's
+    /// whole run): the context opening held from the previous call is copied rather than run, and this call's first
+    /// context is left there for the next one.</param>
+    public ContinuationLogProbs ContinuationLogProbs(IReadOnlyList<ScoringPair> pairs, PromptOpeningCache? openings = null)
     {
         Validate(pairs);
+        if (openings is not null && is_grad_enabled())
+            throw new InvalidOperationException("A kept opening carries no autograd graph: score with it under no_grad only.");
         using var scope = NewDisposeScope();
         var batch = pairs.Count;
-        var shared = SharedPrefixLength(pairs);
+        var reused = openings?.ReusableLength(pairs.Select(pair => pair.Context).ToList(), int.MaxValue) ?? 0;
+        if (reused < MinimumSharedPrefix) reused = 0;
+        // Every pair begins with the reused tokens too, so the prefix run once covers both.
+        var shared = Math.Max(SharedPrefixLength(pairs), reused);
         var inputLength = Math.Max(1, pairs.Max(pair => pair.Context.Count + pair.Continuation.Count - 1)) - shared;
         var longestContinuation = pairs.Max(pair => pair.Continuation.Count);
 
@@ -46,14 +55,20 @@ public sealed class SequenceScorer
         }
 
         var device = _model.Device;
-        using var cache = shared > 0 ? _model.CreateCache(1, shared + inputLength) : null;
+        using var cache = shared > 0 || openings is not null ? _model.CreateCache(1, shared + inputLength) : null;
         if (cache is not null)
         {
-            var prefix = pairs[0].Context.Take(shared).Select(id => (long)id).ToArray();
-            _model.ForwardHidden(tensor(prefix, [1, shared], device: device), cache);
+            if (reused > 0) openings!.FillInto(cache, reused);
+            if (shared > reused)
+            {
+                var prefix = pairs[0].Context.Skip(reused).Take(shared - reused).Select(id => (long)id).ToArray();
+                _model.ForwardHidden(tensor(prefix, [1, prefix.Length], device: device), cache);
+            }
             cache.RepeatRow(batch);
         }
         var hidden = _model.ForwardHidden(tensor(inputIds, [batch, inputLength], device: device), cache);
+        // Row 0 now holds the first pair's whole context: the next call's contexts likely open as it does.
+        openings?.Store(pairs[0].Context, cache!, length => _model.CreateCache(1, length));
         var index = tensor(positions, [batch, longestContinuation], device: device)
             .unsqueeze(-1).expand(batch, longestContinuation, hidden.shape[2]);
         var logProbs = _model.Logits(hidden.gather(1, index)).to(ScalarType.Float32).log_softmax(-1);

@@ -25,6 +25,9 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
     private readonly IAnswerGrammar? _grammar;
     // The opening every step's contexts share (the question, a feedback header), for as long as the weights hold.
     private readonly PromptOpeningCache _openings = new();
+    // The base model's opening of the teacher contexts (the question, the feedback header): the base weights never
+    // change, so a frozen teacher runs it once per run rather than once per step.
+    private readonly PromptOpeningCache _baseTeacherOpenings = new();
     private GrammarTokenFilter? _grammarFilter;
     private LoraAdapter? _student;
     private LoraAdapter? _teacher;
@@ -192,12 +195,12 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
             }
             case TeacherKind.Frozen:
             {
-                using var scores = _scorer.ContinuationLogProbs(teacherPairs);
+                using var scores = _scorer.ContinuationLogProbs(teacherPairs, _baseTeacherOpenings);
                 return scores.LogProbs.detach().clone();
             }
             case TeacherKind.TrustRegion:
             {
-                using var initial = _scorer.ContinuationLogProbs(teacherPairs);
+                using var initial = _scorer.ContinuationLogProbs(teacherPairs, _baseTeacherOpenings);
                 using var attachment = _student!.Attach(_model.Model);
                 using var current = _scorer.ContinuationLogProbs(teacherPairs);
                 // Log-probs are logits up to a per-position constant, so mixing them mixes the logits.
@@ -276,6 +279,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         _student = _teacher = null;
         _optimizer = null;
         _openings.Dispose(); // tensors outside any dispose scope: freeing them needs no device thread
+        _baseTeacherOpenings.Dispose();
         if (student is null) return;
         _model.Thread.RunAsync(() =>
         {

@@ -1,3 +1,4 @@
+using Sdpo.Engine.Generation;
 using Sdpo.Engine.Models;
 using Sdpo.Engine.Scoring;
 using Sdpo.Engine.Tests.Models;
@@ -177,6 +178,64 @@ public sealed class SequenceScorerTests : IDisposable
                 weight.grad?.Dispose();
             }
         }
+    }
+
+    /// <summary>Per-token log-probs of each pair, scored under no_grad with <paramref name="openings"/>.</summary>
+    private static float[][] ScoreWith(SequenceScorer scorer, IReadOnlyList<ScoringPair> pairs, PromptOpeningCache openings)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        using var scores = scorer.ContinuationLogProbs(pairs, openings);
+        var width = (int)scores.TargetIds.shape[1];
+        var flat = scores.TokenLogProbs().cpu().data<float>().ToArray();
+        return pairs.Select((pair, b) => flat.AsSpan(b * width, pair.Continuation.Count).ToArray()).ToArray();
+    }
+
+    // Teacher contexts of three steps: one question and header, then each step's own feedback.
+    private static readonly ScoringPair[][] Steps =
+    [
+        [new([1, 9, 23, 40, 7, 31, 5, 8], [11, 12, 13])],
+        [new([1, 9, 23, 40, 7, 31, 44, 45], [60, 61])],
+        [new([1, 9, 23, 40, 7, 31, 2, 3, 4], [70]), new([1, 9, 23, 40, 7, 31, 5, 8, 9], [71, 72, 73, 74])],
+    ];
+
+    [Fact]
+    public void KeptOpeningScoresAsAFreshPassDoes()
+    {
+        var scorer = new SequenceScorer(_model);
+        using var openings = new PromptOpeningCache();
+        foreach (var step in Steps)
+        {
+            var scores = ScoreWith(scorer, step, openings);
+            for (var i = 0; i < step.Length; i++)
+            {
+                var expected = Reference(step[i]);
+                for (var j = 0; j < expected.Length; j++) Assert.Equal(expected[j], scores[i][j], 1e-5);
+            }
+            Assert.Equal(step[0].Context.Count, openings.Length);
+        }
+    }
+
+    [Fact]
+    public void KeptOpeningIsReadNotRecomputed()
+    {
+        // An opening kept under other weights changes the scores: proof that later calls copy it rather than run it
+        // (and why the policy keeps one only for weights that never change).
+        using var other = TinyModels.Random(TinyModels.Qwen2Config(), seed: 14);
+        using var openings = new PromptOpeningCache();
+        ScoreWith(new SequenceScorer(other), Steps[0], openings);
+        var scores = ScoreWith(new SequenceScorer(_model), Steps[1], openings);
+        var expected = Reference(Steps[1][0]);
+        Assert.True(expected.Zip(scores[0], (a, b) => Math.Abs(a - b)).Max() > 1e-3, "the kept opening was not used");
+    }
+
+    [Fact]
+    public void KeptOpeningIsRefusedWithGrad()
+    {
+        using var openings = new PromptOpeningCache();
+        using var grad = enable_grad();
+        var error = Assert.Throws<InvalidOperationException>(() => new SequenceScorer(_model).ContinuationLogProbs(Steps[0], openings));
+        Assert.Contains("no_grad", error.Message);
     }
 
     [Fact]
