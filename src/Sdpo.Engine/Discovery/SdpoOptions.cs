@@ -76,6 +76,12 @@ public sealed record SdpoOptions
     /// Left out of the wire form when off, so older fingerprints stay valid.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool SampleWithFeedback { get; init; }
+    /// <summary>Run the student's pass over its context (the question) without gradient in each update, so the loss
+    /// differentiates only through the attempt's positions: a cheaper update, but not the full gradient (what the
+    /// adapter does to the question's keys and values is left out). Off (the paper's). Left out of the wire form when
+    /// off, so older fingerprints stay valid.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool DetachStudentPrompt { get; init; }
 
     public void Validate()
     {

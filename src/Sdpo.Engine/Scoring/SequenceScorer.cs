@@ -22,7 +22,10 @@ public sealed class SequenceScorer
     /// <param name="openings">under no_grad only, and only while the weights stay as they are (a frozen teacher's
     /// whole run): the context opening held from the previous call is copied rather than run, and this call's first
     /// context is left there for the next one.</param>
-    public ContinuationLogProbs ContinuationLogProbs(IReadOnlyList<ScoringPair> pairs, PromptOpeningCache? openings = null)
+    /// <param name="detachSharedContext">run the context every pair shares (all of it but its last token for one
+    /// pair) without autograd, so that a loss differentiates only through the rest: cheaper, and not the full
+    /// gradient (the weights' effect on the shared context's keys and values is left out).</param>
+    public ContinuationLogProbs ContinuationLogProbs(IReadOnlyList<ScoringPair> pairs, PromptOpeningCache? openings = null, bool detachSharedContext = false)
     {
         Validate(pairs);
         if (openings is not null && is_grad_enabled())
@@ -32,7 +35,7 @@ public sealed class SequenceScorer
         var reused = openings?.ReusableLength(pairs.Select(pair => pair.Context).ToList(), int.MaxValue) ?? 0;
         if (reused < MinimumSharedPrefix) reused = 0;
         // Every pair begins with the reused tokens too, so the prefix run once covers both.
-        var shared = Math.Max(SharedPrefixLength(pairs), reused);
+        var shared = Math.Max(detachSharedContext ? CommonContextLength(pairs) : SharedPrefixLength(pairs), reused);
         var inputLength = Math.Max(1, pairs.Max(pair => pair.Context.Count + pair.Continuation.Count - 1)) - shared;
         var longestContinuation = pairs.Max(pair => pair.Continuation.Count);
 
@@ -62,6 +65,7 @@ public sealed class SequenceScorer
             if (shared > reused)
             {
                 var prefix = pairs[0].Context.Skip(reused).Take(shared - reused).Select(id => (long)id).ToArray();
+                using var detached = detachSharedContext ? no_grad() : null;
                 _model.ForwardHidden(tensor(prefix, [1, prefix.Length], device: device), cache);
             }
             cache.RepeatRow(batch);
@@ -119,11 +123,19 @@ public sealed class SequenceScorer
     private static int SharedPrefixLength(IReadOnlyList<ScoringPair> pairs)
     {
         if (pairs.Count < 2) return 0;
+        var length = CommonContextLength(pairs);
+        return length >= MinimumSharedPrefix ? length : 0;
+    }
+
+    /// <summary>Context tokens common to every pair, leaving each at least one to predict its first continuation
+    /// token (for one pair, all of its context but the last token).</summary>
+    private static int CommonContextLength(IReadOnlyList<ScoringPair> pairs)
+    {
         var first = pairs[0].Context;
         var limit = pairs.Min(pair => pair.Context.Count) - 1;
         var length = 0;
         while (length < limit && pairs.All(pair => pair.Context[length] == first[length])) length++;
-        return length >= MinimumSharedPrefix ? length : 0;
+        return length;
     }
 
     private const int MinimumSharedPrefix = 4;

@@ -153,7 +153,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         for (int update = 0; update < _options.UpdatesPerBatch; update++)
         {
             using var scope = NewDisposeScope();
-            using var student = _scorer.ContinuationLogProbs(studentPairs);
+            using var student = _scorer.ContinuationLogProbs(studentPairs, detachSharedContext: _options.DetachStudentPrompt);
             var studentLogProbs = WithinGrammar(student.LogProbs, allowedMask);
             if (_options.UpdatesPerBatch > 1 && oldLogProbs is null)
                 oldLogProbs = student.TokenLogProbs(studentLogProbs).detach().MoveToOuterDisposeScope();

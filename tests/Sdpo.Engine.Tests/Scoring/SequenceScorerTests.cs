@@ -239,6 +239,52 @@ public sealed class SequenceScorerTests : IDisposable
     }
 
     [Fact]
+    public void DetachedContextScoresTheSameButDifferentiatesOnlyAfterIt()
+    {
+        var embedding = _model.named_parameters().Single(p => p.name == "model.embed_tokens.weight").parameter;
+        embedding.requires_grad = true;
+        try
+        {
+            var scorer = new SequenceScorer(_model);
+            static float Row(Tensor grad, int token) => grad[token].abs().sum().item<float>();
+            (float[] Scores, Tensor Grad) Run(bool detach)
+            {
+                embedding.grad?.zero_();
+                using var scope = NewDisposeScope();
+                using var scores = scorer.ContinuationLogProbs([Long], detachSharedContext: detach);
+                var tokenLogProbs = scores.TokenLogProbs();
+                tokenLogProbs.sum().backward();
+                return (tokenLogProbs[0].data<float>().ToArray(), embedding.grad!.clone().DetachFromDisposeScope());
+            }
+            var (full, fullGrad) = Run(detach: false);
+            var (detached, detachedGrad) = Run(detach: true);
+            using var _ = fullGrad;
+            using var __ = detachedGrad;
+
+            var expected = Reference(Long);
+            for (var j = 0; j < expected.Length; j++)
+            {
+                Assert.Equal(expected[j], full[j], 1e-5);
+                Assert.Equal(expected[j], detached[j], 1e-5);
+            }
+            // Long = [1, 9, 23, 40, 7] then [11, 12, 13]: tokens 1, 9, 23 and 40 are only in the detached context; 7, the
+            // context's last token, and the continuation's inputs 11 and 12 are differentiated in both.
+            foreach (var token in new[] { 1, 9, 23, 40 })
+            {
+                Assert.True(Row(fullGrad, token) > 0, $"token {token} has no gradient in the full pass");
+                Assert.Equal(0f, Row(detachedGrad, token));
+            }
+            foreach (var token in new[] { 7, 11, 12 })
+                Assert.True(Row(detachedGrad, token) > 0, $"token {token} lost its gradient");
+        }
+        finally
+        {
+            embedding.requires_grad = false;
+            embedding.grad?.Dispose();
+        }
+    }
+
+    [Fact]
     public void TooLongContextIsRejected()
     {
         var limit = _model.Config.MaxPositionEmbeddings;

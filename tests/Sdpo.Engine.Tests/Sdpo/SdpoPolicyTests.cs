@@ -92,6 +92,29 @@ public class SdpoPolicyTests : IClassFixture<ToyLanguageModel>
         Assert.Equal(before, afterBestOfK, 6);
     }
 
+    [Theory]
+    [InlineData(TeacherKind.Frozen, false)] // the base model's teacher opening kept for the run
+    [InlineData(TeacherKind.Ema, true)]
+    public async Task SdpoStillLearnsWithAKeptTeacherOpeningOrADetachedStudentPrompt(TeacherKind teacher, bool detachStudentPrompt)
+    {
+        double before = RightAnswerLogProb(null);
+        var request = Request(DiscoveryMethod.Sdpo, teacher: teacher);
+        request = request with { Sdpo = request.Sdpo! with { DetachStudentPrompt = detachStudentPrompt } };
+        using var sdpo = await SdpoPolicy.CreateAsync(_toy.Model, request, default);
+        var events = await Run(DiscoveryLoop.RunAsync(request, sdpo));
+        Assert.Equal(4, events.OfType<StepCompleted>().Count(s => s.Loss is not null));
+        double after = RightAnswerLogProb(sdpo);
+        _output.WriteLine($"log p(right): before {before:F3}, after {after:F3}");
+        Assert.True(after - before > 0.5, $"SDPO moved log p(right) by {after - before:F3}");
+    }
+
+    [Fact]
+    public void DetachedStudentPromptIsLeftOutOfTheWireFormUntilSet()
+    {
+        Assert.DoesNotContain("detachStudentPrompt", SdpoDefaults.Serialize(new SdpoOptions()));
+        Assert.Contains("\"detachStudentPrompt\":true", SdpoDefaults.Serialize(new SdpoOptions { DetachStudentPrompt = true }));
+    }
+
     [Fact]
     public async Task TeacherGuidanceExtrapolatesWhatTheFeedbackChanges()
     {
