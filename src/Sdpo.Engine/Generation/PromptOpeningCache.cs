@@ -5,8 +5,9 @@ namespace Sdpo.Engine.Generation;
 /// <summary>
 /// The keys and values of one prompt opening, kept across <see cref="TextGenerator.Generate(IReadOnlyList{IReadOnlyList{int}}, SamplingOptions, PromptOpeningCache?)"/>
 /// calls so that steps whose contexts begin alike (the question, a feedback header) run that opening once per run
-/// instead of once per step. Valid only while the model's weights stay as they were: <see cref="Clear"/> it after
-/// every update. Use it on the thread that owns the model's tensors.
+/// instead of once per step; <see cref="Scoring.SequenceScorer"/> keeps a frozen teacher's context opening the same way.
+/// Valid only while the model's weights stay as they were: <see cref="Clear"/> it after every update. Use it on the
+/// thread that owns the model's tensors.
 /// </summary>
 public sealed class PromptOpeningCache : IDisposable
 {
