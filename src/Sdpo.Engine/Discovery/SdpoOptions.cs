@@ -77,9 +77,9 @@ public sealed record SdpoOptions
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool SampleWithFeedback { get; init; }
     /// <summary>Run the student's pass over its context (the question) without gradient in each update, so the loss
-    /// differentiates only through the attempt's positions: a cheaper update, but not the full gradient (what the
-    /// adapter does to the question's keys and values is left out). Off (the paper's). Left out of the wire form when
-    /// off, so older fingerprints stay valid.</summary>
+    /// differentiates only through the attempt's positions: the backward pass shrinks (the question's forward pass
+    /// still runs), but it is not the full gradient (what the adapter does to the question's keys and values is left
+    /// out). Off (the paper's). Left out of the wire form when off, so older fingerprints stay valid.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool DetachStudentPrompt { get; init; }
 

@@ -19,17 +19,19 @@ public sealed class SequenceScorer
 
     /// <summary>The full float32 log-softmax at every continuation position, with autograd when grad is
     /// enabled (training differentiates through it).</summary>
-    /// <param name="openings">under no_grad only, and only while the weights stay as they are (a frozen teacher's
-    /// whole run): the context opening held from the previous call is copied rather than run, and this call's first
-    /// context is left there for the next one.</param>
+    /// <param name="openings">only while the weights stay as they were when it was filled (a frozen teacher's whole
+    /// run, or a student's question between sampling and its update): the context opening it holds is copied rather
+    /// than run. Under no_grad, this call's first context is then left there for the next call; with grad it is only
+    /// read, and only with <paramref name="detachSharedContext"/> (the copy carries no gradient).</param>
     /// <param name="detachSharedContext">run the context every pair shares (all of it but its last token for one
     /// pair) without autograd, so that a loss differentiates only through the rest: cheaper, and not the full
     /// gradient (the weights' effect on the shared context's keys and values is left out).</param>
     public ContinuationLogProbs ContinuationLogProbs(IReadOnlyList<ScoringPair> pairs, PromptOpeningCache? openings = null, bool detachSharedContext = false)
     {
         Validate(pairs);
-        if (openings is not null && is_grad_enabled())
-            throw new InvalidOperationException("A kept opening carries no autograd graph: score with it under no_grad only.");
+        var grad = is_grad_enabled();
+        if (openings is not null && grad && !detachSharedContext)
+            throw new InvalidOperationException("A kept opening carries no autograd graph: score with it under no_grad, or detach the shared context.");
         using var scope = NewDisposeScope();
         var batch = pairs.Count;
         var reused = openings?.ReusableLength(pairs.Select(pair => pair.Context).ToList(), int.MaxValue) ?? 0;
@@ -72,7 +74,7 @@ public sealed class SequenceScorer
         }
         var hidden = _model.ForwardHidden(tensor(inputIds, [batch, inputLength], device: device), cache);
         // Row 0 now holds the first pair's whole context: the next call's contexts likely open as it does.
-        openings?.Store(pairs[0].Context, cache!, length => _model.CreateCache(1, length));
+        if (!grad) openings?.Store(pairs[0].Context, cache!, length => _model.CreateCache(1, length));
         var index = tensor(positions, [batch, longestContinuation], device: device)
             .unsqueeze(-1).expand(batch, longestContinuation, hidden.shape[2]);
         var logProbs = _model.Logits(hidden.gather(1, index)).to(ScalarType.Float32).log_softmax(-1);

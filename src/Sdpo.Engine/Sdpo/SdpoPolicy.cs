@@ -103,8 +103,14 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         var allowed = _options.DistillWithinGrammar && _grammar is not null ? distinct.Select(d => AllowedTokens(d.Attempt.Tokens)).ToList() : null;
         return _model.Thread.RunAsync(() =>
         {
-            _openings.Clear(); // computed with the weights this update changes
-            return Update(studentPairs, teacherPairs, counts, allowed);
+            try
+            {
+                return Update(studentPairs, teacherPairs, counts, allowed);
+            }
+            finally
+            {
+                _openings.Clear(); // computed with the weights this update changed
+            }
         }, cancellationToken);
     }
 
@@ -153,7 +159,9 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         for (int update = 0; update < _options.UpdatesPerBatch; update++)
         {
             using var scope = NewDisposeScope();
-            using var student = _scorer.ContinuationLogProbs(studentPairs, detachSharedContext: _options.DetachStudentPrompt);
+            // A detached question reads the keys and values this step's sampling left, while the weights are still those.
+            var sampledOpening = _options.DetachStudentPrompt && update == 0 ? _openings : null;
+            using var student = _scorer.ContinuationLogProbs(studentPairs, sampledOpening, _options.DetachStudentPrompt);
             var studentLogProbs = WithinGrammar(student.LogProbs, allowedMask);
             if (_options.UpdatesPerBatch > 1 && oldLogProbs is null)
                 oldLogProbs = student.TokenLogProbs(studentLogProbs).detach().MoveToOuterDisposeScope();

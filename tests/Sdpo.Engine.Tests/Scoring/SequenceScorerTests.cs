@@ -227,15 +227,58 @@ public sealed class SequenceScorerTests : IDisposable
         var scores = ScoreWith(new SequenceScorer(_model), Steps[1], openings);
         var expected = Reference(Steps[1][0]);
         Assert.True(expected.Zip(scores[0], (a, b) => Math.Abs(a - b)).Max() > 1e-3, "the kept opening was not used");
+
+        // With grad, a detached context reads it too.
+        ScoreWith(new SequenceScorer(other), Steps[0], openings);
+        using var scope = NewDisposeScope();
+        using var withGrad = new SequenceScorer(_model).ContinuationLogProbs(Steps[1], openings, detachSharedContext: true);
+        var detached = withGrad.TokenLogProbs()[0].data<float>().ToArray();
+        Assert.True(expected.Zip(detached, (a, b) => Math.Abs(a - b)).Max() > 1e-3, "the kept opening was not used with grad");
     }
 
     [Fact]
-    public void KeptOpeningIsRefusedWithGrad()
+    public void KeptOpeningIsRefusedWithGradUnlessTheContextIsDetached()
     {
         using var openings = new PromptOpeningCache();
         using var grad = enable_grad();
         var error = Assert.Throws<InvalidOperationException>(() => new SequenceScorer(_model).ContinuationLogProbs(Steps[0], openings));
         Assert.Contains("no_grad", error.Message);
+    }
+
+    [Fact]
+    public void DetachedContextReadFromAKeptOpeningGivesTheSameScoresAndGradients()
+    {
+        var embedding = _model.named_parameters().Single(p => p.name == "model.embed_tokens.weight").parameter;
+        embedding.requires_grad = true;
+        try
+        {
+            var scorer = new SequenceScorer(_model);
+            using var openings = new PromptOpeningCache();
+            ScoreWith(scorer, Steps[0], openings); // fills it, as sampling does before an update
+            var heldBefore = openings.Length;
+            (float[] Scores, Tensor Grad) Run(PromptOpeningCache? kept)
+            {
+                embedding.grad?.zero_();
+                using var scope = NewDisposeScope();
+                using var scores = scorer.ContinuationLogProbs(Steps[0], kept, detachSharedContext: true);
+                var tokenLogProbs = scores.TokenLogProbs();
+                tokenLogProbs.sum().backward();
+                return (tokenLogProbs[0].data<float>().ToArray(), embedding.grad!.clone().DetachFromDisposeScope());
+            }
+            var (fresh, freshGrad) = Run(null);
+            var (kept, keptGrad) = Run(openings);
+            using var _ = freshGrad;
+            using var __ = keptGrad;
+            for (var j = 0; j < fresh.Length; j++) Assert.Equal(fresh[j], kept[j], 1e-5);
+            Assert.True(freshGrad.abs().max().item<float>() > 0);
+            Assert.True(keptGrad.allclose(freshGrad, rtol: 1e-4, atol: 1e-6), $"gradients differ by {(keptGrad - freshGrad).abs().max().item<float>()}");
+            Assert.Equal(heldBefore, openings.Length); // read, not replaced, under grad
+        }
+        finally
+        {
+            embedding.requires_grad = false;
+            embedding.grad?.Dispose();
+        }
     }
 
     [Fact]
