@@ -2,6 +2,7 @@ using Sdpo.Engine.Generation;
 using Sdpo.Engine.Models;
 using Sdpo.Engine.Scoring;
 using Sdpo.Engine.Tests.Models;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Sdpo.Engine.Tests.Scoring;
@@ -191,6 +192,20 @@ public sealed class SequenceScorerTests : IDisposable
         return pairs.Select((pair, b) => flat.AsSpan(b * width, pair.Continuation.Count).ToArray()).ToArray();
     }
 
+    private Parameter Embedding => _model.named_parameters().Single(p => p.name == "model.embed_tokens.weight").parameter;
+
+    /// <summary>The first pair's per-token log-probs and the embedding's gradient of their sum; the embedding must
+    /// require grad.</summary>
+    private (float[] Scores, Tensor Grad) ScoresAndEmbeddingGrad(Parameter embedding, IReadOnlyList<ScoringPair> pairs, PromptOpeningCache? openings, bool detach)
+    {
+        embedding.grad?.zero_();
+        using var scope = NewDisposeScope();
+        using var scores = new SequenceScorer(_model).ContinuationLogProbs(pairs, openings, detach);
+        var tokenLogProbs = scores.TokenLogProbs();
+        tokenLogProbs.sum().backward();
+        return (tokenLogProbs[0].data<float>().ToArray(), embedding.grad!.clone().DetachFromDisposeScope());
+    }
+
     // Teacher contexts of three steps: one question and header, then each step's own feedback.
     private static readonly ScoringPair[][] Steps =
     [
@@ -248,25 +263,15 @@ public sealed class SequenceScorerTests : IDisposable
     [Fact]
     public void DetachedContextReadFromAKeptOpeningGivesTheSameScoresAndGradients()
     {
-        var embedding = _model.named_parameters().Single(p => p.name == "model.embed_tokens.weight").parameter;
+        var embedding = Embedding;
         embedding.requires_grad = true;
         try
         {
-            var scorer = new SequenceScorer(_model);
             using var openings = new PromptOpeningCache();
-            ScoreWith(scorer, Steps[0], openings); // fills it, as sampling does before an update
+            ScoreWith(new SequenceScorer(_model), Steps[0], openings); // fills it, as sampling does before an update
             var heldBefore = openings.Length;
-            (float[] Scores, Tensor Grad) Run(PromptOpeningCache? kept)
-            {
-                embedding.grad?.zero_();
-                using var scope = NewDisposeScope();
-                using var scores = scorer.ContinuationLogProbs(Steps[0], kept, detachSharedContext: true);
-                var tokenLogProbs = scores.TokenLogProbs();
-                tokenLogProbs.sum().backward();
-                return (tokenLogProbs[0].data<float>().ToArray(), embedding.grad!.clone().DetachFromDisposeScope());
-            }
-            var (fresh, freshGrad) = Run(null);
-            var (kept, keptGrad) = Run(openings);
+            var (fresh, freshGrad) = ScoresAndEmbeddingGrad(embedding, Steps[0], null, detach: true);
+            var (kept, keptGrad) = ScoresAndEmbeddingGrad(embedding, Steps[0], openings, detach: true);
             using var _ = freshGrad;
             using var __ = keptGrad;
             for (var j = 0; j < fresh.Length; j++) Assert.Equal(fresh[j], kept[j], 1e-5);
@@ -284,23 +289,13 @@ public sealed class SequenceScorerTests : IDisposable
     [Fact]
     public void DetachedContextScoresTheSameButDifferentiatesOnlyAfterIt()
     {
-        var embedding = _model.named_parameters().Single(p => p.name == "model.embed_tokens.weight").parameter;
+        var embedding = Embedding;
         embedding.requires_grad = true;
         try
         {
-            var scorer = new SequenceScorer(_model);
             static float Row(Tensor grad, int token) => grad[token].abs().sum().item<float>();
-            (float[] Scores, Tensor Grad) Run(bool detach)
-            {
-                embedding.grad?.zero_();
-                using var scope = NewDisposeScope();
-                using var scores = scorer.ContinuationLogProbs([Long], detachSharedContext: detach);
-                var tokenLogProbs = scores.TokenLogProbs();
-                tokenLogProbs.sum().backward();
-                return (tokenLogProbs[0].data<float>().ToArray(), embedding.grad!.clone().DetachFromDisposeScope());
-            }
-            var (full, fullGrad) = Run(detach: false);
-            var (detached, detachedGrad) = Run(detach: true);
+            var (full, fullGrad) = ScoresAndEmbeddingGrad(embedding, [Long], null, detach: false);
+            var (detached, detachedGrad) = ScoresAndEmbeddingGrad(embedding, [Long], null, detach: true);
             using var _ = fullGrad;
             using var __ = detachedGrad;
 
