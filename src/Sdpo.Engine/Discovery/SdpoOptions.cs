@@ -82,6 +82,14 @@ public sealed record SdpoOptions
     /// out). Off (the paper's). Left out of the wire form when off, so older fingerprints stay valid.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool DetachStudentPrompt { get; init; }
+    /// <summary>The student reads the question through the base model: its keys and values, all but the last token's,
+    /// are the base model's for the whole run, and the adapter acts from the question's last token on, in sampling and
+    /// in the updates alike (which then differentiate only through those positions, as with
+    /// <see cref="DetachStudentPrompt"/>). Each step then samples without running the question again and updates
+    /// without it, and the policy that samples is the one that learns. Not the paper's (its student adapts the
+    /// question's keys and values too); off by default. Left out of the wire form when off.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool BasePrompt { get; init; }
 
     public void Validate()
     {
@@ -98,6 +106,8 @@ public sealed record SdpoOptions
         if (MaxDistilledAttempts is < 1) throw new ArgumentOutOfRangeException(nameof(MaxDistilledAttempts), MaxDistilledAttempts, "sdpo.maxDistilledAttempts must be at least 1 (or null for all).");
         if (!(TeacherGuidance >= 0) || TeacherGuidance > 10) throw new ArgumentOutOfRangeException(nameof(TeacherGuidance), TeacherGuidance, "sdpo.teacherGuidance must be in [0, 10].");
         if (LearningSteps is < 1) throw new ArgumentOutOfRangeException(nameof(LearningSteps), LearningSteps, "sdpo.learningSteps must be at least 1 (or null for every step).");
+        if (BasePrompt && SampleWithFeedback)
+            throw new ArgumentOutOfRangeException(nameof(BasePrompt), BasePrompt, "sdpo.basePrompt keeps the plain question's opening for sampling, and sdpo.sampleWithFeedback samples other contexts: choose one.");
         if (MaxTeacherContextTokens < 16) throw new ArgumentOutOfRangeException(nameof(MaxTeacherContextTokens), MaxTeacherContextTokens, "sdpo.maxTeacherContextTokens must be at least 16.");
     }
 }

@@ -87,13 +87,14 @@ public sealed class SequenceScorer
     }
 
     /// <summary>Per-token log-probabilities of each continuation and, when <paramref name="topK"/> &gt; 0, the
-    /// top-K log-probabilities and ids at each position with the log of the remaining mass. No autograd.</summary>
-    public IReadOnlyList<ContinuationScore> Score(IReadOnlyList<ScoringPair> pairs, int topK = 0)
+    /// top-K log-probabilities and ids at each position with the log of the remaining mass. No autograd.
+    /// <paramref name="openings"/> as for <see cref="ContinuationLogProbs"/>.</summary>
+    public IReadOnlyList<ContinuationScore> Score(IReadOnlyList<ScoringPair> pairs, int topK = 0, PromptOpeningCache? openings = null)
     {
         if (topK < 0) throw new ArgumentOutOfRangeException(nameof(topK), topK, "topK must be 0 (off) or positive.");
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        using var distributions = ContinuationLogProbs(pairs);
+        using var distributions = ContinuationLogProbs(pairs, openings);
         var tokenLogProbs = distributions.TokenLogProbs().cpu();
         float[]? topValues = null, tailValues = null;
         long[]? topIds = null;

@@ -75,6 +75,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         };
         return _model.Thread.RunAsync<IReadOnlyList<SampledAttempt>>(() =>
         {
+            if (ReadsQuestionThroughBase && _openings.Length == 0) KeepBaseOpening(_openings, prompts[0]);
             using var attachment = _student?.Attach(_model.Model);
             // Sampling takes no gradient: merged weights save the adapter's extra matmuls at every token.
             using var merged = _student?.MergeForInference();
@@ -109,7 +110,8 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
             }
             finally
             {
-                _openings.Clear(); // computed with the weights this update changed
+                // Computed with the weights this update changed; a base-model opening holds for the run.
+                if (!ReadsQuestionThroughBase) _openings.Clear();
             }
         }, cancellationToken);
     }
@@ -159,9 +161,10 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         for (int update = 0; update < _options.UpdatesPerBatch; update++)
         {
             using var scope = NewDisposeScope();
-            // A detached question reads the keys and values this step's sampling left, while the weights are still those.
-            var sampledOpening = _options.DetachStudentPrompt && update == 0 ? _openings : null;
-            using var student = _scorer.ContinuationLogProbs(studentPairs, sampledOpening, _options.DetachStudentPrompt);
+            // A detached question reads the keys and values this step's sampling left, while the weights are still
+            // those; a question read through the base model reads the base model's, at every update.
+            var sampledOpening = ReadsQuestionThroughBase || _options.DetachStudentPrompt && update == 0 ? _openings : null;
+            using var student = _scorer.ContinuationLogProbs(studentPairs, sampledOpening, _options.DetachStudentPrompt || ReadsQuestionThroughBase);
             var studentLogProbs = WithinGrammar(student.LogProbs, allowedMask);
             if (_options.UpdatesPerBatch > 1 && oldLogProbs is null)
                 oldLogProbs = student.TokenLogProbs(studentLogProbs).detach().MoveToOuterDisposeScope();
@@ -219,6 +222,17 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         }
     }
 
+    private bool ReadsQuestionThroughBase => _options.BasePrompt && _student is not null;
+
+    /// <summary>Runs <paramref name="prompt"/> through the base model (no adapter attached) and leaves it in
+    /// <paramref name="openings"/>, whose readers then take all of it but the last token from there.</summary>
+    private void KeepBaseOpening(PromptOpeningCache openings, IReadOnlyList<int> prompt)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        using var scores = _scorer.ContinuationLogProbs([new ScoringPair(prompt, [prompt[^1]])], openings);
+    }
+
     private void CreateLearner(long seed)
     {
         var lora = new LoraOptions { Rank = _options.LoraRank, Alpha = _options.LoraAlpha };
@@ -244,9 +258,11 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         }).ToList();
         return _model.Thread.RunAsync<IReadOnlyList<double>>(() =>
         {
+            using var baseOpening = ReadsQuestionThroughBase ? new PromptOpeningCache() : null;
+            if (baseOpening is not null) KeepBaseOpening(baseOpening, prompt);
             using var attachment = _student?.Attach(_model.Model);
             using var merged = _student?.MergeForInference();
-            return _scorer.Score(pairs).Select(score => score.TotalLogProb).ToList();
+            return _scorer.Score(pairs, openings: baseOpening).Select(score => score.TotalLogProb).ToList();
         }, cancellationToken);
     }
 

@@ -5,6 +5,7 @@ using Sdpo.Engine.Metrics;
 using Sdpo.Engine.Scoring;
 using Sdpo.Engine.Sdpo;
 using Xunit.Abstractions;
+using static TorchSharp.torch;
 
 namespace Sdpo.Engine.Tests.Sdpo;
 
@@ -239,6 +240,125 @@ public class SdpoPolicyTests : IClassFixture<ToyLanguageModel>
         // What the policy would have sampled had it kept the opening computed before the update.
         var staleGap = fresh.Zip(withStale).SelectMany(pair => pair.First.LogProbs.Zip(pair.Second.LogProbs, (a, b) => Math.Abs(a - b))).Max();
         Assert.True(staleGap > 1e-3, $"the update moved the stale opening's log-probs by only {staleGap:G3}");
+    }
+
+    [Fact]
+    public async Task WithABasePromptTheStudentSamplesAndScoresTheQuestionThroughTheBaseModel()
+    {
+        var model = _toy.Model;
+        const string question = "Q: which of abcdefgh"; // long enough for its opening to be kept
+        var request = Request(DiscoveryMethod.Sdpo, teacher: TeacherKind.Frozen);
+        request = request with { Sdpo = request.Sdpo! with { BasePrompt = true } };
+        using var policy = await SdpoPolicy.CreateAsync(model, request, default);
+        var contexts = Enumerable.Repeat(question, 8).ToList();
+        var sampling = new AttemptSampling(MaxNewTokens: 4);
+        var prompts = contexts.Select(c => model.EncodePrompt(c)).ToList();
+        SamplingOptions Options(long seed) => new() { MaxNewTokens = 4, StopTokenIds = model.Tokenizer.StopTokenIds, Seed = seed };
+        var generator = new TextGenerator(model.Model, model.Tokenizer);
+        var scorer = new SequenceScorer(model.Model);
+        using var baseOpening = new PromptOpeningCache();
+        await model.Thread.RunAsync(() => generator.Generate(prompts, Options(0), baseOpening)); // no adapter: the base model's
+        IReadOnlyList<GeneratedSequence> SampleStudent(long seed, PromptOpeningCache? openings)
+        {
+            using var attachment = policy.Adapter!.Attach(model.Model);
+            using var merged = policy.Adapter.MergeForInference();
+            return generator.Generate(prompts, Options(seed), openings);
+        }
+
+        for (var step = 1; step <= 2; step++)
+        {
+            var attempts = await policy.SampleAsync(contexts, sampling, seed: step, default);
+            var failed = attempts.Select(a => new TrainingAttempt(a, question, TeacherPrompt.Build(question, ToyLanguageModel.Feedback(Right)))).ToList();
+            await policy.UpdateAsync(failed, default);
+        }
+        var after = await policy.SampleAsync(contexts, sampling, seed: 3, default);
+        var (throughBase, throughStudent) = await model.Thread.RunAsync(() => (SampleStudent(3, baseOpening), SampleStudent(3, null)));
+
+        for (var row = 0; row < contexts.Count; row++)
+        {
+            Assert.Equal(throughBase[row].TokenIds, after[row].TokenIds);
+            for (var t = 0; t < throughBase[row].LogProbs.Count; t++) Assert.Equal(throughBase[row].LogProbs[t], after[row].TokenLogProbs[t], 4);
+        }
+        // Two updates moved the student's own reading of the question, which the policy does not use.
+        var gap = throughBase.Zip(throughStudent).SelectMany(pair => pair.First.LogProbs.Zip(pair.Second.LogProbs, (a, b) => Math.Abs(a - b))).Max();
+        Assert.True(gap > 1e-3, $"the student's own reading of the question moved the log-probs by only {gap:G3}");
+
+        var scored = await policy.StudentLogProbsAsync(question, [Right.ToString()], default);
+        var answer = model.Tokenizer.Encode(Right.ToString()).Append(model.Tokenizer.StopTokenIds[0]).ToList();
+        var expected = await model.Thread.RunAsync(() =>
+        {
+            // The base model's opening of the question, read by the adapted student (its branch, not a merged copy).
+            using var attachment = policy.Adapter!.Attach(model.Model);
+            return scorer.Score([new ScoringPair(prompts[0], answer)], openings: baseOpening)[0].TotalLogProb;
+        });
+        Assert.Equal(expected, scored[0], 4);
+    }
+
+    [Fact]
+    public async Task WithABasePromptAnUpdateDistilsIntoTheStudentThatReadsTheQuestionThroughTheBaseModel()
+    {
+        var model = _toy.Model;
+        const string question = "Q: which of abcdefgh";
+        var teacherContext = TeacherPrompt.Build(question, ToyLanguageModel.Feedback(Right));
+        var request = Request(DiscoveryMethod.Sdpo, teacher: TeacherKind.Frozen);
+        request = request with { Sdpo = request.Sdpo! with { BasePrompt = true, UpdatesPerBatch = 1 } }; // one loss to compare
+        using var policy = await SdpoPolicy.CreateAsync(model, request, default);
+        var contexts = Enumerable.Repeat(question, 8).ToList();
+        var sampling = new AttemptSampling(MaxNewTokens: 4);
+        for (var step = 1; step <= 3; step++)
+        {
+            var attempts = await policy.SampleAsync(contexts, sampling, seed: step, default);
+            await policy.UpdateAsync(attempts.Select(a => new TrainingAttempt(a, question, teacherContext)).ToList(), default);
+        }
+        var next = (await policy.SampleAsync(contexts, sampling, seed: 4, default))[0];
+
+        // The next update's loss from scratch: the student after three updates, reading the base model's keys and values
+        // of the question (or, for contrast, its own), against the base model's log-probs after the feedback.
+        var prompt = model.EncodePrompt(question);
+        var continuation = next.StopTokenId is { } stop ? next.TokenIds.Append(stop).ToList() : next.TokenIds.ToList();
+        var scorer = new SequenceScorer(model.Model);
+        var (throughBase, throughStudent) = await model.Thread.RunAsync(() =>
+        {
+            using var noGrad = no_grad();
+            using var teacher = scorer.ContinuationLogProbs([new ScoringPair(model.EncodePrompt(teacherContext), continuation)]);
+            using var baseOpening = new PromptOpeningCache();
+            using (scorer.ContinuationLogProbs([new ScoringPair(prompt, continuation)], baseOpening)) { } // no adapter yet
+            using var attachment = policy.Adapter!.Attach(model.Model);
+            double Loss(PromptOpeningCache? opening)
+            {
+                using var student = scorer.ContinuationLogProbs([new ScoringPair(prompt, continuation)], opening);
+                return DistillationLoss.Compute(student.LogProbs, teacher.LogProbs, student.TargetIds, student.Mask, request.Sdpo!).Figures.Loss;
+            }
+            return (Loss(baseOpening), Loss(null));
+        });
+        var figures = await policy.UpdateAsync([new TrainingAttempt(next, question, teacherContext)], default);
+
+        Assert.Equal(throughBase, figures.Loss, 4);
+        Assert.True(Math.Abs(throughBase - throughStudent) > 1e-4, $"reading the question through the student moved the loss by only {Math.Abs(throughBase - throughStudent):G3}");
+    }
+
+    [Fact]
+    public async Task SdpoStillLearnsWithABasePrompt()
+    {
+        var request = Request(DiscoveryMethod.Sdpo, teacher: TeacherKind.Frozen);
+        request = request with { Sdpo = request.Sdpo! with { BasePrompt = true } };
+        using var sdpo = await SdpoPolicy.CreateAsync(_toy.Model, request, default);
+        var before = await sdpo.StudentLogProbsAsync(ToyLanguageModel.Prompt, [Right.ToString()], default);
+        Assert.Equal(RightAnswerLogProb(null), before[0], 4);
+        var events = await Run(DiscoveryLoop.RunAsync(request, sdpo));
+        Assert.Equal(4, events.OfType<StepCompleted>().Count(s => s.Loss is not null));
+        var after = await sdpo.StudentLogProbsAsync(ToyLanguageModel.Prompt, [Right.ToString()], default);
+        _output.WriteLine($"log p(right): before {before[0]:F3}, after {after[0]:F3}");
+        Assert.True(after[0] - before[0] > 0.5, $"SDPO moved log p(right) by {after[0] - before[0]:F3}");
+    }
+
+    [Fact]
+    public void BasePromptIsLeftOutOfTheWireFormUntilSetAndRefusedWithSamplingFromFeedback()
+    {
+        Assert.DoesNotContain("basePrompt", SdpoDefaults.Serialize(new SdpoOptions()));
+        Assert.Contains("\"basePrompt\":true", SdpoDefaults.Serialize(new SdpoOptions { BasePrompt = true }));
+        var refused = Assert.Throws<ArgumentOutOfRangeException>(() => new SdpoOptions { BasePrompt = true, SampleWithFeedback = true }.Validate());
+        Assert.Equal(nameof(SdpoOptions.BasePrompt), refused.ParamName);
     }
 
     [Fact]
