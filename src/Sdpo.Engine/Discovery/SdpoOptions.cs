@@ -90,6 +90,11 @@ public sealed record SdpoOptions
     /// question's keys and values too); off by default. Left out of the wire form when off.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool BasePrompt { get; init; }
+    /// <summary>The decoder layers the student's adapter covers (PEFT's layers_to_transform, indices from 0); null, the
+    /// default, adapts every layer. Adapting only the top layers leaves the backward pass short (it stops below the
+    /// lowest adapted layer) and the adapter smaller. Left out of the wire form when null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<int>? LoraLayers { get; init; }
 
     public void Validate()
     {
@@ -106,6 +111,9 @@ public sealed record SdpoOptions
         if (MaxDistilledAttempts is < 1) throw new ArgumentOutOfRangeException(nameof(MaxDistilledAttempts), MaxDistilledAttempts, "sdpo.maxDistilledAttempts must be at least 1 (or null for all).");
         if (!(TeacherGuidance >= 0) || TeacherGuidance > 10) throw new ArgumentOutOfRangeException(nameof(TeacherGuidance), TeacherGuidance, "sdpo.teacherGuidance must be in [0, 10].");
         if (LearningSteps is < 1) throw new ArgumentOutOfRangeException(nameof(LearningSteps), LearningSteps, "sdpo.learningSteps must be at least 1 (or null for every step).");
+        if (LoraLayers is { } layers && (layers.Count == 0 || layers.Any(layer => layer < 0) || layers.Distinct().Count() != layers.Count))
+            throw new ArgumentOutOfRangeException(nameof(LoraLayers), $"[{string.Join(", ", layers)}]",
+                "sdpo.loraLayers must list distinct decoder layer indices from 0 (or be null for every layer).");
         if (BasePrompt && SampleWithFeedback)
             throw new ArgumentOutOfRangeException(nameof(BasePrompt), BasePrompt, "sdpo.basePrompt keeps the plain question's opening for sampling, and sdpo.sampleWithFeedback samples other contexts: choose one.");
         if (MaxTeacherContextTokens < 16) throw new ArgumentOutOfRangeException(nameof(MaxTeacherContextTokens), MaxTeacherContextTokens, "sdpo.maxTeacherContextTokens must be at least 16.");

@@ -55,7 +55,15 @@ public sealed class LoraAdapter : IDisposable
         var targets = AdaptableLayers.Targeted(baseModel, options);
         if (targets.Count == 0)
             throw new AdapterException(
-                $"No LoRA target found: the model has no AdaptableLinear layer named {string.Join(", ", options.TargetModules)}.");
+                $"No LoRA target found: the model has no AdaptableLinear layer named {string.Join(", ", options.TargetModules)}"
+                + (options.LayersToTransform is { } chosen ? $" in layers {string.Join(", ", chosen)}." : "."));
+        if (options.LayersToTransform is { } requested)
+        {
+            var adapted = targets.Select(t => LoraOptions.LayerIndex(t.Path)).ToHashSet();
+            foreach (var layer in requested.Where(layer => !adapted.Contains(layer)))
+                throw new AdapterException($"LoRA layers_to_transform names layer {layer}, which has no target module in this model "
+                    + $"(its decoder layers are 0 to {AdaptableLayers.All(baseModel).Max(t => LoraOptions.LayerIndex(t.Path) ?? -1)}).");
+        }
 
         using var generator = new Generator(unchecked((ulong)seed), CPU);
         var layers = new List<(string, LoraPair)>();

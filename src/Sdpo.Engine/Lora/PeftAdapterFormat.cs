@@ -124,7 +124,13 @@ public static class PeftAdapterFormat
             json.WriteBoolean("inference_mode", true);
             json.WriteBoolean("init_lora_weights", true);
             json.WriteNull("layers_pattern");
-            json.WriteNull("layers_to_transform");
+            if (options.LayersToTransform is null) json.WriteNull("layers_to_transform");
+            else
+            {
+                json.WriteStartArray("layers_to_transform");
+                foreach (var layer in options.LayersToTransform) json.WriteNumberValue(layer);
+                json.WriteEndArray();
+            }
             json.WriteStartObject("loftq_config");
             json.WriteEndObject();
             WriteNumber(json, "lora_alpha", options.Alpha);
@@ -204,17 +210,29 @@ public static class PeftAdapterFormat
             RequireAbsentOr(root, "rank_pattern", IsEmptyObject, "empty");
             RequireAbsentOr(root, "alpha_pattern", IsEmptyObject, "empty");
             RequireAbsentOr(root, "modules_to_save", IsEmptyArray, "empty");
-            RequireAbsentOr(root, "layers_to_transform", IsEmptyArray, "null");
+            var layers = LayersToTransform(root);
 
             try
             {
-                return new LoraOptions { Rank = rank, Alpha = alphaValue, TargetModules = targetModules, Dropout = dropout }.Validate();
+                return new LoraOptions { Rank = rank, Alpha = alphaValue, TargetModules = targetModules, Dropout = dropout, LayersToTransform = layers }.Validate();
             }
             catch (AdapterException e)
             {
                 throw new AdapterException($"{ConfigFileName}: {e.Message}", e);
             }
         }
+    }
+
+    /// <summary>PEFT's layers_to_transform: absent, null or [] adapt every layer; one index or a list of them.</summary>
+    private static IReadOnlyList<int>? LayersToTransform(JsonElement root)
+    {
+        var value = Optional(root, "layers_to_transform");
+        if (value is null || value.Value.ValueKind == JsonValueKind.Null || IsEmptyArray(value.Value)) return null;
+        if (value.Value.ValueKind == JsonValueKind.Number && value.Value.TryGetInt32(out var single)) return [single];
+        if (value.Value.ValueKind == JsonValueKind.Array
+            && value.Value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out _)))
+            return value.Value.EnumerateArray().Select(e => e.GetInt32()).ToList();
+        throw Field("layers_to_transform", $"must be null, a layer index or a list of them (got {Describe(value)})");
     }
 
     private static bool IsEmptyObject(JsonElement e) => e.ValueKind == JsonValueKind.Object && !e.EnumerateObject().Any();

@@ -235,7 +235,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
 
     private void CreateLearner(long seed)
     {
-        var lora = new LoraOptions { Rank = _options.LoraRank, Alpha = _options.LoraAlpha };
+        var lora = new LoraOptions { Rank = _options.LoraRank, Alpha = _options.LoraAlpha, LayersToTransform = _options.LoraLayers };
         _student = LoraAdapter.Create(_model.Model, lora, seed);
         if (_options.Teacher == TeacherKind.Ema) _teacher = _student.Clone();
         _optimizer = CreateOptimizer(_student.Parameters);

@@ -65,6 +65,23 @@ public class LoraAdapterTests
     }
 
     [Fact]
+    public void LayersToTransformKeepTargetsInThoseDecoderLayersOnly()
+    {
+        using var model = new TinyAdaptableModel();
+        // As in PEFT, a module without a layer index (the head) is left out once layers are named.
+        using var secondLayer = LoraAdapter.Create(model, new LoraOptions { TargetModules = ["lm_head", "v_proj"], LayersToTransform = [1] });
+        Assert.Equal(["model.layers.1.self_attn.v_proj"], secondLayer.ModulePaths);
+
+        var missing = Assert.Throws<AdapterException>(() => LoraAdapter.Create(model, new LoraOptions { LayersToTransform = [1, 2] }));
+        Assert.Contains("layer 2", missing.Message);
+        Assert.Contains("0 to 1", missing.Message);
+        foreach (IReadOnlyList<int> invalid in new[] { Array.Empty<int>(), [-1], [1, 1] })
+            Assert.Throws<AdapterException>(() => LoraAdapter.Create(model, new LoraOptions { LayersToTransform = invalid }));
+        Assert.Equal(3, LoraOptions.LayerIndex("model.layers.3.mlp.up_proj"));
+        Assert.Null(LoraOptions.LayerIndex("lm_head"));
+    }
+
+    [Fact]
     public void FreshAdapterLeavesOutputUnchangedAndDetachRestoresItExactly()
     {
         using var model = new TinyAdaptableModel();

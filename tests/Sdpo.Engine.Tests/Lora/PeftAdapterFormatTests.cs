@@ -98,6 +98,29 @@ public sealed class PeftAdapterFormatTests : IDisposable
         Assert.Equal(peftFields, config.Select(e => e.Key).ToArray());
     }
 
+    [Fact]
+    public void AnAdapterOnSomeLayersRoundTripsThroughPeftsLayersToTransform()
+    {
+        using var adapter = LoraAdapter.Create(_model, new LoraOptions { LayersToTransform = [1] }, seed: 9);
+        Assert.Equal(7, adapter.ModulePaths.Count);
+        Assert.All(adapter.ModulePaths, path => Assert.StartsWith("model.layers.1.", path));
+
+        PeftAdapterFormat.Save(adapter, _folder);
+        var configPath = Path.Combine(_folder, "adapter_config.json");
+        var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+        Assert.Equal("[1]", config["layers_to_transform"]!.ToJsonString());
+        using (var loaded = PeftAdapterFormat.Load(_folder, _model))
+        {
+            Assert.Equal(adapter.Options, loaded.Options);
+            Assert.Equal(adapter.ModulePaths, loaded.ModulePaths);
+        }
+
+        config["layers_to_transform"] = 1; // PEFT also accepts one index on its own
+        File.WriteAllText(configPath, config.ToJsonString());
+        using var single = PeftAdapterFormat.Load(_folder, _model);
+        Assert.Equal(adapter.ModulePaths, single.ModulePaths);
+    }
+
     [SharedDataFact("models/stories260k/model.safetensors")]
     public void WeightsHeaderIsByteForByteWhatPythonSafetensorsWrites()
     {
@@ -166,6 +189,8 @@ public sealed class PeftAdapterFormatTests : IDisposable
         { "header length too large", "header length" },
         { "offsets outside data", "data_offsets" },
         { "integer dtype", "dtype I32" },
+        { "layers_to_transform of names", "'layers_to_transform'" },
+        { "layers_to_transform without a layer the weights hold", "unexpected tensor 'base_model.model.model.layers.1." },
     };
 
     [Theory]
@@ -237,6 +262,8 @@ public sealed class PeftAdapterFormatTests : IDisposable
                     Encoding.UTF8.GetBytes("{\"" + qA + "\":{\"dtype\":\"F32\",\"shape\":[8,16],\"data_offsets\":[0,512]}}"), new byte[100]),
             },
             "integer dtype" => files with { AdapterModelSafetensors = Weights(tensors.Select(t => t.Name == qA ? t with { DType = "I32" } : t)) },
+            "layers_to_transform of names" => WithConfig(c => c["layers_to_transform"] = new JsonArray("first")),
+            "layers_to_transform without a layer the weights hold" => WithConfig(c => c["layers_to_transform"] = new JsonArray(0)),
             _ => throw new ArgumentOutOfRangeException(nameof(damage)),
         };
     }

@@ -1,6 +1,7 @@
 using Sdpo.Contracts;
 using Sdpo.Engine.Discovery;
 using Sdpo.Engine.Generation;
+using Sdpo.Engine.Lora;
 using Sdpo.Engine.Metrics;
 using Sdpo.Engine.Scoring;
 using Sdpo.Engine.Sdpo;
@@ -335,6 +336,33 @@ public class SdpoPolicyTests : IClassFixture<ToyLanguageModel>
 
         Assert.Equal(throughBase, figures.Loss, 4);
         Assert.True(Math.Abs(throughBase - throughStudent) > 1e-4, $"reading the question through the student moved the loss by only {Math.Abs(throughBase - throughStudent):G3}");
+    }
+
+    [Fact]
+    public async Task SdpoWithLoraLayersAdaptsOnlyThoseLayersAndStillLearns()
+    {
+        var request = Request(DiscoveryMethod.Sdpo);
+        request = request with { Sdpo = request.Sdpo! with { LoraLayers = [0] } };
+        using var sdpo = await SdpoPolicy.CreateAsync(_toy.Model, request, default);
+        Assert.NotEmpty(sdpo.Adapter!.ModulePaths);
+        Assert.All(sdpo.Adapter.ModulePaths, path => Assert.Equal(0, LoraOptions.LayerIndex(path)));
+        double before = RightAnswerLogProb(null);
+        await Run(DiscoveryLoop.RunAsync(request, sdpo));
+        double after = RightAnswerLogProb(sdpo);
+        _output.WriteLine($"log p(right): before {before:F3}, after {after:F3}");
+        Assert.True(after - before > 0.5, $"SDPO moved log p(right) by {after - before:F3}");
+    }
+
+    [Fact]
+    public void LoraLayersAreLeftOutOfTheWireFormUntilSetAndRefusedWhenEmptyNegativeOrRepeated()
+    {
+        Assert.DoesNotContain("loraLayers", SdpoDefaults.Serialize(new SdpoOptions()));
+        Assert.Contains("\"loraLayers\":[3,4,5]", SdpoDefaults.Serialize(new SdpoOptions { LoraLayers = [3, 4, 5] }));
+        foreach (IReadOnlyList<int> invalid in new[] { Array.Empty<int>(), [-1], [2, 2] })
+        {
+            var refused = Assert.Throws<ArgumentOutOfRangeException>(() => new SdpoOptions { LoraLayers = invalid }.Validate());
+            Assert.Equal(nameof(SdpoOptions.LoraLayers), refused.ParamName);
+        }
     }
 
     [Fact]
