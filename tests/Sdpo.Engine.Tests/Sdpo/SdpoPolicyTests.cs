@@ -99,10 +99,16 @@ public class SdpoPolicyTests : IClassFixture<ToyLanguageModel>
     [InlineData(TeacherKind.Ema, true)]
     public async Task SdpoStillLearnsWithAKeptTeacherOpeningOrADetachedStudentPrompt(TeacherKind teacher, bool detachStudentPrompt)
     {
-        double before = RightAnswerLogProb(null);
         var request = Request(DiscoveryMethod.Sdpo, teacher: teacher);
-        request = request with { Sdpo = request.Sdpo! with { DetachStudentPrompt = detachStudentPrompt } };
+        await AssertSdpoRaisesTheRightAnswer(request with { Sdpo = request.Sdpo! with { DetachStudentPrompt = detachStudentPrompt } });
+    }
+
+    /// <summary>Runs SDPO on the toy question (four updating steps) and checks that it made the right answer likelier.</summary>
+    private async Task AssertSdpoRaisesTheRightAnswer(DiscoveryRequest request, Action<SdpoPolicy>? inspect = null)
+    {
+        double before = RightAnswerLogProb(null);
         using var sdpo = await SdpoPolicy.CreateAsync(_toy.Model, request, default);
+        inspect?.Invoke(sdpo);
         var events = await Run(DiscoveryLoop.RunAsync(request, sdpo));
         Assert.Equal(4, events.OfType<StepCompleted>().Count(s => s.Loss is not null));
         double after = RightAnswerLogProb(sdpo);
@@ -342,15 +348,11 @@ public class SdpoPolicyTests : IClassFixture<ToyLanguageModel>
     public async Task SdpoWithLoraLayersAdaptsOnlyThoseLayersAndStillLearns()
     {
         var request = Request(DiscoveryMethod.Sdpo);
-        request = request with { Sdpo = request.Sdpo! with { LoraLayers = [0] } };
-        using var sdpo = await SdpoPolicy.CreateAsync(_toy.Model, request, default);
-        Assert.NotEmpty(sdpo.Adapter!.ModulePaths);
-        Assert.All(sdpo.Adapter.ModulePaths, path => Assert.Equal(0, LoraOptions.LayerIndex(path)));
-        double before = RightAnswerLogProb(null);
-        await Run(DiscoveryLoop.RunAsync(request, sdpo));
-        double after = RightAnswerLogProb(sdpo);
-        _output.WriteLine($"log p(right): before {before:F3}, after {after:F3}");
-        Assert.True(after - before > 0.5, $"SDPO moved log p(right) by {after - before:F3}");
+        await AssertSdpoRaisesTheRightAnswer(request with { Sdpo = request.Sdpo! with { LoraLayers = [0] } }, sdpo =>
+        {
+            Assert.NotEmpty(sdpo.Adapter!.ModulePaths);
+            Assert.All(sdpo.Adapter.ModulePaths, path => Assert.Equal(0, LoraOptions.LayerIndex(path)));
+        });
     }
 
     [Fact]
