@@ -19,6 +19,8 @@ public sealed class InstantDiscoveryEngine(int attemptsPerRun, TimeSpan attemptD
 
     public int ContextLength => 4096;
 
+    public int DecoderLayers => 1;
+
     public SdpoOptions SdpoDefaults { get; } = new();
 
     public int CountPromptTokens(string prompt) => prompt.Length / 4 + 1;

@@ -59,6 +59,9 @@ public sealed class BadInputTests : IAsyncLifetime
         { With(""" "sdpo": {"teacher": "oracle"} """), "sdpo.teacher" },
         { With(""" "sdpo": {"teacherGuidance": -1} """), "sdpo.teacherGuidance" },
         { With(""" "sdpo": {"learningSteps": 0} """), "sdpo.learningSteps" },
+        { With(""" "sdpo": {"loraLayers": [1, 1]} """), "sdpo.loraLayers" },
+        { With(""" "sdpo": {"loraLayers": [2]} """), "sdpo.loraLayers" }, // the fake model has layers 0 and 1
+        { With(""" "sdpo": {"basePrompt": true, "sampleWithFeedback": true} """), "sdpo.basePrompt" },
         { With(""" "model": "gpt-7" """), "model" },
         { With(""" "compareWith": ["sdpo"] """), "compareWith" },
         { With(""" "compareWith": ["best-of-k", "best-of-k"] """), "compareWith" },

@@ -19,6 +19,9 @@ public interface IDiscoveryEngine
     /// <summary>The model's context length in tokens; a prompt that does not fit is rejected up front.</summary>
     int ContextLength { get; }
 
+    /// <summary>The model's decoder layers (indices 0 to this − 1), which sdpo.loraLayers may name.</summary>
+    int DecoderLayers { get; }
+
     /// <summary>The SDPO options a request without any gets: the model's recommendation over the paper's defaults
     /// (<see cref="SdpoDefaults"/>); a request's own fields go over these.</summary>
     SdpoOptions SdpoDefaults { get; }

@@ -20,6 +20,8 @@ public sealed class LocalDiscoveryEngine : IDiscoveryEngine
 
     public int ContextLength => _model.ContextLength;
 
+    public int DecoderLayers => _model.Model.Config.NumHiddenLayers;
+
     public SdpoOptions SdpoDefaults => _model.SdpoDefaults;
 
     public int CountPromptTokens(string prompt) => _model.EncodePrompt(prompt).Count;

@@ -52,6 +52,15 @@ public static class RequestFields
         }
     }
 
+    /// <summary>sdpo.loraLayers may name only layers the model has.</summary>
+    public static void CheckLoraLayers(SdpoOptions sdpo, IDiscoveryEngine engine)
+    {
+        foreach (var layer in sdpo.LoraLayers ?? [])
+            if (layer >= engine.DecoderLayers)
+                throw new RequestFieldException("sdpo.loraLayers",
+                    $"sdpo.loraLayers names layer {layer}, but model '{engine.ModelName}' has {engine.DecoderLayers} decoder layers (0 to {engine.DecoderLayers - 1}).");
+    }
+
     /// <summary>sampling.constrained needs the problem's verifier to define well-formed answers.</summary>
     public static void CheckConstrained(AttemptSampling sampling, IVerifier verifier, string problemField)
     {

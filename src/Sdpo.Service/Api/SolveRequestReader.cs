@@ -56,6 +56,7 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
         var engine = await engines.GetEngineAsync(model, TimeSpan.FromSeconds(options.Value.ModelLoadWaitSeconds), cancellationToken);
         normalized = normalized with { Sdpo = RequestFields.SdpoOverModel(engine.SdpoDefaults, sdpoFields) };
         CheckContext(engine, problem.Problem.Prompt, normalized.Sampling.MaxNewTokens);
+        RequestFields.CheckLoraLayers(normalized.Sdpo!, engine);
         return new SolveSubmission(normalized, problem, model);
     }
 

@@ -31,6 +31,8 @@ public sealed class LoadedModelEngine(LanguageModel model) : IDiscoveryEngine, I
 
     public int ContextLength => _engine.ContextLength;
 
+    public int DecoderLayers => _engine.DecoderLayers;
+
     /// <summary>LibTorch's CPU threads the model runs with.</summary>
     public int TorchThreads => model.TorchThreads;
 

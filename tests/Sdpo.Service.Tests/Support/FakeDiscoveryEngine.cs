@@ -19,6 +19,7 @@ public sealed class FakeDiscoveryEngine : IDiscoveryEngine
 
     public string ModelName { get; init; } = "fake-model";
     public int ContextLength { get; init; } = 256;
+    public int DecoderLayers { get; init; } = 2;
 
     /// <summary>What a checkpoint's sdpo_defaults.json would give; the paper's defaults unless a test sets them.</summary>
     public SdpoOptions SdpoDefaults { get; init; } = new();
