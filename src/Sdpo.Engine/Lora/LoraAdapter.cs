@@ -60,8 +60,9 @@ public sealed class LoraAdapter : IDisposable
         if (options.LayersToTransform is { } requested)
         {
             var adapted = targets.Select(t => LoraOptions.LayerIndex(t.Path)).ToHashSet();
-            foreach (var layer in requested.Where(layer => !adapted.Contains(layer)))
-                throw new AdapterException($"LoRA layers_to_transform names layer {layer}, which has no target module in this model "
+            var missing = requested.Where(layer => !adapted.Contains(layer)).ToList();
+            if (missing.Count > 0)
+                throw new AdapterException($"LoRA layers_to_transform names layer {string.Join(", ", missing)}, which has no target module in this model "
                     + $"(its decoder layers are 0 to {AdaptableLayers.All(baseModel).Max(t => LoraOptions.LayerIndex(t.Path) ?? -1)}).");
         }
 

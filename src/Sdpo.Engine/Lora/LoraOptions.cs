@@ -35,8 +35,8 @@ public sealed record LoraOptions
         if (LayersToTransform is { } layers)
         {
             if (layers.Count == 0) throw new AdapterException("LoRA layers_to_transform is empty: leave it null to adapt every layer.");
-            if (layers.FirstOrDefault(layer => layer < 0) is var negative and < 0)
-                throw new AdapterException($"LoRA layers_to_transform holds {negative}; layer indices start at 0.");
+            if (layers.Any(layer => layer < 0))
+                throw new AdapterException($"LoRA layers_to_transform holds {layers.First(layer => layer < 0)}; layer indices start at 0.");
             if (layers.Distinct().Count() != layers.Count) throw new AdapterException("LoRA layers_to_transform names a layer twice.");
         }
         return this;

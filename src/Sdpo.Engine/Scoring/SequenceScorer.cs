@@ -86,6 +86,18 @@ public sealed class SequenceScorer
         return result;
     }
 
+    /// <summary>Runs <paramref name="context"/> with the model's current weights, without autograd, and leaves its
+    /// keys and values in <paramref name="openings"/> (replacing what it held) for later calls to read.</summary>
+    public void KeepOpening(IReadOnlyList<int> context, PromptOpeningCache openings)
+    {
+        if (context.Count == 0) throw new ArgumentException("An opening needs at least one token.", nameof(context));
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        using var cache = _model.CreateCache(1, context.Count);
+        _model.ForwardHidden(tensor(context.Select(id => (long)id).ToArray(), [1, context.Count], device: _model.Device), cache);
+        openings.Store(context, cache, length => _model.CreateCache(1, length));
+    }
+
     /// <summary>Per-token log-probabilities of each continuation and, when <paramref name="topK"/> &gt; 0, the
     /// top-K log-probabilities and ids at each position with the log of the remaining mass. No autograd.
     /// <paramref name="openings"/> as for <see cref="ContinuationLogProbs"/>.</summary>

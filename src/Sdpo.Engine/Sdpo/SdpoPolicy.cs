@@ -75,7 +75,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         };
         return _model.Thread.RunAsync<IReadOnlyList<SampledAttempt>>(() =>
         {
-            if (ReadsQuestionThroughBase && _openings.Length == 0) KeepBaseOpening(_openings, prompts[0]);
+            if (ReadsQuestionThroughBase && _openings.Length == 0) _scorer.KeepOpening(prompts[0], _openings); // no adapter attached yet
             using var attachment = _student?.Attach(_model.Model);
             // Sampling takes no gradient: merged weights save the adapter's extra matmuls at every token.
             using var merged = _student?.MergeForInference();
@@ -163,7 +163,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
             using var scope = NewDisposeScope();
             // A detached question reads the keys and values this step's sampling left, while the weights are still
             // those; a question read through the base model reads the base model's, at every update.
-            var sampledOpening = ReadsQuestionThroughBase || _options.DetachStudentPrompt && update == 0 ? _openings : null;
+            var sampledOpening = ReadsQuestionThroughBase || (_options.DetachStudentPrompt && update == 0) ? _openings : null;
             using var student = _scorer.ContinuationLogProbs(studentPairs, sampledOpening, _options.DetachStudentPrompt || ReadsQuestionThroughBase);
             var studentLogProbs = WithinGrammar(student.LogProbs, allowedMask);
             if (_options.UpdatesPerBatch > 1 && oldLogProbs is null)
@@ -224,15 +224,6 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
 
     private bool ReadsQuestionThroughBase => _options.BasePrompt && _student is not null;
 
-    /// <summary>Runs <paramref name="prompt"/> through the base model (no adapter attached) and leaves it in
-    /// <paramref name="openings"/>, whose readers then take all of it but the last token from there.</summary>
-    private void KeepBaseOpening(PromptOpeningCache openings, IReadOnlyList<int> prompt)
-    {
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        using var scores = _scorer.ContinuationLogProbs([new ScoringPair(prompt, [prompt[^1]])], openings);
-    }
-
     private void CreateLearner(long seed)
     {
         var lora = new LoraOptions { Rank = _options.LoraRank, Alpha = _options.LoraAlpha, LayersToTransform = _options.LoraLayers };
@@ -258,8 +249,9 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         }).ToList();
         return _model.Thread.RunAsync<IReadOnlyList<double>>(() =>
         {
+            // Its own copy: scoring under no_grad leaves the student's reading in the cache it reads.
             using var baseOpening = ReadsQuestionThroughBase ? new PromptOpeningCache() : null;
-            if (baseOpening is not null) KeepBaseOpening(baseOpening, prompt);
+            if (baseOpening is not null) _scorer.KeepOpening(prompt, baseOpening);
             using var attachment = _student?.Attach(_model.Model);
             using var merged = _student?.MergeForInference();
             return _scorer.Score(pairs, openings: baseOpening).Select(score => score.TotalLogProb).ToList();
