@@ -1,13 +1,13 @@
 using Sdpo.Engine.Lora;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Sdpo.Cli.Benchmarks;
 
 /// <summary>
 /// One LoRA training step as SDPO makes it: a forward pass with grad through the adapter on a batch of token
-/// sequences, a next-token loss, backward, gradient clipping and an AdamW step on the adapter's parameters.
+/// sequences, a next-token loss, backward, gradient clipping and an AdamW step on the adapter's parameters
+/// (<see cref="AdapterAdamW"/>, the optimizer SDPO uses).
 /// Owns the adapter and optimizer; the adapter stays attached to the model until disposed, so sampling with
 /// the same model in between samples the student, as SDPO does.
 /// </summary>
@@ -16,10 +16,10 @@ public sealed class LoraStepWorkload : IDisposable
     private readonly BenchModel _model;
     private readonly LoraAdapter _adapter;
     private readonly AdapterAttachment _attachment;
-    private readonly AdamW _optimizer;
+    private readonly AdapterAdamW _optimizer;
     private readonly Tensor _tokens;
 
-    private LoraStepWorkload(BenchModel model, LoraAdapter adapter, AdapterAttachment attachment, AdamW optimizer, Tensor tokens)
+    private LoraStepWorkload(BenchModel model, LoraAdapter adapter, AdapterAttachment attachment, AdapterAdamW optimizer, Tensor tokens)
     {
         _model = model;
         _adapter = adapter;
@@ -33,7 +33,7 @@ public sealed class LoraStepWorkload : IDisposable
         {
             var adapter = LoraAdapter.Create(model.Model, new LoraOptions(), seed);
             var attachment = adapter.Attach(model.Model);
-            var optimizer = optim.AdamW(adapter.Parameters, lr: 1e-4, weight_decay: 0.01);
+            var optimizer = new AdapterAdamW(adapter, learningRate: 1e-4, weightDecay: 0.01);
             using var generator = new Generator((ulong)seed, CPU);
             // One token more than the sequence: inputs are [0, T), targets [1, T + 1).
             var tokens = randint(1, model.Model.Config.VocabSize, [batchSize, sequenceTokens + 1], ScalarType.Int64, generator: generator)
@@ -50,10 +50,10 @@ public sealed class LoraStepWorkload : IDisposable
         var length = _tokens.shape[1] - 1;
         var logits = _model.Model.Forward(_tokens.narrow(1, 0, length));
         var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), _tokens.narrow(1, 1, length).reshape(-1));
-        _optimizer.zero_grad();
+        _optimizer.ZeroGrad();
         loss.backward();
-        nn.utils.clip_grad_norm_(_adapter.Parameters, 1.0);
-        _optimizer.step();
+        _optimizer.ClipGradNorm(1.0);
+        _optimizer.Step();
         return (double)loss.item<float>();
     });
 

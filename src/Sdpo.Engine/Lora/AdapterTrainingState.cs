@@ -1,13 +1,12 @@
 using TorchSharp;
-using TorchSharp.Modules;
 
 namespace Sdpo.Engine.Lora;
 
 /// <summary>
 /// What an SDPO run needs to resume: the student adapter, its EMA teacher and the optimizer over the student's
 /// <see cref="LoraAdapter.Parameters"/>. Saved as a folder: <c>student/</c> and <c>teacher/</c> in PEFT layout
-/// (the student loads directly in PEFT or vLLM) and <c>optimizer.bin</c> in TorchSharp's optimizer state format,
-/// whose entries follow the order of the student's parameters. Owns and disposes all three.
+/// (the student loads directly in PEFT or vLLM) and <c>optimizer.bin</c> in TorchSharp's AdamW state format
+/// (<see cref="AdapterAdamW.Save"/>), whose entries follow the order of the student's parameters. Owns and disposes all three.
 /// </summary>
 public sealed class AdapterTrainingState : IDisposable
 {
@@ -15,7 +14,7 @@ public sealed class AdapterTrainingState : IDisposable
     public const string TeacherFolder = "teacher";
     public const string OptimizerFileName = "optimizer.bin";
 
-    public AdapterTrainingState(LoraAdapter student, LoraAdapter teacher, OptimizerHelper optimizer)
+    public AdapterTrainingState(LoraAdapter student, LoraAdapter teacher, AdapterAdamW optimizer)
     {
         Student = student;
         Teacher = teacher;
@@ -24,7 +23,7 @@ public sealed class AdapterTrainingState : IDisposable
 
     public LoraAdapter Student { get; }
     public LoraAdapter Teacher { get; }
-    public OptimizerHelper Optimizer { get; }
+    public AdapterAdamW Optimizer { get; }
 
     /// <summary>Writes the state to <paramref name="folder"/>, replacing an earlier save there only once the new
     /// one is complete, so a crash mid-save leaves the previous state readable.</summary>
@@ -37,7 +36,7 @@ public sealed class AdapterTrainingState : IDisposable
         {
             PeftAdapterFormat.Save(Student, Path.Combine(staging, StudentFolder), baseModelNameOrPath);
             PeftAdapterFormat.Save(Teacher, Path.Combine(staging, TeacherFolder), baseModelNameOrPath);
-            Optimizer.save_state_dict(Path.Combine(staging, OptimizerFileName));
+            Optimizer.Save(Path.Combine(staging, OptimizerFileName));
 
             if (Directory.Exists(folder)) Directory.Move(folder, previous);
             Directory.Move(staging, folder);
@@ -51,23 +50,22 @@ public sealed class AdapterTrainingState : IDisposable
 
     /// <summary>
     /// Reads a saved state for <paramref name="baseModel"/>. <paramref name="createOptimizer"/> builds the
-    /// optimizer (with the run's hyperparameters) over the restored student's parameters; its moments and step
-    /// counts are then restored from the file.
+    /// optimizer over the restored student; its moments, step count and hyperparameters are then restored from the file.
     /// </summary>
-    public static AdapterTrainingState Load(string folder, torch.nn.Module baseModel, Func<IReadOnlyList<Parameter>, OptimizerHelper> createOptimizer)
+    public static AdapterTrainingState Load(string folder, torch.nn.Module baseModel, Func<LoraAdapter, AdapterAdamW> createOptimizer)
     {
         var optimizerPath = Path.Combine(folder, OptimizerFileName);
         if (!File.Exists(optimizerPath)) throw new AdapterException($"Training state file {optimizerPath} does not exist.");
 
         var student = PeftAdapterFormat.Load(Path.Combine(folder, StudentFolder), baseModel);
         LoraAdapter? teacher = null;
-        OptimizerHelper? optimizer = null;
+        AdapterAdamW? optimizer = null;
         try
         {
             teacher = PeftAdapterFormat.Load(Path.Combine(folder, TeacherFolder), baseModel);
             if (!teacher.ModulePaths.SequenceEqual(student.ModulePaths) || teacher.Options != student.Options)
                 throw new AdapterException($"Training state {folder}: the teacher adapter's layers or options differ from the student's.");
-            optimizer = createOptimizer(student.Parameters);
+            optimizer = createOptimizer(student);
             LoadOptimizerState(optimizer, optimizerPath);
             return new AdapterTrainingState(student, teacher, optimizer);
         }
@@ -80,11 +78,11 @@ public sealed class AdapterTrainingState : IDisposable
         }
     }
 
-    private static void LoadOptimizerState(OptimizerHelper optimizer, string path)
+    private static void LoadOptimizerState(AdapterAdamW optimizer, string path)
     {
         try
         {
-            optimizer.load_state_dict(path);
+            optimizer.Load(path);
         }
         catch (Exception e) when (e is not AdapterException)
         {

@@ -31,7 +31,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
     private GrammarTokenFilter? _grammarFilter;
     private LoraAdapter? _student;
     private LoraAdapter? _teacher;
-    private TorchSharp.Modules.AdamW? _optimizer;
+    private AdapterAdamW? _optimizer;
 
     private SdpoPolicy(LanguageModel model, DiscoveryMethod method, SdpoOptions options, IAnswerGrammar? grammar)
     {
@@ -169,10 +169,10 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
             if (_options.UpdatesPerBatch > 1 && oldLogProbs is null)
                 oldLogProbs = student.TokenLogProbs(studentLogProbs).detach().MoveToOuterDisposeScope();
             var (objective, figures) = DistillationLoss.Compute(studentLogProbs, teacherLogProbs, student.TargetIds, student.Mask, _options, oldLogProbs, multiplicity);
-            _optimizer!.zero_grad();
+            _optimizer!.ZeroGrad();
             objective.backward();
-            gradNorm += nn.utils.clip_grad_norm_(_student.Parameters, _options.MaxGradNorm);
-            _optimizer.step();
+            gradNorm += _optimizer.ClipGradNorm(_options.MaxGradNorm);
+            _optimizer.Step();
             if (_options.Teacher == TeacherKind.Ema) _teacher!.UpdateEma(_student, _options.TeacherRate);
             loss += figures.Loss;
             divergence += figures.MeanDivergence;
@@ -229,11 +229,10 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         var lora = new LoraOptions { Rank = _options.LoraRank, Alpha = _options.LoraAlpha, LayersToTransform = _options.LoraLayers };
         _student = LoraAdapter.Create(_model.Model, lora, seed);
         if (_options.Teacher == TeacherKind.Ema) _teacher = _student.Clone();
-        _optimizer = CreateOptimizer(_student.Parameters);
+        _optimizer = CreateOptimizer(_student);
     }
 
-    private TorchSharp.Modules.AdamW CreateOptimizer(IReadOnlyList<TorchSharp.Modules.Parameter> parameters) =>
-        optim.AdamW(parameters, lr: _options.LearningRate, weight_decay: _options.WeightDecay);
+    private AdapterAdamW CreateOptimizer(LoraAdapter student) => new(student, _options.LearningRate, _options.WeightDecay);
 
     /// <summary>The current student's log-probability of each answer (its tokens and the stop token) after the raw
     /// <paramref name="context"/>: the base model's before the first update, and for the baselines.</summary>
@@ -282,7 +281,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
             _teacher?.Dispose();
             _student.Dispose();
             _student = saved.Student;
-            _optimizer = (TorchSharp.Modules.AdamW)saved.Optimizer;
+            _optimizer = saved.Optimizer;
             if (_options.Teacher == TeacherKind.Ema) _teacher = saved.Teacher;
             else saved.Teacher.Dispose();
         }, cancellationToken);

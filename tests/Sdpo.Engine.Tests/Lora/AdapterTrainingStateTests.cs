@@ -1,6 +1,5 @@
 using Sdpo.Engine.Lora;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Sdpo.Engine.Tests.Lora;
@@ -22,7 +21,7 @@ public sealed class AdapterTrainingStateTests : IDisposable
         if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
     }
 
-    private static OptimizerHelper NewAdamW(IEnumerable<Parameter> parameters) => optim.AdamW(parameters, lr: 1e-2, weight_decay: 0.01);
+    private static AdapterAdamW NewAdamW(LoraAdapter student) => new(student, learningRate: 1e-2, weightDecay: 0.01);
 
     [Fact]
     public void SavedStateResumesBitIdenticallyAndAFreshOptimizerWouldNot()
@@ -42,7 +41,7 @@ public sealed class AdapterTrainingStateTests : IDisposable
 
         // Control: the same adapters with a fresh AdamW (moments and step count lost) take a different step.
         var student = PeftAdapterFormat.Load(Path.Combine(_folder, "student"), _model);
-        using var restarted = new AdapterTrainingState(student, PeftAdapterFormat.Load(Path.Combine(_folder, "teacher"), _model), NewAdamW(student.Parameters));
+        using var restarted = new AdapterTrainingState(student, PeftAdapterFormat.Load(Path.Combine(_folder, "teacher"), _model), NewAdamW(student));
         Step(restarted);
         Assert.Contains(restarted.Student.Parameters.Zip(original.Student.Parameters), p => !Bits.Same(p.First, p.Second));
     }
@@ -84,7 +83,7 @@ public sealed class AdapterTrainingStateTests : IDisposable
     private AdapterTrainingState NewState(LoraOptions? options = null)
     {
         var student = LoraAdapter.Create(_model, options, seed: 4);
-        return new AdapterTrainingState(student, student.Clone(), NewAdamW(student.Parameters));
+        return new AdapterTrainingState(student, student.Clone(), NewAdamW(student));
     }
 
     private void Step(AdapterTrainingState state)
@@ -92,9 +91,9 @@ public sealed class AdapterTrainingStateTests : IDisposable
         using var scope = NewDisposeScope();
         using (state.Student.Attach(_model))
         {
-            state.Optimizer.zero_grad();
+            state.Optimizer.ZeroGrad();
             _model.forward(_input).square().mean().backward();
-            state.Optimizer.step();
+            state.Optimizer.Step();
         }
         state.Teacher.UpdateEma(state.Student, EmaRate);
     }

@@ -111,19 +111,19 @@ public class LoraAdapterTests
         var baseBefore = model.parameters().Select(p => p.detach().clone()).ToList();
         using var adapter = LoraAdapter.Create(model, seed: 2);
         var loraBefore = adapter.Parameters.Select(p => p.detach().clone()).ToList();
-        using var optimizer = optim.AdamW(adapter.Parameters, lr: 1e-2);
+        using var optimizer = new AdapterAdamW(adapter, learningRate: 1e-2, weightDecay: 0.01);
 
         using (adapter.Attach(model))
         using (var scope = NewDisposeScope())
         {
             Assert.Equal(baseBefore.Count, model.parameters().Count()); // the adapter stays out of the base model
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             model.forward(input).square().mean().backward();
             Assert.All(model.parameters(), p => Assert.Null(p.grad));
             Assert.All(adapter.Parameters, p => Assert.NotNull(p.grad));
             // B = 0 at the start, so only B receives a nonzero gradient on the first step.
             Assert.All(adapter.Layers.Values, pair => Assert.True(pair.B.grad!.abs().sum().item<float>() > 0));
-            optimizer.step();
+            optimizer.Step();
         }
 
         Assert.All(model.parameters().Zip(baseBefore), p => Assert.True(Bits.Same(p.First, p.Second)));
@@ -212,6 +212,24 @@ public class LoraAdapterTests
         using var smaller = LoraAdapter.Create(model, new LoraOptions { Rank = 4 });
         var error = Assert.Throws<AdapterException>(() => teacher.CopyFrom(smaller));
         Assert.Contains("model.layers.0.self_attn.q_proj", error.Message);
+    }
+
+    [Fact]
+    public void ParametersAreViewsOfOneFlatBufferOfTheirOwn()
+    {
+        using var model = new TinyAdaptableModel();
+        using var adapter = LoraAdapter.Create(model, seed: 1);
+        using var clone = adapter.Clone();
+        Assert.Equal(adapter.Parameters.Sum(p => p.numel()), adapter.Values.numel());
+
+        using (no_grad()) adapter.Values.fill_(0.25f);
+        Assert.All(adapter.Parameters, p => Assert.Equal(0.25f, p.max().item<float>()));
+        Assert.All(clone.Parameters, p => Assert.NotEqual(0.25f, p.max().item<float>()));
+
+        var last = adapter.Parameters[^1];
+        using (no_grad()) last.fill_(-1f);
+        Assert.Equal(-1f, adapter.Values[-1].item<float>());
+        Assert.Equal(0.25f, adapter.Values[0].item<float>());
     }
 
     [Fact]
