@@ -45,6 +45,9 @@ public sealed class AdaptableLinear : nn.Module<Tensor, Tensor>
         if (MergedWeight is { } merged && Lora is { } attached && !is_grad_enabled() && !(training && attached.Dropout > 0))
             return nn.functional.linear(input, merged, bias);
         var output = nn.functional.linear(input, weight, bias);
-        return Lora is { } lora ? output.add_(lora.Delta(input.to(lora.A.dtype), training).to(output.dtype)) : output;
+        if (Lora is not { } lora) return output;
+        // Casts only for a half-precision base (the adapter is float32): each call costs a native round trip.
+        var delta = lora.Delta(input.dtype == lora.A.dtype ? input : input.to(lora.A.dtype), training);
+        return output.add_(delta.dtype == output.dtype ? delta : delta.to(output.dtype));
     }
 }
