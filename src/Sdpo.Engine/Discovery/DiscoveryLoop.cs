@@ -210,7 +210,8 @@ public static class DiscoveryLoop
     }
 
     /// <summary>Each failed attempt with feedback, for distillation into the student on the plain question (whatever
-    /// context it was sampled from) under the teacher context of its own feedback.</summary>
+    /// context it was sampled from) under the teacher context of its own feedback. With a limit on the attempts
+    /// distilled, they are chosen first, so that only their teacher contexts are built (each is tokenized to fit it).</summary>
     private static List<TrainingAttempt> TrainingAttempts(DiscoveryRequest request, IDiscoveryPolicy policy,
         IReadOnlyList<SampledAttempt> samples, IReadOnlyList<Verdict> verdicts)
     {
@@ -218,28 +219,30 @@ public static class DiscoveryLoop
         // A passing sibling would be the teacher's solution; the loop stops at the first pass, so in discovery
         // none exists, but keep the reference template's shape.
         string? sibling = null;
-        var training = new List<TrainingAttempt>();
-        for (int i = 0; i < samples.Count; i++)
+        var candidates = Enumerable.Range(0, samples.Count)
+            .Where(i => !verdicts[i].Passed && TeacherPrompt.HasSignal(verdicts[i].Feedback, sibling))
+            .ToList();
+        if (request.EffectiveSdpo.MaxDistilledAttempts is { } limit) candidates = MostFrequent(candidates, samples, limit);
+        var teacherContexts = new Dictionary<string, string>(StringComparer.Ordinal);
+        return candidates.Select(i =>
         {
-            if (verdicts[i].Passed || !TeacherPrompt.HasSignal(verdicts[i].Feedback, sibling)) continue;
-            string teacher = TeacherPrompt.BuildWithin(request.Problem.Prompt, verdicts[i].Feedback, sibling, maxTokens, policy.CountContextTokens);
-            training.Add(new TrainingAttempt(samples[i], request.Problem.Prompt, teacher));
-        }
-        return request.EffectiveSdpo.MaxDistilledAttempts is { } limit ? MostFrequent(training, limit) : training;
+            var feedback = verdicts[i].Feedback;
+            if (!teacherContexts.TryGetValue(feedback, out var teacher))
+                teacherContexts[feedback] = teacher = TeacherPrompt.BuildWithin(request.Problem.Prompt, feedback, sibling, maxTokens, policy.CountContextTokens);
+            return new TrainingAttempt(samples[i], request.Problem.Prompt, teacher);
+        }).ToList();
     }
 
-    /// <summary>The attempts of the <paramref name="limit"/> most frequent distinct texts (ties: the first
-    /// sampled), every copy kept: the policy weights a distinct attempt by its count, so these carry the most
-    /// of the step's loss.</summary>
-    private static List<TrainingAttempt> MostFrequent(List<TrainingAttempt> training, int limit) =>
-        training
-            .Select((attempt, order) => (attempt, order))
-            .GroupBy(x => (x.attempt.StudentContext, x.attempt.Attempt.Text))
-            .OrderByDescending(group => group.Count()).ThenBy(group => group.First().order)
+    /// <summary>The indices of the attempts of the <paramref name="limit"/> most frequent distinct texts among
+    /// <paramref name="candidates"/> (ties: the first sampled), every copy kept, in sampling order: the policy weights a
+    /// distinct attempt by its count, so these carry the most of the step's loss.</summary>
+    private static List<int> MostFrequent(List<int> candidates, IReadOnlyList<SampledAttempt> samples, int limit) =>
+        candidates
+            .GroupBy(i => samples[i].Text, StringComparer.Ordinal)
+            .OrderByDescending(group => group.Count()).ThenBy(group => group.First())
             .Take(limit)
             .SelectMany(group => group)
-            .OrderBy(x => x.order)
-            .Select(x => x.attempt)
+            .Order()
             .ToList();
 
     private static async Task<(Verdict Verdict, double Milliseconds)[]> VerifyAllAsync(

@@ -23,6 +23,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
     private readonly SequenceScorer _scorer;
     private readonly TextGenerator _generator;
     private readonly IAnswerGrammar? _grammar;
+    private readonly PromptEncodings _encodings;
     // The opening every step's contexts share (the question, a feedback header), for as long as the weights hold.
     private readonly PromptOpeningCache _openings = new();
     // The base model's opening of the teacher contexts (the question, the feedback header): the base weights never
@@ -41,6 +42,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         _grammar = grammar;
         _scorer = new SequenceScorer(model.Model);
         _generator = new TextGenerator(model.Model, model.Tokenizer);
+        _encodings = new PromptEncodings(model.EncodePrompt);
     }
 
     /// <summary>Creates the policy, with a fresh adapter and optimizer for SDPO, on the model's device thread.</summary>
@@ -56,11 +58,11 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
 
     public int MaxContextTokens => _model.ContextLength;
 
-    public int CountContextTokens(string context) => _model.EncodePrompt(context).Count;
+    public int CountContextTokens(string context) => _encodings.Encode(context).Count;
 
     public Task<IReadOnlyList<SampledAttempt>> SampleAsync(IReadOnlyList<string> contexts, AttemptSampling sampling, long seed, CancellationToken cancellationToken)
     {
-        var prompts = contexts.Select(c => _model.EncodePrompt(c)).ToList();
+        var prompts = contexts.Select(_encodings.Encode).ToList();
         int longest = prompts.Max(p => p.Count);
         if (longest + sampling.MaxNewTokens > _model.ContextLength)
             throw new ContextLengthException(longest + sampling.MaxNewTokens, _model.ContextLength, "prompt plus maxNewTokens");
@@ -98,8 +100,8 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
             .Select(group => (Attempt: group.First(), Count: group.Count()))
             .ToList();
         if (distinct.Count == 0) return Task.FromResult(new UpdateFigures(0, 0, 0, 0, 0, 0));
-        var studentPairs = distinct.Select(d => new ScoringPair(_model.EncodePrompt(d.Attempt.StudentContext), d.Attempt.Tokens)).ToList();
-        var teacherPairs = distinct.Select(d => new ScoringPair(_model.EncodePrompt(d.Attempt.TeacherContext), d.Attempt.Tokens)).ToList();
+        var studentPairs = distinct.Select(d => new ScoringPair(_encodings.Encode(d.Attempt.StudentContext), d.Attempt.Tokens)).ToList();
+        var teacherPairs = distinct.Select(d => new ScoringPair(_encodings.Encode(d.Attempt.TeacherContext), d.Attempt.Tokens)).ToList();
         var counts = distinct.Select(d => (float)d.Count).ToArray();
         var allowed = _options.DistillWithinGrammar && _grammar is not null ? distinct.Select(d => AllowedTokens(d.Attempt.Tokens)).ToList() : null;
         return _model.Thread.RunAsync(() =>

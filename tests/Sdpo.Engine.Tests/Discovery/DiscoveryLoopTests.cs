@@ -21,7 +21,13 @@ public class DiscoveryLoopTests
         public Action? OnSample { get; set; }
         public int MaxContextTokens { get; init; } = 10_000;
 
-        public int CountContextTokens(string context) => context.Length;
+        public List<string> CountedContexts { get; } = new();
+
+        public int CountContextTokens(string context)
+        {
+            CountedContexts.Add(context);
+            return context.Length;
+        }
 
         public Task<IReadOnlyList<SampledAttempt>> SampleAsync(IReadOnlyList<string> contexts, AttemptSampling sampling, long seed, CancellationToken cancellationToken)
         {
@@ -107,6 +113,10 @@ public class DiscoveryLoopTests
         // often ×3, twice ×2, then the first of the singles (slot 0); sampling order kept.
         Assert.Equal(["once0", "often", "twice", "often", "often", "twice"], capped.UpdateBatches.Single().Select(t => t.Attempt.Text));
         Assert.Equal(6, events.OfType<StepCompleted>().Single().TrainedAttempts);
+        // Only the chosen attempts' teacher contexts are built (tokenized to fit), each distinct feedback once.
+        Assert.Equal(["feedback for often", "feedback for once0", "feedback for twice"],
+            capped.CountedContexts.Where(c => c.Contains("feedback for")).Select(c => c.Split('\n').Single(line => line.StartsWith("feedback for")))
+                .Order(StringComparer.Ordinal));
 
         var all = new ScriptedPolicy((_, slot, _) => Text(slot));
         await Collect(DiscoveryLoop.RunAsync(Request(verifier, maxAttempts: 8), all));
