@@ -57,6 +57,22 @@ public sealed class SolveFlowTests : IDisposable
     }
 
     [Fact]
+    public async Task Verdicts_are_reused_unless_the_request_turns_it_off()
+    {
+        var engine = new FakeDiscoveryEngine { DiscoverAt = _ => 2 };
+        await using var host = new ServiceHost(_data, engine);
+        var reusing = await ServiceApi.SubmitAsync(host.Client);
+        var everyTime = await ServiceApi.SubmitAsync(host.Client, ServiceApi.MinimalRequest.Replace("\"seed\": 1", "\"seed\": 1, \"reuseVerdicts\": false"));
+
+        foreach (var (id, expected) in new[] { (reusing, true), (everyTime, false) })
+        {
+            var run = await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "discovered");
+            Assert.Equal(expected, run.GetProperty("configuration").GetProperty("reuseVerdicts").GetBoolean());
+        }
+        lock (engine.Requests) Assert.Equal([false, true], engine.Requests.Select(r => r.ReuseVerdicts).Order());
+    }
+
+    [Fact]
     public async Task Runs_are_listed_newest_first_by_page_and_by_status()
     {
         // Seed 1 passes at its 4th attempt, seed 2 never, seed 3 at once.

@@ -24,8 +24,11 @@ public abstract record DiscoveryEvent
 /// <summary>Where the time of one attempt went, in milliseconds.</summary>
 public sealed record AttemptTimings(double SamplingMs, double VerifyingMs);
 
-/// <summary>One attempt, sampled and verified. <see cref="Index"/> counts from 0 across the run.</summary>
-public sealed record AttemptEvaluated(int Index, int Step, string Text, int TokenCount, Verdict Verdict, AttemptTimings Timings) : DiscoveryEvent
+/// <summary>One attempt, sampled and verified. <see cref="Index"/> counts from 0 across the run. <see cref="VerdictReused"/>:
+/// the same text was verified earlier in the run and its verdict is repeated without calling the verifier (see
+/// <see cref="DiscoveryRequest.ReuseVerdicts"/>); written only when true.</summary>
+public sealed record AttemptEvaluated(int Index, int Step, string Text, int TokenCount, Verdict Verdict, AttemptTimings Timings,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool VerdictReused = false) : DiscoveryEvent
 {
     [JsonIgnore] public override string Name => "attempt";
 }

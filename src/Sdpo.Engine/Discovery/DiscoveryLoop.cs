@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Sdpo.Contracts;
 using Sdpo.Engine.Sdpo;
 
@@ -116,14 +117,14 @@ public static class DiscoveryLoop
             double samplingMs = clock.Elapsed.TotalMilliseconds;
 
             clock.Restart();
-            var verdicts = await VerifyAllAsync(request, samples, state.Attempts, cancellationToken);
+            var verdicts = await VerifyAllAsync(request, samples, state.Attempts, state, cancellationToken);
             double verifyingMs = clock.Elapsed.TotalMilliseconds;
 
             for (int i = 0; i < samples.Count; i++)
             {
                 int index = state.Attempts + i;
                 outcome.Attempts.Add(new AttemptEvaluated(index, state.Step, samples[i].Text, samples[i].TokenIds.Count, verdicts[i].Verdict,
-                    new AttemptTimings(samplingMs / samples.Count, verdicts[i].Milliseconds)));
+                    new AttemptTimings(samplingMs / samples.Count, verdicts[i].Milliseconds), verdicts[i].Reused));
                 if (verdicts[i].Verdict.Passed)
                 {
                     outcome.Discovery = new Discovered(index, samples[i].Text);
@@ -245,25 +246,72 @@ public static class DiscoveryLoop
             .Order()
             .ToList();
 
-    private static async Task<(Verdict Verdict, double Milliseconds)[]> VerifyAllAsync(
-        DiscoveryRequest request, IReadOnlyList<SampledAttempt> samples, int firstIndex, CancellationToken cancellationToken)
+    /// <summary>
+    /// Verifies a step's attempts concurrently. With <see cref="DiscoveryRequest.ReuseVerdicts"/>, an answer's text is
+    /// verified once per run: its copies in the step, and later attempts with the same text, take the verdict of its
+    /// first verification (reported as reused, with no verifying time), unless that verdict may not repeat (a timeout,
+    /// a memory limit, the verifier's own failure), in which case the next copy is verified again.
+    /// </summary>
+    private static async Task<VerifiedAttempt[]> VerifyAllAsync(
+        DiscoveryRequest request, IReadOnlyList<SampledAttempt> samples, int firstIndex, LoopState state, CancellationToken cancellationToken)
     {
-        var tasks = samples.Select(async (sample, i) =>
+        if (!request.ReuseVerdicts)
+            return await Task.WhenAll(samples.Select((sample, i) => VerifyAsync(request, sample.Text, firstIndex + i, cancellationToken)));
+
+        var firstOfText = new Dictionary<string, int>(StringComparer.Ordinal);
+        var verifications = new Task<VerifiedAttempt>?[samples.Count];
+        for (int i = 0; i < samples.Count; i++)
         {
-            var clock = Stopwatch.StartNew();
-            Verdict verdict;
-            try
+            string text = samples[i].Text;
+            if (state.KnownVerdicts.ContainsKey(text) || !firstOfText.TryAdd(text, i)) continue;
+            verifications[i] = VerifyAsync(request, text, firstIndex + i, cancellationToken);
+        }
+        await Task.WhenAll(verifications.OfType<Task<VerifiedAttempt>>());
+
+        var results = new VerifiedAttempt[samples.Count];
+        for (int i = 0; i < samples.Count; i++)
+        {
+            string text = samples[i].Text;
+            if (verifications[i] is { } verified)
             {
-                verdict = await request.Verifier.VerifyAsync(new Attempt(request.Problem, sample.Text, firstIndex + i), cancellationToken);
+                results[i] = verified.Result;
+                if (Repeatable(results[i].Verdict)) state.KnownVerdicts[text] = results[i].Verdict;
             }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            else if (state.KnownVerdicts.TryGetValue(text, out var known))
             {
-                verdict = Verdict.Fail(VerdictStatus.VerifierError, $"The verifier failed: {e.Message}");
+                results[i] = new VerifiedAttempt(known, 0, Reused: true);
             }
-            return (verdict, clock.Elapsed.TotalMilliseconds);
-        });
-        return await Task.WhenAll(tasks);
+            else
+            {
+                // Its first copy in this step got a verdict that may not repeat: this copy is verified on its own.
+                results[i] = await VerifyAsync(request, text, firstIndex + i, cancellationToken);
+                if (Repeatable(results[i].Verdict)) state.KnownVerdicts[text] = results[i].Verdict;
+            }
+        }
+        return results;
     }
+
+    /// <summary>Whether the same answer would get the same verdict again: not so for limits of time or memory, which
+    /// depend on the machine's load, nor for the verifier's own failure.</summary>
+    private static bool Repeatable(Verdict verdict) =>
+        verdict.Status is not (VerdictStatus.Timeout or VerdictStatus.MemoryLimit or VerdictStatus.VerifierError);
+
+    private static async Task<VerifiedAttempt> VerifyAsync(DiscoveryRequest request, string text, int index, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        Verdict verdict;
+        try
+        {
+            verdict = await request.Verifier.VerifyAsync(new Attempt(request.Problem, text, index), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            verdict = Verdict.Fail(VerdictStatus.VerifierError, $"The verifier failed: {e.Message}");
+        }
+        return new VerifiedAttempt(verdict, clock.Elapsed.TotalMilliseconds);
+    }
+
+    private sealed record VerifiedAttempt(Verdict Verdict, double Milliseconds, bool Reused = false);
 
     /// <summary>Tokens a context may take so that an attempt of maxNewTokens (and its stop token) still fits after it.</summary>
     private static int ContextRoom(DiscoveryRequest request, IDiscoveryPolicy policy) =>
@@ -336,5 +384,7 @@ public static class DiscoveryLoop
         public int Step { get; set; }
         public int Attempts { get; set; }
         public List<List<string>> ChainFeedback { get; set; } = new();
+        /// <summary>Verdicts by answer text, for reuse; not saved, so a resumed run verifies its answers afresh.</summary>
+        [JsonIgnore] public Dictionary<string, Verdict> KnownVerdicts { get; } = new(StringComparer.Ordinal);
     }
 }

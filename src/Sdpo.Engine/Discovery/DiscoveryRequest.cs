@@ -2,7 +2,9 @@ using Sdpo.Contracts;
 
 namespace Sdpo.Engine.Discovery;
 
-/// <summary>One question to search: the prompt the model sees, the verifier that judges attempts, and how to search.</summary>
+/// <summary>One question to search: the prompt the model sees, the verifier that judges attempts, and how to search.
+/// <see cref="ReuseVerdicts"/> (on): an answer text is verified once per run and its later copies repeat that verdict
+/// (every attempt still counts); turn it off for a verifier whose verdict on the same text can change.</summary>
 public sealed record DiscoveryRequest(
     Problem Problem,
     IVerifier Verifier,
@@ -10,7 +12,8 @@ public sealed record DiscoveryRequest(
     DiscoveryBudget? Budget = null,
     AttemptSampling? Sampling = null,
     SdpoOptions? Sdpo = null,
-    long Seed = 0)
+    long Seed = 0,
+    bool ReuseVerdicts = true)
 {
     public DiscoveryBudget EffectiveBudget => Budget ?? new DiscoveryBudget();
     public AttemptSampling EffectiveSampling => Sampling ?? new AttemptSampling();

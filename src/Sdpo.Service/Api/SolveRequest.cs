@@ -24,6 +24,12 @@ public sealed record SolveRequest
     public SdpoOptions? Sdpo { get; init; }
     public long Seed { get; init; }
 
+    /// <summary>Verify each distinct answer once per method and give its later copies the same verdict without calling the
+    /// verifier again (true, the default; every copy still counts as an attempt, and its event says "verdictReused").
+    /// A timeout, memory limit or verifier error is never reused. False calls the verifier for every attempt: for a
+    /// verifier whose verdict on the same text can change.</summary>
+    public bool ReuseVerdicts { get; init; } = true;
+
     /// <summary>A configured model's name; the default model when absent.</summary>
     public string? Model { get; init; }
 

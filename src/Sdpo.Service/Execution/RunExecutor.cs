@@ -100,7 +100,7 @@ public sealed class RunExecutor(
                     continue;
                 }
                 DiscoveryMethodNames.TryParse(method.Method, out var discoveryMethod);
-                var request = new DiscoveryRequest(problem.Problem, problem.Verifier, discoveryMethod, plan.Budget, plan.Sampling, plan.Sdpo, plan.Seed);
+                var request = new DiscoveryRequest(problem.Problem, problem.Verifier, discoveryMethod, plan.Budget, plan.Sampling, plan.Sdpo, plan.Seed, plan.ReuseVerdicts);
                 var stateDirectory = paths.StateDirectory(runId, method.Method, primary: method.Order == 0);
                 Directory.CreateDirectory(stateDirectory);
 

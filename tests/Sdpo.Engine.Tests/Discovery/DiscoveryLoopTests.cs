@@ -101,6 +101,53 @@ public class DiscoveryLoopTests
         Assert.True(attempts[^1].Verdict.Passed);
     }
 
+    /// <summary>Records every text it is asked to verify; "slow" times out, everything else is wrong.</summary>
+    private sealed class CountingVerifier : IVerifier
+    {
+        public List<string> Calls { get; } = new();
+        public string Kind => "test";
+        public Task<Verdict> VerifyAsync(Attempt attempt, CancellationToken cancellationToken = default)
+        {
+            lock (Calls) Calls.Add(attempt.Text);
+            return Task.FromResult(attempt.Text == "slow"
+                ? Verdict.Fail(VerdictStatus.Timeout, "took too long")
+                : Verdict.Fail(VerdictStatus.Wrong, $"feedback for {attempt.Text}"));
+        }
+    }
+
+    [Fact]
+    public async Task AnAnswerIsVerifiedOncePerRunUnlessItsVerdictMayNotRepeat()
+    {
+        // Each step of 8: "slow" twice, then x2 x0 x1 x2 x0 x1.
+        string Text(int slot) => slot < 2 ? "slow" : $"x{slot % 3}";
+        var verifier = new CountingVerifier();
+        var events = await Collect(DiscoveryLoop.RunAsync(Request(verifier, maxAttempts: 16), new ScriptedPolicy((_, slot, _) => Text(slot))));
+
+        Assert.Equal(["x0", "x1", "x2"], verifier.Calls.Where(text => text != "slow").Order(StringComparer.Ordinal));
+        Assert.Equal(4, verifier.Calls.Count(text => text == "slow")); // a timeout is verified again at every copy
+        var attempts = events.OfType<AttemptEvaluated>().ToList();
+        Assert.Equal(16, attempts.Count);
+        var reused = attempts.Where(a => a.VerdictReused).ToList();
+        Assert.Equal(9, reused.Count);
+        Assert.All(reused, a =>
+        {
+            Assert.Equal(attempts.First(first => first.Text == a.Text).Verdict, a.Verdict);
+            Assert.True(a.Index > attempts.First(first => first.Text == a.Text).Index);
+            Assert.Equal(0, a.Timings.VerifyingMs);
+        });
+        Assert.DoesNotContain(attempts, a => a.VerdictReused && a.Text == "slow");
+        // The wire form names the flag only where it is set.
+        var web = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        Assert.Contains("\"verdictReused\":true", JsonSerializer.Serialize(reused[0], web));
+        Assert.DoesNotContain("verdictReused", JsonSerializer.Serialize(attempts[0], web));
+
+        var everyTime = new CountingVerifier();
+        var plain = await Collect(DiscoveryLoop.RunAsync(Request(everyTime, maxAttempts: 16) with { ReuseVerdicts = false },
+            new ScriptedPolicy((_, slot, _) => Text(slot))));
+        Assert.Equal(16, everyTime.Calls.Count);
+        Assert.DoesNotContain(plain.OfType<AttemptEvaluated>(), a => a.VerdictReused);
+    }
+
     [Fact]
     public async Task MaxDistilledAttemptsKeepsTheMostFrequentMistakesWithAllTheirCopies()
     {

@@ -32,6 +32,8 @@ public sealed class FakeDiscoveryEngine : IDiscoveryEngine
     /// <summary>When set, awaited before each attempt (by index): lets a test hold a run at a known point.</summary>
     public Func<int, Task>? BeforeAttempt { get; init; }
     public int Executions => _executions;
+    /// <summary>Every request it was asked to run, in order.</summary>
+    public List<DiscoveryRequest> Requests { get; } = [];
     private int _executions;
 
     /// <summary>One token per whitespace-separated word.</summary>
@@ -61,6 +63,7 @@ public sealed class FakeDiscoveryEngine : IDiscoveryEngine
         DiscoveryRequest request, string? stateDirectory = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _executions);
+        lock (Requests) Requests.Add(request);
         var budget = request.EffectiveBudget;
         var perStep = budget.AttemptsPerStep;
         var method = request.Method;
