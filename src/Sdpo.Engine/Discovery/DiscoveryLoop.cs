@@ -275,7 +275,7 @@ public static class DiscoveryLoop
             if (verifications[i] is { } verified)
             {
                 results[i] = verified.Result;
-                if (Repeatable(results[i].Verdict)) state.KnownVerdicts[text] = results[i].Verdict;
+                Remember(state, text, results[i].Verdict);
             }
             else if (state.KnownVerdicts.TryGetValue(text, out var known))
             {
@@ -285,16 +285,22 @@ public static class DiscoveryLoop
             {
                 // Its first copy in this step got a verdict that may not repeat: this copy is verified on its own.
                 results[i] = await VerifyAsync(request, text, firstIndex + i, cancellationToken);
-                if (Repeatable(results[i].Verdict)) state.KnownVerdicts[text] = results[i].Verdict;
+                Remember(state, text, results[i].Verdict);
             }
         }
         return results;
     }
 
-    /// <summary>Whether the same answer would get the same verdict again: not so for limits of time or memory, which
-    /// depend on the machine's load, nor for the verifier's own failure.</summary>
-    private static bool Repeatable(Verdict verdict) =>
-        verdict.Status is not (VerdictStatus.Timeout or VerdictStatus.MemoryLimit or VerdictStatus.VerifierError);
+    /// <summary>Keeps a verdict for reuse if the same answer would get it again: not so for limits of time or memory,
+    /// which depend on the machine's load, nor for the verifier's own failure. A run keeps at most
+    /// <see cref="MaxKnownVerdicts"/>, its first ones, so that a long run's memory stays flat.</summary>
+    private static void Remember(LoopState state, string text, Verdict verdict)
+    {
+        if (verdict.Status is VerdictStatus.Timeout or VerdictStatus.MemoryLimit or VerdictStatus.VerifierError) return;
+        if (state.KnownVerdicts.Count < MaxKnownVerdicts) state.KnownVerdicts[text] = verdict;
+    }
+
+    private const int MaxKnownVerdicts = 4096;
 
     private static async Task<VerifiedAttempt> VerifyAsync(DiscoveryRequest request, string text, int index, CancellationToken cancellationToken)
     {
