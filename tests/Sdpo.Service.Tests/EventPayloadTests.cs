@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Sdpo.Contracts;
 using Sdpo.Engine.Discovery;
 using Sdpo.Service.Api;
 using Sdpo.Service.Benchmarks;
@@ -42,5 +43,16 @@ public sealed class EventPayloadTests
         var data = RunRecorder.Serialize("sdpo", new Discovered(9, "7+5*3"));
         var keys = JsonDocument.Parse(data).RootElement.EnumerateObject().Select(p => p.Name);
         Assert.Equal(["type", "method", "attemptIndex", "text"], keys);
+    }
+
+    [Fact]
+    public void An_attempt_event_names_a_reused_verdict_only_when_it_is_one()
+    {
+        AttemptEvaluated Attempt(bool reused) => new(3, 0, "7+5", 3, Verdict.Fail(VerdictStatus.Wrong, "12, not 22"),
+            new AttemptTimings(1.5, reused ? 0 : 0.2), reused);
+        var reused = JsonDocument.Parse(RunRecorder.Serialize("best-of-k", Attempt(true))).RootElement;
+        Assert.True(reused.GetProperty("verdictReused").GetBoolean());
+        var fresh = JsonDocument.Parse(RunRecorder.Serialize("best-of-k", Attempt(false))).RootElement;
+        Assert.False(fresh.TryGetProperty("verdictReused", out _));
     }
 }
