@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Sdpo.Engine.Lora;
 
 namespace Sdpo.Engine.Discovery;
 
@@ -111,9 +112,12 @@ public sealed record SdpoOptions
         if (MaxDistilledAttempts is < 1) throw new ArgumentOutOfRangeException(nameof(MaxDistilledAttempts), MaxDistilledAttempts, "sdpo.maxDistilledAttempts must be at least 1 (or null for all).");
         if (!(TeacherGuidance >= 0) || TeacherGuidance > 10) throw new ArgumentOutOfRangeException(nameof(TeacherGuidance), TeacherGuidance, "sdpo.teacherGuidance must be in [0, 10].");
         if (LearningSteps is < 1) throw new ArgumentOutOfRangeException(nameof(LearningSteps), LearningSteps, "sdpo.learningSteps must be at least 1 (or null for every step).");
-        if (LoraLayers is { } layers && (layers.Count == 0 || layers.Any(layer => layer < 0) || layers.Distinct().Count() != layers.Count))
-            throw new ArgumentOutOfRangeException(nameof(LoraLayers), $"[{string.Join(", ", layers)}]",
-                "sdpo.loraLayers must list distinct decoder layer indices from 0 (or be null for every layer).");
+        if (LoraLayers is { } layers)
+        {
+            // The adapter's own rules for PEFT's layers_to_transform, reported under this option's name.
+            try { new LoraOptions { LayersToTransform = layers }.Validate(); }
+            catch (AdapterException e) { throw new ArgumentOutOfRangeException(nameof(LoraLayers), $"[{string.Join(", ", layers)}]", $"sdpo.loraLayers: {e.Message}"); }
+        }
         if (BasePrompt && SampleWithFeedback)
             throw new ArgumentOutOfRangeException(nameof(BasePrompt), BasePrompt, "sdpo.basePrompt keeps the plain question's opening for sampling, and sdpo.sampleWithFeedback samples other contexts: choose one.");
         if (MaxTeacherContextTokens < 16) throw new ArgumentOutOfRangeException(nameof(MaxTeacherContextTokens), MaxTeacherContextTokens, "sdpo.maxTeacherContextTokens must be at least 16.");

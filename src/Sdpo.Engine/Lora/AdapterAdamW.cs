@@ -94,13 +94,13 @@ public sealed class AdapterAdamW : IDisposable
         _expAvgSq.mul_(beta2).addcmul_(_gradients, _gradients, value: 1 - beta2);
         var denominator = (_expAvgSq.sqrt() / Math.Sqrt(biasCorrection2)).add_(options.eps!.Value);
         values.addcdiv_(_expAvg, denominator, value: -lr / biasCorrection1);
-        foreach (var state in _parameterStates) state.step = Steps;
     }
 
     /// <summary>Writes the moments, step count and hyperparameters in TorchSharp's optimizer state format.</summary>
     public void Save(string path)
     {
         ThrowIfDisposed();
+        foreach (var state in _parameterStates) state.step = Steps; // the file keeps a count per parameter
         _state.save_state_dict(path);
     }
 

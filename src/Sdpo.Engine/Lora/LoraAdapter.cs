@@ -246,41 +246,38 @@ public sealed class LoraAdapter : IDisposable
     /// the given tensors.</summary>
     private static (Tensor Values, IReadOnlyList<(string Path, LoraPair Pair)> Layers) Flatten(IReadOnlyList<(string Path, LoraPair Pair)> layers)
     {
+        Tensor? values = null;
+        var slices = new List<Parameter>();
         try
         {
-            var devices = layers.Select(layer => layer.Pair.A.device).Concat(layers.Select(layer => layer.Pair.B.device))
+            var devices = layers.SelectMany(layer => new[] { layer.Pair.A.device, layer.Pair.B.device })
                 .Select(device => device.ToString()).Distinct().ToList();
             if (devices.Count > 1) throw new AdapterException($"An adapter's tensors must share one device; these are on {string.Join(", ", devices)}.");
-            var device = layers.Count > 0 ? layers[0].Pair.A.device : CPU;
             var total = layers.Sum(layer => layer.Pair.A.numel() + layer.Pair.B.numel());
-            var values = empty(total, ScalarType.Float32, device);
+            values = empty(total, ScalarType.Float32, layers.Count > 0 ? layers[0].Pair.A.device : CPU);
             values.DetachFromDisposeScope();
-            var slices = new List<Parameter>();
-            try
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            long offset = 0;
+            Parameter Slice(Tensor source)
             {
-                using var scope = NewDisposeScope();
-                using var noGrad = no_grad();
-                long offset = 0;
-                Parameter Slice(Tensor source)
-                {
-                    var view = values.narrow(0, offset, source.numel()).view(source.shape);
-                    view.copy_(source);
-                    offset += source.numel();
-                    var parameter = OwnedParameter(view);
-                    slices.Add(parameter);
-                    return parameter;
-                }
-                var flattened = layers
-                    .Select(layer => (layer.Path, new LoraPair(Slice(layer.Pair.A), Slice(layer.Pair.B), layer.Pair.Scaling, layer.Pair.Dropout)))
-                    .ToList();
-                return (values, flattened);
+                var view = values.narrow(0, offset, source.numel()).view(source.shape);
+                view.copy_(source);
+                offset += source.numel();
+                var parameter = OwnedParameter(view);
+                slices.Add(parameter);
+                return parameter;
             }
-            catch
-            {
-                foreach (var slice in slices) slice.Dispose();
-                values.Dispose();
-                throw;
-            }
+            var flattened = layers
+                .Select(layer => (layer.Path, new LoraPair(Slice(layer.Pair.A), Slice(layer.Pair.B), layer.Pair.Scaling, layer.Pair.Dropout)))
+                .ToList();
+            return (values, flattened);
+        }
+        catch
+        {
+            foreach (var slice in slices) slice.Dispose();
+            values?.Dispose();
+            throw;
         }
         finally
         {
