@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -159,13 +161,13 @@ public static class ServiceLoadRunner
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/solve/{id}/events");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(deadline));
+        await using var stream = await response.Content.ReadAsStreamAsync(deadline);
         var ids = new List<long>();
         string? lastEvent = null;
-        while (await reader.ReadLineAsync(deadline) is { } line)
+        await foreach (var item in SseParser.Create(stream).EnumerateAsync(deadline))
         {
-            if (line.StartsWith("id: ", StringComparison.Ordinal)) ids.Add(long.Parse(line[4..]));
-            else if (line.StartsWith("event: ", StringComparison.Ordinal)) lastEvent = line[7..];
+            ids.Add(long.Parse(item.EventId ?? "-1", CultureInfo.InvariantCulture));
+            lastEvent = item.EventType;
         }
         var complete = ids.SequenceEqual(Enumerable.Range(1, expectedEvents).Select(i => (long)i)) && lastEvent == "discovered";
         if (!complete)

@@ -1,5 +1,6 @@
+using System.Globalization;
 using System.Net.Http.Headers;
-using System.Text;
+using System.Net.ServerSentEvents;
 using System.Text.Json;
 
 namespace Sdpo.Service.Tests.Support;
@@ -14,14 +15,15 @@ public sealed record SseFrame(long Id, string Event, string Data)
 /// <summary>What a stream delivered: its frames, its keep-alive comments and the raw text.</summary>
 public sealed record SseCapture(IReadOnlyList<SseFrame> Frames, int Comments, string Raw, bool Ended);
 
-/// <summary>Reads a text/event-stream response, frame by frame.</summary>
+/// <summary>Reads a text/event-stream response with the platform's <see cref="SseParser"/>, keeping the raw text
+/// beside the events (the parser drops comments, and the keep-alive tests need them).</summary>
 public static class SseClient
 {
     public static async Task<HttpResponseMessage> OpenAsync(HttpClient client, string url, long? lastEventId = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        if (lastEventId is { } id) request.Headers.Add("Last-Event-ID", id.ToString());
+        if (lastEventId is { } id) request.Headers.Add("Last-Event-ID", id.ToString(CultureInfo.InvariantCulture));
         return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
     }
 
@@ -33,43 +35,21 @@ public static class SseClient
         HttpResponseMessage response, Func<IReadOnlyList<SseFrame>, bool>? stopWhen = null, double timeoutSeconds = 10, Action? onComment = null)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
-        await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
+        await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
+        await using var recording = new RecordingStream(body, onComment);
         var frames = new List<SseFrame>();
-        var raw = new StringBuilder();
-        var comments = 0;
-        long id = -1;
-        string? name = null;
-        var data = new StringBuilder();
         try
         {
-            while (await reader.ReadLineAsync(timeout.Token) is { } line)
+            await foreach (var item in SseParser.Create(recording).EnumerateAsync(timeout.Token))
             {
-                raw.Append(line).Append('\n');
-                if (line.Length == 0)
-                {
-                    if (name is not null)
-                    {
-                        frames.Add(new SseFrame(id, name, data.ToString()));
-                        if (stopWhen?.Invoke(frames) == true) return new SseCapture(frames, comments, raw.ToString(), Ended: false);
-                    }
-                    name = null;
-                    data.Clear();
-                }
-                else if (line.StartsWith(':'))
-                {
-                    comments++;
-                    onComment?.Invoke();
-                }
-                else if (line.StartsWith("id: ")) id = long.Parse(line[4..]);
-                else if (line.StartsWith("event: ")) name = line[7..];
-                else if (line.StartsWith("data: ")) data.Append(line[6..]);
+                frames.Add(new SseFrame(long.Parse(item.EventId ?? "-1", CultureInfo.InvariantCulture), item.EventType, item.Data));
+                if (stopWhen?.Invoke(frames) == true) return new SseCapture(frames, recording.Comments, recording.Text, Ended: false);
             }
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
             throw new TimeoutException($"The event stream did not end within {timeoutSeconds}s; received: {string.Join(", ", frames.Select(f => $"{f.Id}:{f.Event}"))}");
         }
-        return new SseCapture(frames, comments, raw.ToString(), Ended: true);
+        return new SseCapture(frames, recording.Comments, recording.Text, Ended: true);
     }
 }
