@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace Sdpo.Cli.Benchmarks;
 
@@ -38,6 +39,13 @@ public sealed record MemorySnapshot(long WorkingSetBytes, long TrimmedWorkingSet
         (double)(TrimmedWorkingSetBytes - start.TrimmedWorkingSetBytes) / start.TrimmedWorkingSetBytes;
 
     public double GcHeapGrowthSince(MemorySnapshot start) => (double)(GcHeapBytes - start.GcHeapBytes) / start.GcHeapBytes;
+
+    /// <summary>The GC heap's growth since <paramref name="start"/>, as a percentage and in KiB.</summary>
+    public string GcHeapGrowthTextSince(MemorySnapshot start) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Percent(GcHeapGrowthSince(start))} ({(GcHeapBytes - start.GcHeapBytes) / 1024.0:+0;-0;0} KiB)");
+
+    /// <summary>A growth as a signed percentage; one that rounds to nothing reads 0.0%, not -+0.0%.</summary>
+    public static string Percent(double growth) => growth.ToString("+0.0%;-0.0%;0.0%", CultureInfo.InvariantCulture);
 
     public override string ToString() => $"working set {WorkingSetMiB:F1} MiB ({TrimmedWorkingSetMiB:F1} after trimming the native heap), GC heap {GcHeapMiB:F1} MiB, live tensors {LiveTensors}";
 }

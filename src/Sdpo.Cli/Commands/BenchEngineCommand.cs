@@ -209,11 +209,11 @@ public sealed class BenchEngineCommand : AsyncCommand<BenchEngineCommand.Setting
 
         var table = new FigureTable($"memory over {settings.MemorySteps} sample + train steps on {model.Name}");
         table.Add("working set at start / end", $"{start.WorkingSetMiB:F1} / {end.WorkingSetMiB:F1} MiB");
-        table.Add("working set growth", Percent(end.WorkingSetGrowthSince(start)), FigureTable.Verdict(end.WorkingSetGrowthSince(start) < 0.05, "< 5%"));
+        table.Add("working set growth", MemorySnapshot.Percent(end.WorkingSetGrowthSince(start)), FigureTable.Verdict(end.WorkingSetGrowthSince(start) < 0.05, "< 5%"));
         table.Add("working set after trimming the native heap, start / end", $"{start.TrimmedWorkingSetMiB:F1} / {end.TrimmedWorkingSetMiB:F1} MiB");
-        table.Add("trimmed working set growth", Percent(end.TrimmedWorkingSetGrowthSince(start)));
+        table.Add("trimmed working set growth", MemorySnapshot.Percent(end.TrimmedWorkingSetGrowthSince(start)));
         table.Add("GC heap at start / end", $"{start.GcHeapMiB:F2} / {end.GcHeapMiB:F2} MiB");
-        table.Add("GC heap growth", GcGrowth(start, end), FigureTable.Verdict(end.GcHeapGrowthSince(start) < 0.05, "< 5%"));
+        table.Add("GC heap growth", end.GcHeapGrowthTextSince(start), FigureTable.Verdict(end.GcHeapGrowthSince(start) < 0.05, "< 5%"));
         table.Add("live tensors at start / end", $"{start.LiveTensors} / {end.LiveTensors}");
         table.Add("time per step", string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalMilliseconds / settings.MemorySteps:F0} ms"));
         table.Add("load average at end", MachineSnapshot.ReadLoadAverage());
@@ -222,8 +222,4 @@ public sealed class BenchEngineCommand : AsyncCommand<BenchEngineCommand.Setting
 
     private static string Rate(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
     private static string Ratio(double value) => value.ToString("F2", CultureInfo.InvariantCulture) + "x";
-    private static string GcGrowth(MemorySnapshot start, MemorySnapshot end) =>
-        $"{Percent(end.GcHeapGrowthSince(start))} ({(end.GcHeapBytes - start.GcHeapBytes) / 1024.0:+0;-0} KiB)";
-
-    private static string Percent(double value) => value.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture);
 }
