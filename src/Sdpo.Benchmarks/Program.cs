@@ -1,8 +1,8 @@
 using BenchmarkDotNet.Configs;
-using Perfolizer.Horology;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Perfolizer.Horology;
 using Sdpo.Benchmarks;
 
 // In process: this build's output holds the patched LibTorchSharp, which a project generated elsewhere would lack.
