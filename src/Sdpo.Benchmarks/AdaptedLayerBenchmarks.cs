@@ -32,7 +32,7 @@ public class AdaptedLayerBenchmarks
         var sizes = Shape.Split('x').Select(long.Parse).ToArray();
         _layer = new AdaptableLinear(sizes[0], sizes[1], hasBias: false);
         using (no_grad()) _layer.Weight.normal_(0, 0.02);
-        _lora = new LoraPair(new Parameter(randn(Rank, sizes[0]) * 0.02), new Parameter(randn(sizes[1], Rank) * 0.02), scaling: 2.0);
+        _lora = new LoraPair(new Parameter(randn(Rank, sizes[0]).mul_(0.02)), new Parameter(randn(sizes[1], Rank).mul_(0.02)), scaling: 2.0);
         _layer.Lora = Adapted ? _lora : null;
         _input = randn(1, Positions, sizes[0]);
     }

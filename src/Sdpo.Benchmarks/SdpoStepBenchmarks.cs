@@ -9,7 +9,7 @@ using Sdpo.Engine.Scoring;
 using Sdpo.Engine.Sdpo;
 using Sdpo.Engine.Tokenization;
 using Sdpo.Engine.Tokenization.Prompting;
-using Sdpo.Verifiers.Arithmetic;
+using Sdpo.Cli.Benchmarks;
 using static TorchSharp.torch;
 
 namespace Sdpo.Benchmarks;
@@ -25,9 +25,10 @@ public class SdpoStepBenchmarks
 {
     private const int AttemptsPerStep = 8;
     private const int MaxNewTokens = 64;
-    private static readonly ArithmeticPuzzle Puzzle = new([1, 1, 1], 997);
+    private static readonly Problem Problem = UnsolvableArithmeticProblem.Problem;
 
-    private readonly SdpoOptions _options = new() { Divergence = DivergenceKind.ForwardKl, Teacher = TeacherKind.Frozen, UpdatesPerBatch = 1, MaxDistilledAttempts = 1 };
+    // The embedded model's recommendation (its sdpo_defaults.json), on either model, as bench-discovery is run with it.
+    private readonly SdpoOptions _options = SdpoDefaults.Load(BenchmarkModels.Folder(BenchmarkModels.Embedded));
     private CausalLM _model = null!;
     private TextGenerator _generator = null!;
     private SequenceScorer _scorer = null!;
@@ -61,18 +62,18 @@ public class SdpoStepBenchmarks
         _scorer = new SequenceScorer(_model);
         _student = LoraAdapter.Create(_model, new LoraOptions { Rank = _options.LoraRank, Alpha = _options.LoraAlpha }, seed: 1);
         _optimizer = new AdapterAdamW(_student, _options.LearningRate, _options.WeightDecay);
-        _question = format.Encode(tokenizer, Puzzle.RenderPrompt());
+        _question = format.Encode(tokenizer, Problem.Prompt);
         _sampling = new SamplingOptions { MaxNewTokens = MaxNewTokens, StopTokenIds = tokenizer.StopTokenIds, Seed = 1 };
 
         // Two failed attempts and their real feedback: the teacher's pass alternates between their contexts, so it
         // reuses the opening they share (the question, the feedback header) as a run's consecutive steps do.
         var attempts = _generator.Generate([_question, _question], _sampling);
-        var verifier = Puzzle.CreateVerifier();
+        var verifier = UnsolvableArithmeticProblem.Verifier;
         var continuations = attempts.Select(a => (IReadOnlyList<int>)(a.StopTokenId is { } stop ? [.. a.TokenIds, stop] : a.TokenIds)).ToArray();
         _teacherPairs = attempts.Select((attempt, i) =>
         {
-            var verdict = verifier.VerifyAsync(new Attempt(Puzzle.ToProblem(), attempt.Text ?? "")).GetAwaiter().GetResult();
-            return new ScoringPair(format.Encode(tokenizer, TeacherPrompt.Build(Puzzle.RenderPrompt(), verdict.Feedback)), continuations[i]);
+            var verdict = verifier.VerifyAsync(new Attempt(Problem, attempt.Text ?? "")).GetAwaiter().GetResult();
+            return new ScoringPair(format.Encode(tokenizer, TeacherPrompt.Build(Problem.Prompt, verdict.Feedback)), continuations[i]);
         }).ToArray();
         _studentPair = new ScoringPair(_question, continuations[0]);
         using var noGrad = no_grad();
