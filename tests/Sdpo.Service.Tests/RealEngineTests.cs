@@ -145,6 +145,30 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
     }
 
     [Fact]
+    public async Task Distinct_attempts_never_repeat_an_answer_and_steps_count_the_samples_drawn_again()
+    {
+        await using var host = new ServiceHost(_data, engine: null, _checkpoint.Settings());
+        // Constrained answers to 1 1 1 are few, so plain sampling repeats them within a few steps.
+        const string body = "{\"problem\": " + Unsolvable + ", \"method\": \"best-of-k\", \"budget\": {\"maxAttempts\": 24, \"attemptsPerStep\": 8}, \"sampling\": {\"maxNewTokens\": 24, \"constrained\": true%DISTINCT%}, \"seed\": 3}";
+        async Task<List<JsonElement>> Frames(string distinct, string name)
+        {
+            var id = await ServiceApi.SubmitAsync(host.Client, body.Replace("%DISTINCT%", distinct));
+            return (await ServiceApi.WaitForEndAsync(host.Client, id, timeoutSeconds: 60)).Frames.Where(f => f.Event == name).Select(f => f.Json).ToList();
+        }
+        static List<string> Texts(List<JsonElement> attempts) => attempts.Select(a => a.GetProperty("text").GetString()!).ToList();
+
+        var plain = Texts(await Frames("", "attempt"));
+        Assert.Equal(24, plain.Count);
+        Assert.True(plain.Distinct().Count() < 24, "the plain run should repeat an answer for this test to mean anything");
+
+        var distinct = Texts(await Frames(", \"distinctAttempts\": true", "attempt"));
+        Assert.Equal(24, distinct.Count);
+        Assert.Equal(24, distinct.Distinct().Count());
+        var steps = await Frames(", \"distinctAttempts\": true", "step");
+        Assert.Contains(steps, s => s.TryGetProperty("redrawn", out var redrawn) && redrawn.GetInt32() > 0);
+    }
+
+    [Fact]
     public async Task With_lazy_loading_the_model_loads_on_first_use()
     {
         var settings = _checkpoint.Settings();

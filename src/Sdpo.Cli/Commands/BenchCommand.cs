@@ -43,6 +43,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         [CommandOption("--temperature <T>")] public double Temperature { get; init; } = 1.0;
         [CommandOption("--constrained")] [Description("Sample only well-formed answers that use each number once (the puzzle's grammar), for every method and the selection.")]
         public bool Constrained { get; init; }
+        [CommandOption("--distinct")] [Description("Draw again any sample whose answer already failed in the run or repeats one of its step (sampling.distinctAttempts), for every method.")]
+        public bool Distinct { get; init; }
         [CommandOption("--lr <RATE>")] [Description("SDPO learning rate (overrides --sdpo's learningRate).")] public double? LearningRate { get; init; }
         [CommandOption("--sdpo <JSON>")] [Description("SDPO options as in the service's requests, e.g. {\"updatesPerBatch\": 2, \"teacher\": \"frozen\"}; unset fields keep the model's defaults (its sdpo_defaults.json, then the paper's).")]
         public string? SdpoJson { get; init; }
@@ -116,7 +118,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             puzzles = settings.Suite is { } suite ? ProblemSuite.Generate(suite, settings.Count, settings.SuiteSeed) : ProblemsFile.Read(settings.ProblemsFile!);
             folder = CliModel.ResolveFolder(settings.Model);
             template = new DiscoveryRequest(puzzles[0].ToProblem(), puzzles[0].CreateVerifier(), DiscoveryMethod.Sdpo,
-                new DiscoveryBudget(settings.Budget, settings.Group, settings.Chains), new AttemptSampling(Temperature: settings.Temperature, Constrained: settings.Constrained),
+                new DiscoveryBudget(settings.Budget, settings.Group, settings.Chains), new AttemptSampling(Temperature: settings.Temperature, Constrained: settings.Constrained, DistinctAttempts: settings.Distinct),
                 settings.SdpoOptions(folder));
             template.Validate();
         }
@@ -276,7 +278,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         $"temperature={settings.Temperature.ToString(CultureInfo.InvariantCulture)}", $"sdpo={SdpoDefaults.Serialize(settings.SdpoOptions(modelFolder))}",
         $"selectHard={settings.SelectHard?.ToString(CultureInfo.InvariantCulture) ?? "none"}", $"samples={settings.Samples}", $"passK={settings.PassK?.ToString(CultureInfo.InvariantCulture) ?? "default"}", $"keep={settings.Keep?.ToString(CultureInfo.InvariantCulture) ?? "all"}")
         // Unconstrained journals written before the option existed keep their fingerprint.
-        + (settings.Constrained ? " constrained=true" : "");
+        + (settings.Constrained ? " constrained=true" : "") + (settings.Distinct ? " distinct=true" : "");
 
     private static Progress Progress() =>
         AnsiConsole.Progress().AutoClear(false).HideCompleted(false)

@@ -37,6 +37,8 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
         [CommandOption("--temperature <T>")] public double Temperature { get; init; } = 1.0;
         [CommandOption("--constrained")] [Description("Sample only well-formed answers that use each number once (the puzzle's grammar).")]
         public bool Constrained { get; init; }
+        [CommandOption("--distinct")] [Description("Draw again any sample whose answer already failed or repeats one of its step.")]
+        public bool Distinct { get; init; }
         [CommandOption("--lr <RATE>")] [Description("SDPO learning rate.")] public double? LearningRate { get; init; }
         [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 
@@ -62,7 +64,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
             DiscoveryMethodNames.TryParse(settings.Method, out var method);
             request = new DiscoveryRequest(puzzle.ToProblem(), puzzle.CreateVerifier(), method,
                 new DiscoveryBudget(settings.Budget, settings.Group, settings.Chains),
-                new AttemptSampling(Temperature: settings.Temperature, Constrained: settings.Constrained),
+                new AttemptSampling(Temperature: settings.Temperature, Constrained: settings.Constrained, DistinctAttempts: settings.Distinct),
                 null,
                 settings.Seed);
             request.Validate();

@@ -4,8 +4,13 @@ namespace Sdpo.Engine.Discovery;
 /// which SDPO's on-policy distillation assumes. <paramref name="Constrained"/> samples only well-formed answers,
 /// under the grammar of the problem's verifier (<see cref="Sdpo.Contracts.IGrammarVerifier"/>; arithmetic
 /// puzzles have one), for every method alike; the distillation still compares the model's unconstrained
-/// distributions on those tokens.</summary>
-public sealed record AttemptSampling(double Temperature = 1.0, double TopP = 1.0, int MaxNewTokens = 64, bool Constrained = false)
+/// distributions on those tokens.
+/// <paramref name="DistinctAttempts"/> draws again, a few times at most, any sample whose answer already failed in the run
+/// or repeats another sample of the same step, so that attempts go to answers not yet tried: sampling without
+/// replacement of what is known to fail (<see cref="DiscoveryLoop"/>). Off by default: best-of-k's i.i.d. samples are
+/// the baseline the paper measures against.</summary>
+public sealed record AttemptSampling(double Temperature = 1.0, double TopP = 1.0, int MaxNewTokens = 64, bool Constrained = false,
+    bool DistinctAttempts = false)
 {
     public void Validate()
     {

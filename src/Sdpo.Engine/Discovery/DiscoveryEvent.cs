@@ -37,7 +37,9 @@ public sealed record AttemptEvaluated(int Index, int Step, string Text, int Toke
 public sealed record StepTimings(double SamplingMs, double VerifyingMs, double TeacherMs, double UpdateMs);
 
 /// <summary>One step done: G attempts sampled and, for SDPO, one or more adapter updates made.
-/// Loss figures are null for methods that do not learn or when no attempt carried feedback.</summary>
+/// Loss figures are null for methods that do not learn or when no attempt carried feedback. <see cref="Redrawn"/>: samples
+/// drawn again because their answer was known to fail or repeated another (<see cref="AttemptSampling.DistinctAttempts"/>);
+/// they are not attempts, and are written only when there were some.</summary>
 public sealed record StepCompleted(
     int Step,
     int AttemptsSoFar,
@@ -46,7 +48,8 @@ public sealed record StepCompleted(
     double? MeanTeacherStudentLogRatio,
     double? GradNorm,
     int TrainedAttempts,
-    StepTimings Timings) : DiscoveryEvent
+    StepTimings Timings,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Redrawn = 0) : DiscoveryEvent
 {
     [JsonIgnore] public override string Name => "step";
 }

@@ -113,12 +113,17 @@ public static class DiscoveryLoop
             var contexts = Enumerable.Range(0, count).Select(i => StudentContext(request, policy, state, i)).ToList();
 
             var clock = Stopwatch.StartNew();
-            var samples = await policy.SampleAsync(contexts, request.EffectiveSampling, StepSeed(RunSeed(request), state.Step), cancellationToken);
+            IReadOnlyList<SampledAttempt> samples = await policy.SampleAsync(contexts, request.EffectiveSampling, StepSeed(RunSeed(request), state.Step), cancellationToken);
+            var redrawn = new List<SampledAttempt>();
+            if (request.EffectiveSampling.DistinctAttempts)
+                samples = await RedrawRepeatsAsync(request, policy, state, contexts, samples, redrawn, cancellationToken);
             double samplingMs = clock.Elapsed.TotalMilliseconds;
 
             clock.Restart();
             var verdicts = await VerifyAllAsync(request, samples, state.Attempts, state, cancellationToken);
             double verifyingMs = clock.Elapsed.TotalMilliseconds;
+            if (request.EffectiveSampling.DistinctAttempts)
+                for (int i = 0; i < samples.Count; i++) RememberFailure(state, samples[i].Text, verdicts[i].Verdict);
 
             for (int i = 0; i < samples.Count; i++)
             {
@@ -139,7 +144,10 @@ public static class DiscoveryLoop
             bool learns = request.EffectiveSdpo.LearningSteps is not { } learningSteps || state.Step < learningSteps;
             if (request.Method == DiscoveryMethod.Sdpo && learns)
             {
-                var training = TrainingAttempts(request, policy, samples, verdicts.Select(v => v.Verdict).ToList());
+                // Redrawn samples are the policy's too, and their feedback is known: SDPO learns from them as from attempts.
+                var known = redrawn.Where(r => state.KnownFailures.ContainsKey(r.Text)).ToList();
+                var training = TrainingAttempts(request, policy, [.. samples, .. known],
+                    [.. verdicts.Select(v => v.Verdict), .. known.Select(r => state.KnownFailures[r.Text])]);
                 trained = training.Count;
                 if (training.Count > 0) update = await policy.UpdateAsync(training, cancellationToken);
             }
@@ -151,7 +159,7 @@ public static class DiscoveryLoop
 
             outcome.Step = new StepCompleted(state.Step, state.Attempts, update?.Loss, update?.MeanDivergence,
                 update?.MeanTeacherStudentLogRatio, update?.GradNorm, trained,
-                new StepTimings(samplingMs, verifyingMs, update?.TeacherMs ?? 0, update?.UpdateMs ?? 0));
+                new StepTimings(samplingMs, verifyingMs, update?.TeacherMs ?? 0, update?.UpdateMs ?? 0), redrawn.Count);
             state.Step++;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -165,6 +173,58 @@ public static class DiscoveryLoop
             outcome.Failure = e.Message;
         }
         return outcome;
+    }
+
+    /// <summary>At most this many rounds of drawing again; a repeat left after them stays an attempt.</summary>
+    private const int MaxRedrawRounds = 3;
+
+    /// <summary>
+    /// Draws again the step's samples whose answer already failed in the run or repeats an earlier sample of the step.
+    /// Each round samples a whole step's worth of candidates (on a small model a batch costs about what one row does),
+    /// row k from the context of the k-th repeat modulo their number, and gives each repeat, in order, the first new
+    /// answer drawn from its own context. The samples drawn away are added to <paramref name="redrawn"/>.
+    /// </summary>
+    private static async Task<IReadOnlyList<SampledAttempt>> RedrawRepeatsAsync(DiscoveryRequest request, IDiscoveryPolicy policy,
+        LoopState state, IReadOnlyList<string> contexts, IReadOnlyList<SampledAttempt> samples, List<SampledAttempt> redrawn,
+        CancellationToken cancellationToken)
+    {
+        var current = samples.ToArray();
+        for (int round = 1; round <= MaxRedrawRounds; round++)
+        {
+            var taken = new HashSet<string>(StringComparer.Ordinal);
+            var repeats = new List<int>();
+            for (int i = 0; i < current.Length; i++)
+                if (state.KnownFailures.ContainsKey(current[i].Text) || !taken.Add(current[i].Text)) repeats.Add(i);
+            if (repeats.Count == 0) break;
+
+            var candidateContexts = Enumerable.Range(0, current.Length).Select(k => contexts[repeats[k % repeats.Count]]).ToList();
+            var candidates = await policy.SampleAsync(candidateContexts, request.EffectiveSampling,
+                RedrawSeed(RunSeed(request), state.Step, round), cancellationToken);
+            var used = new bool[candidates.Count];
+            foreach (int slot in repeats)
+            {
+                for (int k = 0; k < candidates.Count; k++)
+                {
+                    if (used[k] || candidateContexts[k] != contexts[slot]) continue;
+                    string text = candidates[k].Text;
+                    if (state.KnownFailures.ContainsKey(text) || taken.Contains(text)) continue;
+                    used[k] = true;
+                    taken.Add(text);
+                    redrawn.Add(current[slot]);
+                    current[slot] = candidates[k];
+                    break;
+                }
+            }
+        }
+        return current;
+    }
+
+    /// <summary>Keeps a failed answer for <see cref="AttemptSampling.DistinctAttempts"/>, under the rule of
+    /// <see cref="Remember"/>: a verdict that may not repeat does not make its answer known.</summary>
+    private static void RememberFailure(LoopState state, string text, Verdict verdict)
+    {
+        if (verdict.Passed || verdict.Status is VerdictStatus.Timeout or VerdictStatus.MemoryLimit or VerdictStatus.VerifierError) return;
+        if (state.KnownFailures.Count < MaxKnownVerdicts) state.KnownFailures.TryAdd(text, verdict);
     }
 
     private static string StudentContext(DiscoveryRequest request, IDiscoveryPolicy policy, LoopState state, int slot)
@@ -339,6 +399,10 @@ public static class DiscoveryLoop
         return unchecked((long)((ulong)request.Seed ^ hash));
     }
 
+    /// <summary>The seed of a step's <paramref name="round"/>-th redraw, apart from every step's own stream.</summary>
+    private static long RedrawSeed(long seed, int step, int round) =>
+        StepSeed(unchecked(seed ^ (long)((ulong)round * 0xD6E8FEB86659FD93UL)), step);
+
     /// <summary>A per-step seed: runs with different seeds or steps never share a sampling stream.</summary>
     public static long StepSeed(long seed, int step) =>
         unchecked((long)(((ulong)seed * 0x9E3779B97F4A7C15UL) ^ ((ulong)(step + 1) * 0xC2B2AE3D27D4EB4FUL)) & long.MaxValue);
@@ -351,7 +415,10 @@ public static class DiscoveryLoop
             Method = request.Method.ToString(),
             // Without chains, the budget as states saved before chains existed wrote it, so those runs still resume.
             Budget = request.EffectiveBudget is { Chains: null } budget ? new { budget.MaxAttempts, budget.AttemptsPerStep } : (object)request.EffectiveBudget,
-            Sampling = request.EffectiveSampling,
+            // Without DistinctAttempts, the sampling as states saved before it existed wrote it, so those runs still resume.
+            Sampling = request.EffectiveSampling is { DistinctAttempts: false } sampling
+                ? new { sampling.Temperature, sampling.TopP, sampling.MaxNewTokens, sampling.Constrained }
+                : (object)request.EffectiveSampling,
             Sdpo = request.EffectiveSdpo,
             request.Seed,
         });
@@ -392,5 +459,8 @@ public static class DiscoveryLoop
         public List<List<string>> ChainFeedback { get; set; } = new();
         /// <summary>Verdicts by answer text, for reuse; not saved, so a resumed run verifies its answers afresh.</summary>
         [JsonIgnore] public Dictionary<string, Verdict> KnownVerdicts { get; } = new(StringComparer.Ordinal);
+        /// <summary>Failed answers by text, with <see cref="AttemptSampling.DistinctAttempts"/>: saved, so a resumed run
+        /// draws again what the uninterrupted one would.</summary>
+        public Dictionary<string, Verdict> KnownFailures { get; set; } = new(StringComparer.Ordinal);
     }
 }

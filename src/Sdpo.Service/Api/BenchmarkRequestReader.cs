@@ -238,7 +238,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
     /// attemptsPerStep, chains, model, selectHard (the threshold), samples, k, constrained.</summary>
     private static BenchmarkRequest FromQuery(IQueryCollection query)
     {
-        var known = new[] { "name", "methods", "seeds", "maxAttempts", "attemptsPerStep", "chains", "model", "selectHard", "samples", "k", "constrained", "measureTeacherAdvantage" };
+        var known = new[] { "name", "methods", "seeds", "maxAttempts", "attemptsPerStep", "chains", "model", "selectHard", "samples", "k", "constrained", "distinctAttempts", "measureTeacherAdvantage" };
         foreach (var key in query.Keys)
         {
             if (!known.Contains(key, StringComparer.OrdinalIgnoreCase))
@@ -270,16 +270,13 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
                 throw new RequestFieldException("selectHard", $"selectHard must be a threshold such as 0.5, not '{threshold}'.");
             selection = new HardSelectionRequest { Threshold = value, Samples = Int("samples") ?? 64, K = Int("k") };
         }
-        AttemptSampling? sampling = null;
-        if (Get("constrained") is { } constrained)
-        {
-            if (!bool.TryParse(constrained, out var value))
-                throw new RequestFieldException("constrained", $"constrained must be true or false, not '{constrained}'.");
-            sampling = new AttemptSampling(Constrained: value);
-        }
-        bool measureTeacherAdvantage = false;
-        if (Get("measureTeacherAdvantage") is { } measure && !bool.TryParse(measure, out measureTeacherAdvantage))
-            throw new RequestFieldException("measureTeacherAdvantage", $"measureTeacherAdvantage must be true or false, not '{measure}'.");
+        bool? Bool(string key) => Get(key) is { } text
+            ? bool.TryParse(text, out var value) ? value : throw new RequestFieldException(key, $"{key} must be true or false, not '{text}'.")
+            : null;
+        AttemptSampling? sampling = Bool("constrained") is var constrained && Bool("distinctAttempts") is var distinct && (constrained ?? distinct) is not null
+            ? new AttemptSampling(Constrained: constrained ?? false, DistinctAttempts: distinct ?? false)
+            : null;
+        bool measureTeacherAdvantage = Bool("measureTeacherAdvantage") ?? false;
         return new BenchmarkRequest
         {
             Name = Get("name"), Methods = methods, Seeds = Int("seeds"), Budget = budget, Sampling = sampling, Model = Get("model"), SelectHard = selection,

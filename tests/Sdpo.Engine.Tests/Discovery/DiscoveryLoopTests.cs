@@ -482,6 +482,102 @@ public class DiscoveryLoopTests
         }
     }
 
+    private static DiscoveryRequest Distinct(DiscoveryRequest request) =>
+        request with { Sampling = new AttemptSampling(DistinctAttempts: true) };
+
+    /// <summary>Slots 0 and 1 always draw "common"; the others draw texts of their own seed, new at every draw.</summary>
+    private static string CommonOrFresh(long seed, int slot, int updates) => slot < 2 ? "common" : $"r{seed % 100_003}-{slot}";
+
+    [Fact]
+    public async Task DistinctAttemptsDrawAgainAnswersThatFailedOrRepeatAndSdpoStillLearnsFromThem()
+    {
+        var verifier = new CountingVerifier();
+        var policy = new ScriptedPolicy(CommonOrFresh);
+        var request = Distinct(Request(verifier, maxAttempts: 16, perStep: 4)) with { Sdpo = new SdpoOptions { MaxDistilledAttempts = 1 } };
+        var events = await Collect(DiscoveryLoop.RunAsync(request, policy));
+
+        var attempts = events.OfType<AttemptEvaluated>().ToList();
+        Assert.Equal(16, attempts.Count);
+        Assert.Equal(16, attempts.Select(a => a.Text).Distinct().Count());
+        Assert.Equal(1, attempts.Count(a => a.Text == "common"));
+        Assert.Equal(16, verifier.Calls.Count);
+        Assert.DoesNotContain(attempts, a => a.VerdictReused);
+        // Step 0 draws the second "common" again; later steps both copies, which are not attempts.
+        Assert.Equal([1, 2, 2, 2], events.OfType<StepCompleted>().Select(s => s.Redrawn));
+        // The copies drawn away are still the policy's most frequent mistake, with known feedback: SDPO distils them.
+        Assert.All(policy.UpdateBatches.Skip(1), batch =>
+        {
+            Assert.Equal(["common", "common"], batch.Select(t => t.Attempt.Text));
+            Assert.Contains("feedback for common", batch[0].TeacherContext);
+        });
+
+        var web = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        Assert.Contains("\"redrawn\":2", JsonSerializer.Serialize(events.OfType<StepCompleted>().Last(), web));
+        var plain = await Collect(DiscoveryLoop.RunAsync(Request(new PassWhen(_ => false), maxAttempts: 16, perStep: 4), new ScriptedPolicy(CommonOrFresh)));
+        Assert.Equal(8, plain.OfType<AttemptEvaluated>().Count(a => a.Text == "common"));
+        Assert.DoesNotContain("redrawn", JsonSerializer.Serialize(plain.OfType<StepCompleted>().Last(), web));
+    }
+
+    [Fact]
+    public async Task DistinctAttemptsKeepARepeatWhenNoNewAnswerComesAndFindAPassDrawnInARedraw()
+    {
+        var stuck = await Collect(DiscoveryLoop.RunAsync(Distinct(Request(new PassWhen(_ => false), maxAttempts: 8, perStep: 4)),
+            new ScriptedPolicy((_, _, _) => "same")));
+        Assert.Equal(8, stuck.OfType<AttemptEvaluated>().Count(a => a.Text == "same"));
+        Assert.All(stuck.OfType<StepCompleted>(), s => Assert.Equal(0, s.Redrawn));
+        Assert.IsType<Exhausted>(stuck[^1]);
+
+        // Only a redraw can reach "right": the step's own draw repeats "common".
+        var policy = new ScriptedPolicy((seed, slot, _) => slot == 0 ? "common" : $"right{seed % 7}");
+        var request = Distinct(Request(new PassWhen(t => t.StartsWith("right")), maxAttempts: 8, perStep: 2));
+        var events = await Collect(DiscoveryLoop.RunAsync(request, policy));
+        Assert.IsType<Discovered>(events[^1]);
+        Assert.StartsWith("right", ((Discovered)events[^1]).Text);
+    }
+
+    [Fact]
+    public async Task DistinctAttemptsResumeToTheSameContinuationAndOnlyThenEnterTheFingerprint()
+    {
+        var request = Distinct(Request(new PassWhen(_ => false), maxAttempts: 40, perStep: 4));
+        var uninterrupted = await Collect(DiscoveryLoop.RunAsync(request, new ScriptedPolicy(CommonOrFresh)));
+        string directory = Path.Combine(Path.GetTempPath(), "sdpo-distinct-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using (var cts = new CancellationTokenSource())
+            {
+                var policy = new ScriptedPolicy(CommonOrFresh);
+                int samples = 0;
+                policy.OnSample = () => { if (++samples == 6) cts.Cancel(); }; // each step samples twice here
+                await Collect(DiscoveryLoop.RunAsync(request, policy, directory, cts.Token));
+            }
+            string fingerprint = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "loop.json"))).RootElement.GetProperty("Fingerprint").GetString()!;
+            Assert.Contains("\"DistinctAttempts\":true", fingerprint);
+
+            var after = await Collect(DiscoveryLoop.RunAsync(request, new ScriptedPolicy(CommonOrFresh), directory));
+            Assert.Equal(8, after.OfType<AttemptEvaluated>().First().Index);
+            static object Content(AttemptEvaluated a) => (a.Index, a.Step, a.Text);
+            Assert.Equal(uninterrupted.OfType<AttemptEvaluated>().Skip(8).Select(Content), after.OfType<AttemptEvaluated>().Select(Content));
+            Assert.DoesNotContain(after.OfType<AttemptEvaluated>(), a => a.Text == "common");
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+
+        // Without the option the fingerprint is what states saved before it existed hold.
+        string plainDirectory = Path.Combine(Path.GetTempPath(), "sdpo-distinct-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await RunCancelledAtThirdStep(Request(new PassWhen(_ => false), maxAttempts: 40), plainDirectory);
+            string fingerprint = JsonDocument.Parse(File.ReadAllText(Path.Combine(plainDirectory, "loop.json"))).RootElement.GetProperty("Fingerprint").GetString()!;
+            Assert.Contains("\"Sampling\":{\"Temperature\":1,\"TopP\":1,\"MaxNewTokens\":64,\"Constrained\":false}", fingerprint);
+        }
+        finally
+        {
+            if (Directory.Exists(plainDirectory)) Directory.Delete(plainDirectory, recursive: true);
+        }
+    }
+
     private sealed class DelegateVerifier : IVerifier
     {
         private readonly Func<Attempt, Verdict> _verify;
