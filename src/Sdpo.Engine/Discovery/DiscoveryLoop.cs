@@ -180,7 +180,7 @@ public static class DiscoveryLoop
 
     /// <summary>
     /// Draws again the step's samples whose answer already failed in the run or repeats an earlier sample of the step.
-    /// Each round samples a whole step's worth of candidates (on a small model a batch costs about what one row does),
+    /// Each round samples a whole step's worth of candidates (a batch of rows costs far less than as many single rows),
     /// row k from the context of the k-th repeat modulo their number, and gives each repeat, in order, the first new
     /// answer drawn from its own context. The samples drawn away are added to <paramref name="redrawn"/>.
     /// </summary>
