@@ -113,10 +113,10 @@ public static class DiscoveryLoop
             var contexts = Enumerable.Range(0, count).Select(i => StudentContext(request, policy, state, i)).ToList();
 
             var clock = Stopwatch.StartNew();
-            IReadOnlyList<SampledAttempt> samples = await policy.SampleAsync(contexts, request.EffectiveSampling, StepSeed(RunSeed(request), state.Step), cancellationToken);
             var redrawn = new List<SampledAttempt>();
-            if (request.EffectiveSampling.DistinctAttempts)
-                samples = await RedrawRepeatsAsync(request, policy, state, contexts, samples, redrawn, cancellationToken);
+            var samples = request.EffectiveSampling.DistinctAttempts
+                ? await DrawDistinctAsync(request, policy, state, contexts, redrawn, cancellationToken)
+                : await policy.SampleAsync(contexts, request.EffectiveSampling, StepSeed(RunSeed(request), state.Step), cancellationToken);
             double samplingMs = clock.Elapsed.TotalMilliseconds;
 
             clock.Restart();
@@ -179,44 +179,72 @@ public static class DiscoveryLoop
     private const int MaxRedrawRounds = 3;
 
     /// <summary>
-    /// Draws again the step's samples whose answer already failed in the run or repeats an earlier sample of the step.
-    /// Each round samples a whole step's worth of candidates (a batch of rows costs far less than as many single rows),
-    /// row k from the context of the k-th repeat modulo their number, and gives each repeat, in order, the first new
-    /// answer drawn from its own context. The samples drawn away are added to <paramref name="redrawn"/>.
+    /// A step's samples with <see cref="AttemptSampling.DistinctAttempts"/>: none repeats an answer that already failed in
+    /// the run or another sample of the step, unless no new answer came in <see cref="MaxRedrawRounds"/> rounds. The step's
+    /// draw carries as many spare rows as the previous step had repeats, so that most steps need no second call (a batch
+    /// of rows costs far less than as many single rows); each round then samples a whole step's worth of candidates, row k
+    /// from the context of the k-th repeat modulo their number. Each repeat, in order, takes the first new answer drawn
+    /// from its own context. The samples drawn away are added to <paramref name="redrawn"/>.
     /// </summary>
-    private static async Task<IReadOnlyList<SampledAttempt>> RedrawRepeatsAsync(DiscoveryRequest request, IDiscoveryPolicy policy,
-        LoopState state, IReadOnlyList<string> contexts, IReadOnlyList<SampledAttempt> samples, List<SampledAttempt> redrawn,
-        CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<SampledAttempt>> DrawDistinctAsync(DiscoveryRequest request, IDiscoveryPolicy policy,
+        LoopState state, IReadOnlyList<string> contexts, List<SampledAttempt> redrawn, CancellationToken cancellationToken)
     {
-        var current = samples.ToArray();
+        int count = contexts.Count;
+        var rows = contexts.Concat(Enumerable.Range(0, SpareRows(count, state.RepeatsLastStep)).Select(j => contexts[j % count])).ToList();
+        var drawn = await policy.SampleAsync(rows, request.EffectiveSampling, StepSeed(RunSeed(request), state.Step), cancellationToken);
+        var current = drawn.Take(count).ToArray();
+        state.RepeatsLastStep = Repeats(state, current).Count;
+        TakeNewAnswers(state, contexts, current, rows.Skip(count).ToList(), drawn.Skip(count).ToList(), redrawn);
+
         for (int round = 1; round <= MaxRedrawRounds; round++)
         {
-            var taken = new HashSet<string>(StringComparer.Ordinal);
-            var repeats = new List<int>();
-            for (int i = 0; i < current.Length; i++)
-                if (state.KnownFailures.ContainsKey(current[i].Text) || !taken.Add(current[i].Text)) repeats.Add(i);
+            var repeats = Repeats(state, current);
             if (repeats.Count == 0) break;
-
-            var candidateContexts = Enumerable.Range(0, current.Length).Select(k => contexts[repeats[k % repeats.Count]]).ToList();
+            var candidateContexts = Enumerable.Range(0, count).Select(k => contexts[repeats[k % repeats.Count]]).ToList();
             var candidates = await policy.SampleAsync(candidateContexts, request.EffectiveSampling,
                 RedrawSeed(RunSeed(request), state.Step, round), cancellationToken);
-            var used = new bool[candidates.Count];
-            foreach (int slot in repeats)
-            {
-                for (int k = 0; k < candidates.Count; k++)
-                {
-                    if (used[k] || candidateContexts[k] != contexts[slot]) continue;
-                    string text = candidates[k].Text;
-                    if (state.KnownFailures.ContainsKey(text) || taken.Contains(text)) continue;
-                    used[k] = true;
-                    taken.Add(text);
-                    redrawn.Add(current[slot]);
-                    current[slot] = candidates[k];
-                    break;
-                }
-            }
+            TakeNewAnswers(state, contexts, current, candidateContexts, candidates, redrawn);
         }
         return current;
+    }
+
+    /// <summary>Spare rows for a step whose previous draw had <paramref name="repeats"/> of <paramref name="count"/>: enough
+    /// to replace that many if spare rows repeat as often (repeats over the fresh share), at most three times the step.</summary>
+    private static int SpareRows(int count, int repeats) =>
+        repeats == 0 ? 0 : Math.Min(3 * count, (int)Math.Ceiling(repeats * (double)count / Math.Max(1, count - repeats)));
+
+    /// <summary>The slots whose answer already failed in the run or repeats an earlier slot's.</summary>
+    private static List<int> Repeats(LoopState state, SampledAttempt[] current)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var repeats = new List<int>();
+        for (int i = 0; i < current.Length; i++)
+            if (state.KnownFailures.ContainsKey(current[i].Text) || !seen.Add(current[i].Text)) repeats.Add(i);
+        return repeats;
+    }
+
+    /// <summary>Gives each repeat, in slot order, the first unused candidate from its own context whose answer is new.</summary>
+    private static void TakeNewAnswers(LoopState state, IReadOnlyList<string> contexts, SampledAttempt[] current,
+        IReadOnlyList<string> candidateContexts, IReadOnlyList<SampledAttempt> candidates, List<SampledAttempt> redrawn)
+    {
+        var repeats = Repeats(state, current);
+        if (repeats.Count == 0) return;
+        var taken = current.Select(c => c.Text).ToHashSet(StringComparer.Ordinal);
+        var used = new bool[candidates.Count];
+        foreach (int slot in repeats)
+        {
+            for (int k = 0; k < candidates.Count; k++)
+            {
+                if (used[k] || candidateContexts[k] != contexts[slot]) continue;
+                string text = candidates[k].Text;
+                if (state.KnownFailures.ContainsKey(text) || taken.Contains(text)) continue;
+                used[k] = true;
+                taken.Add(text);
+                redrawn.Add(current[slot]);
+                current[slot] = candidates[k];
+                break;
+            }
+        }
     }
 
     /// <summary>Keeps a failed answer for <see cref="AttemptSampling.DistinctAttempts"/>, under the rule of
@@ -462,5 +490,7 @@ public static class DiscoveryLoop
         /// <summary>Failed answers by text, with <see cref="AttemptSampling.DistinctAttempts"/>: saved, so a resumed run
         /// draws again what the uninterrupted one would.</summary>
         public Dictionary<string, Verdict> KnownFailures { get; set; } = new(StringComparer.Ordinal);
+        /// <summary>How many of the previous step's first draw were repeats: the spare rows of the next draw.</summary>
+        public int RepeatsLastStep { get; set; }
     }
 }

@@ -504,6 +504,10 @@ public class DiscoveryLoopTests
         Assert.DoesNotContain(attempts, a => a.VerdictReused);
         // Step 0 draws the second "common" again; later steps both copies, which are not attempts.
         Assert.Equal([1, 2, 2, 2], events.OfType<StepCompleted>().Select(s => s.Redrawn));
+        // A step's draw carries spare rows for the repeats of the step before, as many as repeats / fresh share; a round of
+        // drawing again takes a step's worth. Step 0: 4, then a round for its one repeat; step 1: 4 + 2 spare (1 × 4 / 3),
+        // which replace both copies; steps 2 and 3: 4 + 4 (2 × 4 / 2), and no round.
+        Assert.Equal([4, 4, 6, 8, 8], policy.SampledContexts.Select(c => c.Count));
         // The copies drawn away are still the policy's most frequent mistake, with known feedback: SDPO distils them.
         Assert.All(policy.UpdateBatches.Skip(1), batch =>
         {
@@ -547,7 +551,7 @@ public class DiscoveryLoopTests
             {
                 var policy = new ScriptedPolicy(CommonOrFresh);
                 int samples = 0;
-                policy.OnSample = () => { if (++samples == 6) cts.Cancel(); }; // each step samples twice here
+                policy.OnSample = () => { if (++samples == 4) cts.Cancel(); }; // the third step's draw (see the test above)
                 await Collect(DiscoveryLoop.RunAsync(request, policy, directory, cts.Token));
             }
             string fingerprint = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "loop.json"))).RootElement.GetProperty("Fingerprint").GetString()!;
