@@ -181,8 +181,8 @@ public static class DiscoveryLoop
     /// <summary>
     /// A step's samples with <see cref="AttemptSampling.DistinctAttempts"/>: none repeats an answer that already failed in
     /// the run or another sample of the step, unless no new answer came in <see cref="MaxRedrawRounds"/> rounds. The step's
-    /// draw carries as many spare rows as the previous step had repeats, so that most steps need no second call (a batch
-    /// of rows costs far less than as many single rows); each round then samples a whole step's worth of candidates, row k
+    /// draw carries spare rows in proportion to the previous step's repeats (<see cref="SpareRows"/>), so that most steps
+    /// need no second call (a batch of rows costs far less than as many single rows); each round then samples a whole step's worth of candidates, row k
     /// from the context of the k-th repeat modulo their number. Each repeat, in order, takes the first new answer drawn
     /// from its own context. The samples drawn away are added to <paramref name="redrawn"/>.
     /// </summary>
