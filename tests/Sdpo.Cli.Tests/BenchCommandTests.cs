@@ -74,6 +74,21 @@ public class BenchCommandTests : IDisposable
         Assert.Contains("constrained=true", message);
     }
 
+    [Fact]
+    public async Task DistinctAttemptsReachTheRunsAndTheirJournalIsNotResumedWithoutThem()
+    {
+        string[] Args(params string[] extra) => ["bench", "--suite", "arithmetic-rare", "--count", "1", "--budget", "4", "-g", "2", "--methods", "best-of-k",
+            "--threads", "1", "--model", Checkout.EmbeddedModel, "-o", _output, .. extra];
+        var (exitCode, output) = await CliRunner.RunAsync(Args("--distinct"));
+
+        Assert.True(exitCode == 0, output);
+        using (var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(_output, "results.json"))))
+            Assert.True(results.RootElement.GetProperty("configuration").GetProperty("sampling").GetProperty("distinctAttempts").GetBoolean());
+        var (resumed, message) = await CliRunner.RunAsync(Args("--resume"));
+        Assert.True(resumed == 2, message);
+        Assert.Contains("distinct=true", message);
+    }
+
     [Theory]
     [InlineData("""{"updatesPerBatch": 2, "tpoK": 5}""", "tpoK")]
     [InlineData("""{"teacher": "wise"}""", "teacher")]
