@@ -17,9 +17,10 @@ public sealed record SolveRequest
 
     public DiscoveryBudget? Budget { get; init; }
     /// <summary>temperature (1.0), topP (1.0), maxNewTokens (64), constrained (false): sample only answers in the
-    /// verifier's grammar (arithmetic: well-formed, each given number once), and distinctAttempts (false): draw again, up to
-    /// three rounds, any sample whose answer already failed in the run or repeats another of its step, so that attempts
-    /// go to answers not yet tried (step events count the samples drawn away as "redrawn"; SDPO still learns from them).</summary>
+    /// verifier's grammar (arithmetic: well-formed, each given number once), and distinctAttempts (false): replace any sample
+    /// whose answer already failed in the run or repeats another of its step, from spare rows of the step's draw or up to
+    /// three rounds of drawing again, so that attempts go to answers not yet tried (step events count the samples drawn
+    /// away as "redrawn"; SDPO still learns from them).</summary>
     public AttemptSampling? Sampling { get; init; }
     /// <summary>SDPO's knobs; fields left out take the model's recommended options (GET /models lists them as
     /// sdpoDefaults), which are the paper's defaults except where the model's card says otherwise.</summary>
