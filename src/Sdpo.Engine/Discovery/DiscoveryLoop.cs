@@ -145,9 +145,10 @@ public static class DiscoveryLoop
             if (request.Method == DiscoveryMethod.Sdpo && learns)
             {
                 // Redrawn samples are the policy's too, and their feedback is known: SDPO learns from them as from attempts.
-                var known = redrawn.Where(r => state.KnownFailures.ContainsKey(r.Text)).ToList();
-                var training = TrainingAttempts(request, policy, [.. samples, .. known],
-                    [.. verdicts.Select(v => v.Verdict), .. known.Select(r => state.KnownFailures[r.Text])]);
+                var known = redrawn.Select(r => (Sample: r, Verdict: state.KnownFailures.GetValueOrDefault(r.Text)))
+                    .Where(r => r.Verdict is not null).ToList();
+                var training = TrainingAttempts(request, policy, [.. samples, .. known.Select(r => r.Sample)],
+                    [.. verdicts.Select(v => v.Verdict), .. known.Select(r => r.Verdict!)]);
                 trained = training.Count;
                 if (training.Count > 0) update = await policy.UpdateAsync(training, cancellationToken);
             }
@@ -193,17 +194,18 @@ public static class DiscoveryLoop
         var rows = contexts.Concat(Enumerable.Range(0, SpareRows(count, state.RepeatsLastStep)).Select(j => contexts[j % count])).ToList();
         var drawn = await policy.SampleAsync(rows, request.EffectiveSampling, StepSeed(RunSeed(request), state.Step), cancellationToken);
         var current = drawn.Take(count).ToArray();
-        state.RepeatsLastStep = Repeats(state, current).Count;
-        TakeNewAnswers(state, contexts, current, rows.Skip(count).ToList(), drawn.Skip(count).ToList(), redrawn);
+        var repeats = Repeats(state, current);
+        state.RepeatsLastStep = repeats.Count;
+        TakeNewAnswers(state, contexts, current, repeats, rows.Skip(count).ToList(), drawn.Skip(count).ToList(), redrawn);
 
         for (int round = 1; round <= MaxRedrawRounds; round++)
         {
-            var repeats = Repeats(state, current);
+            repeats = Repeats(state, current);
             if (repeats.Count == 0) break;
             var candidateContexts = Enumerable.Range(0, count).Select(k => contexts[repeats[k % repeats.Count]]).ToList();
             var candidates = await policy.SampleAsync(candidateContexts, request.EffectiveSampling,
                 RedrawSeed(RunSeed(request), state.Step, round), cancellationToken);
-            TakeNewAnswers(state, contexts, current, candidateContexts, candidates, redrawn);
+            TakeNewAnswers(state, contexts, current, repeats, candidateContexts, candidates, redrawn);
         }
         return current;
     }
@@ -223,12 +225,12 @@ public static class DiscoveryLoop
         return repeats;
     }
 
-    /// <summary>Gives each repeat, in slot order, the first unused candidate from its own context whose answer is new.</summary>
-    private static void TakeNewAnswers(LoopState state, IReadOnlyList<string> contexts, SampledAttempt[] current,
+    /// <summary>Gives each of the <paramref name="repeats"/>, in slot order, the first unused candidate from its own context
+    /// whose answer is new.</summary>
+    private static void TakeNewAnswers(LoopState state, IReadOnlyList<string> contexts, SampledAttempt[] current, List<int> repeats,
         IReadOnlyList<string> candidateContexts, IReadOnlyList<SampledAttempt> candidates, List<SampledAttempt> redrawn)
     {
-        var repeats = Repeats(state, current);
-        if (repeats.Count == 0) return;
+        if (repeats.Count == 0 || candidates.Count == 0) return;
         var taken = current.Select(c => c.Text).ToHashSet(StringComparer.Ordinal);
         var used = new bool[candidates.Count];
         foreach (int slot in repeats)
@@ -247,11 +249,11 @@ public static class DiscoveryLoop
         }
     }
 
-    /// <summary>Keeps a failed answer for <see cref="AttemptSampling.DistinctAttempts"/>, under the rule of
-    /// <see cref="Remember"/>: a verdict that may not repeat does not make its answer known.</summary>
+    /// <summary>Keeps a failed answer for <see cref="AttemptSampling.DistinctAttempts"/>: a verdict that may not repeat
+    /// (<see cref="WouldRepeat"/>) does not make its answer known.</summary>
     private static void RememberFailure(LoopState state, string text, Verdict verdict)
     {
-        if (verdict.Passed || verdict.Status is VerdictStatus.Timeout or VerdictStatus.MemoryLimit or VerdictStatus.VerifierError) return;
+        if (verdict.Passed || !WouldRepeat(verdict)) return;
         if (state.KnownFailures.Count < MaxKnownVerdicts) state.KnownFailures.TryAdd(text, verdict);
     }
 
@@ -379,14 +381,18 @@ public static class DiscoveryLoop
         return results;
     }
 
-    /// <summary>Keeps a verdict for reuse if the same answer would get it again: not so for limits of time or memory,
-    /// which depend on the machine's load, nor for the verifier's own failure. A run keeps at most
+    /// <summary>Keeps a verdict for reuse if the same answer would get it again (<see cref="WouldRepeat"/>). A run keeps at most
     /// <see cref="MaxKnownVerdicts"/>, its first ones, so that a long run's memory stays flat.</summary>
     private static void Remember(LoopState state, string text, Verdict verdict)
     {
-        if (verdict.Status is VerdictStatus.Timeout or VerdictStatus.MemoryLimit or VerdictStatus.VerifierError) return;
+        if (!WouldRepeat(verdict)) return;
         if (state.KnownVerdicts.Count < MaxKnownVerdicts) state.KnownVerdicts[text] = verdict;
     }
+
+    /// <summary>Whether the same answer would get this verdict again: not a limit of time or memory, which depend on the
+    /// machine's load, nor the verifier's own failure.</summary>
+    private static bool WouldRepeat(Verdict verdict) =>
+        verdict.Status is not (VerdictStatus.Timeout or VerdictStatus.MemoryLimit or VerdictStatus.VerifierError);
 
     private const int MaxKnownVerdicts = 4096;
 

@@ -235,7 +235,8 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
     }
 
     /// <summary>Options of an x-ndjson upload from the query: name, methods (comma-separated), seeds, maxAttempts,
-    /// attemptsPerStep, chains, model, selectHard (the threshold), samples, k, constrained.</summary>
+    /// attemptsPerStep, chains, model, selectHard (the threshold), samples, k, constrained, distinctAttempts,
+    /// measureTeacherAdvantage.</summary>
     private static BenchmarkRequest FromQuery(IQueryCollection query)
     {
         var known = new[] { "name", "methods", "seeds", "maxAttempts", "attemptsPerStep", "chains", "model", "selectHard", "samples", "k", "constrained", "distinctAttempts", "measureTeacherAdvantage" };
@@ -273,9 +274,10 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
         bool? Bool(string key) => Get(key) is { } text
             ? bool.TryParse(text, out var value) ? value : throw new RequestFieldException(key, $"{key} must be true or false, not '{text}'.")
             : null;
-        AttemptSampling? sampling = Bool("constrained") is var constrained && Bool("distinctAttempts") is var distinct && (constrained ?? distinct) is not null
-            ? new AttemptSampling(Constrained: constrained ?? false, DistinctAttempts: distinct ?? false)
-            : null;
+        bool? constrained = Bool("constrained"), distinct = Bool("distinctAttempts");
+        AttemptSampling? sampling = constrained is null && distinct is null
+            ? null
+            : new AttemptSampling(Constrained: constrained ?? false, DistinctAttempts: distinct ?? false);
         bool measureTeacherAdvantage = Bool("measureTeacherAdvantage") ?? false;
         return new BenchmarkRequest
         {

@@ -523,7 +523,7 @@ public class DiscoveryLoopTests
     }
 
     [Fact]
-    public async Task DistinctAttemptsKeepARepeatWhenNoNewAnswerComesAndFindAPassDrawnInARedraw()
+    public async Task DistinctAttemptsKeepARepeatWhenNoNewAnswerComesAndFindAPassOnlyASpareRowDraws()
     {
         var stuck = await Collect(DiscoveryLoop.RunAsync(Distinct(Request(new PassWhen(_ => false), maxAttempts: 8, perStep: 4)),
             new ScriptedPolicy((_, _, _) => "same")));
@@ -531,12 +531,16 @@ public class DiscoveryLoopTests
         Assert.All(stuck.OfType<StepCompleted>(), s => Assert.Equal(0, s.Redrawn));
         Assert.IsType<Exhausted>(stuck[^1]);
 
-        // Only a redraw can reach "right": the step's own draw repeats "common".
-        var policy = new ScriptedPolicy((seed, slot, _) => slot == 0 ? "common" : $"right{seed % 7}");
-        var request = Distinct(Request(new PassWhen(t => t.StartsWith("right")), maxAttempts: 8, perStep: 2));
-        var events = await Collect(DiscoveryLoop.RunAsync(request, policy));
+        // One attempt a step, and the step's own row always draws "common": only a spare row (slot 1, carried once a step
+        // has had a repeat) reaches "right". Step 1's repeat finds nothing new in its rounds and stays; step 2 passes.
+        string Text(long seed, int slot, int updates) => slot == 0 ? "common" : $"right{seed % 7}";
+        static DiscoveryRequest OneAStep() => Request(new PassWhen(t => t.StartsWith("right")), maxAttempts: 8, perStep: 1);
+        var events = await Collect(DiscoveryLoop.RunAsync(Distinct(OneAStep()), new ScriptedPolicy(Text)));
         Assert.IsType<Discovered>(events[^1]);
         Assert.StartsWith("right", ((Discovered)events[^1]).Text);
+        Assert.Equal(2, ((Discovered)events[^1]).AttemptIndex);
+        var plain = await Collect(DiscoveryLoop.RunAsync(OneAStep(), new ScriptedPolicy(Text)));
+        Assert.IsType<Exhausted>(plain[^1]);
     }
 
     [Fact]
