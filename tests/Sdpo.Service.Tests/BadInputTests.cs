@@ -55,6 +55,8 @@ public sealed class BadInputTests : IAsyncLifetime
         { With(""" "sampling": {"temperature": 0} """), "sampling.temperature" },
         { With(""" "sampling": {"constrained": "yes"} """), "sampling.constrained" },
         { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4"}}, "sampling": {"constrained": true}}""", "sampling.constrained" },
+        { With(""" "sampling": {"distinctEquivalence": true} """), "sampling.distinctEquivalence" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4"}}, "sampling": {"distinctAttempts": true, "distinctEquivalence": true}}""", "sampling.distinctEquivalence" },
         { With(""" "sdpo": {"loraRank": 0} """), "sdpo.loraRank" },
         { With(""" "sdpo": {"teacher": "oracle"} """), "sdpo.teacher" },
         { With(""" "sdpo": {"teacherGuidance": -1} """), "sdpo.teacherGuidance" },

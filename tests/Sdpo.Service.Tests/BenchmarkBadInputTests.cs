@@ -88,6 +88,8 @@ public sealed class BenchmarkBadInputTests(BenchmarkBadInputHost fixture) : ICla
         await AssertNamesField(await _host.Client.PostAsync("/benchmarks?colour=blue", Ndjson(Good)), "colour");
         await AssertNamesField(await _host.Client.PostAsync("/benchmarks?constrained=maybe", Ndjson(Good)), "constrained");
         await AssertNamesField(await _host.Client.PostAsync("/benchmarks?distinctAttempts=1", Ndjson(Good)), "distinctAttempts");
+        await AssertNamesField(await _host.Client.PostAsync("/benchmarks?distinctEquivalence=yes", Ndjson(Good)), "distinctEquivalence");
+        await AssertNamesField(await _host.Client.PostAsync("/benchmarks?distinctEquivalence=true", Ndjson(Good)), "sampling.distinctEquivalence");
         await AssertNamesField(await _host.Client.PostAsync("/benchmarks?measureTeacherAdvantage=maybe", Ndjson(Good)), "measureTeacherAdvantage");
         await AssertNamesField(await _host.Client.PostAsync("/benchmarks", Ndjson("\n\n")), "problems");
 

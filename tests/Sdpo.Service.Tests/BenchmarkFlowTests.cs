@@ -226,7 +226,7 @@ public sealed class BenchmarkFlowTests : IDisposable
         Assert.Equal(["3 5 7 -> 22", "4 6 1 -> 24"], fromForm.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("label").GetString()));
         Assert.Equal(["best-of-k"], fromForm.GetProperty("configuration").GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
 
-        var ndjson = await host.Client.PostAsync("/benchmarks?methods=sdpo,best-of-k&seeds=2&maxAttempts=4&name=upload&constrained=true&distinctAttempts=true&measureTeacherAdvantage=true",
+        var ndjson = await host.Client.PostAsync("/benchmarks?methods=sdpo,best-of-k&seeds=2&maxAttempts=4&name=upload&constrained=true&distinctAttempts=true&distinctEquivalence=true&measureTeacherAdvantage=true",
             new StringContent(lines, System.Text.Encoding.UTF8, "application/x-ndjson"));
         Assert.Equal(HttpStatusCode.Accepted, ndjson.StatusCode);
         var fromBody = await BenchmarkApi.GetAsync(host.Client, JsonDocument.Parse(await ndjson.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid());
@@ -235,6 +235,7 @@ public sealed class BenchmarkFlowTests : IDisposable
         Assert.Equal(4, fromBody.GetProperty("configuration").GetProperty("budget").GetProperty("maxAttempts").GetInt32());
         Assert.True(fromBody.GetProperty("configuration").GetProperty("sampling").GetProperty("constrained").GetBoolean());
         Assert.True(fromBody.GetProperty("configuration").GetProperty("sampling").GetProperty("distinctAttempts").GetBoolean());
+        Assert.True(fromBody.GetProperty("configuration").GetProperty("sampling").GetProperty("distinctEquivalence").GetBoolean());
         Assert.True(fromBody.GetProperty("configuration").GetProperty("measureTeacherAdvantage").GetBoolean());
         Assert.False(fromForm.GetProperty("configuration").GetProperty("measureTeacherAdvantage").GetBoolean());
         Assert.Equal(2, fromBody.GetProperty("problems").GetArrayLength());

@@ -169,6 +169,28 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
     }
 
     [Fact]
+    public async Task Distinct_equivalence_never_spends_two_attempts_on_one_value_from_the_same_numbers()
+    {
+        await using var host = new ServiceHost(_data, engine: null, _checkpoint.Settings());
+        const string body = "{\"problem\": {\"kind\": \"arithmetic\", \"numbers\": [2, 3, 4, 5], \"target\": 1000}, \"method\": \"best-of-k\", \"budget\": {\"maxAttempts\": 24, \"attemptsPerStep\": 8}, \"sampling\": {\"maxNewTokens\": 24, \"constrained\": true, \"distinctAttempts\": true%EQUIVALENCE%}, \"seed\": 3}";
+        var verifier = new Sdpo.Verifiers.Arithmetic.ArithmeticVerifier([2, 3, 4, 5], 1000);
+        async Task<List<string>> Keys(string equivalence)
+        {
+            var id = await ServiceApi.SubmitAsync(host.Client, body.Replace("%EQUIVALENCE%", equivalence));
+            var attempts = (await ServiceApi.WaitForEndAsync(host.Client, id, timeoutSeconds: 60)).Frames.Where(f => f.Event == "attempt").ToList();
+            Assert.Equal(24, attempts.Count);
+            // An answer that divides by zero has no key (it is compared by its text).
+            return attempts.Select(a => verifier.EquivalenceKey(a.Json.GetProperty("text").GetString()!)).OfType<string>().ToList();
+        }
+
+        var byText = await Keys("");
+        Assert.True(byText.Distinct().Count() < byText.Count, "distinct texts should share a value for this test to mean anything");
+        var byKey = await Keys(", \"distinctEquivalence\": true");
+        Assert.True(byKey.Count >= 20);
+        Assert.Equal(byKey.Count, byKey.Distinct().Count());
+    }
+
+    [Fact]
     public async Task With_lazy_loading_the_model_loads_on_first_use()
     {
         var settings = _checkpoint.Settings();

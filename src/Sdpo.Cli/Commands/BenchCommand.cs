@@ -45,6 +45,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         public bool Constrained { get; init; }
         [CommandOption("--distinct")] [Description("Draw again any sample whose answer already failed in the run or repeats one of its step (sampling.distinctAttempts), for every method.")]
         public bool Distinct { get; init; }
+        [CommandOption("--distinct-equivalent")] [Description("With --distinct (implied): also draw again any sample the verifier declares equivalent to a failed answer or to another of its step, for arithmetic the same numbers and value (sampling.distinctEquivalence).")]
+        public bool DistinctEquivalent { get; init; }
         [CommandOption("--lr <RATE>")] [Description("SDPO learning rate (overrides --sdpo's learningRate).")] public double? LearningRate { get; init; }
         [CommandOption("--sdpo <JSON>")] [Description("SDPO options as in the service's requests, e.g. {\"updatesPerBatch\": 2, \"teacher\": \"frozen\"}; unset fields keep the model's defaults (its sdpo_defaults.json, then the paper's).")]
         public string? SdpoJson { get; init; }
@@ -118,7 +120,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             puzzles = settings.Suite is { } suite ? ProblemSuite.Generate(suite, settings.Count, settings.SuiteSeed) : ProblemsFile.Read(settings.ProblemsFile!);
             folder = CliModel.ResolveFolder(settings.Model);
             template = new DiscoveryRequest(puzzles[0].ToProblem(), puzzles[0].CreateVerifier(), DiscoveryMethod.Sdpo,
-                new DiscoveryBudget(settings.Budget, settings.Group, settings.Chains), new AttemptSampling(Temperature: settings.Temperature, Constrained: settings.Constrained, DistinctAttempts: settings.Distinct),
+                new DiscoveryBudget(settings.Budget, settings.Group, settings.Chains), new AttemptSampling(Temperature: settings.Temperature, Constrained: settings.Constrained, DistinctAttempts: settings.Distinct || settings.DistinctEquivalent,
+                    DistinctEquivalence: settings.DistinctEquivalent),
                 settings.SdpoOptions(folder));
             template.Validate();
         }

@@ -39,6 +39,8 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
         public bool Constrained { get; init; }
         [CommandOption("--distinct")] [Description("Draw again any sample whose answer already failed or repeats one of its step.")]
         public bool Distinct { get; init; }
+        [CommandOption("--distinct-equivalent")] [Description("With --distinct (implied): also draw again any sample the verifier declares equivalent to a failed answer or to another of its step, for arithmetic the same numbers and value (sampling.distinctEquivalence).")]
+        public bool DistinctEquivalent { get; init; }
         [CommandOption("--lr <RATE>")] [Description("SDPO learning rate.")] public double? LearningRate { get; init; }
         [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 
@@ -64,7 +66,8 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
             DiscoveryMethodNames.TryParse(settings.Method, out var method);
             request = new DiscoveryRequest(puzzle.ToProblem(), puzzle.CreateVerifier(), method,
                 new DiscoveryBudget(settings.Budget, settings.Group, settings.Chains),
-                new AttemptSampling(Temperature: settings.Temperature, Constrained: settings.Constrained, DistinctAttempts: settings.Distinct),
+                new AttemptSampling(Temperature: settings.Temperature, Constrained: settings.Constrained, DistinctAttempts: settings.Distinct || settings.DistinctEquivalent,
+                    DistinctEquivalence: settings.DistinctEquivalent),
                 null,
                 settings.Seed);
             request.Validate();

@@ -8,9 +8,11 @@ namespace Sdpo.Engine.Discovery;
 /// <paramref name="DistinctAttempts"/> draws again, a few times at most, any sample whose answer already failed in the run
 /// or repeats another sample of the same step, so that attempts go to answers not yet tried: sampling without
 /// replacement of what is known to fail (<see cref="DiscoveryLoop"/>). Off by default: best-of-k's i.i.d. samples are
-/// the baseline the paper measures against.</summary>
+/// the baseline the paper measures against. <paramref name="DistinctEquivalence"/> (with DistinctAttempts) also draws again
+/// a sample the verifier declares equivalent to an answer that failed or to another sample of the step
+/// (<see cref="Sdpo.Contracts.IEquivalenceVerifier"/>; arithmetic: the same numbers and the same value).</summary>
 public sealed record AttemptSampling(double Temperature = 1.0, double TopP = 1.0, int MaxNewTokens = 64, bool Constrained = false,
-    bool DistinctAttempts = false)
+    bool DistinctAttempts = false, bool DistinctEquivalence = false)
 {
     public void Validate()
     {
@@ -20,5 +22,7 @@ public sealed record AttemptSampling(double Temperature = 1.0, double TopP = 1.0
             throw new ArgumentOutOfRangeException(nameof(TopP), TopP, "sampling.topP must be in (0, 1].");
         if (MaxNewTokens < 1 || MaxNewTokens > 4096)
             throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, "sampling.maxNewTokens must be between 1 and 4096.");
+        if (DistinctEquivalence && !DistinctAttempts)
+            throw new ArgumentOutOfRangeException(nameof(DistinctEquivalence), DistinctEquivalence, "sampling.distinctEquivalence refines sampling.distinctAttempts; set both.");
     }
 }

@@ -123,7 +123,7 @@ public static class DiscoveryLoop
             var verdicts = await VerifyAllAsync(request, samples, state.Attempts, state, cancellationToken);
             double verifyingMs = clock.Elapsed.TotalMilliseconds;
             if (request.EffectiveSampling.DistinctAttempts)
-                for (int i = 0; i < samples.Count; i++) RememberFailure(state, samples[i].Text, verdicts[i].Verdict);
+                for (int i = 0; i < samples.Count; i++) RememberFailure(request, state, samples[i].Text, verdicts[i].Verdict);
 
             for (int i = 0; i < samples.Count; i++)
             {
@@ -144,7 +144,8 @@ public static class DiscoveryLoop
             bool learns = request.EffectiveSdpo.LearningSteps is not { } learningSteps || state.Step < learningSteps;
             if (request.Method == DiscoveryMethod.Sdpo && learns)
             {
-                // Redrawn samples are the policy's too, and their feedback is known: SDPO learns from them as from attempts.
+                // Redrawn samples are the policy's too, and where their own text failed before their feedback is known: SDPO
+                // learns from them as from attempts (one drawn away only as equivalent to a failure has no feedback of its own).
                 var known = redrawn.Select(r => (Sample: r, Verdict: state.KnownFailures.GetValueOrDefault(r.Text)))
                     .Where(r => r.Verdict is not null).ToList();
                 var training = TrainingAttempts(request, policy, [.. samples, .. known.Select(r => r.Sample)],
@@ -194,18 +195,18 @@ public static class DiscoveryLoop
         var rows = contexts.Concat(Enumerable.Range(0, SpareRows(count, state.RepeatsLastStep)).Select(j => contexts[j % count])).ToList();
         var drawn = await policy.SampleAsync(rows, request.EffectiveSampling, StepSeed(RunSeed(request), state.Step), cancellationToken);
         var current = drawn.Take(count).ToArray();
-        var repeats = Repeats(state, current);
+        var repeats = Repeats(request, state, current);
         state.RepeatsLastStep = repeats.Count;
-        TakeNewAnswers(state, contexts, current, repeats, rows.Skip(count).ToList(), drawn.Skip(count).ToList(), redrawn);
+        TakeNewAnswers(request, state, contexts, current, repeats, rows.Skip(count).ToList(), drawn.Skip(count).ToList(), redrawn);
 
         for (int round = 1; round <= MaxRedrawRounds; round++)
         {
-            repeats = Repeats(state, current);
+            repeats = Repeats(request, state, current);
             if (repeats.Count == 0) break;
             var candidateContexts = Enumerable.Range(0, count).Select(k => contexts[repeats[k % repeats.Count]]).ToList();
             var candidates = await policy.SampleAsync(candidateContexts, request.EffectiveSampling,
                 RedrawSeed(RunSeed(request), state.Step, round), cancellationToken);
-            TakeNewAnswers(state, contexts, current, repeats, candidateContexts, candidates, redrawn);
+            TakeNewAnswers(request, state, contexts, current, repeats, candidateContexts, candidates, redrawn);
         }
         return current;
     }
@@ -216,22 +217,37 @@ public static class DiscoveryLoop
         repeats == 0 ? 0 : Math.Min(3 * count, (int)Math.Ceiling(repeats * (double)count / Math.Max(1, count - repeats)));
 
     /// <summary>The slots whose answer already failed in the run or repeats an earlier slot's.</summary>
-    private static List<int> Repeats(LoopState state, SampledAttempt[] current)
+    private static List<int> Repeats(DiscoveryRequest request, LoopState state, SampledAttempt[] current)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var repeats = new List<int>();
         for (int i = 0; i < current.Length; i++)
-            if (state.KnownFailures.ContainsKey(current[i].Text) || !seen.Add(current[i].Text)) repeats.Add(i);
+        {
+            var identity = AnswerIdentity(request, current[i].Text, out var key);
+            if (FailedBefore(state, current[i].Text, key) || !seen.Add(identity)) repeats.Add(i);
+        }
         return repeats;
     }
 
+    /// <summary>What makes two answers the same for distinct attempts: the verifier's equivalence key where the request
+    /// asks for it and the answer has one (<see cref="AttemptSampling.DistinctEquivalence"/>), else the text.</summary>
+    private static string AnswerIdentity(DiscoveryRequest request, string text, out string? key)
+    {
+        key = request.EquivalenceKey(text);
+        return key is null ? "text:" + text : "key:" + key;
+    }
+
+    /// <summary>Whether this answer, or with an equivalence key any answer with that key, already failed in the run.</summary>
+    private static bool FailedBefore(LoopState state, string text, string? key) =>
+        state.KnownFailures.ContainsKey(text) || (key is not null && state.KnownFailureKeys.Contains(key));
+
     /// <summary>Gives each of the <paramref name="repeats"/>, in slot order, the first unused candidate from its own context
     /// whose answer is new.</summary>
-    private static void TakeNewAnswers(LoopState state, IReadOnlyList<string> contexts, SampledAttempt[] current, List<int> repeats,
-        IReadOnlyList<string> candidateContexts, IReadOnlyList<SampledAttempt> candidates, List<SampledAttempt> redrawn)
+    private static void TakeNewAnswers(DiscoveryRequest request, LoopState state, IReadOnlyList<string> contexts, SampledAttempt[] current,
+        List<int> repeats, IReadOnlyList<string> candidateContexts, IReadOnlyList<SampledAttempt> candidates, List<SampledAttempt> redrawn)
     {
         if (repeats.Count == 0 || candidates.Count == 0) return;
-        var taken = current.Select(c => c.Text).ToHashSet(StringComparer.Ordinal);
+        var taken = current.Select(c => AnswerIdentity(request, c.Text, out _)).ToHashSet(StringComparer.Ordinal);
         var used = new bool[candidates.Count];
         foreach (int slot in repeats)
         {
@@ -239,9 +255,10 @@ public static class DiscoveryLoop
             {
                 if (used[k] || candidateContexts[k] != contexts[slot]) continue;
                 string text = candidates[k].Text;
-                if (state.KnownFailures.ContainsKey(text) || taken.Contains(text)) continue;
+                var identity = AnswerIdentity(request, text, out var key);
+                if (FailedBefore(state, text, key) || taken.Contains(identity)) continue;
                 used[k] = true;
-                taken.Add(text);
+                taken.Add(identity);
                 redrawn.Add(current[slot]);
                 current[slot] = candidates[k];
                 break;
@@ -251,10 +268,11 @@ public static class DiscoveryLoop
 
     /// <summary>Keeps a failed answer for <see cref="AttemptSampling.DistinctAttempts"/>: a verdict that may not repeat
     /// (<see cref="WouldRepeat"/>) does not make its answer known.</summary>
-    private static void RememberFailure(LoopState state, string text, Verdict verdict)
+    private static void RememberFailure(DiscoveryRequest request, LoopState state, string text, Verdict verdict)
     {
         if (verdict.Passed || !WouldRepeat(verdict)) return;
         if (state.KnownFailures.Count < MaxKnownVerdicts) state.KnownFailures.TryAdd(text, verdict);
+        if (request.EquivalenceKey(text) is { } key && state.KnownFailureKeys.Count < MaxKnownVerdicts) state.KnownFailureKeys.Add(key);
     }
 
     private static string StudentContext(DiscoveryRequest request, IDiscoveryPolicy policy, LoopState state, int slot)
@@ -449,10 +467,13 @@ public static class DiscoveryLoop
             Method = request.Method.ToString(),
             // Without chains, the budget as states saved before chains existed wrote it, so those runs still resume.
             Budget = request.EffectiveBudget is { Chains: null } budget ? new { budget.MaxAttempts, budget.AttemptsPerStep } : (object)request.EffectiveBudget,
-            // Without DistinctAttempts, the sampling as states saved before it existed wrote it, so those runs still resume.
-            Sampling = request.EffectiveSampling is { DistinctAttempts: false } sampling
-                ? new { sampling.Temperature, sampling.TopP, sampling.MaxNewTokens, sampling.Constrained }
-                : (object)request.EffectiveSampling,
+            // Without the options added later, the sampling as states saved before them wrote it, so those runs still resume.
+            Sampling = request.EffectiveSampling switch
+            {
+                { DistinctAttempts: false } s => new { s.Temperature, s.TopP, s.MaxNewTokens, s.Constrained },
+                { DistinctEquivalence: false } s => new { s.Temperature, s.TopP, s.MaxNewTokens, s.Constrained, s.DistinctAttempts },
+                var s => (object)s,
+            },
             Sdpo = request.EffectiveSdpo,
             request.Seed,
         });
@@ -496,6 +517,8 @@ public static class DiscoveryLoop
         /// <summary>Failed answers by text, with <see cref="AttemptSampling.DistinctAttempts"/>: saved, so a resumed run
         /// draws again what the uninterrupted one would.</summary>
         public Dictionary<string, Verdict> KnownFailures { get; set; } = new(StringComparer.Ordinal);
+        /// <summary>Equivalence keys of failed answers, with <see cref="AttemptSampling.DistinctEquivalence"/>; saved.</summary>
+        public HashSet<string> KnownFailureKeys { get; set; } = new(StringComparer.Ordinal);
         /// <summary>How many of the previous step's first draw were repeats: the spare rows of the next draw.</summary>
         public int RepeatsLastStep { get; set; }
     }

@@ -22,6 +22,11 @@ public sealed record DiscoveryRequest(
     /// <summary>The grammar attempts are sampled in: the verifier's, when sampling is constrained.</summary>
     public IAnswerGrammar? AnswerGrammar => EffectiveSampling.Constrained ? (Verifier as IGrammarVerifier)?.AnswerGrammar : null;
 
+    /// <summary>The verifier's equivalence key of an answer when sampling asks for
+    /// <see cref="AttemptSampling.DistinctEquivalence"/>; otherwise, and for an answer without one, null.</summary>
+    public string? EquivalenceKey(string text) =>
+        EffectiveSampling.DistinctEquivalence && Verifier is IEquivalenceVerifier equivalence ? equivalence.EquivalenceKey(text) : null;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first option out of range.</summary>
     public void Validate()
     {
@@ -31,6 +36,10 @@ public sealed record DiscoveryRequest(
         if (EffectiveSampling.Constrained && Verifier is not IGrammarVerifier)
             throw new ArgumentException(
                 $"sampling.constrained needs a verifier that defines well-formed answers (arithmetic does); this problem's '{Verifier.Kind}' verifier does not.",
+                nameof(Sampling));
+        if (EffectiveSampling.DistinctEquivalence && Verifier is not IEquivalenceVerifier)
+            throw new ArgumentException(
+                $"sampling.distinctEquivalence needs a verifier that can tell equivalent answers apart before verifying (arithmetic can); this problem's '{Verifier.Kind}' verifier cannot.",
                 nameof(Sampling));
         EffectiveSdpo.Validate();
     }

@@ -116,6 +116,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
             }
             CheckContext(engine, problem.Problem.Prompt, normalized.Sampling.MaxNewTokens, field);
             RequestFields.CheckConstrained(normalized.Sampling, problem.Verifier, field);
+            RequestFields.CheckDistinctEquivalence(normalized.Sampling, problem.Verifier, field);
             resolved.Add(new BenchmarkProblemSpec(specs[i].Clone(), LabelOf(specs[i], problem, i)));
         }
         return new BenchmarkSubmission(normalized, resolved, model);
@@ -236,10 +237,10 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
 
     /// <summary>Options of an x-ndjson upload from the query: name, methods (comma-separated), seeds, maxAttempts,
     /// attemptsPerStep, chains, model, selectHard (the threshold), samples, k, constrained, distinctAttempts,
-    /// measureTeacherAdvantage.</summary>
+    /// distinctEquivalence, measureTeacherAdvantage.</summary>
     private static BenchmarkRequest FromQuery(IQueryCollection query)
     {
-        var known = new[] { "name", "methods", "seeds", "maxAttempts", "attemptsPerStep", "chains", "model", "selectHard", "samples", "k", "constrained", "distinctAttempts", "measureTeacherAdvantage" };
+        var known = new[] { "name", "methods", "seeds", "maxAttempts", "attemptsPerStep", "chains", "model", "selectHard", "samples", "k", "constrained", "distinctAttempts", "distinctEquivalence", "measureTeacherAdvantage" };
         foreach (var key in query.Keys)
         {
             if (!known.Contains(key, StringComparer.OrdinalIgnoreCase))
@@ -274,10 +275,10 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
         bool? Bool(string key) => Get(key) is { } text
             ? bool.TryParse(text, out var value) ? value : throw new RequestFieldException(key, $"{key} must be true or false, not '{text}'.")
             : null;
-        bool? constrained = Bool("constrained"), distinct = Bool("distinctAttempts");
-        AttemptSampling? sampling = constrained is null && distinct is null
+        bool? constrained = Bool("constrained"), distinct = Bool("distinctAttempts"), equivalence = Bool("distinctEquivalence");
+        AttemptSampling? sampling = constrained is null && distinct is null && equivalence is null
             ? null
-            : new AttemptSampling(Constrained: constrained ?? false, DistinctAttempts: distinct ?? false);
+            : new AttemptSampling(Constrained: constrained ?? false, DistinctAttempts: distinct ?? false, DistinctEquivalence: equivalence ?? false);
         bool measureTeacherAdvantage = Bool("measureTeacherAdvantage") ?? false;
         return new BenchmarkRequest
         {

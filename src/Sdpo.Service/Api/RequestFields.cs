@@ -69,6 +69,14 @@ public static class RequestFields
                 $"sampling.constrained needs a verifier that defines well-formed answers (arithmetic problems have one); {problemField} uses the '{verifier.Kind}' verifier, which has none.");
     }
 
+    /// <summary>sampling.distinctEquivalence needs the problem's verifier to tell equivalent answers apart.</summary>
+    public static void CheckDistinctEquivalence(AttemptSampling sampling, IVerifier verifier, string problemField)
+    {
+        if (sampling.DistinctEquivalence && verifier is not IEquivalenceVerifier)
+            throw new RequestFieldException("sampling.distinctEquivalence",
+                $"sampling.distinctEquivalence needs a verifier that can tell equivalent answers apart before verifying (arithmetic problems have one); {problemField} uses the '{verifier.Kind}' verifier, which cannot.");
+    }
+
     /// <summary>The "sdpo" object of a parsed JSON request body as sent (its name matched case-insensitively, as the
     /// body's fields are), so that only the fields it gives replace the model's defaults; null when the body has none.</summary>
     public static JsonElement? SdpoFieldsOf(JsonElement body)

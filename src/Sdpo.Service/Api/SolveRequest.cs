@@ -20,7 +20,9 @@ public sealed record SolveRequest
     /// verifier's grammar (arithmetic: well-formed, each given number once), and distinctAttempts (false): replace any sample
     /// whose answer already failed in the run or repeats another of its step, from spare rows of the step's draw or up to
     /// three rounds of drawing again, so that attempts go to answers not yet tried (step events count the samples drawn
-    /// away as "redrawn"; SDPO still learns from them).</summary>
+    /// away as "redrawn"; SDPO still learns from them), and distinctEquivalence (false; with distinctAttempts): also replace a
+    /// sample the verifier declares equivalent to a failed answer or another of its step (arithmetic: the same numbers and
+    /// value).</summary>
     public AttemptSampling? Sampling { get; init; }
     /// <summary>SDPO's knobs; fields left out take the model's recommended options (GET /models lists them as
     /// sdpoDefaults), which are the paper's defaults except where the model's card says otherwise.</summary>

@@ -48,6 +48,7 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
         RequestFields.ValidateOptions("sampling", normalized.Sampling.Validate);
         RequestFields.ValidateOptions("sdpo", normalized.Sdpo.Validate);
         RequestFields.CheckConstrained(normalized.Sampling, problem.Verifier, "problem");
+        RequestFields.CheckDistinctEquivalence(normalized.Sampling, problem.Verifier, "problem");
         CheckComparisons(normalized);
 
         var model = RequestFields.ConfiguredModel(engines, request.Model);

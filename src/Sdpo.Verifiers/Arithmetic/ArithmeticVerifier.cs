@@ -22,7 +22,7 @@ namespace Sdpo.Verifiers.Arithmetic;
 /// "13-9 = 4; 6+4 = 10; 4*10 = 40; 40 is 16 more than the target 24. Numbers: 3 not used."
 /// </para>
 /// </summary>
-public sealed class ArithmeticVerifier : IGrammarVerifier, ISolvingVerifier
+public sealed class ArithmeticVerifier : IGrammarVerifier, ISolvingVerifier, IEquivalenceVerifier
 {
     /// <summary>More operations than a 6-number answer needs are cut to keep the feedback short.</summary>
     public const int MaxStepsShown = 6;
@@ -51,6 +51,18 @@ public sealed class ArithmeticVerifier : IGrammarVerifier, ISolvingVerifier
     public string? NearestSolution(string attempt) => (_puzzle ??= new ArithmeticPuzzle(Numbers, Target)).NearestSolution(attempt);
 
     private ArithmeticPuzzle? _puzzle;
+
+    /// <summary>The numbers the answer uses, sorted, and its exact value: whether it passes depends on nothing else. Null
+    /// for an answer that does not parse, cannot be evaluated or claims a false value (it is judged by its text alone).</summary>
+    public string? EquivalenceKey(string answer)
+    {
+        if (!ArithmeticAnswer.TryExtract(answer, out var extracted, out _) || !extracted.TryParse(out var expression, out _)) return null;
+        var evaluation = ArithmeticEvaluator.Evaluate(expression);
+        if (evaluation.Failure is not null || evaluation.Value is not { } value) return null;
+        if (extracted.ClaimedValue is { } claimed && value != claimed) return null;
+        var numbers = expression.Literals().Order().Select(n => n.ToString(CultureInfo.InvariantCulture));
+        return $"{string.Join(",", numbers)}={value}";
+    }
 
     public Task<Verdict> VerifyAsync(Attempt attempt, CancellationToken cancellationToken = default)
     {

@@ -560,6 +560,7 @@ public class DiscoveryLoopTests
             }
             string fingerprint = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "loop.json"))).RootElement.GetProperty("Fingerprint").GetString()!;
             Assert.Contains("\"DistinctAttempts\":true", fingerprint);
+            Assert.DoesNotContain("DistinctEquivalence", fingerprint); // as states saved before that option existed
 
             var after = await Collect(DiscoveryLoop.RunAsync(request, new ScriptedPolicy(CommonOrFresh), directory));
             Assert.Equal(8, after.OfType<AttemptEvaluated>().First().Index);
@@ -583,6 +584,93 @@ public class DiscoveryLoopTests
         finally
         {
             if (Directory.Exists(plainDirectory)) Directory.Delete(plainDirectory, recursive: true);
+        }
+    }
+
+    /// <summary>Every answer fails; "x#n" and "x#m" are equivalent (the key is what comes before '#').</summary>
+    private sealed class PrefixEquivalence : IEquivalenceVerifier
+    {
+        public List<string> Calls { get; } = new();
+        public string Kind => "test";
+        public string? EquivalenceKey(string answer) => answer.IndexOf('#') is var cut and >= 0 ? answer[..cut] : null;
+        public Task<Verdict> VerifyAsync(Attempt attempt, CancellationToken cancellationToken = default)
+        {
+            lock (Calls) Calls.Add(attempt.Text);
+            return Task.FromResult(Verdict.Fail(VerdictStatus.Wrong, $"feedback for {attempt.Text}"));
+        }
+    }
+
+    /// <summary>Slots 0 and 1 draw "common#seed": a new text at every draw, always the same key; the others draw texts of
+    /// their own seed.</summary>
+    private static string CommonKeyOrFresh(long seed, int slot, int updates) => slot < 2 ? $"common#{seed % 100_003}" : $"r{seed % 100_003}-{slot}";
+
+    private static DiscoveryRequest DistinctEquivalent(DiscoveryRequest request) =>
+        request with { Sampling = new AttemptSampling(DistinctAttempts: true, DistinctEquivalence: true) };
+
+    [Fact]
+    public async Task DistinctEquivalenceDrawsAgainAnswersEquivalentToAFailureAndDistilsOnlyTextsThatFailed()
+    {
+        var verifier = new PrefixEquivalence();
+        var policy = new ScriptedPolicy(CommonKeyOrFresh);
+        var events = await Collect(DiscoveryLoop.RunAsync(DistinctEquivalent(Request(verifier, maxAttempts: 16, perStep: 4)), policy));
+
+        var attempts = events.OfType<AttemptEvaluated>().ToList();
+        Assert.Equal(16, attempts.Count);
+        Assert.Single(attempts, a => a.Text.StartsWith("common#"));
+        Assert.Equal(16, verifier.Calls.Distinct().Count());
+        Assert.Equal(16, verifier.Calls.Count);
+        Assert.All(events.OfType<StepCompleted>().Skip(1), s => Assert.Equal(2, s.Redrawn));
+        // Drawn away for their key alone, the later "common#…" texts have no feedback of their own: only attempts are distilled.
+        Assert.NotEmpty(policy.UpdateBatches);
+        Assert.All(policy.UpdateBatches.SelectMany(b => b), t => Assert.Contains(t.Attempt.Text, attempts.Select(a => a.Text)));
+
+        // By text alone every "common#…" is new: each step spends at least one attempt on the same key.
+        var byText = await Collect(DiscoveryLoop.RunAsync(Distinct(Request(new PrefixEquivalence(), maxAttempts: 16, perStep: 4)), new ScriptedPolicy(CommonKeyOrFresh)));
+        Assert.True(byText.OfType<AttemptEvaluated>().Count(a => a.Text.StartsWith("common#")) >= 4);
+    }
+
+    [Fact]
+    public async Task DistinctEquivalenceNeedsDistinctAttemptsAndAVerifierWithKeys()
+    {
+        var withoutDistinct = Request(new PrefixEquivalence()) with { Sampling = new AttemptSampling(DistinctEquivalence: true) };
+        Assert.Equal("DistinctEquivalence", Assert.Throws<ArgumentOutOfRangeException>(withoutDistinct.Validate).ParamName);
+        var error = Assert.Throws<ArgumentException>(DistinctEquivalent(Request(new PassWhen(_ => false))).Validate);
+        Assert.Contains("sampling.distinctEquivalence", error.Message);
+        DistinctEquivalent(Request(new PrefixEquivalence())).Validate();
+        Assert.Null(Distinct(Request(new PrefixEquivalence())).EquivalenceKey("common#1"));
+        Assert.Equal("common", DistinctEquivalent(Request(new PrefixEquivalence())).EquivalenceKey("common#1"));
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task DistinctEquivalenceResumesToTheSameContinuation()
+    {
+        var request = DistinctEquivalent(Request(new PrefixEquivalence(), maxAttempts: 40, perStep: 4));
+        var uninterrupted = await Collect(DiscoveryLoop.RunAsync(request, new ScriptedPolicy(CommonKeyOrFresh)));
+        string directory = Path.Combine(Path.GetTempPath(), "sdpo-equivalence-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using (var cts = new CancellationTokenSource())
+            {
+                var policy = new ScriptedPolicy(CommonKeyOrFresh);
+                int samples = 0;
+                policy.OnSample = () => { if (++samples == 4) cts.Cancel(); };
+                await Collect(DiscoveryLoop.RunAsync(request, policy, directory, cts.Token));
+            }
+            string fingerprint = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "loop.json"))).RootElement.GetProperty("Fingerprint").GetString()!;
+            Assert.Contains("\"DistinctEquivalence\":true", fingerprint);
+
+            var after = await Collect(DiscoveryLoop.RunAsync(request, new ScriptedPolicy(CommonKeyOrFresh), directory));
+            int first = after.OfType<AttemptEvaluated>().First().Index;
+            Assert.True(first > 0);
+            static object Content(AttemptEvaluated a) => (a.Index, a.Step, a.Text);
+            Assert.Equal(uninterrupted.OfType<AttemptEvaluated>().Skip(first).Select(Content), after.OfType<AttemptEvaluated>().Select(Content));
+            // The saved keys keep the resumed run off the key that already failed.
+            Assert.DoesNotContain(after.OfType<AttemptEvaluated>(), a => a.Text.StartsWith("common#"));
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
         }
     }
 

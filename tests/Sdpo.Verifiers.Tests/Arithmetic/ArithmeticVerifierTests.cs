@@ -168,4 +168,62 @@ public class ArithmeticVerifierTests
         Assert.Equal(feedback, verdict.Feedback);
         Assert.Equal(status, verdict.Status);
     }
+
+    [Theory]
+    [InlineData("1+2+3+4", "4+(3+2)+1")]
+    [InlineData("1+2+3+4", "Answer: (1+2)+(3+4) = 10")]
+    [InlineData("4*3-2*1", "3*4-1*2")]
+    [InlineData("(4-1)*3+2", "2+3*(4-1)")]
+    public void EquivalentAnswersShareAKey(string first, string second)
+    {
+        var verifier = new ArithmeticVerifier([1, 2, 3, 4], 10);
+        Assert.NotNull(verifier.EquivalenceKey(first));
+        Assert.Equal(verifier.EquivalenceKey(first), verifier.EquivalenceKey(second));
+    }
+
+    [Theory]
+    [InlineData("1+2+3+4", "1+2+3*4")] // another value
+    [InlineData("1+2+3+4", "2+2+3+3")] // the same value from other numbers
+    [InlineData("4*3-2", "4*3-2*1")] // a number left out
+    public void OtherAnswersHaveOtherKeys(string first, string second)
+    {
+        var verifier = new ArithmeticVerifier([1, 2, 3, 4], 10);
+        Assert.NotEqual(verifier.EquivalenceKey(first), verifier.EquivalenceKey(second));
+    }
+
+    [Theory]
+    [InlineData("1+2+")] // does not parse
+    [InlineData("4/(2-2)+3")] // cannot be evaluated
+    [InlineData("1+2+3+4 = 11")] // claims a false value: judged by its text
+    public void AnswersWithoutAKey(string answer) => Assert.Null(new ArithmeticVerifier([1, 2, 3, 4], 10).EquivalenceKey(answer));
+
+    [Fact]
+    public void AnswersWithTheSameKeyPassOrFailTogether()
+    {
+        // Random expressions over the puzzle's numbers, sometimes one left out, repeated or foreign: within every key
+        // the verdicts agree, and some keys (passing ones among them) hold several different texts.
+        var verifier = new ArithmeticVerifier([1, 2, 3, 4], 10);
+        var random = new Random(1);
+        string Expression(List<int> numbers)
+        {
+            if (numbers.Count == 1) return numbers[0].ToString(CultureInfo.InvariantCulture);
+            int split = random.Next(1, numbers.Count);
+            var op = "+-*/"[random.Next(4)];
+            return $"({Expression(numbers[..split])}){op}({Expression(numbers[split..])})";
+        }
+        var byKey = new Dictionary<string, List<(string Text, bool Passed)>>();
+        for (int i = 0; i < 4000; i++)
+        {
+            var numbers = new List<int> { 1, 2, 3, 4 }.OrderBy(_ => random.Next()).ToList();
+            if (random.Next(4) == 0) numbers[random.Next(4)] = random.Next(1, 6);
+            if (random.Next(6) == 0) numbers.RemoveAt(0);
+            var text = Expression(numbers);
+            if (verifier.EquivalenceKey(text) is not { } key) continue;
+            if (!byKey.TryGetValue(key, out var group)) byKey[key] = group = [];
+            group.Add((text, verifier.Check(text).Passed));
+        }
+        Assert.All(byKey.Values, group => Assert.Single(group.Select(g => g.Passed).Distinct()));
+        Assert.Contains(byKey.Values, group => group[0].Passed && group.Select(g => g.Text).Distinct().Count() > 1);
+        Assert.True(byKey.Values.Count(group => !group[0].Passed && group.Select(g => g.Text).Distinct().Count() > 1) > 10);
+    }
 }
