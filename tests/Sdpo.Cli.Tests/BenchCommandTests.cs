@@ -89,6 +89,25 @@ public class BenchCommandTests : IDisposable
         Assert.Contains("distinct=true", message);
     }
 
+    [Fact]
+    public async Task DistinctEquivalenceReachesTheRunsAndItsJournalIsNotResumedWithoutIt()
+    {
+        string[] Args(params string[] extra) => ["bench", "--suite", "arithmetic-rare", "--count", "1", "--budget", "4", "-g", "2", "--methods", "best-of-k",
+            "--threads", "1", "--model", Checkout.EmbeddedModel, "-o", _output, .. extra];
+        var (exitCode, output) = await CliRunner.RunAsync(Args("--distinct-equivalent"));
+
+        Assert.True(exitCode == 0, output);
+        using (var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(_output, "results.json"))))
+        {
+            var sampling = results.RootElement.GetProperty("configuration").GetProperty("sampling");
+            Assert.True(sampling.GetProperty("distinctAttempts").GetBoolean());
+            Assert.True(sampling.GetProperty("distinctEquivalence").GetBoolean());
+        }
+        var (resumed, message) = await CliRunner.RunAsync(Args("--distinct", "--resume"));
+        Assert.True(resumed == 2, message);
+        Assert.Contains("distinctEquivalence=true", message);
+    }
+
     [Theory]
     [InlineData("""{"updatesPerBatch": 2, "tpoK": 5}""", "tpoK")]
     [InlineData("""{"teacher": "wise"}""", "teacher")]

@@ -281,7 +281,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         $"temperature={settings.Temperature.ToString(CultureInfo.InvariantCulture)}", $"sdpo={SdpoDefaults.Serialize(settings.SdpoOptions(modelFolder))}",
         $"selectHard={settings.SelectHard?.ToString(CultureInfo.InvariantCulture) ?? "none"}", $"samples={settings.Samples}", $"passK={settings.PassK?.ToString(CultureInfo.InvariantCulture) ?? "default"}", $"keep={settings.Keep?.ToString(CultureInfo.InvariantCulture) ?? "all"}")
         // Unconstrained journals written before the option existed keep their fingerprint.
-        + (settings.Constrained ? " constrained=true" : "") + (settings.Distinct ? " distinct=true" : "");
+        + (settings.Constrained ? " constrained=true" : "") + (settings.Distinct || settings.DistinctEquivalent ? " distinct=true" : "")
+        + (settings.DistinctEquivalent ? " distinctEquivalence=true" : "");
 
     private static Progress Progress() =>
         AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
