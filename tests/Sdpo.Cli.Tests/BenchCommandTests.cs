@@ -74,17 +74,19 @@ public class BenchCommandTests : IDisposable
         Assert.Contains("constrained=true", message);
     }
 
+    /// <summary>A four-attempt best-of-k bench of one rare-tier puzzle on the embedded model, with <paramref name="extra"/> options.</summary>
+    private string[] SmallBenchArgs(params string[] extra) => ["bench", "--suite", "arithmetic-rare", "--count", "1", "--budget", "4", "-g", "2",
+        "--methods", "best-of-k", "--threads", "1", "--model", Checkout.EmbeddedModel, "-o", _output, .. extra];
+
     [Fact]
     public async Task DistinctAttemptsReachTheRunsAndTheirJournalIsNotResumedWithoutThem()
     {
-        string[] Args(params string[] extra) => ["bench", "--suite", "arithmetic-rare", "--count", "1", "--budget", "4", "-g", "2", "--methods", "best-of-k",
-            "--threads", "1", "--model", Checkout.EmbeddedModel, "-o", _output, .. extra];
-        var (exitCode, output) = await CliRunner.RunAsync(Args("--distinct"));
+        var (exitCode, output) = await CliRunner.RunAsync(SmallBenchArgs("--distinct"));
 
         Assert.True(exitCode == 0, output);
         using (var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(_output, "results.json"))))
             Assert.True(results.RootElement.GetProperty("configuration").GetProperty("sampling").GetProperty("distinctAttempts").GetBoolean());
-        var (resumed, message) = await CliRunner.RunAsync(Args("--resume"));
+        var (resumed, message) = await CliRunner.RunAsync(SmallBenchArgs("--resume"));
         Assert.True(resumed == 2, message);
         Assert.Contains("distinct=true", message);
     }
@@ -92,9 +94,7 @@ public class BenchCommandTests : IDisposable
     [Fact]
     public async Task DistinctEquivalenceReachesTheRunsAndItsJournalIsNotResumedWithoutIt()
     {
-        string[] Args(params string[] extra) => ["bench", "--suite", "arithmetic-rare", "--count", "1", "--budget", "4", "-g", "2", "--methods", "best-of-k",
-            "--threads", "1", "--model", Checkout.EmbeddedModel, "-o", _output, .. extra];
-        var (exitCode, output) = await CliRunner.RunAsync(Args("--distinct-equivalent"));
+        var (exitCode, output) = await CliRunner.RunAsync(SmallBenchArgs("--distinct-equivalent"));
 
         Assert.True(exitCode == 0, output);
         using (var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(_output, "results.json"))))
@@ -103,7 +103,7 @@ public class BenchCommandTests : IDisposable
             Assert.True(sampling.GetProperty("distinctAttempts").GetBoolean());
             Assert.True(sampling.GetProperty("distinctEquivalence").GetBoolean());
         }
-        var (resumed, message) = await CliRunner.RunAsync(Args("--distinct", "--resume"));
+        var (resumed, message) = await CliRunner.RunAsync(SmallBenchArgs("--distinct", "--resume"));
         Assert.True(resumed == 2, message);
         Assert.Contains("distinctEquivalence=true", message);
     }

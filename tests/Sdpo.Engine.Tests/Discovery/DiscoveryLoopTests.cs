@@ -81,6 +81,16 @@ public class DiscoveryLoopTests
         return await Collect(DiscoveryLoop.RunAsync(request, policy, directory, cts.Token));
     }
 
+    /// <summary>Runs with state saved in <paramref name="directory"/>, cancelled at the policy's fourth sampling call.</summary>
+    private static async Task RunCancelledAtFourthDraw(DiscoveryRequest request, Func<long, int, int, string> text, string directory)
+    {
+        using var cts = new CancellationTokenSource();
+        var policy = new ScriptedPolicy(text);
+        int samples = 0;
+        policy.OnSample = () => { if (++samples == 4) cts.Cancel(); };
+        await Collect(DiscoveryLoop.RunAsync(request, policy, directory, cts.Token));
+    }
+
     private static async Task<List<DiscoveryEvent>> Collect(IAsyncEnumerable<DiscoveryEvent> events)
     {
         var list = new List<DiscoveryEvent>();
@@ -551,13 +561,7 @@ public class DiscoveryLoopTests
         string directory = Path.Combine(Path.GetTempPath(), "sdpo-distinct-" + Guid.NewGuid().ToString("N"));
         try
         {
-            using (var cts = new CancellationTokenSource())
-            {
-                var policy = new ScriptedPolicy(CommonOrFresh);
-                int samples = 0;
-                policy.OnSample = () => { if (++samples == 4) cts.Cancel(); }; // the third step's draw (see the test above)
-                await Collect(DiscoveryLoop.RunAsync(request, policy, directory, cts.Token));
-            }
+            await RunCancelledAtFourthDraw(request, CommonOrFresh, directory); // the third step's draw (see the test above)
             string fingerprint = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "loop.json"))).RootElement.GetProperty("Fingerprint").GetString()!;
             Assert.Contains("\"DistinctAttempts\":true", fingerprint);
             Assert.DoesNotContain("DistinctEquivalence", fingerprint); // as states saved before that option existed
@@ -630,7 +634,7 @@ public class DiscoveryLoopTests
     }
 
     [Fact]
-    public async Task DistinctEquivalenceNeedsDistinctAttemptsAndAVerifierWithKeys()
+    public void DistinctEquivalenceNeedsDistinctAttemptsAndAVerifierWithKeys()
     {
         var withoutDistinct = Request(new PrefixEquivalence()) with { Sampling = new AttemptSampling(DistinctEquivalence: true) };
         Assert.Equal("DistinctEquivalence", Assert.Throws<ArgumentOutOfRangeException>(withoutDistinct.Validate).ParamName);
@@ -639,7 +643,6 @@ public class DiscoveryLoopTests
         DistinctEquivalent(Request(new PrefixEquivalence())).Validate();
         Assert.Null(Distinct(Request(new PrefixEquivalence())).EquivalenceKey("common#1"));
         Assert.Equal("common", DistinctEquivalent(Request(new PrefixEquivalence())).EquivalenceKey("common#1"));
-        await Task.CompletedTask;
     }
 
     [Fact]
@@ -650,13 +653,7 @@ public class DiscoveryLoopTests
         string directory = Path.Combine(Path.GetTempPath(), "sdpo-equivalence-" + Guid.NewGuid().ToString("N"));
         try
         {
-            using (var cts = new CancellationTokenSource())
-            {
-                var policy = new ScriptedPolicy(CommonKeyOrFresh);
-                int samples = 0;
-                policy.OnSample = () => { if (++samples == 4) cts.Cancel(); };
-                await Collect(DiscoveryLoop.RunAsync(request, policy, directory, cts.Token));
-            }
+            await RunCancelledAtFourthDraw(request, CommonKeyOrFresh, directory);
             string fingerprint = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "loop.json"))).RootElement.GetProperty("Fingerprint").GetString()!;
             Assert.Contains("\"DistinctEquivalence\":true", fingerprint);
 
