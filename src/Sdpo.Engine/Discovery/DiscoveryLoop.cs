@@ -192,21 +192,22 @@ public static class DiscoveryLoop
         LoopState state, IReadOnlyList<string> contexts, List<SampledAttempt> redrawn, CancellationToken cancellationToken)
     {
         int count = contexts.Count;
+        var identities = new AnswerIdentities(request);
         var rows = contexts.Concat(Enumerable.Range(0, SpareRows(count, state.RepeatsLastStep)).Select(j => contexts[j % count])).ToList();
         var drawn = await policy.SampleAsync(rows, request.EffectiveSampling, StepSeed(RunSeed(request), state.Step), cancellationToken);
         var current = drawn.Take(count).ToArray();
-        var repeats = Repeats(request, state, current);
+        var repeats = Repeats(identities, state, current);
         state.RepeatsLastStep = repeats.Count;
-        TakeNewAnswers(request, state, contexts, current, repeats, rows.Skip(count).ToList(), drawn.Skip(count).ToList(), redrawn);
+        TakeNewAnswers(identities, state, contexts, current, repeats, rows.Skip(count).ToList(), drawn.Skip(count).ToList(), redrawn);
 
         for (int round = 1; round <= MaxRedrawRounds; round++)
         {
-            repeats = Repeats(request, state, current);
+            repeats = Repeats(identities, state, current);
             if (repeats.Count == 0) break;
             var candidateContexts = Enumerable.Range(0, count).Select(k => contexts[repeats[k % repeats.Count]]).ToList();
             var candidates = await policy.SampleAsync(candidateContexts, request.EffectiveSampling,
                 RedrawSeed(RunSeed(request), state.Step, round), cancellationToken);
-            TakeNewAnswers(request, state, contexts, current, repeats, candidateContexts, candidates, redrawn);
+            TakeNewAnswers(identities, state, contexts, current, repeats, candidateContexts, candidates, redrawn);
         }
         return current;
     }
@@ -217,24 +218,31 @@ public static class DiscoveryLoop
         repeats == 0 ? 0 : Math.Min(3 * count, (int)Math.Ceiling(repeats * (double)count / Math.Max(1, count - repeats)));
 
     /// <summary>The slots whose answer already failed in the run or repeats an earlier slot's.</summary>
-    private static List<int> Repeats(DiscoveryRequest request, LoopState state, SampledAttempt[] current)
+    private static List<int> Repeats(AnswerIdentities identities, LoopState state, SampledAttempt[] current)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var repeats = new List<int>();
         for (int i = 0; i < current.Length; i++)
         {
-            var identity = AnswerIdentity(request, current[i].Text, out var key);
+            var (identity, key) = identities.Of(current[i].Text);
             if (FailedBefore(state, current[i].Text, key) || !seen.Add(identity)) repeats.Add(i);
         }
         return repeats;
     }
 
     /// <summary>What makes two answers the same for distinct attempts: the verifier's equivalence key where the request
-    /// asks for it and the answer has one (<see cref="AttemptSampling.DistinctEquivalence"/>), else the text.</summary>
-    private static string AnswerIdentity(DiscoveryRequest request, string text, out string? key)
+    /// asks for it and the answer has one (<see cref="AttemptSampling.DistinctEquivalence"/>), else the text. Each text's
+    /// key is asked of the verifier once per step, however many rounds look at it.</summary>
+    private sealed class AnswerIdentities(DiscoveryRequest request)
     {
-        key = request.EquivalenceKey(text);
-        return key is null ? "text:" + text : "key:" + key;
+        private readonly Dictionary<string, (string Identity, string? Key)> _known = new(StringComparer.Ordinal);
+
+        public (string Identity, string? Key) Of(string text)
+        {
+            if (_known.TryGetValue(text, out var known)) return known;
+            var key = request.EquivalenceKey(text);
+            return _known[text] = (key is null ? "text:" + text : "key:" + key, key);
+        }
     }
 
     /// <summary>Whether this answer, or with an equivalence key any answer with that key, already failed in the run.</summary>
@@ -243,11 +251,11 @@ public static class DiscoveryLoop
 
     /// <summary>Gives each of the <paramref name="repeats"/>, in slot order, the first unused candidate from its own context
     /// whose answer is new.</summary>
-    private static void TakeNewAnswers(DiscoveryRequest request, LoopState state, IReadOnlyList<string> contexts, SampledAttempt[] current,
+    private static void TakeNewAnswers(AnswerIdentities identities, LoopState state, IReadOnlyList<string> contexts, SampledAttempt[] current,
         List<int> repeats, IReadOnlyList<string> candidateContexts, IReadOnlyList<SampledAttempt> candidates, List<SampledAttempt> redrawn)
     {
         if (repeats.Count == 0 || candidates.Count == 0) return;
-        var taken = current.Select(c => AnswerIdentity(request, c.Text, out _)).ToHashSet(StringComparer.Ordinal);
+        var taken = current.Select(c => identities.Of(c.Text).Identity).ToHashSet(StringComparer.Ordinal);
         var used = new bool[candidates.Count];
         foreach (int slot in repeats)
         {
@@ -255,7 +263,7 @@ public static class DiscoveryLoop
             {
                 if (used[k] || candidateContexts[k] != contexts[slot]) continue;
                 string text = candidates[k].Text;
-                var identity = AnswerIdentity(request, text, out var key);
+                var (identity, key) = identities.Of(text);
                 if (FailedBefore(state, text, key) || taken.Contains(identity)) continue;
                 used[k] = true;
                 taken.Add(identity);
