@@ -1,4 +1,3 @@
-using Sdpo.Cli.Commands;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -18,14 +17,7 @@ internal static class CliRunner
         app.Configure(config =>
         {
             config.ConfigureConsole(console);
-            config.AddCommand<PretrainCommand>("pretrain");
-            config.AddCommand<SolveCommand>("solve");
-            config.AddCommand<EvalCommand>("eval");
-            config.AddCommand<ProbeCommand>("probe");
-            config.AddCommand<BenchCommand>("bench");
-            config.AddCommand<BenchEngineCommand>("bench-engine");
-            config.AddCommand<BenchDiscoveryCommand>("bench-discovery");
-            config.AddCommand<BenchVerifiersCommand>("bench-verifiers");
+            CliCommands.Register(config);
         });
         var (originalOut, originalError, originalConsole) = (Console.Out, Console.Error, AnsiConsole.Console);
         AnsiConsole.Console = console;

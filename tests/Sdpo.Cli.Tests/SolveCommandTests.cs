@@ -27,4 +27,17 @@ public class SolveCommandTests
             Assert.True(double.TryParse(logRatio, NumberStyles.Float, CultureInfo.InvariantCulture, out var ratio) && ratio != 0, step.Value);
         }
     }
+
+    [Theory]
+    [InlineData("--budjet", "solve", "--numbers", "1,1,2", "--target", "97", "--budjet", "256")]
+    [InlineData("--seed", "bench", "--suite", "arithmetic-mid", "--count", "1", "--seed", "3")] // bench takes --seeds; --seed is solve's
+    public async Task AMistypedOptionIsAnErrorNotADefault(string mistyped, params string[] args)
+    {
+        // Parsed leniently, these ran with the option's default (64 attempts; one seed) and said nothing.
+        var (exitCode, output) = await CliRunner.RunAsync([.. args, "--model", Checkout.EmbeddedModel]);
+        Assert.True(exitCode != 0, output);
+        Assert.Contains($"{mistyped} ", output);
+        Assert.Contains("Unknown option", output);
+        Assert.DoesNotContain("attempts", output); // nothing ran
+    }
 }
