@@ -28,6 +28,24 @@ public class SolveCommandTests
         }
     }
 
+    [Fact]
+    public async Task SdpoOptionsLieOverTheModelsAndAMisspelledOneIsNamed()
+    {
+        // learningSteps 1: only step 0 learns, so step 1 reports no loss.
+        var (exitCode, output) = await CliRunner.RunAsync("solve", "--numbers", "1,1,2", "--target", "97", "--budget", "16", "-g", "8",
+            "--seed", "1", "--threads", "1", "--model", Checkout.EmbeddedModel, "--sdpo", "{\"learningSteps\": 1}");
+        Assert.True(exitCode == 1, output);
+        var text = Regex.Replace(Regex.Replace(output, @"\x1b\[[0-9;]*m", ""), @"\s+", " ");
+        Assert.Matches(@"step 0 · 8 attempts · .*? loss \S+ · \d+ trained", text);
+        Assert.Matches(@"step 1 · 16 attempts · \S+/s · \d+ ms No passing answer", text);
+
+        (exitCode, output) = await CliRunner.RunAsync("solve", "--numbers", "1,1,2", "--target", "97", "--model", Checkout.EmbeddedModel,
+            "--sdpo", "{\"learningStepz\": 1}");
+        Assert.True(exitCode != 0, output);
+        Assert.Contains("--sdpo", output);
+        Assert.Contains("learningStepz", output);
+    }
+
     [Theory]
     [InlineData("--budjet", "solve", "--numbers", "1,1,2", "--target", "97", "--budjet", "256")]
     [InlineData("--seed", "bench", "--suite", "arithmetic-mid", "--count", "1", "--seed", "3")] // bench takes --seeds; --seed is solve's

@@ -41,7 +41,9 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
         public bool Distinct { get; init; }
         [CommandOption("--distinct-equivalent")] [Description("With --distinct (implied): also draw again any sample the verifier declares equivalent to a failed answer or to another of its step, for arithmetic the same numbers and value (sampling.distinctEquivalence).")]
         public bool DistinctEquivalent { get; init; }
-        [CommandOption("--lr <RATE>")] [Description("SDPO learning rate.")] public double? LearningRate { get; init; }
+        [CommandOption("--lr <RATE>")] [Description("SDPO learning rate (overrides --sdpo's learningRate).")] public double? LearningRate { get; init; }
+        [CommandOption("--sdpo <JSON>")] [Description("SDPO options as in the service's requests, e.g. {\"maxDistilledAttempts\": 2, \"teacher\": \"ema\"}; unset fields keep the model's defaults (its sdpo_defaults.json, then the paper's).")]
+        public string? SdpoJson { get; init; }
         [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 
         public override ValidationResult Validate()
@@ -51,6 +53,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
             if (ProblemFile is not null && (Numbers is not null || Target is not null))
                 return ValidationResult.Error("Give either --problem or --numbers/--target, not both.");
             if (!DiscoveryMethodNames.TryParse(Method, out _)) return ValidationResult.Error($"--method: unknown method '{Method}'; methods are {DiscoveryMethodNames.All}.");
+            if (!SdpoOptionsJson.TryParse(SdpoJson, LearningRate, null, out _, out var sdpoError)) return ValidationResult.Error(sdpoError);
             return ValidationResult.Success();
         }
     }
@@ -71,7 +74,6 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
                 null,
                 settings.Seed);
             request.Validate();
-            if (settings.LearningRate is { } rate) new SdpoOptions { LearningRate = rate }.Validate();
         }
         catch (Exception ex) when (ex is InvalidArithmeticPuzzleException or ArgumentException or IOException or FormatException)
         {
@@ -90,8 +92,9 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
             return 2;
         }
         using var model = await CliModel.LoadAsync(folder, settings.Device);
-        // --lr replaces one field of the model's recommended options; the engine fills the rest.
-        if (settings.LearningRate is { } lr) request = request with { Sdpo = model.SdpoDefaults with { LearningRate = lr } };
+        // --sdpo's fields and --lr lie over the model's recommended options; without them the engine uses those options.
+        if (settings.SdpoJson is not null || settings.LearningRate is not null)
+            request = request with { Sdpo = SdpoOptionsJson.Parse(settings.SdpoJson, settings.LearningRate, model.SdpoDefaults) };
         var engine = new LocalDiscoveryEngine(model);
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(ArithmeticLabel(puzzle))}[/] with [bold]{DiscoveryMethodNames.ToWire(request.Method)}[/] on {Markup.Escape(model.Name)} " +
                                $"({settings.Budget} attempts, {settings.Group} per step, seed {settings.Seed})");
