@@ -21,7 +21,7 @@ namespace Sdpo.Cli.Commands;
 /// </summary>
 public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CommandSettings, ISamplingSettings
     {
         [CommandOption("--problems <FILE>")] [Description("JSONL file, one arithmetic spec a line: {\"kind\": \"arithmetic\", \"numbers\": [[3, 5, 7]], \"target\": 22}.")]
         public string? ProblemsFile { get; init; }
@@ -120,8 +120,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             puzzles = settings.Suite is { } suite ? ProblemSuite.Generate(suite, settings.Count, settings.SuiteSeed) : ProblemsFile.Read(settings.ProblemsFile!);
             folder = CliModel.ResolveFolder(settings.Model);
             template = new DiscoveryRequest(puzzles[0].ToProblem(), puzzles[0].CreateVerifier(), DiscoveryMethod.Sdpo,
-                new DiscoveryBudget(settings.Budget, settings.Group, settings.Chains), new AttemptSampling(Temperature: settings.Temperature, Constrained: settings.Constrained, DistinctAttempts: settings.Distinct || settings.DistinctEquivalent,
-                    DistinctEquivalence: settings.DistinctEquivalent),
+                new DiscoveryBudget(settings.Budget, settings.Group, settings.Chains), settings.ToSampling(),
                 settings.SdpoOptions(folder));
             template.Validate();
         }
@@ -281,8 +280,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         $"temperature={settings.Temperature.ToString(CultureInfo.InvariantCulture)}", $"sdpo={SdpoDefaults.Serialize(settings.SdpoOptions(modelFolder))}",
         $"selectHard={settings.SelectHard?.ToString(CultureInfo.InvariantCulture) ?? "none"}", $"samples={settings.Samples}", $"passK={settings.PassK?.ToString(CultureInfo.InvariantCulture) ?? "default"}", $"keep={settings.Keep?.ToString(CultureInfo.InvariantCulture) ?? "all"}")
         // Unconstrained journals written before the option existed keep their fingerprint.
-        + (settings.Constrained ? " constrained=true" : "") + (settings.Distinct || settings.DistinctEquivalent ? " distinct=true" : "")
-        + (settings.DistinctEquivalent ? " distinctEquivalence=true" : "");
+        + (settings.Constrained ? " constrained=true" : "") + (settings.ToSampling().DistinctAttempts ? " distinct=true" : "")
+        + (settings.ToSampling().DistinctEquivalence ? " distinctEquivalence=true" : "");
 
     private static Progress Progress() =>
         AnsiConsole.Progress().AutoClear(false).HideCompleted(false)

@@ -10,7 +10,7 @@ namespace Sdpo.Cli.Commands;
 /// <summary>Searches for a passing answer to one arithmetic puzzle in this process, showing every attempt as it comes.</summary>
 public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CommandSettings, ISamplingSettings
     {
         [CommandOption("--numbers <LIST>")] [Description("The puzzle's numbers, comma-separated (e.g. 3,5,7).")]
         public string? Numbers { get; init; }
@@ -69,8 +69,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
             DiscoveryMethodNames.TryParse(settings.Method, out var method);
             request = new DiscoveryRequest(puzzle.ToProblem(), puzzle.CreateVerifier(), method,
                 new DiscoveryBudget(settings.Budget, settings.Group, settings.Chains),
-                new AttemptSampling(Temperature: settings.Temperature, Constrained: settings.Constrained, DistinctAttempts: settings.Distinct || settings.DistinctEquivalent,
-                    DistinctEquivalence: settings.DistinctEquivalent),
+                settings.ToSampling(),
                 null,
                 settings.Seed);
             request.Validate();
