@@ -280,8 +280,10 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         $"temperature={settings.Temperature.ToString(CultureInfo.InvariantCulture)}", $"sdpo={SdpoDefaults.Serialize(settings.SdpoOptions(modelFolder))}",
         $"selectHard={settings.SelectHard?.ToString(CultureInfo.InvariantCulture) ?? "none"}", $"samples={settings.Samples}", $"passK={settings.PassK?.ToString(CultureInfo.InvariantCulture) ?? "default"}", $"keep={settings.Keep?.ToString(CultureInfo.InvariantCulture) ?? "all"}")
         // Unconstrained journals written before the option existed keep their fingerprint.
-        + (settings.Constrained ? " constrained=true" : "") + (settings.ToSampling().DistinctAttempts ? " distinct=true" : "")
-        + (settings.ToSampling().DistinctEquivalence ? " distinctEquivalence=true" : "");
+        + (settings.Constrained ? " constrained=true" : "") + DistinctFingerprint(settings.ToSampling());
+
+    private static string DistinctFingerprint(AttemptSampling sampling) =>
+        (sampling.DistinctAttempts ? " distinct=true" : "") + (sampling.DistinctEquivalence ? " distinctEquivalence=true" : "");
 
     private static Progress Progress() =>
         AnsiConsole.Progress().AutoClear(false).HideCompleted(false)

@@ -114,8 +114,9 @@ public static class DiscoveryLoop
 
             var clock = Stopwatch.StartNew();
             var redrawn = new List<SampledAttempt>();
+            var identities = new AnswerIdentities(request);
             var samples = request.EffectiveSampling.DistinctAttempts
-                ? await DrawDistinctAsync(request, policy, state, contexts, redrawn, cancellationToken)
+                ? await DrawDistinctAsync(request, policy, state, contexts, identities, redrawn, cancellationToken)
                 : await policy.SampleAsync(contexts, request.EffectiveSampling, StepSeed(RunSeed(request), state.Step), cancellationToken);
             double samplingMs = clock.Elapsed.TotalMilliseconds;
 
@@ -123,7 +124,7 @@ public static class DiscoveryLoop
             var verdicts = await VerifyAllAsync(request, samples, state.Attempts, state, cancellationToken);
             double verifyingMs = clock.Elapsed.TotalMilliseconds;
             if (request.EffectiveSampling.DistinctAttempts)
-                for (int i = 0; i < samples.Count; i++) RememberFailure(request, state, samples[i].Text, verdicts[i].Verdict);
+                for (int i = 0; i < samples.Count; i++) RememberFailure(identities, state, samples[i].Text, verdicts[i].Verdict);
 
             for (int i = 0; i < samples.Count; i++)
             {
@@ -189,10 +190,9 @@ public static class DiscoveryLoop
     /// from its own context. The samples drawn away are added to <paramref name="redrawn"/>.
     /// </summary>
     private static async Task<IReadOnlyList<SampledAttempt>> DrawDistinctAsync(DiscoveryRequest request, IDiscoveryPolicy policy,
-        LoopState state, IReadOnlyList<string> contexts, List<SampledAttempt> redrawn, CancellationToken cancellationToken)
+        LoopState state, IReadOnlyList<string> contexts, AnswerIdentities identities, List<SampledAttempt> redrawn, CancellationToken cancellationToken)
     {
         int count = contexts.Count;
-        var identities = new AnswerIdentities(request);
         var rows = contexts.Concat(Enumerable.Range(0, SpareRows(count, state.RepeatsLastStep)).Select(j => contexts[j % count])).ToList();
         var drawn = await policy.SampleAsync(rows, request.EffectiveSampling, StepSeed(RunSeed(request), state.Step), cancellationToken);
         var current = drawn.Take(count).ToArray();
@@ -232,7 +232,7 @@ public static class DiscoveryLoop
 
     /// <summary>What makes two answers the same for distinct attempts: the verifier's equivalence key where the request
     /// asks for it and the answer has one (<see cref="AttemptSampling.DistinctEquivalence"/>), else the text. Each text's
-    /// key is asked of the verifier once per step, however many rounds look at it.</summary>
+    /// key is asked of the verifier once per step, however many rounds and remembered failures look at it.</summary>
     private sealed class AnswerIdentities(DiscoveryRequest request)
     {
         private readonly Dictionary<string, (string Identity, string? Key)> _known = new(StringComparer.Ordinal);
@@ -276,11 +276,11 @@ public static class DiscoveryLoop
 
     /// <summary>Keeps a failed answer for <see cref="AttemptSampling.DistinctAttempts"/>: a verdict that may not repeat
     /// (<see cref="WouldRepeat"/>) does not make its answer known.</summary>
-    private static void RememberFailure(DiscoveryRequest request, LoopState state, string text, Verdict verdict)
+    private static void RememberFailure(AnswerIdentities identities, LoopState state, string text, Verdict verdict)
     {
         if (verdict.Passed || !WouldRepeat(verdict)) return;
         if (state.KnownFailures.Count < MaxKnownVerdicts) state.KnownFailures.TryAdd(text, verdict);
-        if (request.EquivalenceKey(text) is { } key && state.KnownFailureKeys.Count < MaxKnownVerdicts) state.KnownFailureKeys.Add(key);
+        if (identities.Of(text).Key is { } key && state.KnownFailureKeys.Count < MaxKnownVerdicts) state.KnownFailureKeys.Add(key);
     }
 
     private static string StudentContext(DiscoveryRequest request, IDiscoveryPolicy policy, LoopState state, int slot)
