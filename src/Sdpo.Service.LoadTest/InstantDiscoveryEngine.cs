@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Sdpo.Contracts;
 using Sdpo.Engine.Discovery;
+using Sdpo.Engine.Lora;
 using Sdpo.Engine.Sdpo;
 using Sdpo.Service.Engines;
 
@@ -20,6 +21,8 @@ public sealed class InstantDiscoveryEngine(int attemptsPerRun, TimeSpan attemptD
     public int ContextLength => 4096;
 
     public int DecoderLayers => 1;
+
+    public IReadOnlyList<string> AdaptableModules => LoraOptions.DefaultTargetModules;
 
     public SdpoOptions SdpoDefaults { get; } = new();
 

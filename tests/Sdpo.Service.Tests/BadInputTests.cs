@@ -63,6 +63,8 @@ public sealed class BadInputTests : IAsyncLifetime
         { With(""" "sdpo": {"learningSteps": 0} """), "sdpo.learningSteps" },
         { With(""" "sdpo": {"loraLayers": [1, 1]} """), "sdpo.loraLayers" },
         { With(""" "sdpo": {"loraLayers": [2]} """), "sdpo.loraLayers" }, // the fake model has layers 0 and 1
+        { With(""" "sdpo": {"loraModules": []} """), "sdpo.loraModules" },
+        { With(""" "sdpo": {"loraModules": ["q_proj", "qkv_proj"]} """), "sdpo.loraModules" },
         { With(""" "sdpo": {"basePrompt": true, "sampleWithFeedback": true} """), "sdpo.basePrompt" },
         { With(""" "model": "gpt-7" """), "model" },
         { With(""" "compareWith": ["sdpo"] """), "compareWith" },

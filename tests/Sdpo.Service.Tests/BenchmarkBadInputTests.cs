@@ -62,6 +62,7 @@ public sealed class BenchmarkBadInputTests(BenchmarkBadInputHost fixture) : ICla
         { "{\"problems\": [" + Good + ", {\"prompt\": \"What is 2+2?\", \"verifier\": {\"kind\": \"exact\", \"answer\": \"4\"}}], \"sampling\": {\"constrained\": true}}", "sampling.constrained" },
         { With(""" "sdpo": {"loraRank": 0} """), "sdpo.loraRank" },
         { With(""" "sdpo": {"loraLayers": [5]} """), "sdpo.loraLayers" }, // the fake model has layers 0 and 1
+        { With(""" "sdpo": {"loraModules": ["up"]} """), "sdpo.loraModules" },
         { With(""" "selectHard": {"threshold": 0} """), "selectHard.threshold" },
         { With(""" "selectHard": {"threshold": 0.5, "samples": 0} """), "selectHard.samples" },
         { With(""" "selectHard": {"samples": 16, "k": 32} """), "selectHard.k" },

@@ -22,6 +22,10 @@ public interface IDiscoveryEngine
     /// <summary>The model's decoder layers (indices 0 to this − 1), which sdpo.loraLayers may name.</summary>
     int DecoderLayers { get; }
 
+    /// <summary>The names of the model's linear modules an adapter can cover (q_proj, ..., down_proj), which
+    /// sdpo.loraModules may name.</summary>
+    IReadOnlyList<string> AdaptableModules { get; }
+
     /// <summary>The SDPO options a request without any gets: the model's recommendation over the paper's defaults
     /// (<see cref="SdpoDefaults"/>); a request's own fields go over these.</summary>
     SdpoOptions SdpoDefaults { get; }

@@ -22,6 +22,8 @@ public sealed class LocalDiscoveryEngine : IDiscoveryEngine
 
     public int DecoderLayers => _model.Model.Config.NumHiddenLayers;
 
+    public IReadOnlyList<string> AdaptableModules => _model.Model.AdaptableModuleNames;
+
     public SdpoOptions SdpoDefaults => _model.SdpoDefaults;
 
     public int CountPromptTokens(string prompt) => _model.EncodePrompt(prompt).Count;

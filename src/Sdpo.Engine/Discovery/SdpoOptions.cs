@@ -96,6 +96,12 @@ public sealed record SdpoOptions
     /// lowest adapted layer) and the adapter smaller. Left out of the wire form when null.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<int>? LoraLayers { get; init; }
+    /// <summary>The linear modules the student's adapter covers, by name as in the checkpoint (PEFT's target_modules,
+    /// e.g. ["q_proj", "v_proj"]); null, the default, adapts all seven of a decoder layer's projections
+    /// (<see cref="LoraOptions.DefaultTargetModules"/>). Fewer modules make the update's passes cheaper and the adapter
+    /// smaller. Left out of the wire form when null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? LoraModules { get; init; }
 
     public void Validate()
     {
@@ -117,6 +123,13 @@ public sealed record SdpoOptions
             // The adapter's own rules for PEFT's layers_to_transform, reported under this option's name.
             try { new LoraOptions { LayersToTransform = layers }.Validate(); }
             catch (AdapterException e) { throw new ArgumentOutOfRangeException(nameof(LoraLayers), $"[{string.Join(", ", layers)}]", $"sdpo.loraLayers: {e.Message}"); }
+        }
+        if (LoraModules is { } modules)
+        {
+            if (modules.Distinct(StringComparer.Ordinal).Count() != modules.Count)
+                throw new ArgumentOutOfRangeException(nameof(LoraModules), $"[{string.Join(", ", modules)}]", "sdpo.loraModules names a module twice.");
+            try { new LoraOptions { TargetModules = modules }.Validate(); }
+            catch (AdapterException e) { throw new ArgumentOutOfRangeException(nameof(LoraModules), $"[{string.Join(", ", modules)}]", $"sdpo.loraModules: {e.Message}"); }
         }
         if (BasePrompt && SampleWithFeedback)
             throw new ArgumentOutOfRangeException(nameof(BasePrompt), BasePrompt, "sdpo.basePrompt keeps the plain question's opening for sampling, and sdpo.sampleWithFeedback samples other contexts: choose one.");

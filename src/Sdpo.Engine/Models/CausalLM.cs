@@ -89,6 +89,11 @@ public sealed class CausalLM : nn.Module
     public IEnumerable<(string Name, AdaptableLinear Layer)> AdaptableLayers() =>
         named_modules().Where(m => m.module is AdaptableLinear).Select(m => (m.name, (AdaptableLinear)m.module));
 
+    /// <summary>The distinct last names of <see cref="AdaptableLayers"/> (q_proj, ..., down_proj, and lm_head when the
+    /// model has its own), in the order the layers come.</summary>
+    public IReadOnlyList<string> AdaptableModuleNames =>
+        AdaptableLayers().Select(layer => layer.Name[(layer.Name.LastIndexOf('.') + 1)..]).Distinct(StringComparer.Ordinal).ToList();
+
     /// <summary>Fills the weights with a seeded random initialisation (normal(0, std) for matrices and
     /// embeddings, zero biases, unit norms), for tests and for pretraining from scratch.</summary>
     public void InitializeWeights(long seed, double std = 0.02)

@@ -100,6 +100,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
         var engine = await engines.GetEngineAsync(model, TimeSpan.FromSeconds(service.Value.ModelLoadWaitSeconds), cancellationToken);
         normalized = normalized with { Sdpo = RequestFields.SdpoOverModel(engine.SdpoDefaults, sdpoFields) };
         RequestFields.CheckLoraLayers(normalized.Sdpo!, engine);
+        RequestFields.CheckLoraModules(normalized.Sdpo!, engine);
         var resolved = new List<BenchmarkProblemSpec>(specs.Count);
         for (int i = 0; i < specs.Count; i++)
         {

@@ -61,6 +61,15 @@ public static class RequestFields
                     $"sdpo.loraLayers names layer {layer}, but model '{engine.ModelName}' has {engine.DecoderLayers} decoder layers (0 to {engine.DecoderLayers - 1}).");
     }
 
+    /// <summary>sdpo.loraModules may name only linear modules the model has.</summary>
+    public static void CheckLoraModules(SdpoOptions sdpo, IDiscoveryEngine engine)
+    {
+        foreach (var module in sdpo.LoraModules ?? [])
+            if (!engine.AdaptableModules.Contains(module, StringComparer.Ordinal))
+                throw new RequestFieldException("sdpo.loraModules",
+                    $"sdpo.loraModules names '{module}', but model '{engine.ModelName}' has no such linear module; it has {string.Join(", ", engine.AdaptableModules)}.");
+    }
+
     /// <summary>sampling.constrained needs the problem's verifier to define well-formed answers.</summary>
     public static void CheckConstrained(AttemptSampling sampling, IVerifier verifier, string problemField)
     {

@@ -58,6 +58,7 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
         normalized = normalized with { Sdpo = RequestFields.SdpoOverModel(engine.SdpoDefaults, sdpoFields) };
         CheckContext(engine, problem.Problem.Prompt, normalized.Sampling.MaxNewTokens);
         RequestFields.CheckLoraLayers(normalized.Sdpo!, engine);
+        RequestFields.CheckLoraModules(normalized.Sdpo!, engine);
         return new SolveSubmission(normalized, problem, model);
     }
 

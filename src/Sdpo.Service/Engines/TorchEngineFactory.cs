@@ -33,6 +33,8 @@ public sealed class LoadedModelEngine(LanguageModel model) : IDiscoveryEngine, I
 
     public int DecoderLayers => _engine.DecoderLayers;
 
+    public IReadOnlyList<string> AdaptableModules => _engine.AdaptableModules;
+
     /// <summary>LibTorch's CPU threads the model runs with.</summary>
     public int TorchThreads => model.TorchThreads;
 

@@ -368,6 +368,38 @@ public class SdpoPolicyTests : IClassFixture<ToyLanguageModel>
     }
 
     [Fact]
+    public async Task SdpoWithLoraModulesAdaptsOnlyThoseModulesAndStillLearns()
+    {
+        var request = Request(DiscoveryMethod.Sdpo);
+        await AssertSdpoRaisesTheRightAnswer(request with { Sdpo = request.Sdpo! with { LoraModules = ["q_proj", "v_proj"] } }, sdpo =>
+        {
+            Assert.Equal(2 * _toy.Model.Model.Config.NumHiddenLayers, sdpo.Adapter!.ModulePaths.Count);
+            Assert.All(sdpo.Adapter.ModulePaths, path => Assert.True(path.EndsWith(".q_proj") || path.EndsWith(".v_proj"), path));
+        });
+    }
+
+    [Fact]
+    public async Task LoraModulesTheModelLacksAreRefusedByName()
+    {
+        var request = Request(DiscoveryMethod.Sdpo);
+        request = request with { Sdpo = request.Sdpo! with { LoraModules = ["q_proj", "qkv_proj"] } };
+        var refused = await Assert.ThrowsAsync<AdapterException>(() => SdpoPolicy.CreateAsync(_toy.Model, request, default));
+        Assert.StartsWith("sdpo.loraModules names qkv_proj, which this model does not have", refused.Message);
+    }
+
+    [Fact]
+    public void LoraModulesAreLeftOutOfTheWireFormUntilSetAndRefusedWhenEmptyRepeatedOrAPath()
+    {
+        Assert.DoesNotContain("loraModules", SdpoDefaults.Serialize(new SdpoOptions()));
+        Assert.Contains("\"loraModules\":[\"q_proj\",\"v_proj\"]", SdpoDefaults.Serialize(new SdpoOptions { LoraModules = ["q_proj", "v_proj"] }));
+        foreach (IReadOnlyList<string> invalid in new[] { Array.Empty<string>(), ["q_proj", "q_proj"], ["model.layers.0.self_attn.q_proj"], [" "] })
+        {
+            var refused = Assert.Throws<ArgumentOutOfRangeException>(() => new SdpoOptions { LoraModules = invalid }.Validate());
+            Assert.Equal(nameof(SdpoOptions.LoraModules), refused.ParamName);
+        }
+    }
+
+    [Fact]
     public async Task SdpoStillLearnsWithABasePrompt()
     {
         var request = Request(DiscoveryMethod.Sdpo, teacher: TeacherKind.Frozen);

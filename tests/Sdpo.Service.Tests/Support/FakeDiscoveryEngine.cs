@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Sdpo.Contracts;
 using Sdpo.Engine;
 using Sdpo.Engine.Discovery;
+using Sdpo.Engine.Lora;
 using Sdpo.Engine.Sdpo;
 using Sdpo.Service.Execution;
 
@@ -20,6 +21,8 @@ public sealed class FakeDiscoveryEngine : IDiscoveryEngine
     public string ModelName { get; init; } = "fake-model";
     public int ContextLength { get; init; } = 256;
     public int DecoderLayers { get; init; } = 2;
+
+    public IReadOnlyList<string> AdaptableModules { get; init; } = LoraOptions.DefaultTargetModules;
 
     /// <summary>What a checkpoint's sdpo_defaults.json would give; the paper's defaults unless a test sets them.</summary>
     public SdpoOptions SdpoDefaults { get; init; } = new();
