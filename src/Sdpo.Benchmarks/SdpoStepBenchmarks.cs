@@ -60,7 +60,7 @@ public class SdpoStepBenchmarks
         _model.eval();
         _generator = new TextGenerator(_model, tokenizer);
         _scorer = new SequenceScorer(_model);
-        _student = LoraAdapter.Create(_model, new LoraOptions { Rank = _options.LoraRank, Alpha = _options.LoraAlpha }, seed: 1);
+        _student = LoraAdapter.Create(_model, _options.ToLoraOptions(), seed: 1);
         _optimizer = new AdapterAdamW(_student, _options.LearningRate, _options.WeightDecay);
         _question = format.Encode(tokenizer, Problem.Prompt);
         _sampling = new SamplingOptions { MaxNewTokens = MaxNewTokens, StopTokenIds = tokenizer.StopTokenIds, Seed = 1 };

@@ -103,6 +103,13 @@ public sealed record SdpoOptions
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? LoraModules { get; init; }
 
+    /// <summary>The student's adapter shape these options ask for.</summary>
+    public LoraOptions ToLoraOptions() => new()
+    {
+        Rank = LoraRank, Alpha = LoraAlpha, LayersToTransform = LoraLayers,
+        TargetModules = LoraModules ?? LoraOptions.DefaultTargetModules,
+    };
+
     public void Validate()
     {
         if (!(LearningRate > 0) || LearningRate > 1) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "sdpo.learningRate must be in (0, 1].");

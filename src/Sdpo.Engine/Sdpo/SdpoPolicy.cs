@@ -228,11 +228,7 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
 
     private void CreateLearner(long seed)
     {
-        var lora = new LoraOptions
-        {
-            Rank = _options.LoraRank, Alpha = _options.LoraAlpha, LayersToTransform = _options.LoraLayers,
-            TargetModules = _options.LoraModules ?? LoraOptions.DefaultTargetModules,
-        };
+        var lora = _options.ToLoraOptions();
         // PEFT accepts target names that match nothing as long as one matches; a request naming a module the
         // model lacks is more likely a typo than a wish.
         var missing = (_options.LoraModules ?? []).Except(_model.Model.AdaptableModuleNames, StringComparer.Ordinal).ToList();
