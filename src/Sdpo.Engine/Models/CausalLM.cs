@@ -33,6 +33,8 @@ public sealed class CausalLM : nn.Module
         // (device threads run each work item in a scope).
         foreach (var parameter in parameters()) parameter.DetachFromDisposeScope();
         foreach (var buffer in buffers()) buffer.DetachFromDisposeScope();
+        // The module tree is fixed from here on (adapters attach to layers, they add none).
+        AdaptableModuleNames = AdaptableLayers().Select(layer => layer.Name[(layer.Name.LastIndexOf('.') + 1)..]).Distinct(StringComparer.Ordinal).ToList();
     }
 
     public ModelConfig Config { get; }
@@ -91,8 +93,7 @@ public sealed class CausalLM : nn.Module
 
     /// <summary>The distinct last names of <see cref="AdaptableLayers"/> (q_proj, ..., down_proj, and lm_head when the
     /// model has its own), in the order the layers come.</summary>
-    public IReadOnlyList<string> AdaptableModuleNames =>
-        AdaptableLayers().Select(layer => layer.Name[(layer.Name.LastIndexOf('.') + 1)..]).Distinct(StringComparer.Ordinal).ToList();
+    public IReadOnlyList<string> AdaptableModuleNames { get; }
 
     /// <summary>Fills the weights with a seeded random initialisation (normal(0, std) for matrices and
     /// embeddings, zero biases, unit norms), for tests and for pretraining from scratch.</summary>

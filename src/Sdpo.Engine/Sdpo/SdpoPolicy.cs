@@ -231,9 +231,10 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         var lora = _options.ToLoraOptions();
         // PEFT accepts target names that match nothing as long as one matches; a request naming a module the
         // model lacks is more likely a typo than a wish.
-        var missing = (_options.LoraModules ?? []).Except(_model.Model.AdaptableModuleNames, StringComparer.Ordinal).ToList();
+        var present = _model.Model.AdaptableModuleNames;
+        var missing = (_options.LoraModules ?? []).Except(present, StringComparer.Ordinal).ToList();
         if (missing.Count > 0)
-            throw new AdapterException($"sdpo.loraModules names {string.Join(", ", missing)}, which this model does not have (its linear modules: {string.Join(", ", _model.Model.AdaptableModuleNames)}).");
+            throw new AdapterException($"sdpo.loraModules names {string.Join(", ", missing)}, which this model does not have (its linear modules: {string.Join(", ", present)}).");
         _student = LoraAdapter.Create(_model.Model, lora, seed);
         if (_options.Teacher == TeacherKind.Ema) _teacher = _student.Clone();
         _optimizer = CreateOptimizer(_student);
