@@ -13,7 +13,9 @@ namespace Sdpo.Verifiers.Sandbox;
 /// Runs the Python harness on untrusted code: one process tree per run in its own session, bubblewrap when
 /// available (no network, read-only system, private /tmp, cleared environment), rlimits always, a wall
 /// timeout that kills the whole tree, capped output. The verdict comes only from a result file that the
-/// harness writes with a per-run nonce; what the candidate prints is never trusted. Safe for concurrent use.
+/// harness signs with a per-run key (HMAC-SHA256), which only its checker process ever holds: the candidate runs
+/// in a process of its own, forked before the key is read (harness.py), so what it prints or writes into the
+/// result file is never trusted. Safe for concurrent use.
 /// </summary>
 public sealed class PythonSandbox : IDisposable
 {
@@ -92,17 +94,17 @@ public sealed class PythonSandbox : IDisposable
                 NativeMethods.Chown(resultPath, uid, uid);
             }
 
-            var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+            var key = RandomNumberGenerator.GetBytes(32);
             var request = (JsonObject)job.DeepClone();
-            request["nonce"] = nonce;
-            request["resultPath"] = sandboxed ? $"{SandboxCommand.RunFolderInside}/result.json" : resultPath;
+            request["key"] = Convert.ToHexString(key);
+            request["resultPath"] = sandboxed ? SandboxCommand.ResultFileInside : resultPath;
 
             var command = SandboxCommand.Build(_resolved, sandboxed ? _resolved.BubblewrapPath : null, userId,
-                runFolder, limits, HarnessSource.Value);
+                resultPath, limits, HarnessSource.Value);
             var execution = await ExecuteAsync(command, sandboxed ? null : runFolder, request.ToJsonString(), limits.Timeout,
                 cancellationToken).ConfigureAwait(false);
 
-            var (result, problem) = ReadResult(resultPath, nonce);
+            var (result, problem) = ReadResult(resultPath, key);
             return new SandboxRun(result, problem, execution.ExitCode, execution.TimedOut, execution.OutputLimitExceeded,
                 execution.Stdout, execution.Stderr, execution.OutputBytes, Stopwatch.GetElapsedTime(started), sandboxed);
         }
@@ -214,7 +216,7 @@ public sealed class PythonSandbox : IDisposable
         catch (System.ComponentModel.Win32Exception) { }
     }
 
-    private static (HarnessResult? Result, string? Problem) ReadResult(string path, string nonce)
+    private static (HarnessResult? Result, string? Problem) ReadResult(string path, byte[] key)
     {
         byte[] bytes;
         try
@@ -228,18 +230,26 @@ public sealed class PythonSandbox : IDisposable
         if (bytes.Length == 0) return (null, null);
         try
         {
-            var node = JsonNode.Parse(bytes) as JsonObject;
-            if (node?["nonce"]?.GetValue<string>() != nonce) return (null, "the result channel was written by something other than the test harness");
+            if (JsonNode.Parse(bytes) is not JsonObject node) return (null, "the result channel held something other than the harness's result");
             var status = node["status"]?.GetValue<string>();
             var feedback = node["feedback"]?.GetValue<string>();
-            return status is null || feedback is null
-                ? (null, "the result channel held an incomplete result")
-                : (new HarnessResult(status, feedback), null);
+            var mac = node["mac"]?.GetValue<string>();
+            if (status is null || feedback is null || mac is null) return (null, "the result channel held an incomplete result");
+            var expected = HMACSHA256.HashData(key, System.Text.Encoding.UTF8.GetBytes(status + "\n" + feedback));
+            return CryptographicOperations.FixedTimeEquals(expected, TryFromHex(mac))
+                ? (new HarnessResult(status, feedback), null)
+                : (null, "the result channel was written by something other than the test harness");
         }
-        catch (Exception error) when (error is JsonException or InvalidOperationException or FormatException)
+        catch (Exception error) when (error is JsonException or InvalidOperationException or FormatException or ArgumentException)
         {
             return (null, "the result channel held something other than the harness's result");
         }
+    }
+
+    private static byte[] TryFromHex(string text)
+    {
+        try { return Convert.FromHexString(text); }
+        catch (FormatException) { return []; }
     }
 
     private async Task<string?> ProbeBubblewrapAsync()
@@ -260,7 +270,7 @@ public sealed class PythonSandbox : IDisposable
         var probeUid = _users?.Rent();
         if (probeUid is { } uid) command.AddRange(["setpriv", $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--"]);
         command.Add(_resolved.BubblewrapPath!);
-        command.AddRange(SandboxCommand.BubblewrapArguments(_resolved, runFolder: null));
+        command.AddRange(SandboxCommand.BubblewrapArguments(_resolved, resultFile: null));
         var start = new ProcessStartInfo(command[0])
         {
             UseShellExecute = false,

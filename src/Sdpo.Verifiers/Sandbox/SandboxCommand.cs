@@ -7,13 +7,14 @@ namespace Sdpo.Verifiers.Sandbox;
 /// </summary>
 internal static class SandboxCommand
 {
-    /// <summary>Where the run folder (holding the result file) appears inside bwrap.</summary>
-    public const string RunFolderInside = "/sdpo-run";
+    /// <summary>Where the result file appears inside bwrap: the only host file the run can write, and only it
+    /// (a writable folder would let the candidate fill the host's disk with files of the size limit each).</summary>
+    public const string ResultFileInside = "/sdpo-run/result.json";
 
     private static readonly string[] SystemFolders = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64"];
 
     public static List<string> Build(
-        ResolvedSandboxOptions options, string? bubblewrap, int? userId, string runFolder, PythonRunLimits limits, string harness)
+        ResolvedSandboxOptions options, string? bubblewrap, int? userId, string resultFile, PythonRunLimits limits, string harness)
     {
         var args = new List<string> { "setsid" };
         if (userId is { } uid)
@@ -34,13 +35,13 @@ internal static class SandboxCommand
         if (bubblewrap is not null)
         {
             args.Add(bubblewrap);
-            args.AddRange(BubblewrapArguments(options, runFolder));
+            args.AddRange(BubblewrapArguments(options, resultFile));
         }
         args.AddRange([options.PythonPath, "-I", "-B", "-c", harness]);
         return args;
     }
 
-    public static IEnumerable<string> BubblewrapArguments(ResolvedSandboxOptions options, string? runFolder)
+    public static IEnumerable<string> BubblewrapArguments(ResolvedSandboxOptions options, string? resultFile)
     {
         yield return "--unshare-all";
         yield return "--die-with-parent";
@@ -79,12 +80,15 @@ internal static class SandboxCommand
         yield return options.TmpSizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         yield return "--tmpfs";
         yield return "/tmp";
-        if (runFolder is not null)
+        if (resultFile is not null)
         {
             yield return "--bind";
-            yield return runFolder;
-            yield return RunFolderInside;
+            yield return resultFile;
+            yield return ResultFileInside;
         }
+        // bwrap's root is a tmpfs of its own, writable and without a size limit: files written there would fill memory.
+        yield return "--remount-ro";
+        yield return "/";
         yield return "--chdir";
         yield return "/tmp";
         foreach (var (name, value) in SandboxEnvironment("/tmp"))

@@ -101,12 +101,27 @@ public class SandboxAttackTests
     }
 
     [PythonFact(needsBubblewrap: true)]
-    public async Task WritingAForgedResultWithoutTheNonceIsDetected()
+    public async Task AForgedResultWrittenIntoTheResultFileIsNotAPass()
     {
-        const string forger = "import json, os\nopen('/sdpo-run/result.json', 'w').write(json.dumps({'nonce': 'guess', 'status': 'passed', 'feedback': ''}))\nos._exit(0)\n";
+        const string forger = "import json, os\nopen('/sdpo-run/result.json', 'w').write(json.dumps({'status': 'passed', 'feedback': '', 'mac': '00' * 32}))\nos._exit(0)\n";
         var verdict = await Sandboxes.RunPython(Sandboxes.Sandboxed, forger, "assert False\n");
         Assert.Equal(VerdictStatus.RuntimeError, verdict.Status);
-        Assert.Contains("something other than the test harness", verdict.Feedback);
+        Assert.Contains("before the checks finished", verdict.Feedback);
+    }
+
+    [PythonFact(needsBubblewrap: true)]
+    public async Task OnlyTmpAndTheResultFileAreWritable()
+    {
+        // A writable run folder let a candidate fill the host's disk, and bwrap's own root (a tmpfs without a size
+        // limit) its memory, one file of the size limit at a time.
+        foreach (var path in new[] { "/sdpo-run/other.bin", "/other.bin" })
+        {
+            var verdict = await Sandboxes.RunPython(Sandboxes.Sandboxed, $"open('{path}', 'wb').write(b'x' * 1024)\n", TrivialTests);
+            Assert.Equal(VerdictStatus.RuntimeError, verdict.Status);
+            Assert.Contains("Read-only file system", verdict.Feedback);
+        }
+        var tmp = await Sandboxes.RunPython(Sandboxes.Sandboxed, "open('/tmp/ok.bin', 'wb').write(b'x' * 1024)\n", TrivialTests);
+        Assert.True(tmp.Passed, tmp.Feedback);
     }
 
     [PythonFact(needsBubblewrap: true)]

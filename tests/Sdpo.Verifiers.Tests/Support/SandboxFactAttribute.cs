@@ -5,11 +5,23 @@ namespace Sdpo.Verifiers.Tests.Support;
 /// <summary>A fact that runs Python; skipped (saying why) where python3 is missing, and, when sandboxed, bwrap too.</summary>
 public sealed class PythonFactAttribute : FactAttribute
 {
-    public PythonFactAttribute(bool needsBubblewrap = false)
+    public PythonFactAttribute(bool needsBubblewrap = false) => Skip = PythonSkip.Reason(needsBubblewrap);
+}
+
+/// <summary>The theory form of <see cref="PythonFactAttribute"/>.</summary>
+public sealed class PythonTheoryAttribute : TheoryAttribute
+{
+    public PythonTheoryAttribute(bool needsBubblewrap = false) => Skip = PythonSkip.Reason(needsBubblewrap);
+}
+
+internal static class PythonSkip
+{
+    public static string? Reason(bool needsBubblewrap)
     {
-        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) Skip = "The Python sandbox runs on Linux only.";
-        else if (!Tools.Exists("python3")) Skip = "python3 is not installed.";
-        else if (needsBubblewrap && !Tools.Exists("bwrap")) Skip = "bubblewrap (bwrap) is not installed: apt-get install bubblewrap.";
+        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return "The Python sandbox runs on Linux only.";
+        if (!Tools.Exists("python3")) return "python3 is not installed.";
+        if (needsBubblewrap && !Tools.Exists("bwrap")) return "bubblewrap (bwrap) is not installed: apt-get install bubblewrap.";
+        return null;
     }
 }
 

@@ -1,23 +1,44 @@
-# Runs one candidate inside the sandbox and reports through a private result file.
-# The host trusts only a result that carries the per-run nonce; anything the candidate prints is
-# just output. Read by the host as an embedded resource and passed to `python3 -I -c`.
+# Checks one candidate inside the sandbox. Read by the host as an embedded resource and run as `python3 -I -c`.
+#
+# Two processes, because code that shares an interpreter with its checks can rewrite them (patch builtins, call
+# the reporting function through frame introspection, ...):
+# - the checker (this process) compiles and runs the tests and P3's `sat`, and alone knows the per-run key
+#   that signs the result the host trusts;
+# - the solution process, forked before the key is read, runs the candidate's code and answers the checker's
+#   requests: call a function, read an attribute, apply an operator. Plain values (numbers, strings, bytes,
+#   lists, tuples, dicts, sets, None) cross between the two as copies, so every comparison a test makes runs
+#   in the checker on genuine builtin values; anything else stays in the solution process behind a handle.
+# The checker is made non-dumpable, so the solution process (same uid, no capabilities) cannot read its memory.
 import ast
+import hashlib
+import hmac
+import importlib
 import json
 import linecache
 import operator
 import os
+import signal
 import sys
 import traceback
 
 _MAX_REPR = 400
+_MAX_FEEDBACK = 8000
+_MAX_MESSAGE_BYTES = 32 * 1024 * 1024
+_MAX_DEPTH = 100
 _USER_FILES = ("<solution>", "<tests>", "<sat>")
 
+
+# ----------------------------------------------------------------------------------------------------------
+# Formatting, shared by both processes
+# ----------------------------------------------------------------------------------------------------------
 
 def _short(value):
     try:
         text = repr(value)
     except BaseException as error:  # a hostile __repr__ must not break reporting
         text = "<unprintable %s: %s>" % (type(value).__name__, type(error).__name__)
+    if not isinstance(text, str):
+        text = "<unprintable %s>" % type(value).__name__
     if len(text) > _MAX_REPR:
         text = text[:_MAX_REPR] + "... (%d chars)" % len(text)
     return text
@@ -28,7 +49,8 @@ def _register_source(filename, source):
 
 
 def _format_syntax_error(error, what):
-    lines = ["%s: %s (%s, line %s)" % (type(error).__name__, error.msg, what, error.lineno)]
+    where = "%s, line %s" % (what, error.lineno) if error.lineno else what
+    lines = ["%s: %s (%s)" % (type(error).__name__, error.msg, where)]
     if error.text:
         lines.append("    " + error.text.rstrip("\n"))
         if error.offset:
@@ -36,25 +58,368 @@ def _format_syntax_error(error, what):
     return "\n".join(lines)
 
 
+def _user_frames(error):
+    return [f for f in traceback.extract_tb(error.__traceback__) if f.filename in _USER_FILES]
+
+
 def _user_traceback(error, limit=8):
     """The traceback restricted to the candidate's and the tests' own frames."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in _USER_FILES]
-    frames = frames[-limit:]
+    frames = _user_frames(error)[-limit:]
     lines = ["Traceback (most recent call last):"] if frames else []
     for frame in frames:
         lines.append('  File "%s", line %s, in %s' % (frame.filename, frame.lineno, frame.name))
         if frame.line:
             lines.append("    " + frame.line.strip())
-    lines.extend(line.rstrip("\n") for line in traceback.format_exception_only(type(error), error))
+    try:
+        lines.extend(line.rstrip("\n") for line in traceback.format_exception_only(type(error), error))
+    except BaseException:
+        lines.append(type(error).__name__)
     return "\n".join(lines)
 
 
-def _innermost_user_file(error):
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in _USER_FILES]
-    return frames[-1] if frames else None
+# ----------------------------------------------------------------------------------------------------------
+# Values on the wire
+# ----------------------------------------------------------------------------------------------------------
+
+class _Unsendable(Exception):
+    pass
 
 
-class CheckFailed(Exception):
+def _encode(value, other, depth=0):
+    """Plain values as tagged JSON; `other(value)` encodes anything else (a handle, or an error)."""
+    if depth > _MAX_DEPTH:
+        raise _Unsendable("a value nested more than %d levels deep" % _MAX_DEPTH)
+    kind = type(value)
+    if value is None:
+        return ["none"]
+    if kind is bool:
+        return ["bool", value]
+    if kind is int:
+        return ["int", hex(value)]  # hex has no digit limit, unlike str(int)
+    if kind is float:
+        return ["float", value.hex()]
+    if kind is complex:
+        return ["complex", value.real.hex(), value.imag.hex()]
+    if kind is str:
+        return ["str", value]
+    if kind is bytes:
+        return ["bytes", value.hex()]
+    if kind is bytearray:
+        return ["bytearray", value.hex()]
+    if kind in (list, tuple, set, frozenset):
+        return [kind.__name__, [_encode(item, other, depth + 1) for item in value]]
+    if kind is dict:
+        return ["dict", [[_encode(k, other, depth + 1), _encode(v, other, depth + 1)] for k, v in value.items()]]
+    return other(value)
+
+
+def _decode(node, other):
+    tag = node[0]
+    if tag == "none":
+        return None
+    if tag == "bool":
+        return bool(node[1])
+    if tag == "int":
+        return int(node[1], 16)
+    if tag == "float":
+        return float.fromhex(node[1])
+    if tag == "complex":
+        return complex(float.fromhex(node[1]), float.fromhex(node[2]))
+    if tag == "str":
+        return str(node[1])
+    if tag == "bytes":
+        return bytes.fromhex(node[1])
+    if tag == "bytearray":
+        return bytearray.fromhex(node[1])
+    if tag == "list":
+        return [_decode(item, other) for item in node[1]]
+    if tag == "tuple":
+        return tuple(_decode(item, other) for item in node[1])
+    if tag == "set":
+        return set(_decode(item, other) for item in node[1])
+    if tag == "frozenset":
+        return frozenset(_decode(item, other) for item in node[1])
+    if tag == "dict":
+        return {_decode(k, other): _decode(v, other) for k, v in node[1]}
+    return other(node)
+
+
+class _ChannelBroken(BaseException):
+    """The other process died or wrote something that is not a message (never caught by test code's `except Exception`)."""
+
+
+class _Channel:
+    """One JSON message per line, each way, over a pair of pipes."""
+
+    def __init__(self, read_fd, write_fd):
+        self._reader = os.fdopen(read_fd, "rb", buffering=1 << 16)
+        self._write_fd = write_fd
+
+    def send(self, message):
+        data = (json.dumps(message, ensure_ascii=True, allow_nan=False) + "\n").encode("ascii")
+        view = memoryview(data)
+        try:
+            while view:
+                written = os.write(self._write_fd, view)
+                view = view[written:]
+        except OSError as error:
+            raise _ChannelBroken("the pipe to the other process broke: %s" % error)
+
+    def receive(self):
+        try:
+            line = self._reader.readline(_MAX_MESSAGE_BYTES + 1)
+        except (OSError, ValueError) as error:
+            raise _ChannelBroken("the pipe from the other process broke: %s" % error)
+        if not line:
+            raise _ChannelBroken("the other process ended")
+        if len(line) > _MAX_MESSAGE_BYTES or not line.endswith(b"\n"):
+            raise _ChannelBroken("a message over %d MiB" % (_MAX_MESSAGE_BYTES >> 20))
+        try:
+            message = json.loads(line)
+        except ValueError:
+            raise _ChannelBroken("something that is not a message")
+        if not isinstance(message, dict):
+            raise _ChannelBroken("something that is not a message")
+        return message
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The solution process
+# ----------------------------------------------------------------------------------------------------------
+
+_OPERATORS = {
+    "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
+    "add": operator.add, "sub": operator.sub, "mul": operator.mul, "truediv": operator.truediv,
+    "floordiv": operator.floordiv, "mod": operator.mod, "pow": operator.pow, "matmul": operator.matmul,
+    "and": operator.and_, "or": operator.or_, "xor": operator.xor, "lshift": operator.lshift, "rshift": operator.rshift,
+    "neg": operator.neg, "pos": operator.pos, "abs": operator.abs, "invert": operator.invert,
+    "contains": operator.contains, "getitem": operator.getitem, "setitem": operator.setitem, "delitem": operator.delitem,
+    "len": len, "iter": iter, "next": next, "bool": bool, "hash": hash, "repr": repr, "str": str,
+    "int": int, "float": float, "index": operator.index, "reversed": reversed, "round": round,
+}
+
+import builtins as _builtins
+
+_BUILTIN_ERRORS = {name: value for name, value in vars(_builtins).items()
+                   if isinstance(value, type) and issubclass(value, BaseException)}
+
+
+def _stdlib_reference(value):
+    """(module, qualname) when `value` is that genuine standard-library object; the checker then uses its own copy."""
+    module = getattr(value, "__module__", None)
+    name = getattr(value, "__qualname__", None)
+    if not isinstance(module, str) or not isinstance(name, str) or module not in sys.stdlib_module_names:
+        return None
+    try:
+        found = importlib.import_module(module)
+        for part in name.split("."):
+            found = getattr(found, part)
+    except BaseException:
+        return None
+    return (module, name) if found is value else None
+
+
+class _SolutionSide:
+    def __init__(self, channel):
+        self.channel = channel
+        self.handles = {}
+        self.handle_of = {}  # id(object) -> handle; the objects stay alive in self.handles, so ids stay theirs
+
+    def handle(self, item):
+        handle = self.handle_of.get(id(item))
+        if handle is None:
+            handle = len(self.handles) + 1
+            self.handles[handle] = item
+            self.handle_of[id(item)] = handle
+        try:
+            callable_ = bool(callable(item))
+        except BaseException:
+            callable_ = False
+        return ["handle", handle, _short_type(item), callable_]
+
+    def encode(self, value):
+        def other(item):
+            if isinstance(item, _CheckerCallable):
+                return ["callback", item.callback_id]
+            if type(item) is type(sys):  # a module
+                return ["module", item.__name__]
+            reference = _stdlib_reference(item)
+            if reference is not None:
+                return ["stdlib", reference[0], reference[1]]
+            return self.handle(item)
+        try:
+            return _encode(value, other)
+        except _Unsendable:  # too deep (or cyclic) to copy: the checker gets a handle instead
+            return self.handle(value)
+
+    def written_back(self, args):
+        """The list, dict, set and bytearray arguments after a call, which the solution may have changed in place."""
+        return [self.encode(a) if type(a) in (list, dict, set, bytearray) else ["none"] for a in args]
+
+    def decode(self, node):
+        def other(item):
+            if item[0] == "handle":
+                return self.handles[item[1]]
+            if item[0] == "callback":
+                return _CheckerCallable(self, item[1])
+            raise _ChannelBroken("an unknown value tag")
+        return _decode(node, other)
+
+    def failure(self, error):
+        if isinstance(error, SystemExit):
+            return {"exit": _short(error.code)}
+        if isinstance(error, _ChannelBroken):
+            raise error
+        kind = type(error)
+        base = next((c for c in kind.__mro__ if _BUILTIN_ERRORS.get(c.__name__) is c), BaseException)
+        try:
+            args = self.encode(tuple(error.args))
+        except BaseException:
+            args = ["tuple", [["str", _safe_text(str(error) if base is not BaseException else "")]]]
+        return {"error": {"type": base.__name__, "name": kind.__name__, "args": args,
+                          "text": _safe_text(_user_traceback(error))}}
+
+    def load(self, message):
+        code = message["code"]
+        _register_source("<solution>", code)
+        namespace = {"__name__": "solution"}
+        if message.get("mode") == "p3":
+            exec("from typing import List", namespace)
+            try:
+                tree = ast.parse(code, "<solution>")
+            except (SyntaxError, ValueError) as error:
+                return {"compile": "The answer is neither a Python expression nor a `def sol()`: " + _compile_text(error, "answer")}
+            try:
+                if any(isinstance(n, ast.FunctionDef) and n.name == "sol" for n in tree.body):
+                    exec(compile(tree, "<solution>", "exec"), namespace)
+                    answer = namespace["sol"]()
+                else:
+                    answer = eval(compile(code.strip(), "<solution>", "eval"), namespace)
+            except SyntaxError as error:
+                return {"compile": "The answer is neither a Python expression nor a `def sol()`: " + _compile_text(error, "answer")}
+            return {"ok": self.encode(answer)}
+        try:
+            solution = compile(code, "<solution>", "exec")
+        except (SyntaxError, ValueError) as error:
+            return {"compile": _compile_text(error, "solution")}
+        exec(solution, namespace)
+        names = [[name, self.encode(value)] for name, value in list(namespace.items())
+                 if not (name.startswith("__") and name.endswith("__"))]
+        return {"ok": names}
+
+    def serve(self, message):
+        op = message.get("op")
+        if op == "load":
+            return self.load(message)
+        target = self.handles[message["handle"]] if "handle" in message else None
+        if op == "call":
+            args = self.decode(message["args"])
+            kwargs = self.decode(message["kwargs"])
+            result = target(*args, **kwargs)
+            return {"ok": self.encode(result), "back": self.written_back(args)}
+        if op == "getattr":
+            return {"ok": self.encode(getattr(target, message["name"]))}
+        if op == "setattr":
+            setattr(target, message["name"], self.decode(message["value"]))
+            return {"ok": ["none"]}
+        if op == "delattr":
+            delattr(target, message["name"])
+            return {"ok": ["none"]}
+        if op == "operator":
+            args = self.decode(message["args"])
+            result = _OPERATORS[message["name"]](*args)
+            return {"ok": self.encode(result), "back": self.written_back(args)}
+        raise _ChannelBroken("an unknown request")
+
+    def run(self):
+        while True:
+            message = self.channel.receive()
+            try:
+                reply = self.serve(message)
+            except _ChannelBroken:
+                raise
+            except BaseException as error:
+                reply = self.failure(error)
+            _flush_output()  # what the solution printed shows before the checker goes on (it may kill this process next)
+            try:
+                self.channel.send(reply)
+            except _ChannelBroken:
+                raise
+            except BaseException as error:  # a value json cannot carry (e.g. unsendable): say so instead
+                self.channel.send({"error": {"type": "TypeError", "name": "TypeError",
+                                             "args": ["tuple", [["str", "the value could not be sent: %s" % _short(error)]]],
+                                             "text": "TypeError: the value could not be sent to the checker"}})
+
+    def call_checker(self, callback_id, args, kwargs):
+        self.channel.send({"op": "callback", "callback": callback_id, "args": self.encode(args), "kwargs": self.encode(kwargs)})
+        while True:
+            message = self.channel.receive()
+            if "op" in message:  # the checker's function calls back into the solution
+                try:
+                    reply = self.serve(message)
+                except _ChannelBroken:
+                    raise
+                except BaseException as error:
+                    reply = self.failure(error)
+                _flush_output()
+                self.channel.send(reply)
+                continue
+            if "ok" in message:
+                return self.decode(message["ok"])
+            error = message.get("error") or {}
+            raise _BUILTIN_ERRORS.get(error.get("type"), RuntimeError)(_safe_text(str(error.get("message", "the checker's function failed"))))
+
+
+class _CheckerCallable:
+    """A function of the tests, passed to the solution: calling it asks the checker to run it."""
+
+    def __init__(self, side, callback_id):
+        self._side = side
+        self.callback_id = callback_id
+
+    def __call__(self, *args, **kwargs):
+        return self._side.call_checker(self.callback_id, args, kwargs)
+
+
+def _flush_output():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+def _short_type(value):
+    try:
+        return type(value).__qualname__
+    except BaseException:
+        return "object"
+
+
+def _compile_text(error, what):
+    if isinstance(error, SyntaxError):
+        return _format_syntax_error(error, what)
+    return "The %s does not compile: %s" % (what, error)
+
+
+def _run_solution_process(requests_fd, replies_fd):
+    os.setpgid(0, 0)  # the checker kills the whole group before it reports
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 1000))
+    side = _SolutionSide(_Channel(requests_fd, replies_fd))
+    try:
+        side.run()
+    except BaseException:
+        pass
+    os._exit(0)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The checker
+# ----------------------------------------------------------------------------------------------------------
+
+class CheckFailed(AssertionError):
     """Raised by a rewritten assert; carries the programmer-facing description."""
 
     def __init__(self, description):
@@ -62,16 +427,278 @@ class CheckFailed(Exception):
         self.description = description
 
 
-_OPERATORS = {
-    "Eq": (operator.eq, "=="), "NotEq": (operator.ne, "!="), "Lt": (operator.lt, "<"),
-    "LtE": (operator.le, "<="), "Gt": (operator.gt, ">"), "GtE": (operator.ge, ">="),
-    "Is": (operator.is_, "is"), "IsNot": (operator.is_not, "is not"),
-    "In": (lambda a, b: a in b, "in"), "NotIn": (lambda a, b: a not in b, "not in"),
-}
+class _SolutionExit(BaseException):
+    """The solution called exit() while a check was calling it."""
+
+
+class _Report(BaseException):
+    def __init__(self, status, feedback):
+        super().__init__(status)
+        self.status = status
+        self.feedback = feedback
+
+
+def _safe_text(text):
+    if not isinstance(text, str):
+        text = str(text)
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+class _Remote:
+    """An object that lives in the solution process."""
+
+    __slots__ = ("_sdpo_link", "_sdpo_handle", "_sdpo_type")
+
+    def __init__(self, link, handle, type_name):
+        object.__setattr__(self, "_sdpo_link", link)
+        object.__setattr__(self, "_sdpo_handle", handle)
+        object.__setattr__(self, "_sdpo_type", type_name)
+
+    def _sdpo_operator(self, name, *args):
+        return self._sdpo_link.request({"op": "operator", "name": name, "args": [self] + list(args)})
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__") and name not in ("__name__", "__qualname__", "__doc__", "__module__"):
+            raise AttributeError(name)
+        return self._sdpo_link.request({"op": "getattr", "handle": self._sdpo_handle, "name": name})
+
+    def __setattr__(self, name, value):
+        self._sdpo_link.request({"op": "setattr", "handle": self._sdpo_handle, "name": name, "value": value})
+
+    def __delattr__(self, name):
+        self._sdpo_link.request({"op": "delattr", "handle": self._sdpo_handle, "name": name})
+
+    def __repr__(self):
+        try:
+            text = self._sdpo_operator("repr")
+        except Exception:
+            text = None
+        return text if type(text) is str else "<%s object of the solution>" % self._sdpo_type
+
+    def __str__(self):
+        text = self._sdpo_operator("str")
+        return text if type(text) is str else repr(self)
+
+    # Comparisons: the solution's objects compare only with each other. Against a plain value the checker
+    # decides alone (so an object whose __eq__ always says yes equals nothing but itself).
+    def _sdpo_compare(self, name, other):
+        if not isinstance(other, _Remote):
+            return NotImplemented
+        return self._sdpo_operator(name, other)
+
+    def __eq__(self, other): return self._sdpo_compare("eq", other)
+    def __ne__(self, other): return self._sdpo_compare("ne", other)
+    def __lt__(self, other): return self._sdpo_compare("lt", other)
+    def __le__(self, other): return self._sdpo_compare("le", other)
+    def __gt__(self, other): return self._sdpo_compare("gt", other)
+    def __ge__(self, other): return self._sdpo_compare("ge", other)
+
+    def __hash__(self): return _exact(self._sdpo_operator("hash"), int, "__hash__")
+    def __bool__(self): return _exact(self._sdpo_operator("bool"), bool, "__bool__")
+    def __len__(self): return _exact(self._sdpo_operator("len"), int, "__len__")
+    def __index__(self): return _exact(self._sdpo_operator("index"), int, "__index__")
+    def __int__(self): return _exact(self._sdpo_operator("int"), int, "__int__")
+    def __float__(self): return _exact(self._sdpo_operator("float"), float, "__float__")
+    def __iter__(self): return self._sdpo_operator("iter")
+    def __next__(self): return self._sdpo_operator("next")
+    def __reversed__(self): return self._sdpo_operator("reversed")
+    def __round__(self, *digits): return self._sdpo_operator("round", *digits)
+    def __contains__(self, item): return _exact(self._sdpo_operator("contains", item), bool, "__contains__")
+    def __getitem__(self, key): return self._sdpo_operator("getitem", key)
+    def __setitem__(self, key, value): self._sdpo_operator("setitem", key, value)
+    def __delitem__(self, key): self._sdpo_operator("delitem", key)
+    def __neg__(self): return self._sdpo_operator("neg")
+    def __pos__(self): return self._sdpo_operator("pos")
+    def __abs__(self): return self._sdpo_operator("abs")
+    def __invert__(self): return self._sdpo_operator("invert")
+
+
+def _binary(name):
+    def forward(self, other):
+        return self._sdpo_link.request({"op": "operator", "name": name, "args": [self, other]})
+
+    def backward(self, other):
+        return self._sdpo_link.request({"op": "operator", "name": name, "args": [other, self]})
+    return forward, backward
+
+
+for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and", "or", "xor", "lshift", "rshift"):
+    _forward, _backward = _binary(_name)
+    setattr(_Remote, "__%s__" % _name, _forward)
+    setattr(_Remote, "__r%s__" % _name, _backward)
+del _name, _forward, _backward
+
+
+class _RemoteCallable(_Remote):
+    __slots__ = ()
+
+    def __call__(self, *args, **kwargs):
+        return self._sdpo_link.request({"op": "call", "handle": self._sdpo_handle, "args": list(args), "kwargs": kwargs})
+
+
+def _exact(value, kind, what):
+    if type(value) is not kind:
+        raise TypeError("%s of the solution's object returned %s, not %s" % (what, _short_type(value), kind.__name__))
+    return value
+
+
+class _RemoteError(Exception):
+    """An error raised in the solution process whose type the checker does not have."""
+
+
+class _Link:
+    """The checker's end of the channel: requests to the solution process, and the tests' callbacks it serves."""
+
+    def __init__(self, channel, pid):
+        self.channel = channel
+        self.pid = pid
+        self.callbacks = {}
+        self.remotes = {}  # handle -> _Remote, so one object of the solution is one object here (`is` works)
+        self.broken = None
+        self.exited = None
+
+    def encode(self, value):
+        def other(item):
+            if isinstance(item, _Remote):
+                return ["handle", item._sdpo_handle]
+            if callable(item):
+                callback_id = len(self.callbacks) + 1
+                self.callbacks[callback_id] = item
+                return ["callback", callback_id]
+            raise TypeError("the tests passed %s to the solution; only plain values (numbers, strings, bytes, lists, "
+                            "tuples, dicts, sets, None), functions and the solution's own objects can be passed"
+                            % _short_type(item))
+        return _encode(value, other)
+
+    def decode(self, node):
+        def other(item):
+            tag = item[0]
+            if tag == "handle":
+                remote = self.remotes.get(item[1])
+                if remote is None:
+                    remote = (_RemoteCallable if item[3] else _Remote)(self, item[1], item[2])
+                    self.remotes[item[1]] = remote
+                return remote
+            if tag == "module":
+                return _import_or_none(item[1])
+            if tag == "stdlib":
+                found = _import_or_none(item[1])
+                for part in item[2].split("."):
+                    found = getattr(found, part, None)
+                return found
+            if tag == "callback":
+                return self.callbacks[item[1]]
+            raise _ChannelBroken("an unknown value tag")
+        return _decode(node, other)
+
+    def request(self, message):
+        if self.broken is not None:
+            raise _ChannelBroken(self.broken)
+        if self.exited is not None:
+            raise _SolutionExit(self.exited)
+        payload = dict(message)
+        if "args" in payload:
+            payload["args"] = self.encode(list(payload["args"]))
+        if "kwargs" in payload:
+            payload["kwargs"] = self.encode(dict(payload["kwargs"]))
+        if "value" in payload:
+            payload["value"] = self.encode(payload["value"])
+        try:
+            self.channel.send(payload)
+            while True:
+                reply = self.channel.receive()
+                if reply.get("op") == "callback":
+                    self.channel.send(self._serve_callback(reply))
+                    continue
+                return self._result(reply, message.get("args"))
+        except _ChannelBroken as broken:
+            self.broken = str(broken)
+            raise
+
+    def _serve_callback(self, message):
+        try:
+            function = self.callbacks[message["callback"]]
+            result = function(*self.decode(message["args"]), **self.decode(message["kwargs"]))
+            return {"ok": self.encode(result)}
+        except (_ChannelBroken, _SolutionExit, _Report, CheckFailed):
+            raise  # a failed check inside the tests' function fails the tests, whatever the solution does with errors
+        except BaseException as error:
+            return {"error": {"type": type(error).__name__ if _BUILTIN_ERRORS.get(type(error).__name__) is type(error)
+                              else "RuntimeError", "message": _short(error)}}
+
+    def _result(self, reply, sent_args):
+        if "ok" in reply:
+            if sent_args is not None and "back" in reply:
+                _write_back(sent_args, [self.decode(item) for item in reply["back"]])
+            return self.decode(reply["ok"])
+        if "exit" in reply:
+            self.exited = str(reply["exit"])
+            raise _SolutionExit(self.exited)
+        error = reply.get("error")
+        if not isinstance(error, dict):
+            raise _ChannelBroken("something that is not a reply")
+        kind = _BUILTIN_ERRORS.get(error.get("type"), _RemoteError)
+        if kind in (SystemExit, KeyboardInterrupt, GeneratorExit) or not issubclass(kind, Exception):
+            kind = _RemoteError
+        try:
+            args = self.decode(error["args"])
+            raised = kind(*args) if isinstance(args, tuple) else kind(str(args))
+        except BaseException:
+            raised = _RemoteError("%s (raised by the solution)" % error.get("name"))
+        raised.sdpo_solution_traceback = _safe_text(error.get("text", ""))
+        raise raised
+
+    def close(self):
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+    def ending(self):
+        """How the solution process ended, for a broken channel."""
+        try:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        except OSError:
+            return ""
+        if pid == 0:
+            return ""
+        if os.WIFSIGNALED(status):
+            return " (killed by signal %d)" % os.WTERMSIG(status)
+        return " (exit code %d)" % os.WEXITSTATUS(status)
+
+
+def _write_back(sent, returned):
+    """Mutations the solution made to list, dict, set and bytearray arguments, applied to the tests' own objects."""
+    for original, changed in zip(sent, returned):
+        kind = type(original)
+        if kind is not type(changed):
+            continue
+        if kind in (list, bytearray):
+            original[:] = changed
+        elif kind in (dict, set):
+            original.clear()
+            original.update(changed)
+
+
+def _import_or_none(name):
+    try:
+        return importlib.import_module(name)
+    except BaseException:
+        return None
 
 
 class _Checks:
     """Runtime side of the assert rewriting: evaluates, counts and describes each check."""
+
+    _OPERATORS = {
+        "Eq": operator.eq, "NotEq": operator.ne, "Lt": operator.lt, "LtE": operator.le, "Gt": operator.gt,
+        "GtE": operator.ge, "Is": operator.is_, "IsNot": operator.is_not,
+        "In": lambda a, b: a in b, "NotIn": lambda a, b: a not in b,
+    }
 
     def __init__(self):
         self.sources = []
@@ -86,8 +713,7 @@ class _Checks:
 
     def compare(self, left, right, op_name, actual_side, index, message):
         self.executed += 1
-        function, _ = _OPERATORS[op_name]
-        if function(left, right):
+        if self._OPERATORS[op_name](left, right):
             return
         if actual_side == "left":
             details = ["  expected: " + _short(right), "  actual:   " + _short(left)]
@@ -139,62 +765,96 @@ class _AssertRewriter(ast.NodeTransformer):
         return ast.copy_location(ast.Expr(value=call), node)
 
 
-def _run_tests(job, namespace, report):
-    code = job["code"]
-    _register_source("<solution>", code)
+def _solution_error_text(error):
+    return getattr(error, "sdpo_solution_traceback", None)
+
+
+def _load(link, message):
+    """Sends the solution to its process; raises the verdict when it does not load (or compute P3's answer)."""
+    computing = message["mode"] == "p3"
     try:
-        solution = compile(code, "<solution>", "exec")
-    except (SyntaxError, ValueError) as error:
-        report("compile-error", _format_syntax_error(error, "solution") if isinstance(error, SyntaxError)
-               else "The solution does not compile: %s" % error)
+        link.channel.send(message)
+        reply = link.channel.receive()
+    except _ChannelBroken as broken:
+        link.broken = str(broken)
+        raise
+    if "ok" in reply:
+        return reply["ok"]
+    if "compile" in reply:
+        raise _Report("compile-error", _safe_text(reply["compile"]))
+    if "exit" in reply:
+        raise _Report("runtime-error", "The solution called exit(%s)%s." % (reply["exit"], "" if computing else " before the tests ran"))
+    error = reply.get("error") or {}
+    text = _safe_text(error.get("text", ""))
+    if error.get("type") == "MemoryError":
+        raise _Report("memory-limit", "MemoryError while %s (memory limit).\n%s" % (
+            "computing the answer" if computing else "loading the solution", text))
+    raise _Report("runtime-error", ("Computing the answer raised an error:\n" if computing
+                                    else "The solution raised an error when loaded:\n") + text)
+
+
+def _check_tests(job, link):
     tests_source = job["tests"]
     _register_source("<tests>", tests_source)
     checks = _Checks()
     try:
         tree = _AssertRewriter(tests_source, checks).visit(ast.parse(tests_source, "<tests>"))
         tests = compile(ast.fix_missing_locations(tree), "<tests>", "exec")
-    except SyntaxError as error:
-        report("verifier-error", "The verifier's tests do not compile: " + _format_syntax_error(error, "tests"))
+    except (SyntaxError, ValueError) as error:
+        raise _Report("verifier-error", "The verifier's tests do not compile: " + _compile_text(error, "tests"))
 
-    try:
-        exec(solution, namespace)
-    except SystemExit as error:
-        report("runtime-error", "The solution called exit(%s) before the tests ran." % (error.code,))
-    except MemoryError as error:
-        report("memory-limit", "MemoryError while loading the solution (memory limit).\n" + _user_traceback(error))
-    except BaseException as error:
-        report("runtime-error", "The solution raised an error when loaded:\n" + _user_traceback(error))
-
+    names = _load(link, {"op": "load", "mode": "tests", "code": job["code"]})
+    namespace = {"__name__": "solution"}
+    for name, value in names:
+        namespace[name] = link.decode(value)
     namespace["__sdpo_checks__"] = checks
+
     entry_point = job.get("entryPoint")
     try:
         exec(tests, namespace)
         if entry_point:
             candidate = namespace.get(entry_point)
-            if not callable(candidate):
-                report("wrong", "The solution does not define a function named `%s`." % entry_point)
+            if not isinstance(candidate, _RemoteCallable) and not callable(candidate):
+                raise _Report("wrong", "The solution does not define a function named `%s`." % entry_point)
             check = namespace.get("check")
             if not callable(check):
-                report("verifier-error", "The tests define no `check(candidate)` function to call with `%s`." % entry_point)
+                raise _Report("verifier-error", "The tests define no `check(candidate)` function to call with `%s`." % entry_point)
             check(candidate)
+    except (_Report, _ChannelBroken):
+        raise
     except CheckFailed as failure:
-        report("wrong", failure.description)
-    except SystemExit as error:
-        report("runtime-error", "exit(%s) was called during the tests." % (error.code,))
-    except MemoryError as error:
-        report("memory-limit", "MemoryError during the tests (memory limit).\n" + _user_traceback(error))
-    except RecursionError as error:
-        report("runtime-error", "RecursionError: maximum recursion depth exceeded.\n" + _user_traceback(error, 4))
+        raise _Report("wrong", failure.description)
+    except _SolutionExit as error:
+        raise _Report("runtime-error", "exit(%s) was called during the tests." % (error.args[0] if error.args else ""))
     except BaseException as error:
-        frame = _innermost_user_file(error)
-        if frame is not None and frame.filename == "<tests>":
-            report("wrong", "Error while checking (test line %s): %s\n%s" % (
-                frame.lineno, (frame.line or "").strip(), _user_traceback(error)))
-        test_frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == "<tests>"]
+        raise _Report(*_classify_test_error(error))
+    # Test code may have swallowed these with a bare `except:`; they still fail the run.
+    if link.broken is not None:
+        raise _ChannelBroken(link.broken)
+    if link.exited is not None:
+        raise _Report("runtime-error", "exit(%s) was called during the tests." % link.exited)
+    return "All %d checks passed." % checks.executed if checks.executed else "The tests ran without error."
+
+
+def _classify_test_error(error):
+    remote = _solution_error_text(error)
+    test_frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == "<tests>"]
+    line = test_frames[-1] if test_frames else None
+    if isinstance(error, MemoryError):
+        return "memory-limit", "MemoryError during the tests (memory limit).\n" + (remote or _user_traceback(error))
+    if remote is not None:
         where = ("The solution raised an error during the check at test line %s: %s\n" % (
-            test_frames[-1].lineno, (test_frames[-1].line or "").strip())) if test_frames else ""
-        report("runtime-error", where + _user_traceback(error))
-    report("passed", "All %d checks passed." % checks.executed if checks.executed else "The tests ran without error.")
+            line.lineno, (line.line or "").strip())) if line else ""
+        if isinstance(error, RecursionError):
+            return "runtime-error", where + "RecursionError: maximum recursion depth exceeded.\n" + remote
+        return "runtime-error", where + remote
+    if isinstance(error, RecursionError):
+        return "runtime-error", "RecursionError: maximum recursion depth exceeded.\n" + _user_traceback(error, 4)
+    innermost = _user_frames(error)
+    if innermost and innermost[-1].filename == "<tests>":
+        return "wrong", "Error while checking (test line %s): %s\n%s" % (
+            line.lineno, (line.line or "").strip(), _user_traceback(error))
+    return "runtime-error", _user_traceback(error)
 
 
 def _type_matches(value, annotation, namespace):
@@ -210,84 +870,103 @@ def _matches(value, expected):
     origin = getattr(expected, "__origin__", None)
     if origin is list:
         (item,) = expected.__args__
-        return isinstance(value, list) and all(_matches(v, item) for v in value)
+        return type(value) is list and all(_matches(v, item) for v in value)
     if expected is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if expected is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return type(value) in (int, float)
     if isinstance(expected, type):
-        return isinstance(value, expected)
+        return type(value) is expected
     return True
 
 
-def _run_p3(job, report):
+def _check_p3(job, link):
     sat_source = "from typing import List\n" + job["sat"]
     _register_source("<sat>", sat_source)
     sat_namespace = {"__name__": "puzzle"}
     try:
         exec(compile(sat_source, "<sat>", "exec"), sat_namespace)
     except BaseException as error:
-        report("verifier-error", "The puzzle's sat function does not load: " + "".join(
+        raise _Report("verifier-error", "The puzzle's sat function does not load: " + "".join(
             traceback.format_exception_only(type(error), error)).strip())
     sat = sat_namespace.get("sat")
     if not callable(sat):
-        report("verifier-error", "The puzzle defines no `sat` function.")
+        raise _Report("verifier-error", "The puzzle defines no `sat` function.")
 
-    code = job["code"].strip()
-    _register_source("<solution>", code)
-    namespace = {"__name__": "solution"}
-    exec("from typing import List", namespace)
-    try:
-        tree = ast.parse(code, "<solution>")
-        defines_sol = any(isinstance(n, ast.FunctionDef) and n.name == "sol" for n in tree.body)
-        if defines_sol:
-            exec(compile(tree, "<solution>", "exec"), namespace)
-            answer = namespace["sol"]()
-        else:
-            answer = eval(compile(code, "<solution>", "eval"), namespace)
-    except SyntaxError as error:
-        report("compile-error", "The answer is neither a Python expression nor a `def sol()`: "
-               + _format_syntax_error(error, "answer"))
-    except SystemExit as error:
-        report("runtime-error", "The solution called exit(%s)." % (error.code,))
-    except MemoryError as error:
-        report("memory-limit", "MemoryError while computing the answer (memory limit).\n" + _user_traceback(error))
-    except BaseException as error:
-        report("runtime-error", "Computing the answer raised an error:\n" + _user_traceback(error))
-
+    answer = link.decode(_load(link, {"op": "load", "mode": "p3", "code": job["code"].strip()}))
+    if isinstance(answer, _Remote):
+        raise _Report("wrong", "The answer is a %s object; sat needs a plain value (a number, string, list, ...)."
+                      % answer._sdpo_type)
     answer_type = job.get("answerType")
-    if answer_type and not _type_matches(answer, answer_type, namespace):
-        report("wrong", "The answer %s has type %s, but sat expects %s." % (_short(answer), type(answer).__name__, answer_type))
+    if answer_type and not _type_matches(answer, answer_type, sat_namespace):
+        raise _Report("wrong", "The answer %s has type %s, but sat expects %s." % (_short(answer), type(answer).__name__, answer_type))
+    link.close()  # sat runs on the copy; the solution has nothing more to do
     try:
         verdict = sat(answer)
-    except MemoryError as error:
-        report("memory-limit", "MemoryError inside sat (memory limit).")
+    except MemoryError:
+        raise _Report("memory-limit", "MemoryError inside sat (memory limit).")
     except BaseException as error:
-        report("wrong", "sat(answer) raised an error for answer %s:\n%s" % (_short(answer), _user_traceback(error)))
+        raise _Report("wrong", "sat(answer) raised an error for answer %s:\n%s" % (_short(answer), _user_traceback(error)))
     if verdict is True:
-        report("passed", "sat(answer) returned True.")
-    report("wrong", "sat(answer) returned %s for answer %s." % (_short(verdict), _short(answer)))
+        return "sat(answer) returned True."
+    raise _Report("wrong", "sat(answer) returned %s for answer %s." % (_short(verdict), _short(answer)))
+
+
+def _not_dumpable():
+    """Keeps the solution process (same uid) out of this process's memory, where the key is."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE, 0
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+
+
+def _cap(feedback):
+    feedback = _safe_text(feedback)
+    if len(feedback) <= _MAX_FEEDBACK:
+        return feedback
+    head, tail = _MAX_FEEDBACK * 3 // 4, _MAX_FEEDBACK // 4
+    return "%s\n... (%d characters left out) ...\n%s" % (feedback[:head], len(feedback) - head - tail, feedback[-tail:])
 
 
 def _main():
+    _not_dumpable()
+    requests_read, requests_write = os.pipe()
+    replies_read, replies_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(requests_write)
+        os.close(replies_read)
+        _run_solution_process(requests_read, replies_write)
+    os.close(requests_read)
+    os.close(replies_write)
+
+    # Read only now: the solution process was forked before the key was in this process's memory.
     job = json.loads(sys.stdin.read())
     sys.stdin.close()
     result = open(job.pop("resultPath"), "w", encoding="utf-8")
-    secret = [job.pop("nonce")]
-
-    def report(status, feedback):
-        # Only the harness reaches this point with the nonce; os._exit skips the candidate's atexit hooks.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        result.seek(0)
-        result.truncate()
-        result.write(json.dumps({"nonce": secret[0], "status": status, "feedback": feedback}))
-        result.flush()
-        os._exit(0)
-
-    if job["mode"] == "p3":
-        _run_p3(job, report)
-    _run_tests(job, {"__name__": "solution", "__builtins__": __builtins__}, report)
+    key = bytes.fromhex(job.pop("key"))
+    link = _Link(_Channel(replies_read, requests_write), pid)
+    try:
+        if job["mode"] == "p3":
+            status, feedback = "passed", _check_p3(job, link)
+        else:
+            status, feedback = "passed", _check_tests(job, link)
+    except _Report as report:
+        status, feedback = report.status, report.feedback
+    except _ChannelBroken as broken:
+        ending = link.ending()
+        status, feedback = "runtime-error", (
+            "The solution's process stopped answering%s before the checks finished (%s); nothing counts as a pass "
+            "unless every check ran." % (ending, broken))
+    except _SolutionExit as error:
+        status, feedback = "runtime-error", "exit(%s) was called during the tests." % (error.args[0] if error.args else "")
+    link.close()
+    feedback = _cap(feedback)
+    mac = hmac.new(key, (status + "\n" + feedback).encode("utf-8"), hashlib.sha256).hexdigest()
+    _flush_output()
+    result.seek(0)
+    result.truncate()
+    result.write(json.dumps({"status": status, "feedback": feedback, "mac": mac}))
+    result.flush()
+    os._exit(0)
 
 
 try:

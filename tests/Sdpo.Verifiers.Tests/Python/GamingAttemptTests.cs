@@ -1,0 +1,93 @@
+using Sdpo.Contracts;
+using Sdpo.Verifiers.Python;
+using Sdpo.Verifiers.Specs;
+using Sdpo.Verifiers.Tests.Support;
+
+namespace Sdpo.Verifiers.Tests.Python;
+
+/// <summary>
+/// Wrong answers that try to pass by tampering with the checks instead of solving the problem. A search that
+/// keeps sampling until the verifier says yes finds such answers if they work, so none may. Each row was a
+/// pass when the candidate shared an interpreter with its tests.
+/// </summary>
+public class GamingAttemptTests
+{
+    private const string AddTests = "assert add(1, 2) == 3\nassert add(2, 2) == 4\n";
+
+    public static TheoryData<string, string> TamperingWithTheTests => new()
+    {
+        {
+            "calling the harness's reporting function through the caller's frame",
+            "def add(a, b):\n    return 0\nimport sys\nsys._getframe(1).f_locals['report']('passed', 'All 2 checks passed.')\n"
+        },
+        {
+            "replacing exec, so that the tests never run",
+            "import builtins\nbuiltins.exec = lambda *args, **kwargs: None\ndef add(a, b):\n    return 0\n"
+        },
+        {
+            "patching the rewritten asserts' comparison",
+            "import __main__\n__main__._Checks.compare = __main__._Checks.truth = lambda *args: None\ndef add(a, b):\n    return 0\n"
+        },
+        {
+            "patching operator.eq",
+            "import operator\noperator.eq = lambda a, b: True\ndef add(a, b):\n    return 0\n"
+        },
+        {
+            "returning an object that equals everything",
+            "class Anything:\n    def __eq__(self, other):\n        return True\ndef add(a, b):\n    return Anything()\n"
+        },
+        {
+            "raising SystemExit(0) from inside a check",
+            "def add(a, b):\n    raise SystemExit(0)\n"
+        },
+    };
+
+    [PythonTheory]
+    [MemberData(nameof(TamperingWithTheTests))]
+    public async Task TamperingWithTheTestsIsNotAPass(string how, string code)
+    {
+        var verdict = await Sandboxes.RunPython(Sandboxes.AsTheServiceRunsIt, code, AddTests);
+        Assert.False(verdict.Passed, $"{how}: {verdict.Feedback}");
+    }
+
+    [PythonFact(needsBubblewrap: true)]
+    public async Task TheSolutionCannotReadTheCheckersMemoryWhereTheKeyIs()
+    {
+        const string code = "import os\ndef probe():\n    try:\n        with open('/proc/%d/mem' % os.getppid(), 'rb'):\n"
+            + "            return 'opened'\n    except OSError as error:\n        return type(error).__name__\n";
+        var verdict = await Sandboxes.RunPython(Sandboxes.Sandboxed, code, "assert probe() == 'PermissionError'\n");
+        Assert.True(verdict.Passed, verdict.Feedback);
+    }
+
+    public static TheoryData<string, string, string, string> TamperingWithSat => new()
+    {
+        {
+            "replacing the builtins sat calls",
+            "def sol():\n    import builtins\n    builtins.all = lambda *args: True\n    builtins.len = lambda *args: 5\n    return []\n",
+            "def sat(x: List[int]):\n    return len(x) == 5 and all(i > 0 for i in x)\n",
+            "List[int]"
+        },
+        {
+            "a str subclass whose count says what sat wants",
+            "def sol():\n    class Liar(str):\n        def count(self, *args):\n            return 99\n    return Liar('a')\n",
+            "def sat(s: str):\n    return s.count('b') == 99\n",
+            "str"
+        },
+        {
+            "an object that equals everything",
+            "def sol():\n    class Anything:\n        def __eq__(self, other):\n            return True\n    return Anything()\n",
+            "def sat(x: List[int]):\n    return x == [1, 2, 3]\n",
+            ""
+        },
+    };
+
+    [PythonTheory]
+    [MemberData(nameof(TamperingWithSat))]
+    public async Task TamperingWithSatIsNotAPass(string how, string code, string sat, string answerType)
+    {
+        var verifier = new P3Verifier(new P3Spec(sat, answerType.Length > 0 ? answerType : null), Sandboxes.AsTheServiceRunsIt);
+        var verdict = await verifier.VerifyAsync(Sandboxes.AttemptOf(code));
+        Assert.False(verdict.Passed, $"{how}: {verdict.Feedback}");
+        Assert.Equal(VerdictStatus.Wrong, verdict.Status);
+    }
+}

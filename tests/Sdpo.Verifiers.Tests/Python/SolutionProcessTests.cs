@@ -1,0 +1,113 @@
+using Sdpo.Contracts;
+using Sdpo.Verifiers.Python;
+using Sdpo.Verifiers.Specs;
+using Sdpo.Verifiers.Tests.Support;
+
+namespace Sdpo.Verifiers.Tests.Python;
+
+/// <summary>
+/// The tests run in the checker's process and the solution in its own (harness.py). What tests commonly do with
+/// a solution must still work across that boundary, and what the solution does to its process must still count.
+/// </summary>
+public class SolutionProcessTests
+{
+    public static TheoryData<string, string, string> WhatTestsDoWithASolution => new()
+    {
+        {
+            "use a class of the solution: construct, call methods, read attributes, len()",
+            "class Stack:\n    def __init__(self):\n        self.items = []\n    def push(self, x):\n        self.items.append(x)\n    def pop(self):\n        return self.items.pop()\n    def __len__(self):\n        return len(self.items)\n",
+            "s = Stack()\ns.push(1)\ns.push(2)\nassert len(s) == 2\nassert s.pop() == 2\nassert s.items == [1]\nassert s\n"
+        },
+        {
+            "see a list the solution sorted in place",
+            "def sort_in_place(xs):\n    xs.sort()\n",
+            "data = [3, 1, 2]\nsort_in_place(data)\nassert data == [1, 2, 3]\n"
+        },
+        {
+            "pass a function to the solution",
+            "def apply_twice(f, x):\n    return f(f(x))\n",
+            "assert apply_twice(lambda v: v * 3, 2) == 18\n"
+        },
+        {
+            "iterate over a generator",
+            "def count_up(n):\n    for i in range(n):\n        yield i\n",
+            "assert list(count_up(3)) == [0, 1, 2]\nassert sum(x for x in count_up(4)) == 6\n"
+        },
+        {
+            "catch the solution's errors by their builtin type, its own subclasses included",
+            "class Negative(ValueError):\n    pass\ndef check_positive(x):\n    if x < 0:\n        raise Negative('negative: %d' % x)\n    return x\n",
+            "try:\n    check_positive(-1)\n    raise RuntimeError('no error')\nexcept ValueError as error:\n    assert 'negative: -1' in str(error)\n"
+        },
+        {
+            "catch a failed assert as AssertionError",
+            "def one():\n    return 1\n",
+            "caught = False\ntry:\n    assert one() == 2\nexcept AssertionError:\n    caught = True\nassert caught\n"
+        },
+        {
+            "get plain values back exactly: big ints, floats, tuples, sets, dicts, bytes",
+            "import math\ndef values():\n    return (10 ** 5000, 0.1, math.inf, {1: 'a'}, {2, 3}, b'\\x00\\xff', None, True)\n",
+            "import math\nbig, tenth, infinite, table, pair, raw, nothing, yes = values()\nassert big == 10 ** 5000\nassert tenth == 0.1\nassert math.isinf(infinite)\nassert table == {1: 'a'}\nassert pair == {2, 3}\nassert raw == b'\\x00\\xff'\nassert nothing is None and yes is True\nassert type(values()) is tuple\n"
+        },
+        {
+            "read the solution's constants and the standard library functions it imported",
+            "from math import sqrt\nLIMIT = 10\ndef root(x):\n    return sqrt(x)\n",
+            "assert LIMIT == 10\nassert root(16) == sqrt(16) == 4.0\n"
+        },
+        {
+            "get the same object back as the same object",
+            "_registry = object()\ndef registry():\n    return _registry\n",
+            "first = registry()\nassert registry() is first\n"
+        },
+        {
+            "run with a solution that closed its stdout",
+            "import sys\nsys.stdout.close()\ndef one():\n    return 1\n",
+            "assert one() == 1\n"
+        },
+    };
+
+    [PythonTheory]
+    [MemberData(nameof(WhatTestsDoWithASolution))]
+    public async Task TestsUseTheSolutionAsIfItWereInTheirInterpreter(string what, string code, string tests)
+    {
+        var verdict = await Sandboxes.RunPython(Sandboxes.AsTheServiceRunsIt, code, tests);
+        Assert.True(verdict.Passed, $"{what}: {verdict.Status} {verdict.Feedback}");
+    }
+
+    [PythonFact]
+    public async Task ExitDuringACheckFailsEvenWhenTheTestsSwallowIt()
+    {
+        const string code = "import sys\ndef add(a, b):\n    sys.exit(3)\n";
+        var verdict = await Sandboxes.RunPython(Sandboxes.AsTheServiceRunsIt, code, "try:\n    add(1, 2)\nexcept:\n    pass\n");
+        Assert.Equal(VerdictStatus.RuntimeError, verdict.Status);
+        Assert.Contains("exit(3) was called during the tests", verdict.Feedback);
+    }
+
+    [PythonFact]
+    public async Task AHardExitDuringACheckIsNotAPass()
+    {
+        const string code = "import os\ndef add(a, b):\n    os._exit(0)\n";
+        var verdict = await Sandboxes.RunPython(Sandboxes.AsTheServiceRunsIt, code, "assert add(1, 2) == 3\n");
+        Assert.Equal(VerdictStatus.RuntimeError, verdict.Status);
+        Assert.Contains("before the checks finished", verdict.Feedback);
+    }
+
+    [PythonFact]
+    public async Task FeedbackIsCappedWhateverTheErrorMessage()
+    {
+        var verdict = await Sandboxes.RunPython(Sandboxes.AsTheServiceRunsIt,
+            "def f():\n    raise ValueError('y' * 200000 + '\\ud800')\n", "f()\n");
+        Assert.Equal(VerdictStatus.RuntimeError, verdict.Status);
+        Assert.Contains("ValueError: yyy", verdict.Feedback);
+        Assert.Contains("characters left out", verdict.Feedback);
+        Assert.True(verdict.Feedback.Length < 10_000, $"{verdict.Feedback.Length} characters");
+    }
+
+    [PythonFact]
+    public async Task AP3AnswerWithANulByteIsACompileError()
+    {
+        var verifier = new P3Verifier(new P3Spec("def sat(s: str):\n    return True\n", "str"), Sandboxes.AsTheServiceRunsIt);
+        var verdict = await verifier.VerifyAsync(Sandboxes.AttemptOf("'a'\0"));
+        Assert.Equal(VerdictStatus.CompileError, verdict.Status);
+        Assert.Contains("null bytes", verdict.Feedback);
+    }
+}
