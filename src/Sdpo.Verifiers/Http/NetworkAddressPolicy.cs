@@ -37,6 +37,9 @@ internal static class NetworkAddressPolicy
     {
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
         AllowAutoRedirect = false,
+        // Connect to the webhook itself: through a proxy (HTTP_PROXY, say) the connect step would see and check
+        // the proxy's address, and the proxy would then reach private webhook addresses on the service's behalf.
+        UseProxy = false,
         ConnectCallback = async (context, cancellationToken) =>
         {
             var host = context.DnsEndPoint.Host;
