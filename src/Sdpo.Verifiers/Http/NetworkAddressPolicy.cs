@@ -80,7 +80,11 @@ internal static class NetworkAddressPolicy
         ConnectCallback = async (context, cancellationToken) =>
         {
             var host = context.DnsEndPoint.Host;
-            var addresses = await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+            // An address literal is judged as it is: Dns refuses 0.0.0.0 and :: with an ArgumentException,
+            // which would read as an unreachable webhook and be retried.
+            var addresses = IPAddress.TryParse(host, out var literal)
+                ? [literal]
+                : await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
             var allowed = addresses.Where(a => allowPrivateNetworks || IsPublic(a)).ToArray();
             if (allowed.Length == 0) throw new WebhookAddressBlockedException(host);
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
