@@ -33,8 +33,8 @@ public sealed class HttpVerifierOptions
     public int MaxFeedbackChars { get; set; } = 8000;
 
     /// <summary>
-    /// Allow webhook URLs that resolve to loopback, private, link-local or unique-local addresses. Off by
-    /// default so users cannot make the service call into its own network.
+    /// Allow webhook URLs that resolve to loopback, private, link-local or other special-use addresses (see
+    /// <see cref="NetworkAddressPolicy"/>). Off by default so users cannot make the service call into its own network.
     /// </summary>
     public bool AllowPrivateNetworks { get; set; }
 }

@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
@@ -144,29 +145,56 @@ public sealed class WebhookClient : IDisposable
             return Fail($"The webhook answered {code} {reply.ReasonPhrase} (after {Plural(calls, "call")}).", duration);
         if (reply.Truncated)
             return Fail($"The webhook's answer is larger than {_options.MaxResponseBytes} bytes.", duration);
+        // The JSON reader leaves strings undecoded until they are read, and then throws for bad UTF-8.
+        if (!Utf8.IsValid(reply.Body)) return Malformed("it is not valid UTF-8", duration);
         try
         {
-            var root = JsonNode.Parse(reply.Body) as JsonObject;
-            if (root?["passed"] is not JsonValue passedNode || !passedNode.TryGetValue<bool>(out var passed))
-                return Fail("The webhook's answer has no boolean \"passed\" field; expected {\"passed\": bool, \"feedback\": string}.", duration);
-            var feedbackNode = root["feedback"];
-            string feedback = "";
-            if (feedbackNode is JsonValue value && value.TryGetValue<string>(out var text)) feedback = text;
-            else if (feedbackNode is not null)
-                return Fail("The webhook's \"feedback\" field is not a string.", duration);
-            if (feedback.Length > _options.MaxFeedbackChars) feedback = feedback[.._options.MaxFeedbackChars] + "...";
-            if (passed) return Verdict.Pass(feedback, duration);
-            var status = root["status"] is JsonValue statusNode && statusNode.TryGetValue<string>(out var statusName)
-                         && VerdictStatusNames.TryParse(statusName, out var named) && named != VerdictStatus.Passed
-                ? named
-                : VerdictStatus.Wrong;
-            return Verdict.Fail(status, feedback, duration);
+            using var document = JsonDocument.Parse(reply.Body);
+            return Read(document.RootElement, duration);
         }
         catch (JsonException)
         {
-            return Fail("The webhook's answer is not JSON; expected {\"passed\": bool, \"feedback\": string}.", duration);
+            return Fail($"The webhook's answer is not JSON; expected {ExpectedShape}.", duration);
+        }
+        catch (InvalidOperationException)
+        {
+            // Decoding a string or key throws this; with the UTF-8 checked above, only an escape such as "\ud800"
+            // of half a surrogate pair (not a character) is left to cause it.
+            return Malformed("it has a \\u escape of a lone surrogate, which is not a character", duration);
         }
     }
+
+    private Verdict Read(JsonElement root, TimeSpan duration)
+    {
+        // JsonDocument keeps both copies of a repeated key; which one counts would be a guess.
+        if (root.ValueKind == JsonValueKind.Object)
+            foreach (var name in (string[])["passed", "feedback", "status"])
+                if (root.EnumerateObject().Count(property => property.NameEquals(name)) > 1)
+                    return Malformed($"duplicate key \"{name}\"", duration);
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("passed", out var passedElement)
+            || passedElement.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            return Fail($"The webhook's answer has no boolean \"passed\" field; expected {ExpectedShape}.", duration);
+        var passed = passedElement.GetBoolean();
+        var feedback = "";
+        if (root.TryGetProperty("feedback", out var feedbackElement) && feedbackElement.ValueKind != JsonValueKind.Null)
+        {
+            if (feedbackElement.ValueKind != JsonValueKind.String)
+                return Fail("The webhook's \"feedback\" field is not a string.", duration);
+            feedback = feedbackElement.GetString()!;
+        }
+        if (feedback.Length > _options.MaxFeedbackChars) feedback = feedback[.._options.MaxFeedbackChars] + "...";
+        if (passed) return Verdict.Pass(feedback, duration);
+        var status = root.TryGetProperty("status", out var statusElement) && statusElement.ValueKind == JsonValueKind.String
+                     && VerdictStatusNames.TryParse(statusElement.GetString()!, out var named) && named != VerdictStatus.Passed
+            ? named
+            : VerdictStatus.Wrong;
+        return Verdict.Fail(status, feedback, duration);
+    }
+
+    private const string ExpectedShape = """{"passed": bool, "feedback": string}""";
+
+    private static Verdict Malformed(string why, TimeSpan duration) =>
+        Fail($"The webhook's answer is not valid JSON: {why}; expected {ExpectedShape}.", duration);
 
     private string Explain(Exception error, Uri url, int calls) => error switch
     {

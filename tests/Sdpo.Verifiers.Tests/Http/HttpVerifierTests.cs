@@ -93,6 +93,50 @@ public class HttpVerifierTests
         Assert.Contains("\"passed\"", garbledVerdict.Feedback);
     }
 
+    [Theory]
+    [InlineData("""{"passed": true, "passed": false}""", "duplicate key \"passed\"")]
+    [InlineData("""{"passed": false, "feedback": "a", "feedback": "b"}""", "duplicate key \"feedback\"")]
+    [InlineData("""{"passed": false, "status": "timeout", "status": "wrong"}""", "duplicate key \"status\"")]
+    [InlineData("""{"passed": true, "feedback": "a\ud800b"}""", "lone surrogate")]
+    [InlineData("""{"passed": false, "status": "\udc00"}""", "lone surrogate")]
+    [InlineData("""{"passed": true, "\ud800": 1}""", "lone surrogate")]
+    public async Task MalformedAnswerIsAVerifierErrorThatSaysWhy(string body, string why)
+    {
+        await using var server = new LoopbackWebhookServer(_ => (200, body));
+        using var client = new WebhookClient(FastOptions());
+        var verdict = await VerifyOnce(client, server.Url);
+        Assert.Equal(VerdictStatus.VerifierError, verdict.Status);
+        Assert.StartsWith("The webhook's answer is not valid JSON: ", verdict.Feedback);
+        Assert.Contains(why, verdict.Feedback);
+        Assert.DoesNotContain("Exception", verdict.Feedback);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xFF, 0xFE })]
+    [InlineData(new byte[] { 0xED, 0xA0, 0x80 })] // a surrogate encoded in UTF-8
+    public async Task AnswerThatIsNotUtf8IsAVerifierErrorThatSaysWhy(byte[] badBytes)
+    {
+        byte[] body = [.. "{\"passed\": true, \"feedback\": \"a"u8, .. badBytes, .. "\"}"u8];
+        await using var server = new LoopbackWebhookServer(_ => (200, body));
+        using var client = new WebhookClient(FastOptions());
+        var verdict = await VerifyOnce(client, server.Url);
+        Assert.Equal(VerdictStatus.VerifierError, verdict.Status);
+        Assert.Equal("""The webhook's answer is not valid JSON: it is not valid UTF-8; expected {"passed": bool, "feedback": string}.""", verdict.Feedback);
+    }
+
+    [Theory]
+    [InlineData("""{"passed": false, "feedback": "too slow", "status": "timeout"}""", VerdictStatus.Timeout)]
+    [InlineData("""{"passed": false, "status": "runtime-error"}""", VerdictStatus.RuntimeError)]
+    [InlineData("""{"passed": false, "status": "no-such-status"}""", VerdictStatus.Wrong)]
+    [InlineData("""{"passed": false, "status": "passed"}""", VerdictStatus.Wrong)]
+    [InlineData("""{"passed": true, "status": "timeout"}""", VerdictStatus.Passed)]
+    public async Task StatusNamesTheKindOfFailure(string body, VerdictStatus expected)
+    {
+        await using var server = new LoopbackWebhookServer(_ => (200, body));
+        using var client = new WebhookClient(FastOptions());
+        Assert.Equal(expected, (await VerifyOnce(client, server.Url)).Status);
+    }
+
     [Fact]
     public async Task UnreachableWebhookIsAVerifierErrorNotAnException()
     {

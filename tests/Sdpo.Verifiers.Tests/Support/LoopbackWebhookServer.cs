@@ -12,11 +12,21 @@ namespace Sdpo.Verifiers.Tests.Support;
 internal sealed class LoopbackWebhookServer : IAsyncDisposable
 {
     private readonly HttpListener _listener = new();
-    private readonly Func<int, (int Status, string Body)> _respond;
+    private readonly Func<int, (int Status, byte[] Body)> _respond;
     private readonly Task _loop;
     private int _calls;
 
     public LoopbackWebhookServer(Func<int, (int Status, string Body)> respond)
+        : this(call =>
+        {
+            var (status, text) = respond(call);
+            return (status, Encoding.UTF8.GetBytes(text));
+        })
+    {
+    }
+
+    /// <summary>Answers with raw bytes, which need not be valid UTF-8.</summary>
+    public LoopbackWebhookServer(Func<int, (int Status, byte[] Body)> respond)
     {
         _respond = respond;
         var port = FreeLoopbackPort();
@@ -43,8 +53,7 @@ internal sealed class LoopbackWebhookServer : IAsyncDisposable
                 var body = await reader.ReadToEndAsync();
                 lock (Requests) Requests.Add(JsonDocument.Parse(body).RootElement.Clone());
             }
-            var (status, text) = _respond(call);
-            var bytes = Encoding.UTF8.GetBytes(text);
+            var (status, bytes) = _respond(call);
             context.Response.StatusCode = status;
             context.Response.ContentType = "application/json";
             context.Response.ContentLength64 = bytes.Length;
