@@ -655,6 +655,7 @@ class _Link:
             pass
         try:
             os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)  # reaped here: unsandboxed, an orphan would wait as a zombie on the host's init
         except OSError:
             pass
 
