@@ -61,7 +61,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
 
         [CommandOption("--model <FOLDER>")] [Description("Checkpoint folder (default: src/models/arithmetic).")] public string? Model { get; init; }
         [CommandOption("--device <DEVICE>")] public string Device { get; init; } = "cpu";
-        [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
+        [CommandOption("--threads <N>")] [AtLeast(1, "--threads")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 
         [CommandOption("-o|--output <FOLDER>")] [Description("Where results.json, plot.png and plot.svg go (default artifacts/bench).")]
         public string Output { get; init; } = "artifacts/bench";

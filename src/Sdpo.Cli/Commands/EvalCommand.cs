@@ -24,7 +24,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 1000;
         [CommandOption("--hard-threshold <P>")] [Description("A puzzle is hard when its pass@64 is below this.")] public double HardThreshold { get; init; } = 0.1;
         [CommandOption("-o|--output <FOLDER>")] public string Output { get; init; } = "artifacts/eval";
-        [CommandOption("--threads <N>")] public int? Threads { get; init; }
+        [CommandOption("--threads <N>")] [AtLeast(1, "--threads")] public int? Threads { get; init; }
         [CommandOption("--constrained")] [Description("Sample inside each puzzle's answer grammar (well-formed, each number once), as sampling.constrained does.")]
         public bool Constrained { get; init; }
         [CommandOption("--problems <FILE>")] [Description("Evaluate these puzzles (JSONL, one arithmetic spec a line, e.g. a benchmark's hard set) instead of fresh ones by tier.")]

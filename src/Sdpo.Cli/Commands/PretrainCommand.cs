@@ -33,7 +33,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         [CommandOption("--stop-after <STEPS>")]
         [Description("Stop after this many steps, the learning rate still following the schedule of --steps (a stage cut short, reproducibly).")]
         public int? StopAfter { get; init; }
-        [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
+        [CommandOption("--threads <N>")] [AtLeast(1, "--threads")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 
         [CommandOption("--init-from <FOLDER>")] [Description("Fine-tune: start from this checkpoint's weights and shape.")] public string? InitFrom { get; init; }
         [CommandOption("--self-failure-share <SHARE>")] [Description("Share of each batch built from corrections of the model's own failures (teacher format).")] public double? SelfFailureShare { get; init; }

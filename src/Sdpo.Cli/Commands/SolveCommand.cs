@@ -44,7 +44,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
         [CommandOption("--lr <RATE>")] [Description("SDPO learning rate (overrides --sdpo's learningRate).")] public double? LearningRate { get; init; }
         [CommandOption("--sdpo <JSON>")] [Description("SDPO options as in the service's requests, e.g. {\"maxDistilledAttempts\": 2, \"teacher\": \"ema\"}; unset fields keep the model's defaults (its sdpo_defaults.json, then the paper's).")]
         public string? SdpoJson { get; init; }
-        [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
+        [CommandOption("--threads <N>")] [AtLeast(1, "--threads")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 
         public override ValidationResult Validate()
         {

@@ -1,0 +1,32 @@
+using Sdpo.TestSupport;
+
+namespace Sdpo.Cli.Tests;
+
+/// <summary>What every command does with a command line it cannot run: a clear message, exit code 2, nothing started.</summary>
+[Collection(nameof(ConsoleCapture))]
+public sealed class CommandLineTests : IDisposable
+{
+    /// <summary>Stands for an output folder in the cases' arguments; nothing may be written there.</summary>
+    private const string Out = "{output}";
+    private readonly string _output = Directory.CreateTempSubdirectory("sdpo-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_output, recursive: true);
+
+    [Theory]
+    [InlineData("0", "solve", "--numbers", "1,1,2", "--target", "97")]
+    [InlineData("-1", "eval", "--per-tier", "1", "--samples", "1", "-o", Out)]
+    [InlineData("0", "bench", "--suite", "arithmetic-rare", "--count", "1", "--budget", "2", "-g", "2", "--methods", "best-of-k", "-o", Out)]
+    [InlineData("0", "probe", "--problems", "no-such.jsonl", "-o", Out)]
+    [InlineData("0", "pretrain", "--quick", "--steps", "1", "-o", Out)]
+    [InlineData("0", "bench-discovery", "--attempts", "1", "--rounds", "1", "--memory-attempts", "0")]
+    [InlineData("0", "bench-engine", "--only", "qwen3-random", "--hidden", "16", "--layers", "1", "--heads", "2", "--intermediate", "32", "--vocab", "50")]
+    public async Task AThreadCountBelowOneIsRefusedBeforeTorchSeesIt(string threads, params string[] args)
+    {
+        // LibTorch aborts the whole process on it, with a native stack trace and exit code 134.
+        var (exitCode, output) = await CliRunner.RunAsync([.. args.Select(a => a == Out ? _output : a), "--threads", threads]);
+
+        Assert.True(exitCode != 0, output);
+        Assert.Contains("--threads must be at least 1", output);
+        Assert.Empty(Directory.GetFileSystemEntries(_output));
+    }
+}
