@@ -280,7 +280,18 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         $"temperature={settings.Temperature.ToString(CultureInfo.InvariantCulture)}", $"sdpo={SdpoDefaults.Serialize(settings.SdpoOptions(modelFolder))}",
         $"selectHard={settings.SelectHard?.ToString(CultureInfo.InvariantCulture) ?? "none"}", $"samples={settings.Samples}", $"passK={settings.PassK?.ToString(CultureInfo.InvariantCulture) ?? "default"}", $"keep={settings.Keep?.ToString(CultureInfo.InvariantCulture) ?? "all"}")
         // Unconstrained journals written before the option existed keep their fingerprint.
-        + (settings.Constrained ? " constrained=true" : "") + DistinctFingerprint(settings.ToSampling());
+        + (settings.Constrained ? " constrained=true" : "") + DistinctFingerprint(settings.ToSampling()) + ChainsFingerprint(settings, modelFolder);
+
+    /// <summary>Chains shape only the runs of methods that sample from their chains' feedback. Left out at the default (one chain
+    /// per attempt of a step) and where no method uses them, so journals written before chains were fingerprinted keep theirs.</summary>
+    private static string ChainsFingerprint(Settings settings, string modelFolder)
+    {
+        int chains = settings.Chains ?? settings.Group;
+        bool used = settings.MethodList.Any(name => DiscoveryMethodNames.TryParse(name, out var method)
+            && (method is DiscoveryMethod.MultiTurn or DiscoveryMethod.SelfTeacher
+                || method == DiscoveryMethod.Sdpo && settings.SdpoOptions(modelFolder).SampleWithFeedback));
+        return used && chains != settings.Group ? $" chains={chains}" : "";
+    }
 
     private static string DistinctFingerprint(AttemptSampling sampling) =>
         (sampling.DistinctAttempts ? " distinct=true" : "") + (sampling.DistinctEquivalence ? " distinctEquivalence=true" : "");
