@@ -114,6 +114,20 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("--samples must be at least 1", "--samples", "0")] // failed on an internal message about prompts
+    [InlineData("--per-tier must be at least 1", "--per-tier", "0")] // printed empty tables and wrote them
+    [InlineData("--per-tier must be at least 1", "--per-tier", "-1")]
+    public async Task CountsBelowOneAreRefused(string message, params string[] args)
+    {
+        var (exitCode, output) = await CliRunner.RunAsync(["eval", "-m", Checkout.EmbeddedModel, "--per-tier", "1", "--samples", "1", .. args,
+            "--threads", "1", "-o", _output]);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(message, output);
+        Assert.False(File.Exists(Path.Combine(_output, "eval.json")));
+    }
+
+    [Theory]
     [InlineData("0")]
     [InlineData("-1")]
     public async Task ATemperatureOutsideTheRangeIsRefused(string temperature)

@@ -19,8 +19,8 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandOption("-m|--model <FOLDER>")] public string Model { get; init; } = "src/models/arithmetic";
-        [CommandOption("--per-tier <N>")] [Description("Puzzles per difficulty tier.")] public int PerTier { get; init; } = 25;
-        [CommandOption("--samples <N>")] [Description("Samples per puzzle (pass@k needs n ≥ k).")] public int Samples { get; init; } = 64;
+        [CommandOption("--per-tier <N>")] [AtLeast(1, "--per-tier")] [Description("Puzzles per difficulty tier.")] public int PerTier { get; init; } = 25;
+        [CommandOption("--samples <N>")] [AtLeast(1, "--samples")] [Description("Samples per puzzle (pass@k needs n ≥ k).")] public int Samples { get; init; } = 64;
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 1000;
         [CommandOption("--hard-threshold <P>")] [Description("A puzzle is hard when its pass@64 is below this.")] public double HardThreshold { get; init; } = 0.1;
         [CommandOption("-o|--output <FOLDER>")] public string Output { get; init; } = "artifacts/eval";
