@@ -104,6 +104,21 @@ public sealed class EvalCommandTests : IDisposable
         eval.GetProperty("curriculumOverlap").EnumerateArray().Single(t => t.GetProperty("tier").GetString() == "Easy").GetProperty("Covered").GetInt32();
 
     [Fact]
+    public async Task AMalformedTrainingLogIsRefusedNamingIt()
+    {
+        string model = Path.Combine(_output, "model");
+        Directory.CreateDirectory(model);
+        foreach (var file in Directory.GetFiles(Checkout.EmbeddedModel)) File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
+        File.WriteAllText(Path.Combine(model, "training_log.json"), "{\"steps\": ");
+
+        var (exitCode, output) = await CliRunner.RunAsync("eval", "-m", model, "--per-tier", "1", "--samples", "1", "--threads", "1", "-o", _output);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(Path.Combine(model, "training_log.json"), output.ReplaceLineEndings(""));
+        Assert.False(File.Exists(Path.Combine(_output, "eval.json")));
+    }
+
+    [Fact]
     public async Task AMissingProblemsFileIsRefusedNamingIt()
     {
         var (exitCode, output) = await CliRunner.RunAsync("eval", "-m", Checkout.EmbeddedModel, "--problems", "no-such.jsonl", "-o", _output);

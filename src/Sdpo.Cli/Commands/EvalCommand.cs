@@ -53,14 +53,15 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         if (settings.Threads is { } threads) TorchSharp.torch.set_num_threads(threads);
         IReadOnlyList<(ArithmeticPuzzle Puzzle, DifficultyTier? Tier)> puzzles;
         int skippedAsTrained = 0;
-        bool evalSliceLeftOut = TrainedPuzzles.EvalSliceLeftOutBy(settings.Model);
+        bool evalSliceLeftOut;
         try
         {
+            evalSliceLeftOut = ReadTrainingLog(settings.Model, TrainedPuzzles.EvalSliceLeftOutBy);
             if (settings.Problems is { } file) puzzles = ProblemsFile.Read(file).Select(p => (p, (DifficultyTier?)null)).ToList();
             else
             {
                 var draw = ModelEvaluation.FreshPuzzles(Enum.GetValues<DifficultyTier>(), settings.PerTier, settings.Seed,
-                    TrainedPuzzles.PolicyGradientPuzzlesOf(settings.Model), settings.EvalSliceOnly);
+                    ReadTrainingLog(settings.Model, TrainedPuzzles.PolicyGradientPuzzlesOf), settings.EvalSliceOnly);
                 if (settings.EvalSliceOnly)
                     AnsiConsole.MarkupLine(evalSliceLeftOut
                         ? "Puzzles of the eval slice, which every stage of this model's training left out."
@@ -152,6 +153,20 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         await File.WriteAllLinesAsync(Path.Combine(settings.Output, "hard.jsonl"), hard.Select(r => r.Puzzle.ToJson()), cancellationToken);
         AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Path.Combine(settings.Output, "eval.json"))} and hard.jsonl");
         return 0;
+    }
+
+    /// <summary>What <paramref name="read"/> finds in the model's training_log.json; throws <see cref="InvalidDataException"/>
+    /// naming the file when it is malformed, as a malformed sdpo_defaults.json is named.</summary>
+    private static T ReadTrainingLog<T>(string modelFolder, Func<string, T> read)
+    {
+        try
+        {
+            return read(modelFolder);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"'{Path.Combine(modelFolder, ArithmeticPretrainer.LogFileName)}' is not a valid training log: {ex.Message}", ex);
+        }
     }
 
     /// <summary>Drawn as the model's training drew: from the whole space unless its log says the eval slice was left out.</summary>
