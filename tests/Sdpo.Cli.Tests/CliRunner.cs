@@ -17,7 +17,7 @@ internal static class CliRunner
         app.Configure(config =>
         {
             config.ConfigureConsole(console);
-            CliCommands.Register(config);
+            CliCommands.Register(config, args);
         });
         var (originalOut, originalError, originalConsole) = (Console.Out, Console.Error, AnsiConsole.Console);
         AnsiConsole.Console = console;

@@ -29,4 +29,24 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("--threads must be at least 1", output);
         Assert.Empty(Directory.GetFileSystemEntries(_output));
     }
+
+    [Theory]
+    [InlineData("--target expects an integer, got 'abc'.", "solve", "--numbers", "1,1,2", "--target", "abc")]
+    [InlineData("--target expects an integer, got 'abc'.", "solve", "--numbers", "1,1,2", "--target=abc")]
+    [InlineData("--threads expects an integer, got 'x'.", "solve", "--numbers", "1,1,2", "--target", "3", "--threads", "x")]
+    [InlineData("--temperature expects a number, got 'warm'.", "solve", "--numbers", "1,1,2", "--target", "3", "--temperature", "warm")]
+    [InlineData("--chains expects an integer, got 'x'.", "bench", "--suite", "arithmetic-rare", "--chains", "x")]
+    [InlineData("--keep expects an integer, and no value was given.", "bench", "--suite", "arithmetic-rare", "--select-hard", "0.5", "--keep")]
+    [InlineData("--keep expects an integer, and no value was given.", "bench", "--keep", "--suite", "arithmetic-rare")]
+    [InlineData("--pass-k expects an integer, got '1.5'.", "bench", "--suite", "arithmetic-rare", "--pass-k", "1.5")]
+    [InlineData("--steps expects an integer, got 'x'.", "pretrain", "--quick", "--steps", "x")]
+    public async Task ANumberOptionThatDoesNotParseIsNamedWithTheTypeItExpects(string message, params string[] args)
+    {
+        // Spectre named the type alone, and for an optional number that was "Nullable`1".
+        var (exitCode, output) = await CliRunner.RunAsync(args);
+
+        Assert.True(exitCode != 0, output);
+        Assert.Contains(message, output.ReplaceLineEndings(" "));
+        Assert.DoesNotContain("Nullable", output);
+    }
 }
