@@ -49,4 +49,17 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains(message, output.ReplaceLineEndings(" "));
         Assert.DoesNotContain("Nullable", output);
     }
+
+    [Theory]
+    [InlineData("solve", "--numbers", "1,1,2", "--target", "97", "--device", "banana")]
+    [InlineData("bench", "--suite", "arithmetic-rare", "--count", "1", "--device", "cuda:x")]
+    public async Task AnUnknownDeviceIsRefusedListingTheAcceptedForms(params string[] args)
+    {
+        // Checked only when the model loaded, it came out as "Requested value 'BANANA' was not found."
+        var (exitCode, output) = await CliRunner.RunAsync([.. args, "--model", Checkout.EmbeddedModel]);
+
+        Assert.True(exitCode != 0, output);
+        Assert.Contains("--device must be cpu, cuda or cuda:N", output.ReplaceLineEndings(" "));
+        Assert.DoesNotContain("attempts", output); // nothing ran
+    }
 }

@@ -60,7 +60,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         [CommandOption("--keep <N>")] [Description("With --select-hard: stop screening once N problems are kept (the rest are not run).")] public int? Keep { get; init; }
 
         [CommandOption("--model <FOLDER>")] [Description("Checkpoint folder (default: src/models/arithmetic).")] public string? Model { get; init; }
-        [CommandOption("--device <DEVICE>")] public string Device { get; init; } = "cpu";
+        [CommandOption("--device <DEVICE>")] [DeviceName] [Description("cpu (default), cuda or cuda:N.")] public string Device { get; init; } = "cpu";
         [CommandOption("--threads <N>")] [AtLeast(1, "--threads")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 
         [CommandOption("-o|--output <FOLDER>")] [Description("Where results.json, plot.png and plot.svg go (default artifacts/bench).")]

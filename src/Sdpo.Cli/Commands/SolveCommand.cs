@@ -24,7 +24,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
         [CommandOption("--model <FOLDER>")] [Description("Checkpoint folder (default: src/models/arithmetic).")]
         public string? Model { get; init; }
 
-        [CommandOption("--device <DEVICE>")] public string Device { get; init; } = "cpu";
+        [CommandOption("--device <DEVICE>")] [DeviceName] [Description("cpu (default), cuda or cuda:N.")] public string Device { get; init; } = "cpu";
 
         [CommandOption("--method <METHOD>")] [Description("sdpo (default), best-of-k, multi-turn or self-teacher.")]
         public string Method { get; init; } = "sdpo";
