@@ -104,6 +104,29 @@ public sealed class EvalCommandTests : IDisposable
         eval.GetProperty("curriculumOverlap").EnumerateArray().Single(t => t.GetProperty("tier").GetString() == "Easy").GetProperty("Covered").GetInt32();
 
     [Fact]
+    public async Task WithoutAModelTheCheckoutsIsFoundFromAnotherWorkingDirectory()
+    {
+        // As solve, bench and probe find it: eval looked for src/models/arithmetic under the working directory alone.
+        var workingDirectory = Directory.GetCurrentDirectory();
+        Directory.SetCurrentDirectory(_output);
+        try
+        {
+            var (exitCode, output) = await CliRunner.RunAsync("eval", "--per-tier", "1", "--samples", "1", "--advantage-cases", "0", "--threads", "1", "-o", _output);
+
+            Assert.True(exitCode == 0, output);
+            var eval = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_output, "eval.json"))).RootElement;
+            Assert.Equal(Path.GetFullPath(Checkout.EmbeddedModel), eval.GetProperty("model").GetString());
+        }
+        finally
+        {
+            Directory.SetCurrentDirectory(workingDirectory);
+        }
+        var (helpExit, help) = await CliRunner.RunAsync("eval", "--help");
+        Assert.Equal(0, helpExit);
+        Assert.Contains("(default: src/models/arithmetic)", string.Join(' ', help.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
     public async Task AMalformedTrainingLogIsRefusedNamingIt()
     {
         string model = Path.Combine(_output, "model");

@@ -18,7 +18,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("-m|--model <FOLDER>")] public string Model { get; init; } = "src/models/arithmetic";
+        [CommandOption("-m|--model <FOLDER>")] [Description("Checkpoint folder (default: src/models/arithmetic).")] public string? Model { get; init; }
         [CommandOption("--per-tier <N>")] [AtLeast(1, "--per-tier")] [Description("Puzzles per difficulty tier.")] public int PerTier { get; init; } = 25;
         [CommandOption("--samples <N>")] [AtLeast(1, "--samples")] [Description("Samples per puzzle (pass@k needs n ≥ k).")] public int Samples { get; init; } = 64;
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 1000;
@@ -54,14 +54,16 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         IReadOnlyList<(ArithmeticPuzzle Puzzle, DifficultyTier? Tier)> puzzles;
         int skippedAsTrained = 0;
         bool evalSliceLeftOut;
+        string folder;
         try
         {
-            evalSliceLeftOut = ReadTrainingLog(settings.Model, TrainedPuzzles.EvalSliceLeftOutBy);
+            folder = CliModel.ResolveFolder(settings.Model);
+            evalSliceLeftOut = ReadTrainingLog(folder, TrainedPuzzles.EvalSliceLeftOutBy);
             if (settings.Problems is { } file) puzzles = ProblemsFile.Read(file).Select(p => (p, (DifficultyTier?)null)).ToList();
             else
             {
                 var draw = ModelEvaluation.FreshPuzzles(Enum.GetValues<DifficultyTier>(), settings.PerTier, settings.Seed,
-                    ReadTrainingLog(settings.Model, TrainedPuzzles.PolicyGradientPuzzlesOf), settings.EvalSliceOnly);
+                    ReadTrainingLog(folder, TrainedPuzzles.PolicyGradientPuzzlesOf), settings.EvalSliceOnly);
                 if (settings.EvalSliceOnly)
                     AnsiConsole.MarkupLine(evalSliceLeftOut
                         ? "Puzzles of the eval slice, which every stage of this model's training left out."
@@ -76,7 +78,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
             AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
             return 1;
         }
-        using var model = await LanguageModel.LoadAsync("eval", settings.Model);
+        using var model = await LanguageModel.LoadAsync("eval", folder);
 
         IReadOnlyList<PuzzleSamples> results = [];
         await AnsiConsole.Progress().StartAsync(async progressContext =>
@@ -130,7 +132,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         var json = new JsonSerializerOptions { WriteIndented = true };
         await File.WriteAllTextAsync(Path.Combine(settings.Output, "eval.json"), JsonSerializer.Serialize(new
         {
-            model = Path.GetFullPath(settings.Model),
+            model = folder,
             settings.Samples,
             settings.PerTier,
             settings.Seed,
