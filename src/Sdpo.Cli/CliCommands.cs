@@ -40,10 +40,11 @@ public static class CliCommands
                 ? DescribeBadNumber(args, settings)
                 : null;
             if (message is null && exception is CommandAppException { Pretty: { } pretty })
-                AnsiConsole.Write(pretty);
+                CliErrors.Write(pretty);
             else
-                AnsiConsole.MarkupLine($"[red]Error:[/] {Markup.Escape(message ?? exception.Message)}");
-            return -1;
+                CliErrors.Write(new Markup($"[red]Error:[/] {Markup.Escape(message ?? exception.Message)}{Environment.NewLine}"));
+            // Spectre's parse and validation errors: the command line is at fault. Anything else is unexpected (Spectre's -1, 255).
+            return exception is CommandAppException ? CliErrors.BadInput : -1;
         });
     }
 

@@ -25,7 +25,7 @@ public sealed class CommandLineTests : IDisposable
         // LibTorch aborts the whole process on it, with a native stack trace and exit code 134.
         var (exitCode, output) = await CliRunner.RunAsync([.. args.Select(a => a == Out ? _output : a), "--threads", threads]);
 
-        Assert.True(exitCode != 0, output);
+        Assert.True(exitCode == 2, output);
         Assert.Contains("--threads must be at least 1", output);
         Assert.Empty(Directory.GetFileSystemEntries(_output));
     }
@@ -61,5 +61,20 @@ public sealed class CommandLineTests : IDisposable
         Assert.True(exitCode != 0, output);
         Assert.Contains("--device must be cpu, cuda or cuda:N", output.ReplaceLineEndings(" "));
         Assert.DoesNotContain("attempts", output); // nothing ran
+    }
+
+    [Theory]
+    [InlineData("Unknown option 'budjet'", "solve", "--numbers", "1,1,2", "--target", "97", "--budjet", "256")] // parse errors exited 255
+    [InlineData("--target expects an integer", "solve", "--numbers", "1,1,2", "--target", "abc")]
+    [InlineData("--seeds must be at least 1", "bench", "--suite", "arithmetic-rare", "--seeds", "0")]
+    [InlineData("--problems: the file 'no-such.jsonl' does not exist", "eval", "--problems", "no-such.jsonl")] // eval's exited 1
+    [InlineData("--problems: the file 'no-such.jsonl' does not exist", "bench", "--problems", "no-such.jsonl")]
+    public async Task ACommandLineThatCannotRunExitsWithTwoAndSaysWhyOnStandardError(string message, params string[] args)
+    {
+        var (exitCode, standardOutput, standardError) = await CliRunner.RunSplitAsync([.. args, "--threads", "1"]);
+
+        Assert.True(exitCode == 2, standardOutput + standardError);
+        Assert.Contains(message, standardError.ReplaceLineEndings(" "));
+        Assert.DoesNotContain(message, standardOutput.ReplaceLineEndings(" "));
     }
 }

@@ -126,7 +126,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         }
         catch (Exception ex) when (ex is ArgumentException or IOException or InvalidOperationException or EngineException)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
+            CliErrors.Print(ex.Message);
             return 2;
         }
         var methods = settings.MethodList.Select(m => { DiscoveryMethodNames.TryParse(m, out var method); return method; }).ToList();
@@ -144,7 +144,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
+            CliErrors.Print(ex.Message);
             return 2;
         }
         if (journal.Restored > 0) AnsiConsole.MarkupLine($"Resuming: {journal.Restored} selections and runs are in the journal.");

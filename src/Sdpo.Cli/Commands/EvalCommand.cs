@@ -75,8 +75,8 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         }
         catch (Exception ex) when (ex is IOException or ArgumentException or InvalidDataException or JsonException)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
-            return 1;
+            CliErrors.Print(ex.Message);
+            return CliErrors.BadInput;
         }
         using var model = await LanguageModel.LoadAsync("eval", folder);
 

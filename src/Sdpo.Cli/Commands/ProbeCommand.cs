@@ -54,7 +54,7 @@ public sealed class ProbeCommand : AsyncCommand<ProbeCommand.Settings>
         }
         catch (Exception ex) when (ex is ArgumentException or IOException or EngineException)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
+            CliErrors.Print(ex.Message);
             return 2;
         }
 

@@ -76,7 +76,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
         }
         catch (Exception ex) when (ex is InvalidArithmeticPuzzleException or ArgumentException or IOException or FormatException)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
+            CliErrors.Print(ex.Message);
             return 2;
         }
 
@@ -87,7 +87,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
         }
         catch (DirectoryNotFoundException ex)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
+            CliErrors.Print(ex.Message);
             return 2;
         }
         using var model = await CliModel.LoadAsync(folder, settings.Device);
