@@ -8,10 +8,11 @@ namespace Sdpo.Cli;
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class AtLeastAttribute(int minimum, string option) : ParameterValidationAttribute($"{option} must be at least {minimum}.")
 {
+    // Spectre prints the attribute's ErrorMessage, not the result's, so the result carries no message of its own.
     public override ValidationResult Validate(CommandParameterContext context) => context.Value switch
     {
-        int value when value < minimum => ValidationResult.Error($"{ErrorMessage} Got {value}."),
-        long value when value < minimum => ValidationResult.Error($"{ErrorMessage} Got {value}."),
+        int value when value < minimum => ValidationResult.Error(),
+        long value when value < minimum => ValidationResult.Error(),
         _ => ValidationResult.Success(),
     };
 }

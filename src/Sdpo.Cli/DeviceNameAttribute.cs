@@ -10,9 +10,9 @@ namespace Sdpo.Cli;
 [AttributeUsage(AttributeTargets.Property)]
 public sealed partial class DeviceNameAttribute() : ParameterValidationAttribute("--device must be cpu, cuda or cuda:N (N the GPU's index, e.g. cuda:0).")
 {
+    // Spectre prints the attribute's ErrorMessage, not the result's.
     public override ValidationResult Validate(CommandParameterContext context) =>
-        context.Value is not string device || IsValid(device) ? ValidationResult.Success()
-            : ValidationResult.Error($"{ErrorMessage} Got '{device}'.");
+        context.Value is not string device || IsValid(device) ? ValidationResult.Success() : ValidationResult.Error();
 
     public static bool IsValid(string device) =>
         DevicePattern().IsMatch(device.ToLower(CultureInfo.InvariantCulture));
