@@ -4,5 +4,5 @@ using Spectre.Console.Cli;
 
 NativeAllocatorTuning.Apply(); // before LibTorch allocates: pretraining and evaluation use no device thread
 var app = new CommandApp();
-app.Configure(CliCommands.Register);
+app.Configure(config => CliCommands.Register(config, args));
 return await app.RunAsync(args);

@@ -108,6 +108,23 @@ public class BenchCommandTests : IDisposable
         Assert.Contains("distinctEquivalence=true", message);
     }
 
+    [Fact]
+    public async Task AJournalOfChainedRunsIsNotResumedWithAnotherChainCount()
+    {
+        string[] Args(string chains, params string[] extra) => ["bench", "--suite", "arithmetic-rare", "--count", "1", "--budget", "2", "-g", "2",
+            "--methods", "multi-turn", "--chains", chains, "--threads", "1", "--model", Checkout.EmbeddedModel, "-o", _output, .. extra];
+        var (exitCode, output) = await CliRunner.RunAsync(Args("1"));
+        Assert.True(exitCode == 0, output);
+
+        // Resumed, the journal's one-chain runs were reported as runs of two chains.
+        var (resumed, message) = await CliRunner.RunAsync(Args("2", "--resume"));
+        Assert.True(resumed == 2, message);
+        Assert.Contains("chains=1", message);
+        (resumed, message) = await CliRunner.RunAsync(Args("1", "--resume"));
+        Assert.True(resumed == 0, message);
+        Assert.Contains("Resuming: 1 selections and runs are in the journal", message);
+    }
+
     [Theory]
     [InlineData("""{"updatesPerBatch": 2, "tpoK": 5}""", "tpoK")]
     [InlineData("""{"teacher": "wise"}""", "teacher")]

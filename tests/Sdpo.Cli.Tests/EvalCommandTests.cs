@@ -104,12 +104,64 @@ public sealed class EvalCommandTests : IDisposable
         eval.GetProperty("curriculumOverlap").EnumerateArray().Single(t => t.GetProperty("tier").GetString() == "Easy").GetProperty("Covered").GetInt32();
 
     [Fact]
+    public async Task WithoutAModelTheCheckoutsIsFoundFromAnotherWorkingDirectory()
+    {
+        // As solve, bench and probe find it: eval looked for src/models/arithmetic under the working directory alone.
+        var workingDirectory = Directory.GetCurrentDirectory();
+        Directory.SetCurrentDirectory(_output);
+        try
+        {
+            var (exitCode, output) = await CliRunner.RunAsync("eval", "--per-tier", "1", "--samples", "1", "--advantage-cases", "0", "--threads", "1", "-o", _output);
+
+            Assert.True(exitCode == 0, output);
+            var eval = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_output, "eval.json"))).RootElement;
+            Assert.Equal(Path.GetFullPath(Checkout.EmbeddedModel), eval.GetProperty("model").GetString());
+        }
+        finally
+        {
+            Directory.SetCurrentDirectory(workingDirectory);
+        }
+        var (helpExit, help) = await CliRunner.RunAsync("eval", "--help");
+        Assert.Equal(0, helpExit);
+        Assert.Contains("(default: src/models/arithmetic)", string.Join(' ', help.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
+    public async Task AMalformedTrainingLogIsRefusedNamingIt()
+    {
+        string model = Path.Combine(_output, "model");
+        Directory.CreateDirectory(model);
+        foreach (var file in Directory.GetFiles(Checkout.EmbeddedModel)) File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
+        File.WriteAllText(Path.Combine(model, "training_log.json"), "{\"steps\": ");
+
+        var (exitCode, output) = await CliRunner.RunAsync("eval", "-m", model, "--per-tier", "1", "--samples", "1", "--threads", "1", "-o", _output);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(Path.Combine(model, "training_log.json"), output.ReplaceLineEndings(""));
+        Assert.False(File.Exists(Path.Combine(_output, "eval.json")));
+    }
+
+    [Fact]
     public async Task AMissingProblemsFileIsRefusedNamingIt()
     {
         var (exitCode, output) = await CliRunner.RunAsync("eval", "-m", Checkout.EmbeddedModel, "--problems", "no-such.jsonl", "-o", _output);
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("no-such.jsonl", output);
+        Assert.False(File.Exists(Path.Combine(_output, "eval.json")));
+    }
+
+    [Theory]
+    [InlineData("--samples must be at least 1", "--samples", "0")] // failed on an internal message about prompts
+    [InlineData("--per-tier must be at least 1", "--per-tier", "0")] // printed empty tables and wrote them
+    [InlineData("--per-tier must be at least 1", "--per-tier", "-1")]
+    public async Task CountsBelowOneAreRefused(string message, params string[] args)
+    {
+        var (exitCode, output) = await CliRunner.RunAsync(["eval", "-m", Checkout.EmbeddedModel, "--per-tier", "1", "--samples", "1", .. args,
+            "--threads", "1", "-o", _output]);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(message, output);
         Assert.False(File.Exists(Path.Combine(_output, "eval.json")));
     }
 

@@ -64,6 +64,22 @@ public sealed class PretrainCommandTests : IDisposable
         Assert.False(Directory.Exists(output));
     }
 
+    [Theory]
+    [InlineData("--steps must be at least 1", "--steps", "0")] // trained nothing and saved random weights
+    [InlineData("--batch must be at least 1", "--batch", "0")] // failed on an infinite loss after creating the folder
+    [InlineData("--kv-heads must be at least 1", "--kv-heads", "0")]
+    [InlineData("--warmup must be at least 0", "--warmup", "-1")]
+    [InlineData("--stop-after must be between 1 and --steps (30, the default)", "--stop-after", "31")] // --quick's 30 steps: was run to the end
+    public async Task CountsThatCannotWorkAreRefusedBeforeTraining(string message, params string[] args)
+    {
+        string output = Path.Combine(_root, "out");
+        var (exitCode, printed) = await CliRunner.RunAsync(["pretrain", "--quick", .. args, "--threads", "1", "-o", output]);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(message, printed.ReplaceLineEndings(" "));
+        Assert.False(Directory.Exists(output));
+    }
+
     [Fact]
     public async Task TheEvaluationShareReachesTheCurriculumAndIsRecorded()
     {

@@ -60,8 +60,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         [CommandOption("--keep <N>")] [Description("With --select-hard: stop screening once N problems are kept (the rest are not run).")] public int? Keep { get; init; }
 
         [CommandOption("--model <FOLDER>")] [Description("Checkpoint folder (default: src/models/arithmetic).")] public string? Model { get; init; }
-        [CommandOption("--device <DEVICE>")] public string Device { get; init; } = "cpu";
-        [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
+        [CommandOption("--device <DEVICE>")] [DeviceName] [Description("cpu (default), cuda or cuda:N.")] public string Device { get; init; } = "cpu";
+        [CommandOption("--threads <N>")] [AtLeast(1, "--threads")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 
         [CommandOption("-o|--output <FOLDER>")] [Description("Where results.json, plot.png and plot.svg go (default artifacts/bench).")]
         public string Output { get; init; } = "artifacts/bench";
@@ -126,7 +126,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         }
         catch (Exception ex) when (ex is ArgumentException or IOException or InvalidOperationException or EngineException)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
+            CliErrors.Print(ex.Message);
             return 2;
         }
         var methods = settings.MethodList.Select(m => { DiscoveryMethodNames.TryParse(m, out var method); return method; }).ToList();
@@ -144,7 +144,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
+            CliErrors.Print(ex.Message);
             return 2;
         }
         if (journal.Restored > 0) AnsiConsole.MarkupLine($"Resuming: {journal.Restored} selections and runs are in the journal.");
@@ -280,7 +280,18 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         $"temperature={settings.Temperature.ToString(CultureInfo.InvariantCulture)}", $"sdpo={SdpoDefaults.Serialize(settings.SdpoOptions(modelFolder))}",
         $"selectHard={settings.SelectHard?.ToString(CultureInfo.InvariantCulture) ?? "none"}", $"samples={settings.Samples}", $"passK={settings.PassK?.ToString(CultureInfo.InvariantCulture) ?? "default"}", $"keep={settings.Keep?.ToString(CultureInfo.InvariantCulture) ?? "all"}")
         // Unconstrained journals written before the option existed keep their fingerprint.
-        + (settings.Constrained ? " constrained=true" : "") + DistinctFingerprint(settings.ToSampling());
+        + (settings.Constrained ? " constrained=true" : "") + DistinctFingerprint(settings.ToSampling()) + ChainsFingerprint(settings, modelFolder);
+
+    /// <summary>Chains shape only the runs of methods that sample from their chains' feedback. Left out at the default (one chain
+    /// per attempt of a step) and where no method uses them, so journals written before chains were fingerprinted keep theirs.</summary>
+    private static string ChainsFingerprint(Settings settings, string modelFolder)
+    {
+        int chains = settings.Chains ?? settings.Group;
+        bool used = settings.MethodList.Any(name => DiscoveryMethodNames.TryParse(name, out var method)
+            && (method is DiscoveryMethod.MultiTurn or DiscoveryMethod.SelfTeacher
+                || method == DiscoveryMethod.Sdpo && settings.SdpoOptions(modelFolder).SampleWithFeedback));
+        return used && chains != settings.Group ? $" chains={chains}" : "";
+    }
 
     private static string DistinctFingerprint(AttemptSampling sampling) =>
         (sampling.DistinctAttempts ? " distinct=true" : "") + (sampling.DistinctEquivalence ? " distinctEquivalence=true" : "");

@@ -35,7 +35,7 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
         public int MemoryAttempts { get; init; } = 400;
 
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 1;
-        [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
+        [CommandOption("--threads <N>")] [AtLeast(1, "--threads")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
         [CommandOption("--sdpo <JSON>")] [Description("SDPO options of the SDPO runs as in the service's requests, e.g. {\"maxDistilledAttempts\": 2}.")]
         public string? SdpoJson { get; init; }
         [CommandOption("--constrained")] [Description("Sample both methods inside the puzzle's answer grammar (sampling.constrained).")]

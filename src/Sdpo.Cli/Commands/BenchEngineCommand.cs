@@ -47,7 +47,7 @@ public sealed class BenchEngineCommand : AsyncCommand<BenchEngineCommand.Setting
         [CommandOption("--intermediate <N>")] public int Intermediate { get; init; } = 1024;
         [CommandOption("--vocab <N>")] public int Vocab { get; init; } = 260;
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 1;
-        [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
+        [CommandOption("--threads <N>")] [AtLeast(1, "--threads")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 
         [CommandOption("--compare-one-thread")]
         [Description("Also time sampling and the LoRA step with 1 torch thread, alternating with the configured count.")]

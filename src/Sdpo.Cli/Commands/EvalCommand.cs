@@ -18,13 +18,13 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("-m|--model <FOLDER>")] public string Model { get; init; } = "src/models/arithmetic";
-        [CommandOption("--per-tier <N>")] [Description("Puzzles per difficulty tier.")] public int PerTier { get; init; } = 25;
-        [CommandOption("--samples <N>")] [Description("Samples per puzzle (pass@k needs n ≥ k).")] public int Samples { get; init; } = 64;
+        [CommandOption("-m|--model <FOLDER>")] [Description("Checkpoint folder (default: src/models/arithmetic).")] public string? Model { get; init; }
+        [CommandOption("--per-tier <N>")] [AtLeast(1, "--per-tier")] [Description("Puzzles per difficulty tier.")] public int PerTier { get; init; } = 25;
+        [CommandOption("--samples <N>")] [AtLeast(1, "--samples")] [Description("Samples per puzzle (pass@k needs n ≥ k).")] public int Samples { get; init; } = 64;
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 1000;
         [CommandOption("--hard-threshold <P>")] [Description("A puzzle is hard when its pass@64 is below this.")] public double HardThreshold { get; init; } = 0.1;
         [CommandOption("-o|--output <FOLDER>")] public string Output { get; init; } = "artifacts/eval";
-        [CommandOption("--threads <N>")] public int? Threads { get; init; }
+        [CommandOption("--threads <N>")] [AtLeast(1, "--threads")] public int? Threads { get; init; }
         [CommandOption("--constrained")] [Description("Sample inside each puzzle's answer grammar (well-formed, each number once), as sampling.constrained does.")]
         public bool Constrained { get; init; }
         [CommandOption("--problems <FILE>")] [Description("Evaluate these puzzles (JSONL, one arithmetic spec a line, e.g. a benchmark's hard set) instead of fresh ones by tier.")]
@@ -53,14 +53,17 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         if (settings.Threads is { } threads) TorchSharp.torch.set_num_threads(threads);
         IReadOnlyList<(ArithmeticPuzzle Puzzle, DifficultyTier? Tier)> puzzles;
         int skippedAsTrained = 0;
-        bool evalSliceLeftOut = TrainedPuzzles.EvalSliceLeftOutBy(settings.Model);
+        bool evalSliceLeftOut;
+        string folder;
         try
         {
+            folder = CliModel.ResolveFolder(settings.Model);
+            evalSliceLeftOut = ReadTrainingLog(folder, TrainedPuzzles.EvalSliceLeftOutBy);
             if (settings.Problems is { } file) puzzles = ProblemsFile.Read(file).Select(p => (p, (DifficultyTier?)null)).ToList();
             else
             {
                 var draw = ModelEvaluation.FreshPuzzles(Enum.GetValues<DifficultyTier>(), settings.PerTier, settings.Seed,
-                    TrainedPuzzles.PolicyGradientPuzzlesOf(settings.Model), settings.EvalSliceOnly);
+                    ReadTrainingLog(folder, TrainedPuzzles.PolicyGradientPuzzlesOf), settings.EvalSliceOnly);
                 if (settings.EvalSliceOnly)
                     AnsiConsole.MarkupLine(evalSliceLeftOut
                         ? "Puzzles of the eval slice, which every stage of this model's training left out."
@@ -72,10 +75,10 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         }
         catch (Exception ex) when (ex is IOException or ArgumentException or InvalidDataException or JsonException)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
-            return 1;
+            CliErrors.Print(ex.Message);
+            return CliErrors.BadInput;
         }
-        using var model = await LanguageModel.LoadAsync("eval", settings.Model);
+        using var model = await LanguageModel.LoadAsync("eval", folder);
 
         IReadOnlyList<PuzzleSamples> results = [];
         await AnsiConsole.Progress().StartAsync(async progressContext =>
@@ -129,7 +132,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         var json = new JsonSerializerOptions { WriteIndented = true };
         await File.WriteAllTextAsync(Path.Combine(settings.Output, "eval.json"), JsonSerializer.Serialize(new
         {
-            model = Path.GetFullPath(settings.Model),
+            model = folder,
             settings.Samples,
             settings.PerTier,
             settings.Seed,
@@ -152,6 +155,20 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         await File.WriteAllLinesAsync(Path.Combine(settings.Output, "hard.jsonl"), hard.Select(r => r.Puzzle.ToJson()), cancellationToken);
         AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Path.Combine(settings.Output, "eval.json"))} and hard.jsonl");
         return 0;
+    }
+
+    /// <summary>What <paramref name="read"/> finds in the model's training_log.json; throws <see cref="InvalidDataException"/>
+    /// naming the file when it is malformed, as a malformed sdpo_defaults.json is named.</summary>
+    private static T ReadTrainingLog<T>(string modelFolder, Func<string, T> read)
+    {
+        try
+        {
+            return read(modelFolder);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"'{Path.Combine(modelFolder, ArithmeticPretrainer.LogFileName)}' is not a valid training log: {ex.Message}", ex);
+        }
     }
 
     /// <summary>Drawn as the model's training drew: from the whole space unless its log says the eval slice was left out.</summary>

@@ -16,15 +16,15 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         public string Output { get; init; } = "artifacts/arithmetic-model";
 
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 1;
-        [CommandOption("--steps <N>")] public int? Steps { get; init; }
-        [CommandOption("--batch <N>")] public int? BatchSize { get; init; }
-        [CommandOption("--hidden <N>")] public int? Hidden { get; init; }
-        [CommandOption("--layers <N>")] public int? Layers { get; init; }
-        [CommandOption("--heads <N>")] public int? Heads { get; init; }
-        [CommandOption("--kv-heads <N>")] public int? KeyValueHeads { get; init; }
-        [CommandOption("--intermediate <N>")] public int? Intermediate { get; init; }
+        [CommandOption("--steps <N>")] [AtLeast(1, "--steps")] public int? Steps { get; init; }
+        [CommandOption("--batch <N>")] [AtLeast(1, "--batch")] public int? BatchSize { get; init; }
+        [CommandOption("--hidden <N>")] [AtLeast(1, "--hidden")] public int? Hidden { get; init; }
+        [CommandOption("--layers <N>")] [AtLeast(1, "--layers")] public int? Layers { get; init; }
+        [CommandOption("--heads <N>")] [AtLeast(1, "--heads")] public int? Heads { get; init; }
+        [CommandOption("--kv-heads <N>")] [AtLeast(1, "--kv-heads")] public int? KeyValueHeads { get; init; }
+        [CommandOption("--intermediate <N>")] [AtLeast(1, "--intermediate")] public int? Intermediate { get; init; }
         [CommandOption("--lr <RATE>")] public double? LearningRate { get; init; }
-        [CommandOption("--warmup <STEPS>")] public int? WarmupSteps { get; init; }
+        [CommandOption("--warmup <STEPS>")] [AtLeast(0, "--warmup")] public int? WarmupSteps { get; init; }
         [CommandOption("--teacher-share <SHARE>")] public double? TeacherShare { get; init; }
         [CommandOption("--evaluation-share <SHARE>")]
         [Description("Share of curriculum examples that evaluate an expression step by step instead of solving a puzzle (default 0).")]
@@ -33,7 +33,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         [CommandOption("--stop-after <STEPS>")]
         [Description("Stop after this many steps, the learning rate still following the schedule of --steps (a stage cut short, reproducibly).")]
         public int? StopAfter { get; init; }
-        [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
+        [CommandOption("--threads <N>")] [AtLeast(1, "--threads")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 
         [CommandOption("--init-from <FOLDER>")] [Description("Fine-tune: start from this checkpoint's weights and shape.")] public string? InitFrom { get; init; }
         [CommandOption("--self-failure-share <SHARE>")] [Description("Share of each batch built from corrections of the model's own failures (teacher format).")] public double? SelfFailureShare { get; init; }
@@ -61,8 +61,9 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
                 if (share is < 0 or > 1) return ValidationResult.Error($"{name} must be between 0 and 1, got {share}.");
             if ((SelfFailureShare ?? 0) + (SelfSolvedShare ?? 0) > 1)
                 return ValidationResult.Error("--self-failure-share and --self-solved-share together must not exceed 1.");
-            if (StopAfter is { } stop && (stop < 1 || (Steps is { } steps && stop > steps)))
-                return ValidationResult.Error($"--stop-after must be between 1 and --steps, got {stop}.");
+            // Checked against the steps the run will have: without --steps a stop past them trained to the end, silently.
+            if (StopAfter is { } stop && (stop < 1 || stop > EffectiveSteps))
+                return ValidationResult.Error($"--stop-after must be between 1 and --steps ({EffectiveSteps}{(Steps is null ? ", the default" : "")}), got {stop}.");
             if (PolicyGradientPuzzles is < 0) return ValidationResult.Error($"--policy-gradient-puzzles must not be negative, got {PolicyGradientPuzzles}.");
             if (PolicyGradientSamples is < 2) return ValidationResult.Error($"--policy-gradient-samples must be at least 2 (a puzzle's samples are each other's baseline), got {PolicyGradientSamples}.");
             if (InitFrom is not null)
@@ -77,12 +78,18 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             }
             return ValidationResult.Success();
         }
+
+        /// <summary>The options the flags override: --quick's, else a full run's.</summary>
+        public PretrainOptions Defaults => Quick ? PretrainOptions.Quick(Output) : new PretrainOptions { OutputFolder = Output };
+
+        /// <summary>--steps, else the default's.</summary>
+        public int EffectiveSteps => Steps ?? Defaults.Steps;
     }
 
     public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (settings.Threads is { } threads) TorchSharp.torch.set_num_threads(threads);
-        var defaults = settings.Quick ? PretrainOptions.Quick(settings.Output) : new PretrainOptions { OutputFolder = settings.Output };
+        var defaults = settings.Defaults;
         var options = defaults with
         {
             Seed = settings.Seed,

@@ -27,7 +27,7 @@ public sealed class ProbeCommand : AsyncCommand<ProbeCommand.Settings>
         [CommandOption("--lr <RATE>")] [Description("SDPO learning rate (overrides --sdpo's learningRate).")] public double? LearningRate { get; init; }
         [CommandOption("--sdpo <JSON>")] [Description("SDPO options as in the service's requests; unset fields keep the model's defaults.")]
         public string? SdpoJson { get; init; }
-        [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
+        [CommandOption("--threads <N>")] [AtLeast(1, "--threads")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
         [CommandOption("-o|--output <FOLDER>")] [Description("Where probe.json goes (default artifacts/probe).")] public string Output { get; init; } = "artifacts/probe";
 
         public override ValidationResult Validate()
@@ -54,7 +54,7 @@ public sealed class ProbeCommand : AsyncCommand<ProbeCommand.Settings>
         }
         catch (Exception ex) when (ex is ArgumentException or IOException or EngineException)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
+            CliErrors.Print(ex.Message);
             return 2;
         }
 

@@ -24,7 +24,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
         [CommandOption("--model <FOLDER>")] [Description("Checkpoint folder (default: src/models/arithmetic).")]
         public string? Model { get; init; }
 
-        [CommandOption("--device <DEVICE>")] public string Device { get; init; } = "cpu";
+        [CommandOption("--device <DEVICE>")] [DeviceName] [Description("cpu (default), cuda or cuda:N.")] public string Device { get; init; } = "cpu";
 
         [CommandOption("--method <METHOD>")] [Description("sdpo (default), best-of-k, multi-turn or self-teacher.")]
         public string Method { get; init; } = "sdpo";
@@ -44,7 +44,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
         [CommandOption("--lr <RATE>")] [Description("SDPO learning rate (overrides --sdpo's learningRate).")] public double? LearningRate { get; init; }
         [CommandOption("--sdpo <JSON>")] [Description("SDPO options as in the service's requests, e.g. {\"maxDistilledAttempts\": 2, \"teacher\": \"ema\"}; unset fields keep the model's defaults (its sdpo_defaults.json, then the paper's).")]
         public string? SdpoJson { get; init; }
-        [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
+        [CommandOption("--threads <N>")] [AtLeast(1, "--threads")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 
         public override ValidationResult Validate()
         {
@@ -76,7 +76,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
         }
         catch (Exception ex) when (ex is InvalidArithmeticPuzzleException or ArgumentException or IOException or FormatException)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
+            CliErrors.Print(ex.Message);
             return 2;
         }
 
@@ -87,7 +87,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
         }
         catch (DirectoryNotFoundException ex)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
+            CliErrors.Print(ex.Message);
             return 2;
         }
         using var model = await CliModel.LoadAsync(folder, settings.Device);

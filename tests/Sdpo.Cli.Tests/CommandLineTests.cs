@@ -1,0 +1,80 @@
+using Sdpo.TestSupport;
+
+namespace Sdpo.Cli.Tests;
+
+/// <summary>What every command does with a command line it cannot run: a clear message, exit code 2, nothing started.</summary>
+[Collection(nameof(ConsoleCapture))]
+public sealed class CommandLineTests : IDisposable
+{
+    /// <summary>Stands for an output folder in the cases' arguments; nothing may be written there.</summary>
+    private const string Out = "{output}";
+    private readonly string _output = Directory.CreateTempSubdirectory("sdpo-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_output, recursive: true);
+
+    [Theory]
+    [InlineData("0", "solve", "--numbers", "1,1,2", "--target", "97")]
+    [InlineData("-1", "eval", "--per-tier", "1", "--samples", "1", "-o", Out)]
+    [InlineData("0", "bench", "--suite", "arithmetic-rare", "--count", "1", "--budget", "2", "-g", "2", "--methods", "best-of-k", "-o", Out)]
+    [InlineData("0", "probe", "--problems", "no-such.jsonl", "-o", Out)]
+    [InlineData("0", "pretrain", "--quick", "--steps", "1", "-o", Out)]
+    [InlineData("0", "bench-discovery", "--attempts", "1", "--rounds", "1", "--memory-attempts", "0")]
+    [InlineData("0", "bench-engine", "--only", "qwen3-random", "--hidden", "16", "--layers", "1", "--heads", "2", "--intermediate", "32", "--vocab", "50")]
+    public async Task AThreadCountBelowOneIsRefusedBeforeTorchSeesIt(string threads, params string[] args)
+    {
+        // LibTorch aborts the whole process on it, with a native stack trace and exit code 134.
+        var (exitCode, output) = await CliRunner.RunAsync([.. args.Select(a => a == Out ? _output : a), "--threads", threads]);
+
+        Assert.True(exitCode == 2, output);
+        Assert.Contains("--threads must be at least 1", output);
+        Assert.Empty(Directory.GetFileSystemEntries(_output));
+    }
+
+    [Theory]
+    [InlineData("--target expects an integer, got 'abc'.", "solve", "--numbers", "1,1,2", "--target", "abc")]
+    [InlineData("--target expects an integer, got 'abc'.", "solve", "--numbers", "1,1,2", "--target=abc")]
+    [InlineData("--threads expects an integer, got 'x'.", "solve", "--numbers", "1,1,2", "--target", "3", "--threads", "x")]
+    [InlineData("--temperature expects a number, got 'warm'.", "solve", "--numbers", "1,1,2", "--target", "3", "--temperature", "warm")]
+    [InlineData("--chains expects an integer, got 'x'.", "bench", "--suite", "arithmetic-rare", "--chains", "x")]
+    [InlineData("--keep expects an integer, and no value was given.", "bench", "--suite", "arithmetic-rare", "--select-hard", "0.5", "--keep")]
+    [InlineData("--keep expects an integer, and no value was given.", "bench", "--keep", "--suite", "arithmetic-rare")]
+    [InlineData("--pass-k expects an integer, got '1.5'.", "bench", "--suite", "arithmetic-rare", "--pass-k", "1.5")]
+    [InlineData("--steps expects an integer, got 'x'.", "pretrain", "--quick", "--steps", "x")]
+    public async Task ANumberOptionThatDoesNotParseIsNamedWithTheTypeItExpects(string message, params string[] args)
+    {
+        // Spectre named the type alone, and for an optional number that was "Nullable`1".
+        var (exitCode, output) = await CliRunner.RunAsync(args);
+
+        Assert.True(exitCode != 0, output);
+        Assert.Contains(message, output.ReplaceLineEndings(" "));
+        Assert.DoesNotContain("Nullable", output);
+    }
+
+    [Theory]
+    [InlineData("solve", "--numbers", "1,1,2", "--target", "97", "--device", "banana")]
+    [InlineData("bench", "--suite", "arithmetic-rare", "--count", "1", "--device", "cuda:x")]
+    public async Task AnUnknownDeviceIsRefusedListingTheAcceptedForms(params string[] args)
+    {
+        // Checked only when the model loaded, it came out as "Requested value 'BANANA' was not found."
+        var (exitCode, output) = await CliRunner.RunAsync([.. args, "--model", Checkout.EmbeddedModel]);
+
+        Assert.True(exitCode != 0, output);
+        Assert.Contains("--device must be cpu, cuda or cuda:N", output.ReplaceLineEndings(" "));
+        Assert.DoesNotContain("attempts", output); // nothing ran
+    }
+
+    [Theory]
+    [InlineData("Unknown option 'budjet'", "solve", "--numbers", "1,1,2", "--target", "97", "--budjet", "256")] // parse errors exited 255
+    [InlineData("--target expects an integer", "solve", "--numbers", "1,1,2", "--target", "abc")]
+    [InlineData("--seeds must be at least 1", "bench", "--suite", "arithmetic-rare", "--seeds", "0")]
+    [InlineData("--problems: the file 'no-such.jsonl' does not exist", "eval", "--problems", "no-such.jsonl")] // eval's exited 1
+    [InlineData("--problems: the file 'no-such.jsonl' does not exist", "bench", "--problems", "no-such.jsonl")]
+    public async Task ACommandLineThatCannotRunExitsWithTwoAndSaysWhyOnStandardError(string message, params string[] args)
+    {
+        var (exitCode, standardOutput, standardError) = await CliRunner.RunSplitAsync([.. args, "--threads", "1"]);
+
+        Assert.True(exitCode == 2, standardOutput + standardError);
+        Assert.Contains(message, standardError.ReplaceLineEndings(" "));
+        Assert.DoesNotContain(message, standardOutput.ReplaceLineEndings(" "));
+    }
+}
