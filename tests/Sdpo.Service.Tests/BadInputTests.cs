@@ -82,6 +82,33 @@ public sealed class BadInputTests : IAsyncLifetime
         await AssertNamesField(response, field);
     }
 
+    /// <summary>Strings and field names that parse as JSON but are not text: a lone surrogate escape, or (\xff) bytes
+    /// that are not UTF-8.</summary>
+    public static TheoryData<string, string> BodiesWithTextThatIsNotUnicode => new()
+    {
+        { """{"problem": {"prompt": "\ud800 x", "verifier": {"kind": "exact", "answer": "a"}}}""", "problem.prompt" },
+        { """{"problem": {"prompt": "\xff x", "verifier": {"kind": "exact", "answer": "a"}}}""", "problem.prompt" },
+        { """{"problem": {"kind": "\udc00"}}""", "problem.kind" },
+        { """{"problem": {"prompt": "What is 2+2?", "id": "q\ud800", "verifier": {"kind": "exact", "answer": "4"}}}""", "problem.id" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exa\xffct", "answer": "4"}}}""", "problem.verifier.kind" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "\ud800"}}}""", "problem.verifier.answer" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4"}, "\ud800": 1}}""", "problem" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4", "\xff": 1}}}""", "problem.verifier" },
+        { With(""" "\ud800": 1 """), "body" },
+        { With(""" "model": "\ud800" """), "model" },
+        { With(""" "sdpo": {"teacher": "\ud800"} """), "sdpo.teacher" },
+        { With(""" "sdpo": {"\xff": 1} """), "sdpo" },
+        { With(""" "compareWith": ["best-of-k", "\ud800"] """), "compareWith[1]" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BodiesWithTextThatIsNotUnicode))]
+    public async Task Text_that_is_not_unicode_answers_400_naming_the_field(string body, string field)
+    {
+        var response = await _host.Client.PostAsync("/solve", ServiceApi.JsonWithRawBytes(body));
+        await AssertNamesField(response, field);
+    }
+
     [Fact]
     public async Task An_over_long_body_answers_400_naming_the_body()
     {

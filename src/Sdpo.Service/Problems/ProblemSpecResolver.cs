@@ -22,6 +22,8 @@ public sealed class ProblemSpecResolver(VerifierFactory verifiers) : IProblemRes
     {
         if (problem.ValueKind != JsonValueKind.Object)
             throw new ProblemSpecException(ProblemPath, "problem must be a JSON object.");
+        // Every string below is read with GetString(), which throws on text that is not Unicode: refuse it first.
+        if (JsonText.FindInvalid(problem, ProblemPath) is { } notText) throw new ProblemSpecException(notText.Field, notText.Message);
 
         if (problem.TryGetProperty("kind", out var kind))
         {
