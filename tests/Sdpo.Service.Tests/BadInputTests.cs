@@ -60,6 +60,12 @@ public sealed class BadInputTests : IAsyncLifetime
         { With(""" "sdpo": {"loraRank": 0} """), "sdpo.loraRank" },
         { With(""" "sdpo": {"teacher": "oracle"} """), "sdpo.teacher" },
         { With(""" "sdpo": {"teacherGuidance": -1} """), "sdpo.teacherGuidance" },
+        { With(""" "sdpo": {"weightDecay": -5} """), "sdpo.weightDecay" },
+        { With(""" "sdpo": {"weightDecay": 1e308} """), "sdpo.weightDecay" },
+        { With(""" "sdpo": {"loraAlpha": 1e308} """), "sdpo.loraAlpha" },
+        { With(""" "sdpo": {"logRatioClip": 1e308} """), "sdpo.logRatioClip" },
+        { With(""" "sdpo": {"importanceWeightCap": 1e308} """), "sdpo.importanceWeightCap" },
+        { With(""" "sdpo": {"maxGradNorm": 1e308} """), "sdpo.maxGradNorm" },
         { With(""" "sdpo": {"learningSteps": 0} """), "sdpo.learningSteps" },
         { With(""" "sdpo": {"loraLayers": [1, 1]} """), "sdpo.loraLayers" },
         { With(""" "sdpo": {"loraLayers": [2]} """), "sdpo.loraLayers" }, // the fake model has layers 0 and 1
