@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.InteropServices;
 using Sdpo.Engine.Discovery;
 using Sdpo.Service.Tests.Support;
 
@@ -189,6 +190,24 @@ public sealed class SolveFlowTests : IDisposable
         var capture = await SseClient.ReadAsync(response);
         Assert.True(capture.Ended);
         Assert.Equal(["attempt", "attempt", "attempt", "attempt", "discovered"], capture.Frames.Select(f => f.Event));
+    }
+
+    [Fact]
+    public async Task An_engine_failure_ends_the_run_failed_with_the_first_line_of_its_message_only()
+    {
+        // As LibTorch's native errors read: the message, then the C++ stack trace with the server's paths.
+        const string native = "weight_decay must be non-negative\nException raised from step at /opt/build/torch/csrc/api/src/optim/adamw.cpp:12 (most recent call first):\n" +
+                              "frame #0: c10::Error::Error(c10::SourceLocation, std::string) + 0x9e (0x7f3c in /srv/sdpo/runtimes/linux-x64/native/libc10.so)";
+        var engine = new FakeDiscoveryEngine { BeforeAttempt = index => index == 2 ? Task.FromException(new ExternalException(native)) : Task.CompletedTask };
+        await using var host = new ServiceHost(_data, engine);
+        var id = await ServiceApi.SubmitAsync(host.Client);
+
+        var capture = await ServiceApi.WaitForEndAsync(host.Client, id);
+        Assert.Equal("failed", capture.Frames[^1].Event);
+        var run = await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "failed");
+        Assert.Equal("The engine failed: weight_decay must be non-negative", run.GetProperty("failureReason").GetString());
+        Assert.Equal("The engine failed: weight_decay must be non-negative", run.GetProperty("methods")[0].GetProperty("failureReason").GetString());
+        Assert.DoesNotContain("libc10", capture.Frames[^1].Data);
     }
 
     [Fact]
