@@ -74,6 +74,20 @@ public sealed class SolveFlowTests : IDisposable
     }
 
     [Fact]
+    public async Task A_request_without_a_seed_runs_with_seed_1_as_a_benchmarks_first_seed_does()
+    {
+        var engine = new FakeDiscoveryEngine { DiscoverAt = _ => 0 };
+        await using var host = new ServiceHost(_data, engine);
+        var id = await ServiceApi.SubmitAsync(host.Client, """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}}""");
+        await ServiceApi.WaitForEndAsync(host.Client, id);
+
+        var run = await ServiceApi.GetRunAsync(host.Client, id);
+        Assert.Equal(1, run.GetProperty("seed").GetInt64());
+        Assert.Equal(1, run.GetProperty("configuration").GetProperty("seed").GetInt64());
+        Assert.Equal(1, Assert.Single(engine.Requests).Seed);
+    }
+
+    [Fact]
     public async Task Runs_are_listed_newest_first_by_page_and_by_status()
     {
         // Seed 1 passes at its 4th attempt, seed 2 never, seed 3 at once.
