@@ -204,6 +204,12 @@ public sealed class SolveFlowTests : IDisposable
         var capture = await SseClient.ReadAsync(response);
         Assert.True(capture.Ended);
         Assert.Equal(["attempt", "attempt", "attempt", "attempt", "discovered"], capture.Frames.Select(f => f.Event));
+
+        // The Location header names the run, so a client whose stream dropped can resume it with Last-Event-ID.
+        var location = response.Headers.Location?.ToString();
+        Assert.Matches("^/solve/[0-9a-f-]{36}$", location);
+        var resumed = await ServiceApi.WaitForEndAsync(host.Client, Guid.Parse(location!["/solve/".Length..]), lastEventId: capture.Frames[1].Id);
+        Assert.Equal(capture.Frames.Skip(2).Select(f => (f.Id, f.Event, f.Data)), resumed.Frames.Select(f => (f.Id, f.Event, f.Data)));
     }
 
     [Fact]

@@ -34,7 +34,8 @@ public static class SolveApi
             .WithName("Solve")
             .WithSummary("Submit a problem to discover a passing answer for")
             .WithDescription("Answers 202 with the run's id, its URL and its events URL. With `Accept: text/event-stream` the " +
-                             "run's events are streamed in the same response instead (the same stream as GET /solve/{id}/events).")
+                             "run's events are streamed in the same response instead (the same stream as GET /solve/{id}/events), with the run's URL " +
+                             "in the Location header.")
             .Accepts<SolveRequest>("application/json")
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -94,9 +95,13 @@ public static class SolveApi
                 statusCode: StatusCodes.Status429TooManyRequests);
         }
 
-        if (AcceptsEventStream(http.Request))
-            return new ServerSentEventStream(stream.ReadAsync(id.Value, 0, CancellationToken.None), KeepAlive(options), lifetime.ApplicationStopping);
         var accepted = new SolveAccepted(id.Value, RunStatus.Queued, $"/solve/{id}", $"/solve/{id}/events");
+        if (AcceptsEventStream(http.Request))
+        {
+            // The run's URL, as the 202 gives it: a client whose stream drops resumes at {Location}/events with Last-Event-ID.
+            http.Response.Headers.Location = accepted.Url;
+            return new ServerSentEventStream(stream.ReadAsync(id.Value, 0, CancellationToken.None), KeepAlive(options), lifetime.ApplicationStopping);
+        }
         return TypedResults.Accepted(accepted.Url, accepted);
     }
 
