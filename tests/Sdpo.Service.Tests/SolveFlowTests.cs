@@ -320,7 +320,23 @@ public sealed class SolveFlowTests : IDisposable
         var missing = await host.Client.GetAsync($"/solve/{bestOfK}/adapter");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("no adapter", await missing.Content.ReadAsStringAsync());
+        var detail = await missing.Content.ReadAsStringAsync();
+        Assert.Contains("no adapter", detail);
+        Assert.Contains("when SDPO's part of the run ends", detail);
+    }
+
+    [Fact]
+    public async Task A_run_compared_with_sdpo_serves_the_comparisons_adapter()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 9 });
+        var id = await ServiceApi.SubmitAsync(host.Client,
+            """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "method": "best-of-k", "compareWith": ["sdpo"], "budget": {"attemptsPerStep": 4}}""");
+        await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("methods").EnumerateArray().All(m => m.GetProperty("finishedAt").ValueKind != JsonValueKind.Null));
+
+        var zipped = await host.Client.GetAsync($"/solve/{id}/adapter");
+        Assert.Equal(HttpStatusCode.OK, zipped.StatusCode);
+        using var archive = new ZipArchive(await zipped.Content.ReadAsStreamAsync());
+        Assert.Equal(["adapter_config.json", "adapter_model.safetensors"], archive.Entries.Select(e => e.FullName).Order());
     }
 
     [Fact]

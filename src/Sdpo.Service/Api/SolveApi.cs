@@ -61,7 +61,7 @@ public static class SolveApi
         solve.MapGet("/{id:guid}/adapter", AdapterAsync)
             .WithName("RunAdapter")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("The run's LoRA adapter in PEFT layout, zipped, when the engine kept one")
+            .WithSummary("The run's LoRA adapter in PEFT layout, zipped: its SDPO method's (primary or comparison), once that has ended")
             .Produces(StatusCodes.Status200OK, contentType: "application/zip");
 
         return app;
@@ -228,13 +228,17 @@ public static class SolveApi
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> AdapterAsync(
         Guid id, SdpoDbContext db, DataPaths paths, CancellationToken cancellationToken)
     {
-        if (!await db.Runs.AnyAsync(r => r.Id == id, cancellationToken)) return RunProblems.RunNotFound(id);
-        var adapter = paths.AdapterDirectory(id);
-        if (!Directory.Exists(adapter) || !Directory.EnumerateFileSystemEntries(adapter).Any())
+        var run = await db.Runs.AsNoTracking().Include(r => r.Methods).FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
+        if (run is null) return RunProblems.RunNotFound(id);
+        // The primary method's adapter, else a comparison's: a best-of-k run compared with SDPO has the SDPO one.
+        var adapter = run.Methods.OrderBy(m => m.Order)
+            .Select(m => paths.AdapterDirectory(id, m.Method, primary: m.Order == 0))
+            .FirstOrDefault(folder => Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any());
+        if (adapter is null)
         {
             return TypedResults.Problem(
                 title: "No adapter",
-                detail: $"Run {id} has no adapter: only SDPO runs train one, and the engine writes it once the run has completed a step.",
+                detail: $"Run {id} has no adapter: only SDPO trains one (as the run's method or a comparison), and the engine writes it when SDPO's part of the run ends.",
                 statusCode: StatusCodes.Status404NotFound);
         }
         using var zip = new MemoryStream();
