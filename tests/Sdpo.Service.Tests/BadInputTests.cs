@@ -39,6 +39,10 @@ public sealed class BadInputTests : IAsyncLifetime
         { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "regex", "pattern": "(4"}}}""", "problem.verifier.pattern" },
         { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4", "expected": "4"}}}""", "problem.verifier.expected" },
         { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "http", "url": "ftp://example.com/check"}}}""", "problem.verifier.url" },
+        // Within the spec's own ranges but above the service's caps (Verifiers:Python:MaxTimeoutSeconds 60, MaxMemoryMb 4096).
+        { """{"problem": {"prompt": "Write f.", "verifier": {"kind": "python", "tests": "assert f()", "timeoutSeconds": 60.5}}}""", "problem.verifier.timeoutSeconds" },
+        { """{"problem": {"prompt": "Write f.", "verifier": {"kind": "python", "tests": "assert f()", "memoryMb": 4097}}}""", "problem.verifier.memoryMb" },
+        { """{"problem": {"prompt": "Find x.", "verifier": {"kind": "p3", "sat": "def sat(x: int): return x == 4", "timeoutSeconds": 300}}}""", "problem.verifier.timeoutSeconds" },
         { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4"}, "hint": "4"}}""", "problem.hint" },
         { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4"}, "id": 7}}""", "problem.id" },
         { """{"problem": {"kind": "arithmetic", "numbers": [3, 5], "target": 8}}""", "problem.numbers" },
