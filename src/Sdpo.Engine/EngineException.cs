@@ -26,3 +26,23 @@ public sealed class ContextLengthException : EngineException
     public int Requested { get; }
     public int Limit { get; }
 }
+
+/// <summary>An answer to score within an answer grammar that the grammar cannot produce: renormalised over the tokens the
+/// grammar allows, its probability is zero, so there is no log-probability to report.</summary>
+public sealed class AnswerOutsideGrammarException : EngineException
+{
+    public AnswerOutsideGrammarException(string accepted, string? refusedToken)
+        : base(refusedToken is null
+            ? $"The answer is not complete in the verifier's grammar: a constrained sampler cannot end it after '{accepted}'."
+            : $"The answer leaves the verifier's grammar: a constrained sampler cannot write '{refusedToken}' after '{accepted}'.")
+    {
+        Accepted = accepted;
+        RefusedToken = refusedToken;
+    }
+
+    /// <summary>The answer's text up to the token the grammar refuses.</summary>
+    public string Accepted { get; }
+
+    /// <summary>The refused token's text; null where the refused token is the stop (the answer is incomplete).</summary>
+    public string? RefusedToken { get; }
+}

@@ -39,6 +39,10 @@ public sealed class BadInputTests : IAsyncLifetime
         { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "regex", "pattern": "(4"}}}""", "problem.verifier.pattern" },
         { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4", "expected": "4"}}}""", "problem.verifier.expected" },
         { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "http", "url": "ftp://example.com/check"}}}""", "problem.verifier.url" },
+        // Within the spec's own ranges but above the service's caps (Verifiers:Python:MaxTimeoutSeconds 60, MaxMemoryMb 4096).
+        { """{"problem": {"prompt": "Write f.", "verifier": {"kind": "python", "tests": "assert f()", "timeoutSeconds": 60.5}}}""", "problem.verifier.timeoutSeconds" },
+        { """{"problem": {"prompt": "Write f.", "verifier": {"kind": "python", "tests": "assert f()", "memoryMb": 4097}}}""", "problem.verifier.memoryMb" },
+        { """{"problem": {"prompt": "Find x.", "verifier": {"kind": "p3", "sat": "def sat(x: int): return x == 4", "timeoutSeconds": 300}}}""", "problem.verifier.timeoutSeconds" },
         { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4"}, "hint": "4"}}""", "problem.hint" },
         { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4"}, "id": 7}}""", "problem.id" },
         { """{"problem": {"kind": "arithmetic", "numbers": [3, 5], "target": 8}}""", "problem.numbers" },
@@ -60,6 +64,12 @@ public sealed class BadInputTests : IAsyncLifetime
         { With(""" "sdpo": {"loraRank": 0} """), "sdpo.loraRank" },
         { With(""" "sdpo": {"teacher": "oracle"} """), "sdpo.teacher" },
         { With(""" "sdpo": {"teacherGuidance": -1} """), "sdpo.teacherGuidance" },
+        { With(""" "sdpo": {"weightDecay": -5} """), "sdpo.weightDecay" },
+        { With(""" "sdpo": {"weightDecay": 1e308} """), "sdpo.weightDecay" },
+        { With(""" "sdpo": {"loraAlpha": 1e308} """), "sdpo.loraAlpha" },
+        { With(""" "sdpo": {"logRatioClip": 1e308} """), "sdpo.logRatioClip" },
+        { With(""" "sdpo": {"importanceWeightCap": 1e308} """), "sdpo.importanceWeightCap" },
+        { With(""" "sdpo": {"maxGradNorm": 1e308} """), "sdpo.maxGradNorm" },
         { With(""" "sdpo": {"learningSteps": 0} """), "sdpo.learningSteps" },
         { With(""" "sdpo": {"loraLayers": [1, 1]} """), "sdpo.loraLayers" },
         { With(""" "sdpo": {"loraLayers": [2]} """), "sdpo.loraLayers" }, // the fake model has layers 0 and 1
@@ -79,6 +89,33 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task Bad_request_bodies_answer_400_problem_json_naming_the_field(string body, string field)
     {
         var response = await _host.Client.PostAsync("/solve", ServiceApi.Json(body));
+        await AssertNamesField(response, field);
+    }
+
+    /// <summary>Strings and field names that parse as JSON but are not text: a lone surrogate escape, or (\xff) bytes
+    /// that are not UTF-8.</summary>
+    public static TheoryData<string, string> BodiesWithTextThatIsNotUnicode => new()
+    {
+        { """{"problem": {"prompt": "\ud800 x", "verifier": {"kind": "exact", "answer": "a"}}}""", "problem.prompt" },
+        { """{"problem": {"prompt": "\xff x", "verifier": {"kind": "exact", "answer": "a"}}}""", "problem.prompt" },
+        { """{"problem": {"kind": "\udc00"}}""", "problem.kind" },
+        { """{"problem": {"prompt": "What is 2+2?", "id": "q\ud800", "verifier": {"kind": "exact", "answer": "4"}}}""", "problem.id" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exa\xffct", "answer": "4"}}}""", "problem.verifier.kind" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "\ud800"}}}""", "problem.verifier.answer" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4"}, "\ud800": 1}}""", "problem" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4", "\xff": 1}}}""", "problem.verifier" },
+        { With(""" "\ud800": 1 """), "body" },
+        { With(""" "model": "\ud800" """), "model" },
+        { With(""" "sdpo": {"teacher": "\ud800"} """), "sdpo.teacher" },
+        { With(""" "sdpo": {"\xff": 1} """), "sdpo" },
+        { With(""" "compareWith": ["best-of-k", "\ud800"] """), "compareWith[1]" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BodiesWithTextThatIsNotUnicode))]
+    public async Task Text_that_is_not_unicode_answers_400_naming_the_field(string body, string field)
+    {
+        var response = await _host.Client.PostAsync("/solve", ServiceApi.JsonWithRawBytes(body));
         await AssertNamesField(response, field);
     }
 

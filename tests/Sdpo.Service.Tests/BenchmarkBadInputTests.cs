@@ -70,6 +70,8 @@ public sealed class BenchmarkBadInputTests(BenchmarkBadInputHost fixture) : ICla
         { With(""" "model": "gpt-7" """), "model" },
         { With(""" "compareWith": ["best-of-k"] """), "compareWith" },
         { With(""" "sampling": {"maxNewTokens": 255} """), "problems[0].prompt" },
+        { """{"problems": [{"prompt": "\ud800 x", "verifier": {"kind": "exact", "answer": "a"}}]}""", "problems[0].prompt" },
+        { With(""" "name": "\ud800" """), "name" },
     };
 
     [Theory]
@@ -93,6 +95,7 @@ public sealed class BenchmarkBadInputTests(BenchmarkBadInputHost fixture) : ICla
         await AssertNamesField(await _host.Client.PostAsync("/benchmarks?distinctEquivalence=true", Ndjson(Good)), "sampling.distinctEquivalence");
         await AssertNamesField(await _host.Client.PostAsync("/benchmarks?measureTeacherAdvantage=maybe", Ndjson(Good)), "measureTeacherAdvantage");
         await AssertNamesField(await _host.Client.PostAsync("/benchmarks", Ndjson("\n\n")), "problems");
+        await AssertNamesField(await _host.Client.PostAsync("/benchmarks", Ndjson(Good + "\n" + """{"prompt": "\ud800 x", "verifier": {"kind": "exact", "answer": "a"}}""")), "problems[1].prompt");
 
         using var noFile = new MultipartFormDataContent { { new StringContent("""{"seeds": 2}"""), "request" } };
         await AssertNamesField(await _host.Client.PostAsync("/benchmarks", noFile), "problems");

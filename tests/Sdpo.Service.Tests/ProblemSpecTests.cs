@@ -27,6 +27,8 @@ public sealed class ProblemSpecTests : IAsyncLifetime
     [InlineData("""{"kind": "numeric", "answer": 4, "absoluteTolerance": 0.01}""")]
     [InlineData("""{"kind": "arithmetic", "numbers": [1, 1, 2], "target": 4}""")]
     [InlineData("""{"kind": "python", "tests": "assert add(2, 2) == 4", "timeoutSeconds": 2}""")]
+    [InlineData("""{"kind": "python", "tests": "assert add(2, 2) == 4", "timeoutSeconds": 60, "memoryMb": 4096}""")] // the configured caps
+    [InlineData("""{"kind": "p3", "sat": "def sat(x: int): return x + 2 == 4", "timeoutSeconds": 60}""")]
     [InlineData("""{"kind": "p3", "sat": "def sat(x: int): return x + 2 == 4"}""")]
     [InlineData("""{"kind": "http", "url": "https://verifier.example.com/check"}""")]
     public async Task A_prompt_with_any_known_verifier_kind_is_accepted(string verifier)

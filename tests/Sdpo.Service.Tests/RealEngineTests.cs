@@ -264,6 +264,24 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
     }
 
     [Fact]
+    public async Task Constrained_teacher_advantage_refuses_a_passing_answer_the_grammar_cannot_produce()
+    {
+        // The verifier passes the answer with its spaces; the grammar has no spaces, so its probability there is zero.
+        await using var host = new ServiceHost(_data, engine: null, _checkpoint.Settings());
+        const string request = """{"constrained": true, "cases": [{"problem": {"kind": "arithmetic", "numbers": [12, 9, 1, 5], "target": 56}, "answer": " 12 + 9*5 - 1 ", "attempt": "9*5+12"}]}""";
+        var response = await host.Client.PostAsync("/teacher-advantage", ServiceApi.Json(request));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body);
+        var problem = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(["cases[0].answer"], problem.GetProperty("errors").EnumerateObject().Select(p => p.Name));
+        Assert.Contains("grammar", problem.GetProperty("detail").GetString());
+
+        // Unconstrained, the same answer is scored.
+        var plain = await host.Client.PostAsync("/teacher-advantage", ServiceApi.Json(request.Replace("\"constrained\": true", "\"constrained\": false")));
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+    }
+
+    [Fact]
     public async Task A_benchmark_measures_the_teacher_advantage_on_its_runs_first_step_failures_with_the_real_engine()
     {
         var settings = _checkpoint.Settings();

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.InteropServices;
 using Sdpo.Engine.Discovery;
 using Sdpo.Service.Tests.Support;
 
@@ -70,6 +71,20 @@ public sealed class SolveFlowTests : IDisposable
             Assert.Equal(expected, run.GetProperty("configuration").GetProperty("reuseVerdicts").GetBoolean());
         }
         lock (engine.Requests) Assert.Equal([false, true], engine.Requests.Select(r => r.ReuseVerdicts).Order());
+    }
+
+    [Fact]
+    public async Task A_request_without_a_seed_runs_with_seed_1_as_a_benchmarks_first_seed_does()
+    {
+        var engine = new FakeDiscoveryEngine { DiscoverAt = _ => 0 };
+        await using var host = new ServiceHost(_data, engine);
+        var id = await ServiceApi.SubmitAsync(host.Client, """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}}""");
+        await ServiceApi.WaitForEndAsync(host.Client, id);
+
+        var run = await ServiceApi.GetRunAsync(host.Client, id);
+        Assert.Equal(1, run.GetProperty("seed").GetInt64());
+        Assert.Equal(1, run.GetProperty("configuration").GetProperty("seed").GetInt64());
+        Assert.Equal(1, Assert.Single(engine.Requests).Seed);
     }
 
     [Fact]
@@ -189,6 +204,30 @@ public sealed class SolveFlowTests : IDisposable
         var capture = await SseClient.ReadAsync(response);
         Assert.True(capture.Ended);
         Assert.Equal(["attempt", "attempt", "attempt", "attempt", "discovered"], capture.Frames.Select(f => f.Event));
+
+        // The Location header names the run, so a client whose stream dropped can resume it with Last-Event-ID.
+        var location = response.Headers.Location?.ToString();
+        Assert.Matches("^/solve/[0-9a-f-]{36}$", location);
+        var resumed = await ServiceApi.WaitForEndAsync(host.Client, Guid.Parse(location!["/solve/".Length..]), lastEventId: capture.Frames[1].Id);
+        Assert.Equal(capture.Frames.Skip(2).Select(f => (f.Id, f.Event, f.Data)), resumed.Frames.Select(f => (f.Id, f.Event, f.Data)));
+    }
+
+    [Fact]
+    public async Task An_engine_failure_ends_the_run_failed_with_the_first_line_of_its_message_only()
+    {
+        // As LibTorch's native errors read: the message, then the C++ stack trace with the server's paths.
+        const string native = "weight_decay must be non-negative\nException raised from step at /opt/build/torch/csrc/api/src/optim/adamw.cpp:12 (most recent call first):\n" +
+                              "frame #0: c10::Error::Error(c10::SourceLocation, std::string) + 0x9e (0x7f3c in /srv/sdpo/runtimes/linux-x64/native/libc10.so)";
+        var engine = new FakeDiscoveryEngine { BeforeAttempt = index => index == 2 ? Task.FromException(new ExternalException(native)) : Task.CompletedTask };
+        await using var host = new ServiceHost(_data, engine);
+        var id = await ServiceApi.SubmitAsync(host.Client);
+
+        var capture = await ServiceApi.WaitForEndAsync(host.Client, id);
+        Assert.Equal("failed", capture.Frames[^1].Event);
+        var run = await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "failed");
+        Assert.Equal("The engine failed: weight_decay must be non-negative", run.GetProperty("failureReason").GetString());
+        Assert.Equal("The engine failed: weight_decay must be non-negative", run.GetProperty("methods")[0].GetProperty("failureReason").GetString());
+        Assert.DoesNotContain("libc10", capture.Frames[^1].Data);
     }
 
     [Fact]
@@ -281,7 +320,23 @@ public sealed class SolveFlowTests : IDisposable
         var missing = await host.Client.GetAsync($"/solve/{bestOfK}/adapter");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("no adapter", await missing.Content.ReadAsStringAsync());
+        var detail = await missing.Content.ReadAsStringAsync();
+        Assert.Contains("no adapter", detail);
+        Assert.Contains("when SDPO's part of the run ends", detail);
+    }
+
+    [Fact]
+    public async Task A_run_compared_with_sdpo_serves_the_comparisons_adapter()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 9 });
+        var id = await ServiceApi.SubmitAsync(host.Client,
+            """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "method": "best-of-k", "compareWith": ["sdpo"], "budget": {"attemptsPerStep": 4}}""");
+        await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("methods").EnumerateArray().All(m => m.GetProperty("finishedAt").ValueKind != JsonValueKind.Null));
+
+        var zipped = await host.Client.GetAsync($"/solve/{id}/adapter");
+        Assert.Equal(HttpStatusCode.OK, zipped.StatusCode);
+        using var archive = new ZipArchive(await zipped.Content.ReadAsStreamAsync());
+        Assert.Equal(["adapter_config.json", "adapter_model.safetensors"], archive.Entries.Select(e => e.FullName).Order());
     }
 
     [Fact]

@@ -113,6 +113,10 @@ public sealed class TeacherAdvantageTests : IAsyncLifetime
         { Cases(Case(""" "answer": "4", "attempt": "5" """, ExactFour), Case(""" "answer": "5", "attempt": "4" """, ExactFour)), "cases[1].answer" },
         { "{\"constrained\": true, \"cases\": [" + Case(""" "answer": "4", "attempt": "5" """, ExactFour) + "]}", "constrained" },
         { "{\"model\": \"gpt-7\", \"cases\": [" + Case(""" "answer": "3*5+7", "attempt": "3+5+7" """) + "]}", "model" },
+        // Text that is not Unicode (a lone surrogate escape) anywhere in a case.
+        { Cases(Case(""" "answer": "4", "attempt": "5" """, """{"prompt": "\ud800 x", "verifier": {"kind": "exact", "answer": "4"}}""")), "cases[0].problem.prompt" },
+        { Cases(Case(""" "answer": "3*5+\ud8007", "attempt": "3+5+7" """)), "cases[0].answer" },
+        { Cases(Case(""" "answer": "3*5+7", "attempt": "\udfff" """)), "cases[0].attempt" },
         // The fake model's context is 256 words.
         { Cases(Case(""" "answer": "3*5+7", "feedback": " """ + string.Join(" ", Enumerable.Repeat("wrong", 300)) + "\"")), "cases[0]" },
         { Cases(Enumerable.Repeat(Case(""" "answer": "4", "feedback": "no" """, ExactFour), 257).ToArray()), "cases" },

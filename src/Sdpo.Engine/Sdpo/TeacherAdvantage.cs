@@ -18,6 +18,7 @@ public sealed record TeacherAdvantage(double StudentLogProb, double TeacherLogPr
 
     /// <param name="includeStop">Score the stop token after the answer too (the answer must also end there).</param>
     /// <exception cref="ContextLengthException">the teacher context and the answer do not fit the model</exception>
+    /// <exception cref="AnswerOutsideGrammarException">with a grammar: the answer is one the grammar cannot produce</exception>
     public static Task<TeacherAdvantage> MeasureAsync(LanguageModel model, string prompt, string feedback, string answer,
         string? passingSibling = null, bool includeStop = true, CancellationToken cancellationToken = default, IAnswerGrammar? grammar = null)
     {
@@ -44,6 +45,16 @@ public sealed record TeacherAdvantage(double StudentLogProb, double TeacherLogPr
         var continuation = pairs[0].Continuation;
         var filter = new TextGenerator(model.Model, model.Tokenizer).FilterFor(grammar, model.Tokenizer.StopTokenIds);
         var allowed = filter.AllowedAlong(continuation, model.Tokenizer.Decode);
+        // A token the grammar refuses has probability zero once renormalised over the allowed ones; scored as it is, its
+        // log-probability minus the allowed tokens' log-sum could even come out positive. Refuse such an answer instead.
+        for (var t = 0; t < continuation.Count; t++)
+        {
+            var token = continuation[t];
+            // As the mask reads the flags: an id past the token table's end is allowed.
+            if (token >= allowed[t].Length || allowed[t][token]) continue;
+            var isStop = model.Tokenizer.StopTokenIds.Contains(token);
+            throw new AnswerOutsideGrammarException(model.Tokenizer.Decode(continuation.Take(t)), isStop ? null : model.Tokenizer.Decode([token]));
+        }
         return model.Thread.RunAsync(() =>
         {
             using var noGrad = no_grad();

@@ -296,6 +296,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
         {
             using var document = JsonDocument.Parse(body);
             if (document.RootElement.ValueKind != JsonValueKind.Object) throw new RequestFieldException("body", "The request body must be a JSON object.");
+            RequestFields.CheckText(document.RootElement);
             sdpoFields = RequestFields.SdpoFieldsOf(document.RootElement);
         }
         catch (JsonException ex)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Sdpo.Contracts;
 using Sdpo.Engine.Discovery;
 using Sdpo.Service.Engines;
+using Sdpo.Service.Problems;
 
 namespace Sdpo.Service.Api;
 
@@ -24,6 +25,13 @@ public static class RequestFields
         if (IsUnknownField(ex)) return new RequestFieldException(field, $"'{field}' is not a known field.");
         var note = validValues?.Invoke(field);
         return new RequestFieldException(field, $"'{field}' has an invalid value or type" + (note is null ? "." : $"; {note}."));
+    }
+
+    /// <summary>A 400 naming the first string or field name of a parsed body that is not Unicode text (a lone
+    /// surrogate escape, bytes that are not UTF-8), before anything reads it as a string and throws.</summary>
+    public static void CheckText(JsonElement body)
+    {
+        if (JsonText.FindInvalid(body) is { } notText) throw new RequestFieldException(notText.Field, notText.Message);
     }
 
     public static bool IsUnknownField(JsonException ex) => ex.Message.Contains("could not be mapped", StringComparison.Ordinal);

@@ -34,7 +34,8 @@ public static class SolveApi
             .WithName("Solve")
             .WithSummary("Submit a problem to discover a passing answer for")
             .WithDescription("Answers 202 with the run's id, its URL and its events URL. With `Accept: text/event-stream` the " +
-                             "run's events are streamed in the same response instead (the same stream as GET /solve/{id}/events).")
+                             "run's events are streamed in the same response instead (the same stream as GET /solve/{id}/events), with the run's URL " +
+                             "in the Location header.")
             .Accepts<SolveRequest>("application/json")
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -60,7 +61,7 @@ public static class SolveApi
         solve.MapGet("/{id:guid}/adapter", AdapterAsync)
             .WithName("RunAdapter")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("The run's LoRA adapter in PEFT layout, zipped, when the engine kept one")
+            .WithSummary("The run's LoRA adapter in PEFT layout, zipped: its SDPO method's (primary or comparison), once that has ended")
             .Produces(StatusCodes.Status200OK, contentType: "application/zip");
 
         return app;
@@ -94,9 +95,13 @@ public static class SolveApi
                 statusCode: StatusCodes.Status429TooManyRequests);
         }
 
-        if (AcceptsEventStream(http.Request))
-            return new ServerSentEventStream(stream.ReadAsync(id.Value, 0, CancellationToken.None), KeepAlive(options), lifetime.ApplicationStopping);
         var accepted = new SolveAccepted(id.Value, RunStatus.Queued, $"/solve/{id}", $"/solve/{id}/events");
+        if (AcceptsEventStream(http.Request))
+        {
+            // The run's URL, as the 202 gives it: a client whose stream drops resumes at {Location}/events with Last-Event-ID.
+            http.Response.Headers.Location = accepted.Url;
+            return new ServerSentEventStream(stream.ReadAsync(id.Value, 0, CancellationToken.None), KeepAlive(options), lifetime.ApplicationStopping);
+        }
         return TypedResults.Accepted(accepted.Url, accepted);
     }
 
@@ -223,13 +228,17 @@ public static class SolveApi
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> AdapterAsync(
         Guid id, SdpoDbContext db, DataPaths paths, CancellationToken cancellationToken)
     {
-        if (!await db.Runs.AnyAsync(r => r.Id == id, cancellationToken)) return RunProblems.RunNotFound(id);
-        var adapter = paths.AdapterDirectory(id);
-        if (!Directory.Exists(adapter) || !Directory.EnumerateFileSystemEntries(adapter).Any())
+        var run = await db.Runs.AsNoTracking().Include(r => r.Methods).FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
+        if (run is null) return RunProblems.RunNotFound(id);
+        // The primary method's adapter, else a comparison's: a best-of-k run compared with SDPO has the SDPO one.
+        var adapter = run.Methods.OrderBy(m => m.Order)
+            .Select(m => paths.AdapterDirectory(id, m.Method, primary: m.Order == 0))
+            .FirstOrDefault(folder => Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any());
+        if (adapter is null)
         {
             return TypedResults.Problem(
                 title: "No adapter",
-                detail: $"Run {id} has no adapter: only SDPO runs train one, and the engine writes it once the run has completed a step.",
+                detail: $"Run {id} has no adapter: only SDPO trains one (as the run's method or a comparison), and the engine writes it when SDPO's part of the run ends.",
                 statusCode: StatusCodes.Status404NotFound);
         }
         using var zip = new MemoryStream();

@@ -27,7 +27,9 @@ public sealed record SolveRequest
     /// <summary>SDPO's knobs; fields left out take the model's recommended options (GET /models lists them as
     /// sdpoDefaults), which are the paper's defaults except where the model's card says otherwise.</summary>
     public SdpoOptions? Sdpo { get; init; }
-    public long Seed { get; init; }
+    /// <summary>Fixes the run's random numbers: the same problem, method, options and seed give the same attempts. 1 when
+    /// left out, as <c>sdpo solve</c> defaults to and a benchmark's first seed is, so that such a run reproduces either.</summary>
+    public long Seed { get; init; } = 1;
 
     /// <summary>Verify each distinct answer once per method and give its later copies the same verdict without calling the
     /// verifier again (true, the default; every copy still counts as an attempt, and its event says "verdictReused").

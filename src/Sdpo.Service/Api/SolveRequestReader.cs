@@ -70,6 +70,7 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
         try
         {
             using var document = JsonDocument.Parse(body);
+            RequestFields.CheckText(document.RootElement);
             sdpoFields = RequestFields.SdpoFieldsOf(document.RootElement);
         }
         catch (JsonException ex)

@@ -77,7 +77,9 @@ public sealed class TeacherAdvantageReader(IProblemResolver problems, IEnginePro
     {
         try
         {
-            using (JsonDocument.Parse(body)) { } // syntax first, so a malformed body is reported as such
+            // Syntax first, so a malformed body is reported as such.
+            using var document = JsonDocument.Parse(body);
+            RequestFields.CheckText(document.RootElement);
         }
         catch (JsonException ex)
         {

@@ -25,6 +25,6 @@ public sealed class DataPaths
             ? Path.Combine(RunDirectory(runId), "state")
             : Path.Combine(RunDirectory(runId), "compare", method, "state");
 
-    /// <summary>The primary method's adapter in PEFT layout, written by the engine when it keeps one.</summary>
-    public string AdapterDirectory(Guid runId) => Path.Combine(StateDirectory(runId, "", primary: true), "adapter");
+    /// <summary>A method's adapter in PEFT layout, which the engine writes when the method ends (SDPO trains one).</summary>
+    public string AdapterDirectory(Guid runId, string method, bool primary) => Path.Combine(StateDirectory(runId, method, primary), "adapter");
 }

@@ -164,7 +164,7 @@ public sealed class RunExecutor(
         catch (Exception ex)
         {
             logger.LogWarning(ex, "The engine failed on run {RunId} ({Method})", runId, method);
-            final = new Failed($"The engine failed: {ex.Message}");
+            final = new Failed($"The engine failed: {FirstLine(ex.Message)}");
             recorder.Record(method, final);
         }
 
@@ -189,6 +189,15 @@ public sealed class RunExecutor(
         };
         writer.Enqueue(new MethodFinishedWrite(runId, method, status, tally.Attempts, tally.Tokens, toDiscovery, reason, DateTimeOffset.UtcNow));
         return (MethodEnd.Finished, (status, reason));
+    }
+
+    /// <summary>The first line of an engine error: LibTorch's native errors go on with a C++ stack trace naming the
+    /// server's paths, which belongs in the log (it is logged above), not in a run's failure reason.</summary>
+    private static string FirstLine(string message)
+    {
+        var trimmed = message.TrimStart();
+        var end = trimmed.IndexOfAny(['\r', '\n']);
+        return (end < 0 ? trimmed : trimmed[..end]).TrimEnd();
     }
 
     private void FailRemaining(RunRecorder recorder, List<RunMethodEntity> methods, Dictionary<string, (RunStatus, string?)> outcomes, string reason)

@@ -10,7 +10,7 @@ namespace Sdpo.Service.Gate;
 /// the problem and none is given, the passing answer nearest to the attempt) passes its verifier, takes the feedback of
 /// its failed attempt from the verifier (or the feedback given), and scores the answer with and without that feedback
 /// in SDPO's teacher context. A case that cannot be measured (the answer fails, the attempt passes or
-/// has no feedback, the context does not fit) is a <see cref="RequestFieldException"/> naming it.
+/// has no feedback, the context does not fit, constrained: the grammar cannot produce the answer) is a <see cref="RequestFieldException"/> naming it.
 /// </summary>
 public sealed class TeacherAdvantageMeter
 {
@@ -27,6 +27,10 @@ public sealed class TeacherAdvantageMeter
             try
             {
                 advantage = await submission.Engine.MeasureTeacherAdvantageAsync(spec.Problem.Problem.Prompt, feedback, answer, grammar, cancellationToken);
+            }
+            catch (AnswerOutsideGrammarException ex)
+            {
+                throw new RequestFieldException($"{spec.Field}.answer", $"{spec.Field}.answer cannot be scored within the verifier's grammar (constrained): {ex.Message}");
             }
             catch (EngineException ex)
             {

@@ -1,7 +1,9 @@
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Sdpo.Contracts;
 using Sdpo.Verifiers;
 using Sdpo.Verifiers.Arithmetic;
+using Sdpo.Verifiers.Python;
 using Sdpo.Verifiers.Specs;
 
 namespace Sdpo.Service.Problems;
@@ -10,11 +12,13 @@ namespace Sdpo.Service.Problems;
 /// The problem shapes a request may carry: a built-in kind, <c>{"kind":"arithmetic","numbers":[3,5,7],"target":22}</c>,
 /// which renders its own prompt and verifier, or <c>{"prompt":"...","verifier":{...},"id":"..."}</c> with any verifier
 /// spec the <see cref="VerifierFactory"/> knows (exact, regex, numeric, arithmetic, python, p3, http). Errors name the
-/// field by its path in the request ("problem.numbers", "problem.verifier.pattern").
+/// field by its path in the request ("problem.numbers", "problem.verifier.pattern"). A Python or P3 spec may ask for
+/// a timeout or memory limit only up to the service's caps (<see cref="PythonVerifierOptions"/>).
 /// </summary>
-public sealed class ProblemSpecResolver(VerifierFactory verifiers) : IProblemResolver
+public sealed class ProblemSpecResolver(VerifierFactory verifiers, IOptions<PythonVerifierOptions> python) : IProblemResolver
 {
     private const string ProblemPath = "problem";
+    private const string VerifierPath = "problem.verifier";
     private const int MaxIdLength = 256;
     private static readonly string[] PromptFields = ["prompt", "verifier", "id"];
 
@@ -22,6 +26,8 @@ public sealed class ProblemSpecResolver(VerifierFactory verifiers) : IProblemRes
     {
         if (problem.ValueKind != JsonValueKind.Object)
             throw new ProblemSpecException(ProblemPath, "problem must be a JSON object.");
+        // Every string below is read with GetString(), which throws on text that is not Unicode: refuse it first.
+        if (JsonText.FindInvalid(problem, ProblemPath) is { } notText) throw new ProblemSpecException(notText.Field, notText.Message);
 
         if (problem.TryGetProperty("kind", out var kind))
         {
@@ -76,7 +82,9 @@ public sealed class ProblemSpecResolver(VerifierFactory verifiers) : IProblemRes
             throw new ProblemSpecException("problem.verifier", "problem.verifier must be an object with a kind.");
         try
         {
-            return new ResolvedProblem(new Problem(prompt, id), verifiers.Create(verifier, "problem.verifier"));
+            var spec = VerifierSpecParser.Parse(verifier, VerifierPath);
+            CheckSandboxCaps(spec);
+            return new ResolvedProblem(new Problem(prompt, id), verifiers.Create(spec, VerifierPath));
         }
         catch (VerifierSpecException ex)
         {
@@ -88,5 +96,24 @@ public sealed class ProblemSpecResolver(VerifierFactory verifiers) : IProblemRes
             var field = $"problem.verifier.{ex.Field}";
             throw new ProblemSpecException(field, $"{field}: {ex.Problem}");
         }
+    }
+
+    /// <summary>The sandbox cuts a longer timeout or a larger memory limit down to its configured caps, so a spec that
+    /// asks for more would silently get less: it is refused instead, naming the cap.</summary>
+    private void CheckSandboxCaps(VerifierSpec spec)
+    {
+        var (timeoutSeconds, memoryMb) = spec switch
+        {
+            PythonSpec p => (p.TimeoutSeconds, p.MemoryMb),
+            P3Spec p3 => (p3.TimeoutSeconds, null),
+            _ => ((double?)null, (int?)null),
+        };
+        var caps = python.Value;
+        if (timeoutSeconds > caps.MaxTimeoutSeconds)
+            throw new VerifierSpecException($"{VerifierPath}.timeoutSeconds",
+                $"is {timeoutSeconds}; this service runs a verification for at most {caps.MaxTimeoutSeconds} seconds ({PythonVerifierOptions.SectionName}:MaxTimeoutSeconds)");
+        if (memoryMb > caps.MaxMemoryMb)
+            throw new VerifierSpecException($"{VerifierPath}.memoryMb",
+                $"is {memoryMb}; this service gives a verification at most {caps.MaxMemoryMb} MB ({PythonVerifierOptions.SectionName}:MaxMemoryMb)");
     }
 }

@@ -18,6 +18,19 @@ internal sealed class SpecObjectReader
             throw new VerifierSpecException(path, $"must be a JSON object, got {Describe(element.ValueKind)}");
         _element = element;
         _path = path;
+        // A field name that is not Unicode text makes every lookup by name throw (TryGetProperty unescapes the names it
+        // passes), so it is refused before any.
+        foreach (var property in element.EnumerateObject())
+        {
+            try
+            {
+                _ = property.Name;
+            }
+            catch (InvalidOperationException)
+            {
+                throw new VerifierSpecException(path, NotTextMessage("has a field name that is"));
+            }
+        }
     }
 
     public string FieldPath(string name) => $"{_path}.{name}";
@@ -29,7 +42,7 @@ internal sealed class SpecObjectReader
     {
         if (!TryGet(name, out var value)) return null;
         if (value.ValueKind != JsonValueKind.String) throw WrongType(name, "a string", value);
-        var text = value.GetString()!;
+        var text = TextOf(name, value);
         if (text.Length > maxLength) throw new VerifierSpecException(FieldPath(name), $"is {text.Length} characters long; the limit is {maxLength}");
         return text;
     }
@@ -53,7 +66,7 @@ internal sealed class SpecObjectReader
         if (!TryGet(name, out var value)) return null;
         double number;
         if (value.ValueKind == JsonValueKind.Number) number = value.GetDouble();
-        else if (value.ValueKind == JsonValueKind.String && double.TryParse(value.GetString(), System.Globalization.NumberStyles.Float,
+        else if (value.ValueKind == JsonValueKind.String && double.TryParse(TextOf(name, value), System.Globalization.NumberStyles.Float,
                      System.Globalization.CultureInfo.InvariantCulture, out var parsed)) number = parsed;
         else throw WrongType(name, "a number", value);
         if (!double.IsFinite(number)) throw new VerifierSpecException(FieldPath(name), "must be a finite number");
@@ -108,6 +121,23 @@ internal sealed class SpecObjectReader
         value = default;
         return false;
     }
+
+    /// <summary>The string's text; GetString() throws on a lone surrogate escape ("\ud800") or bytes that are not UTF-8,
+    /// which the JSON reader lets through, so that is reported as the field's error.</summary>
+    private string TextOf(string name, JsonElement value)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new VerifierSpecException(FieldPath(name), NotTextMessage("is"));
+        }
+    }
+
+    private static string NotTextMessage(string subject) =>
+        $"{subject} not valid Unicode text: it holds a lone UTF-16 surrogate escape (such as \\ud800) or bytes that are not UTF-8";
 
     private VerifierSpecException Missing(string name, string expected) =>
         new(FieldPath(name), $"is required ({expected})");

@@ -111,4 +111,20 @@ public class DistillWithinGrammarTests : IClassFixture<ToyLanguageModel>
         Assert.Equal(0, forced.StudentLogProb, 5);
         Assert.Equal(0, forced.TeacherLogProb, 5);
     }
+
+    [Fact]
+    public async Task TeacherAdvantageWithinAGrammarRefusesAnAnswerTheGrammarCannotProduce()
+    {
+        var model = _toy.Model;
+        var feedback = ToyLanguageModel.Feedback(Right);
+        // Renormalised over what the grammar allows, the refused token's probability is zero: there is no score to give.
+        var outside = await Assert.ThrowsAsync<AnswerOutsideGrammarException>(() =>
+            TeacherAdvantage.MeasureAsync(model, ToyLanguageModel.Prompt, feedback, Right.ToString(), grammar: new OneLetterOf("cdfg")));
+        Assert.Equal("", outside.Accepted);
+        Assert.Equal(Right.ToString(), outside.RefusedToken);
+        // A complete answer of the grammar with more after it: the stop was due, not another letter.
+        var tooLong = await Assert.ThrowsAsync<AnswerOutsideGrammarException>(() =>
+            TeacherAdvantage.MeasureAsync(model, ToyLanguageModel.Prompt, feedback, "ee", grammar: new OneLetterOf("e")));
+        Assert.Equal("e", tooLong.Accepted);
+    }
 }

@@ -12,6 +12,16 @@ public static class ServiceApi
 
     public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
+    /// <summary>A JSON body whose text is not all UTF-8: each <c>\xff</c> in <paramref name="json"/> (not a JSON escape)
+    /// is sent as the raw bytes FF FE.</summary>
+    public static ByteArrayContent JsonWithRawBytes(string json)
+    {
+        var parts = json.Split(@"\xff").Select(Encoding.UTF8.GetBytes);
+        var content = new ByteArrayContent(parts.Aggregate((body, part) => [.. body, 0xFF, 0xFE, .. part]));
+        content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
+        return content;
+    }
+
     public static async Task<Guid> SubmitAsync(HttpClient client, string json = MinimalRequest)
     {
         var response = await client.PostAsync("/solve", Json(json));

@@ -48,6 +48,10 @@ public class VerifierSpecParserTests
     [InlineData("""{"kind":"http","url":"https://user:pw@example.org/"}""", "verifier.url", "credentials")]
     [InlineData("""[1,2]""", "verifier", "must be a JSON object")]
     [InlineData("""{"kind":""", "verifier", "not valid JSON")]
+    [InlineData("""{"kind":"exact","answer":"\ud800"}""", "verifier.answer", "not valid Unicode text")]
+    [InlineData("""{"kind":"\udc00x"}""", "verifier.kind", "not valid Unicode text")]
+    [InlineData("""{"kind":"numeric","answer":"1\ud800"}""", "verifier.answer", "not valid Unicode text")]
+    [InlineData("""{"kind":"exact","answer":"4","\ud800":1}""", "verifier", "has a field name that is not valid Unicode text")]
     public void BadSpecsNameTheField(string json, string field, string message)
     {
         var error = Assert.Throws<VerifierSpecException>(() => VerifierSpecParser.Parse(json));
