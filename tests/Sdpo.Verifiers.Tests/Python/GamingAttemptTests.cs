@@ -50,6 +50,16 @@ public class GamingAttemptTests
         Assert.False(verdict.Passed, $"{how}: {verdict.Feedback}");
     }
 
+    [PythonFact]
+    public async Task AnObjectThatChoosesWhatTheTestsComputeWithItIsNotAPass()
+    {
+        // `abs(result - expected) < tolerance` passes for any object whose __sub__ returns 0 if the object computes it.
+        const string code = "class Zero:\n    def __sub__(self, other):\n        return 0\n    __rsub__ = __sub__\ndef add(a, b):\n    return Zero()\n";
+        var verdict = await Sandboxes.RunPython(Sandboxes.AsTheServiceRunsIt, code, "assert abs(add(1, 2) - 3) < 1e-9\n");
+        Assert.Equal(VerdictStatus.Wrong, verdict.Status);
+        Assert.Contains("the solution would choose the result", verdict.Feedback);
+    }
+
     [PythonFact(needsBubblewrap: true)]
     public async Task TheSolutionCannotReadTheCheckersMemoryWhereTheKeyIs()
     {

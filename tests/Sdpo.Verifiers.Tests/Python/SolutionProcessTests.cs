@@ -49,6 +49,21 @@ public class SolutionProcessTests
             "import math\nbig, tenth, infinite, table, pair, raw, nothing, yes = values()\nassert big == 10 ** 5000\nassert tenth == 0.1\nassert math.isinf(infinite)\nassert table == {1: 'a'}\nassert pair == {2, 3}\nassert raw == b'\\x00\\xff'\nassert nothing is None and yes is True\nassert type(values()) is tuple\n"
         },
         {
+            "get the standard library's containers and numbers back as themselves: Counter, defaultdict, OrderedDict, deque, namedtuple, Fraction, Decimal",
+            "from collections import Counter, defaultdict, OrderedDict, deque, namedtuple\nfrom fractions import Fraction\nfrom decimal import Decimal\n"
+                + "Point = namedtuple('Point', 'x y')\ndef values():\n    groups = defaultdict(list)\n    groups['a'].append(1)\n"
+                + "    return Counter('aab'), groups, OrderedDict(b=2), deque([1, 2], maxlen=3), Point(1, 2), Fraction(1, 2), Decimal('0.1')\n",
+            "from fractions import Fraction\nfrom decimal import Decimal\ncounts, groups, ordered, queue, point, half, tenth = values()\n"
+                + "assert counts == {'a': 2, 'b': 1} and counts.most_common(1) == [('a', 2)]\nassert groups == {'a': [1]} and groups['new'] == []\n"
+                + "assert list(ordered.items()) == [('b', 2)]\nassert list(queue) == [1, 2] and queue.maxlen == 3\n"
+                + "assert point == (1, 2) and point.y == 2\nassert half == Fraction(1, 2) == 0.5\nassert tenth == Decimal('0.1')\n"
+        },
+        {
+            "compare a value of a subclass of a builtin type by its value",
+            "class Table(dict):\n    pass\ndef table():\n    return Table(a=1)\n",
+            "assert table() == {'a': 1}\n"
+        },
+        {
             "read the solution's constants and the standard library functions it imported",
             "from math import sqrt\nLIMIT = 10\ndef root(x):\n    return sqrt(x)\n",
             "assert LIMIT == 10\nassert root(16) == sqrt(16) == 4.0\n"

@@ -109,8 +109,56 @@ def _encode(value, other, depth=0):
     if kind in (list, tuple, set, frozenset):
         return [kind.__name__, [_encode(item, other, depth + 1) for item in value]]
     if kind is dict:
-        return ["dict", [[_encode(k, other, depth + 1), _encode(v, other, depth + 1)] for k, v in value.items()]]
+        return ["dict", _encode_items(dict.items(value), other, depth)]
+    library = _encode_library_value(value, kind, other, depth)
+    if library is not None:
+        return library
+    for base, copy in _BUILTIN_COPIES:
+        # A subclass of a builtin type crosses as its builtin value, read with the base type's own methods: what the
+        # subclass overrides (count, __eq__, __iter__, ...) stays behind, and the checker compares genuine values.
+        if isinstance(value, base):
+            return _encode(copy(value), other, depth)
     return other(value)
+
+
+def _encode_items(items, other, depth):
+    return [[_encode(k, other, depth + 1), _encode(v, other, depth + 1)] for k, v in items]
+
+
+_BUILTIN_COPIES = (
+    (int, int.__index__), (float, float.__float__), (complex, complex.__complex__), (str, str.__str__),
+    (bytes, lambda v: bytes(memoryview(v))), (bytearray, lambda v: bytearray(memoryview(v))),
+    (list, list.copy), (tuple, lambda v: tuple.__getitem__(v, slice(None))), (dict, dict.copy), (set, set.copy),
+    (frozenset, lambda v: frozenset(set.union(set(), v))),
+)
+
+
+def _encode_library_value(value, kind, other, depth):
+    """Standard-library values that solutions commonly return, rebuilt as the same type on the other side."""
+    collections = sys.modules.get("collections")
+    if collections is not None:
+        if kind is collections.Counter:
+            return ["Counter", _encode_items(dict.items(value), other, depth)]
+        if kind is collections.OrderedDict:
+            return ["OrderedDict", _encode_items(dict.items(value), other, depth)]
+        if kind is collections.defaultdict:
+            factory = value.default_factory
+            return ["defaultdict", ["none"] if factory is None else _encode(factory, other, depth + 1),
+                    _encode_items(dict.items(value), other, depth)]
+        if kind is collections.deque:
+            return ["deque", [_encode(item, other, depth + 1) for item in value], value.maxlen]
+    fractions = sys.modules.get("fractions")
+    if fractions is not None and kind is fractions.Fraction:
+        return ["Fraction", hex(value.numerator), hex(value.denominator)]
+    decimal = sys.modules.get("decimal")
+    if decimal is not None and kind is decimal.Decimal:
+        return ["Decimal", str(value)]
+    fields = getattr(kind, "_fields", None) if isinstance(value, tuple) else None
+    if (type(fields) is tuple and fields and all(type(f) is str and f.isidentifier() and not f.startswith("_") for f in fields)
+            and len(fields) == tuple.__len__(value) and type(kind.__name__) is str and kind.__name__.isidentifier()):
+        # A namedtuple: the other side makes its own class with the same name and fields.
+        return ["namedtuple", kind.__name__, list(fields), [_encode(item, other, depth + 1) for item in tuple.__iter__(value)]]
+    return None
 
 
 def _decode(node, other):
@@ -141,7 +189,31 @@ def _decode(node, other):
         return frozenset(_decode(item, other) for item in node[1])
     if tag == "dict":
         return {_decode(k, other): _decode(v, other) for k, v in node[1]}
+    if tag in ("Counter", "OrderedDict", "defaultdict", "deque", "namedtuple"):
+        collections = importlib.import_module("collections")
+        if tag == "Counter":
+            return collections.Counter({_decode(k, other): _decode(v, other) for k, v in node[1]})
+        if tag == "OrderedDict":
+            return collections.OrderedDict((_decode(k, other), _decode(v, other)) for k, v in node[1])
+        if tag == "defaultdict":
+            return collections.defaultdict(_decode(node[1], other), ((_decode(k, other), _decode(v, other)) for k, v in node[2]))
+        if tag == "deque":
+            return collections.deque((_decode(item, other) for item in node[1]), node[2])
+        return _namedtuple_class(node[1], tuple(node[2]))(*(_decode(item, other) for item in node[3]))
+    if tag == "Fraction":
+        return importlib.import_module("fractions").Fraction(int(node[1], 16), int(node[2], 16))
+    if tag == "Decimal":
+        return importlib.import_module("decimal").Decimal(str(node[1]))
     return other(node)
+
+
+_NAMEDTUPLES = {}
+
+
+def _namedtuple_class(name, fields):
+    if (name, fields) not in _NAMEDTUPLES:
+        _NAMEDTUPLES[(name, fields)] = importlib.import_module("collections").namedtuple(name, fields)
+    return _NAMEDTUPLES[(name, fields)]
 
 
 class _ChannelBroken(BaseException):
@@ -514,10 +586,20 @@ class _Remote:
 
 
 def _binary(name):
+    # Between two objects of the solution the solution computes, as it would in one interpreter. With a plain value
+    # it may not: `abs(candidate(x) - 5) < 1e-6` would pass for any object whose __sub__ returns 0.
+    def refuse(self, other):
+        raise TypeError("the checker does not apply `%s` to an object of the solution (%s) and a plain value (%s): "
+                        "the solution would choose the result" % (name, self._sdpo_type, _short_type(other)))
+
     def forward(self, other):
+        if not isinstance(other, _Remote):
+            refuse(self, other)
         return self._sdpo_link.request({"op": "operator", "name": name, "args": [self, other]})
 
     def backward(self, other):
+        if not isinstance(other, _Remote):
+            refuse(self, other)
         return self._sdpo_link.request({"op": "operator", "name": name, "args": [other, self]})
     return forward, backward
 
