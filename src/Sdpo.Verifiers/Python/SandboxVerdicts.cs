@@ -36,7 +36,7 @@ internal static class SandboxVerdicts
             return (VerdictStatus.RuntimeError, $"The run produced no trustworthy result: {problem}. Nothing counts as a pass unless the checks ran to the end.");
         if (run.ExitCode is null)
             return (VerdictStatus.VerifierError, $"The Python process could not be run: {run.StderrTail.Trim()}");
-        if (run.StderrTail.StartsWith("bwrap:", StringComparison.Ordinal))
+        if (run.SandboxFailedToStart)
             return (VerdictStatus.VerifierError, $"The sandbox failed to start: {run.StderrTail.Trim()}");
         return run.Signal switch
         {

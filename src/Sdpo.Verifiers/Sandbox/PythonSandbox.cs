@@ -105,8 +105,13 @@ public sealed class PythonSandbox : IDisposable
                 cancellationToken).ConfigureAwait(false);
 
             var (result, problem) = ReadResult(resultPath, key);
+            // The candidate can write "bwrap: ..." to stderr and kill the harness, so a sandbox failure is believed
+            // only when bubblewrap, tried afresh, fails too.
+            var sandboxFailed = sandboxed && result is null && execution.Stderr.StartsWith("bwrap:", StringComparison.Ordinal)
+                && await TryBubblewrapAsync().ConfigureAwait(false) is not null;
             return new SandboxRun(result, problem, execution.ExitCode, execution.TimedOut, execution.OutputLimitExceeded,
-                execution.Stdout, execution.Stderr, execution.OutputBytes, Stopwatch.GetElapsedTime(started), sandboxed);
+                execution.Stdout, execution.Stderr, execution.OutputBytes, Stopwatch.GetElapsedTime(started), sandboxed,
+                SandboxFailedToStart: sandboxFailed);
         }
         finally
         {

@@ -50,6 +50,83 @@ public class GamingAttemptTests
         Assert.False(verdict.Passed, $"{how}: {verdict.Feedback}");
     }
 
+    public static TheoryData<string, string, string, string?> TurningTheTestsAgainstThemselves => new()
+    {
+        {
+            "handing the checker's own exec back through a round trip and calling it to switch the checks off",
+            "def encode_cyclic(s):\n    return exec\ndef decode_cyclic(s):\n"
+                + "    s('[_Checks._OPERATORS.__setitem__(k, lambda a, b: True) for k in list(_Checks._OPERATORS)]')\n    return ''\n",
+            "def check(candidate):\n    assert candidate(encode_cyclic('abc')) == 'abc'\n    assert 1 == 2\n",
+            "decode_cyclic"
+        },
+        {
+            "calling the checker's eval through a function the tests pass in",
+            "def my_map(fn, xs):\n    return fn([eval])[0]('[1, 2, 3]')\n",
+            "assert my_map(lambda x: x * 2, [1, 2, 3]) == [2, 4, 6]\n",
+            null
+        },
+        {
+            "returning unittest.mock.ANY, which equals everything, relabelled as a standard-library name",
+            "import unittest.mock as _m\n_m.ANY.__module__ = 'unittest'\n_m.ANY.__qualname__ = 'mock.ANY'\ndef add(a, b):\n    return _m.ANY\n",
+            AddTests,
+            null
+        },
+        {
+            "shadowing abs, which the tests compute with",
+            "from math import sqrt\ndef abs(x):\n    return 0\ndef root(x):\n    return 1.0\n",
+            "assert abs(root(2.0) - 1.41421356) < 1e-6\n",
+            null
+        },
+        {
+            "making ValueError mean BaseException, so the failed check is caught",
+            "ValueError = BaseException\ndef f(x):\n    return x\n",
+            "try:\n    f(-1)\n    assert False, 'no error'\nexcept ValueError:\n    pass\n",
+            null
+        },
+        {
+            "shadowing range, so a loop of checks runs no check",
+            "def range(*args):\n    return []\ndef add(a, b):\n    return 0\n",
+            "for i in range(3):\n    assert add(i, 1) == i + 1\n",
+            null
+        },
+        {
+            "raising StopIteration, which would end map() early as if it were done",
+            "def is_prime(n):\n    raise StopIteration\n",
+            "assert all(map(is_prime, [2, 3, 5]))\n",
+            null
+        },
+        {
+            "nothing at all, against tests that only define pytest functions",
+            "def add(a, b):\n    return 0\n",
+            "def test_add():\n    assert add(1, 2) == 3\n",
+            null
+        },
+        {
+            "nothing at all, against unittest cases behind a __main__ guard",
+            "def add(a, b):\n    return 0\n",
+            "import unittest\nclass AddTests(unittest.TestCase):\n    def test_add(self):\n        self.assertEqual(add(1, 2), 3)\n"
+                + "if __name__ == '__main__':\n    unittest.main()\n",
+            null
+        },
+    };
+
+    [PythonTheory]
+    [MemberData(nameof(TurningTheTestsAgainstThemselves))]
+    public async Task TurningTheTestsAgainstThemselvesIsNotAPass(string how, string code, string tests, string? entryPoint)
+    {
+        var verdict = await Sandboxes.RunPython(Sandboxes.AsTheServiceRunsIt, code, tests, entryPoint);
+        Assert.False(verdict.Passed, $"{how}: {verdict.Feedback}");
+    }
+
+    [PythonFact(needsBubblewrap: true)]
+    public async Task ClaimingTheSandboxFailedIsNotBelieved()
+    {
+        // A verifier error blames the service, is not cached, and misleads operators: only a real bwrap failure is one.
+        const string code = "import os, signal, sys\nsys.stderr.write('bwrap: a fake failure\\n')\nsys.stderr.flush()\nos.kill(os.getppid(), signal.SIGKILL)\n";
+        var verdict = await Sandboxes.RunPython(Sandboxes.Sandboxed, code, AddTests);
+        Assert.Equal(VerdictStatus.RuntimeError, verdict.Status);
+    }
+
     [PythonFact]
     public async Task AnObjectThatChoosesWhatTheTestsComputeWithItIsNotAPass()
     {

@@ -74,6 +74,35 @@ public class SolutionProcessTests
             "first = registry()\nassert registry() is first\n"
         },
         {
+            "raise, catch and compare the solution's own exception classes",
+            "class InsufficientFunds(ValueError):\n    pass\nclass Account:\n    def withdraw(self, amount):\n        raise InsufficientFunds('balance 0')\n",
+            "account = Account()\ntry:\n    account.withdraw(5)\n    raise RuntimeError('no error')\nexcept InsufficientFunds as error:\n    assert str(error) == 'balance 0'\n"
+                + "assert issubclass(InsufficientFunds, ValueError)\n"
+        },
+        {
+            "check types with isinstance and issubclass, use a context manager, format an object",
+            "class Shape:\n    pass\nclass Square(Shape):\n    def __format__(self, spec):\n        return 'square' + spec\n"
+                + "    def __enter__(self):\n        return 4\n    def __exit__(self, *exception):\n        return False\n",
+            "square = Square()\nassert isinstance(square, Shape) and not isinstance(5, Shape)\nassert issubclass(Square, Shape)\n"
+                + "assert f'{square:>2}' == 'square>2'\nwith square as sides:\n    assert sides == 4\n"
+        },
+        {
+            "pass a range and dates, and see a list passed by keyword filled in place",
+            "import datetime\ndef total(r):\n    return sum(r)\ndef next_day(d):\n    return d + datetime.timedelta(days=1)\ndef fill(xs):\n    xs.append(1)\n",
+            "import datetime\nassert total(range(10)) == 45\nassert next_day(datetime.date(2020, 1, 31)) == datetime.date(2020, 2, 1)\n"
+                + "items = []\nfill(xs=items)\nassert items == [1]\n"
+        },
+        {
+            "run unittest cases with unittest.main()",
+            "def add(a, b):\n    return a + b\n",
+            "import unittest\nclass AddTests(unittest.TestCase):\n    def test_add(self):\n        self.assertEqual(add(1, 2), 3)\nunittest.main()\n"
+        },
+        {
+            "leave pytest functions for the runner to call",
+            "def add(a, b):\n    return a + b\n",
+            "def test_add():\n    assert add(1, 2) == 3\n"
+        },
+        {
             "run with a solution that closed its stdout",
             "import sys\nsys.stdout.close()\ndef one():\n    return 1\n",
             "assert one() == 1\n"
@@ -86,6 +115,15 @@ public class SolutionProcessTests
     {
         var verdict = await Sandboxes.RunPython(Sandboxes.AsTheServiceRunsIt, code, tests);
         Assert.True(verdict.Passed, $"{what}: {verdict.Status} {verdict.Feedback}");
+    }
+
+    [PythonFact]
+    public async Task ACheckFunctionWithoutAnEntryPointIsTheVerifiersError()
+    {
+        var verdict = await Sandboxes.RunPython(Sandboxes.AsTheServiceRunsIt, "def add(a, b):\n    return a + b\n",
+            "def check(candidate):\n    assert candidate(1, 2) == 3\n");
+        Assert.Equal(VerdictStatus.VerifierError, verdict.Status);
+        Assert.Contains("entryPoint", verdict.Feedback);
     }
 
     [PythonFact]

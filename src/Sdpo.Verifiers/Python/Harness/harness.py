@@ -147,6 +147,18 @@ def _encode_library_value(value, kind, other, depth):
                     _encode_items(dict.items(value), other, depth)]
         if kind is collections.deque:
             return ["deque", [_encode(item, other, depth + 1) for item in value], value.maxlen]
+    if kind is range:
+        return ["range", hex(value.start), hex(value.stop), hex(value.step)]
+    datetime = sys.modules.get("datetime")
+    if datetime is not None:
+        if kind is datetime.timedelta:
+            return ["timedelta", value.days, value.seconds, value.microseconds]
+        if kind is datetime.date:
+            return ["date", value.year, value.month, value.day]
+        if kind is datetime.datetime and value.tzinfo is None:
+            return ["datetime", value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond]
+        if kind is datetime.time and value.tzinfo is None:
+            return ["time", value.hour, value.minute, value.second, value.microsecond]
     fractions = sys.modules.get("fractions")
     if fractions is not None and kind is fractions.Fraction:
         return ["Fraction", hex(value.numerator), hex(value.denominator)]
@@ -200,6 +212,11 @@ def _decode(node, other):
         if tag == "deque":
             return collections.deque((_decode(item, other) for item in node[1]), node[2])
         return _namedtuple_class(node[1], tuple(node[2]))(*(_decode(item, other) for item in node[3]))
+    if tag == "range":
+        return range(int(node[1], 16), int(node[2], 16), int(node[3], 16))
+    if tag in ("timedelta", "date", "datetime", "time"):
+        numbers = [int(n) for n in node[1:]]
+        return getattr(importlib.import_module("datetime"), tag)(*numbers)
     if tag == "Fraction":
         return importlib.import_module("fractions").Fraction(int(node[1], 16), int(node[2], 16))
     if tag == "Decimal":
@@ -268,6 +285,8 @@ _OPERATORS = {
     "contains": operator.contains, "getitem": operator.getitem, "setitem": operator.setitem, "delitem": operator.delitem,
     "len": len, "iter": iter, "next": next, "bool": bool, "hash": hash, "repr": repr, "str": str,
     "int": int, "float": float, "index": operator.index, "reversed": reversed, "round": round,
+    "isinstance": isinstance, "issubclass": issubclass, "format": format,
+    "enter": lambda manager: manager.__enter__(), "exit": lambda manager: manager.__exit__(None, None, None),
 }
 
 import builtins as _builtins
@@ -277,8 +296,11 @@ _BUILTIN_ERRORS = {name: value for name, value in vars(_builtins).items()
 
 
 def _stdlib_reference(value):
-    """(module, qualname) when `value` is that genuine standard-library object; the checker then uses its own copy."""
+    """(module, qualname) when `value` is that standard-library object (a builtin such as len or str.lower, math.sqrt,
+    ...), which the checker passes to the solution by name: the solution's process uses its own copy."""
     module = getattr(value, "__module__", None)
+    if module is None and isinstance(getattr(value, "__objclass__", None), type):
+        module = value.__objclass__.__module__  # a method of a builtin type, such as str.lower
     name = getattr(value, "__qualname__", None)
     if not isinstance(module, str) or not isinstance(name, str) or module not in sys.stdlib_module_names:
         return None
@@ -313,11 +335,14 @@ class _SolutionSide:
         def other(item):
             if isinstance(item, _CheckerCallable):
                 return ["callback", item.callback_id]
-            if type(item) is type(sys):  # a module
-                return ["module", item.__name__]
-            reference = _stdlib_reference(item)
-            if reference is not None:
-                return ["stdlib", reference[0], reference[1]]
+            if type(item) is type(sys) and type(item.__name__) is str and sys.modules.get(item.__name__) is item:
+                return ["module", item.__name__]  # the checker imports its own copy, if it is a standard-library one
+            if isinstance(item, type) and issubclass(item, BaseException) and _BUILTIN_ERRORS.get(item.__name__) is not item:
+                # The solution's own exception class: the checker makes a class of the same name under the same
+                # builtin base, so tests can raise it, catch it and compare it (`except InsufficientFunds`).
+                return ["exception-class", self.handle(item)[1], _short_type_name(item), _builtin_base(item).__name__]
+            # Everything else, standard-library functions and objects included, stays here behind a handle: the
+            # checker must never hold a genuine object of its own that the solution chose (eval, mock.ANY, ...).
             return self.handle(item)
         try:
             return _encode(value, other)
@@ -334,6 +359,11 @@ class _SolutionSide:
                 return self.handles[item[1]]
             if item[0] == "callback":
                 return _CheckerCallable(self, item[1])
+            if item[0] == "stdlib":
+                found = importlib.import_module(item[1])
+                for part in item[2].split("."):
+                    found = getattr(found, part)
+                return found
             raise _ChannelBroken("an unknown value tag")
         return _decode(node, other)
 
@@ -343,13 +373,15 @@ class _SolutionSide:
         if isinstance(error, _ChannelBroken):
             raise error
         kind = type(error)
-        base = next((c for c in kind.__mro__ if _BUILTIN_ERRORS.get(c.__name__) is c), BaseException)
+        base = _builtin_base(kind)
         try:
             args = self.encode(tuple(error.args))
         except BaseException:
             args = ["tuple", [["str", _safe_text(str(error) if base is not BaseException else "")]]]
-        return {"error": {"type": base.__name__, "name": kind.__name__, "args": args,
-                          "text": _safe_text(_user_traceback(error))}}
+        reply = {"type": base.__name__, "name": kind.__name__, "args": args, "text": _safe_text(_user_traceback(error))}
+        if kind is not base:
+            reply["class"] = self.encode(kind)
+        return {"error": reply}
 
     def load(self, message):
         code = message["code"]
@@ -388,7 +420,8 @@ class _SolutionSide:
             args = self.decode(message["args"])
             kwargs = self.decode(message["kwargs"])
             result = target(*args, **kwargs)
-            return {"ok": self.encode(result), "back": self.written_back(args)}
+            return {"ok": self.encode(result), "back": self.written_back(args),
+                    "back_kwargs": dict(zip(kwargs, self.written_back(list(kwargs.values()))))}
         if op == "getattr":
             return {"ok": self.encode(getattr(target, message["name"]))}
         if op == "setattr":
@@ -451,6 +484,15 @@ class _CheckerCallable:
 
     def __call__(self, *args, **kwargs):
         return self._side.call_checker(self.callback_id, args, kwargs)
+
+
+def _builtin_base(kind):
+    return next((c for c in kind.__mro__ if _BUILTIN_ERRORS.get(c.__name__) is c), BaseException)
+
+
+def _short_type_name(kind):
+    name = getattr(kind, "__name__", None)
+    return name if type(name) is str and name.isidentifier() else "SolutionError"
 
 
 def _flush_output():
@@ -583,6 +625,12 @@ class _Remote:
     def __pos__(self): return self._sdpo_operator("pos")
     def __abs__(self): return self._sdpo_operator("abs")
     def __invert__(self): return self._sdpo_operator("invert")
+    def __format__(self, spec): return _exact(self._sdpo_operator("format", spec), str, "__format__")
+    def __enter__(self): return self._sdpo_operator("enter")
+
+    def __exit__(self, *exception):
+        self._sdpo_operator("exit")  # the checker's exception cannot cross; the solution's __exit__ sees none
+        return False
 
 
 def _binary(name):
@@ -614,6 +662,13 @@ del _name, _forward, _backward
 class _RemoteCallable(_Remote):
     __slots__ = ()
 
+    # isinstance(x, Stack) and issubclass(Sub, Stack) with the solution's classes, answered by the solution.
+    def __instancecheck__(self, instance):
+        return _exact(self._sdpo_link.request({"op": "operator", "name": "isinstance", "args": [instance, self]}), bool, "isinstance")
+
+    def __subclasscheck__(self, subclass):
+        return _exact(self._sdpo_link.request({"op": "operator", "name": "issubclass", "args": [subclass, self]}), bool, "issubclass")
+
     def __call__(self, *args, **kwargs):
         return self._sdpo_link.request({"op": "call", "handle": self._sdpo_handle, "args": list(args), "kwargs": kwargs})
 
@@ -626,6 +681,10 @@ def _exact(value, kind, what):
 
 class _RemoteError(Exception):
     """An error raised in the solution process whose type the checker does not have."""
+
+
+_FUNCTION = type(lambda: None)
+_STDLIB_MODULES = frozenset(sys.stdlib_module_names)
 
 
 class _Link:
@@ -641,15 +700,20 @@ class _Link:
 
     def encode(self, value):
         def other(item):
-            if isinstance(item, _Remote):
+            if isinstance(item, _Remote) or (isinstance(item, type) and self.remotes.get(getattr(item, "_sdpo_handle", None)) is item):
                 return ["handle", item._sdpo_handle]
-            if callable(item):
+            # Only the tests' own functions become callbacks the solution may call: anything else could be a
+            # function of the checker's (eval, exec) that reached the tests as a value.
+            if type(item) is _FUNCTION and getattr(item.__code__, "co_filename", None) == "<tests>":
                 callback_id = len(self.callbacks) + 1
                 self.callbacks[callback_id] = item
                 return ["callback", callback_id]
+            reference = _stdlib_reference(item) if callable(item) else None
+            if reference is not None:
+                return ["stdlib", reference[0], reference[1]]
             raise TypeError("the tests passed %s to the solution; only plain values (numbers, strings, bytes, lists, "
-                            "tuples, dicts, sets, None), functions and the solution's own objects can be passed"
-                            % _short_type(item))
+                            "tuples, dicts, sets, None), the tests' functions, standard-library functions and the "
+                            "solution's own objects can be passed" % _short_type(item))
         return _encode(value, other)
 
     def decode(self, node):
@@ -662,16 +726,24 @@ class _Link:
                     self.remotes[item[1]] = remote
                 return remote
             if tag == "module":
-                return _import_or_none(item[1])
-            if tag == "stdlib":
-                found = _import_or_none(item[1])
-                for part in item[2].split("."):
-                    found = getattr(found, part, None)
-                return found
+                # This process's own list: the solution may have changed its own sys.stdlib_module_names.
+                return _import_or_none(item[1]) if item[1] in _STDLIB_MODULES else None
             if tag == "callback":
                 return self.callbacks[item[1]]
+            if tag == "exception-class":
+                return self._exception_class(item[1], item[2], item[3])
             raise _ChannelBroken("an unknown value tag")
         return _decode(node, other)
+
+    def _exception_class(self, handle, name, base_name):
+        made = self.remotes.get(handle)
+        if made is None:
+            base = _BUILTIN_ERRORS.get(base_name, Exception)
+            if not issubclass(base, Exception) or base in (StopIteration, StopAsyncIteration):
+                base = Exception
+            made = type(str(name), (base,), {"__module__": "solution", "_sdpo_handle": handle})
+            self.remotes[handle] = made
+        return made
 
     def request(self, message):
         if self.broken is not None:
@@ -692,7 +764,7 @@ class _Link:
                 if reply.get("op") == "callback":
                     self.channel.send(self._serve_callback(reply))
                     continue
-                return self._result(reply, message.get("args"))
+                return self._result(reply, message.get("args"), message.get("name"), message.get("kwargs"))
         except _ChannelBroken as broken:
             self.broken = str(broken)
             raise
@@ -708,10 +780,13 @@ class _Link:
             return {"error": {"type": type(error).__name__ if _BUILTIN_ERRORS.get(type(error).__name__) is type(error)
                               else "RuntimeError", "message": _short(error)}}
 
-    def _result(self, reply, sent_args):
+    def _result(self, reply, sent_args, operator_name=None, sent_kwargs=None):
         if "ok" in reply:
             if sent_args is not None and "back" in reply:
                 _write_back(sent_args, [self.decode(item) for item in reply["back"]])
+            if sent_kwargs and isinstance(reply.get("back_kwargs"), dict):
+                names = [name for name in sent_kwargs if name in reply["back_kwargs"]]
+                _write_back([sent_kwargs[n] for n in names], [self.decode(reply["back_kwargs"][n]) for n in names])
             return self.decode(reply["ok"])
         if "exit" in reply:
             self.exited = str(reply["exit"])
@@ -721,6 +796,14 @@ class _Link:
             raise _ChannelBroken("something that is not a reply")
         kind = _BUILTIN_ERRORS.get(error.get("type"), _RemoteError)
         if kind in (SystemExit, KeyboardInterrupt, GeneratorExit) or not issubclass(kind, Exception):
+            kind = _RemoteError
+        if "class" in error:
+            made = self.decode(error["class"])
+            if isinstance(made, type) and issubclass(made, kind if kind is not _RemoteError else Exception):
+                kind = made
+        if issubclass(kind, (StopIteration, StopAsyncIteration)) and operator_name != "next":
+            # Only next() may end an iteration: raised from a call, StopIteration would silently end the tests' loop
+            # or map() early, as Python itself turns it into RuntimeError inside a generator.
             kind = _RemoteError
         try:
             args = self.decode(error["args"])
@@ -887,14 +970,20 @@ def _check_tests(job, link):
         raise _Report("verifier-error", "The verifier's tests do not compile: " + _compile_text(error, "tests"))
 
     names = _load(link, {"op": "load", "mode": "tests", "code": job["code"]})
-    namespace = {"__name__": "solution"}
+    entry_point = job.get("entryPoint")
+    namespace = {"__name__": "__main__"}
     for name, value in names:
-        namespace[name] = link.decode(value)
+        # The solution's names may not shadow the builtins the tests compute with (abs, range, ValueError, ...).
+        if name == entry_point or not hasattr(_builtins, name):
+            namespace[name] = link.decode(value)
     namespace["__sdpo_checks__"] = checks
 
-    entry_point = job.get("entryPoint")
     try:
-        exec(tests, namespace)
+        try:
+            exec(tests, namespace)
+        except SystemExit as error:  # unittest.main() ends so, with a true code when a test failed
+            if error.code not in (None, 0, False):
+                raise _Report("wrong", "The tests exited with status %s." % _short(error.code))
         if entry_point:
             candidate = namespace.get(entry_point)
             if not isinstance(candidate, _RemoteCallable) and not callable(candidate):
@@ -903,6 +992,8 @@ def _check_tests(job, link):
             if not callable(check):
                 raise _Report("verifier-error", "The tests define no `check(candidate)` function to call with `%s`." % entry_point)
             check(candidate)
+        elif checks.executed == 0:
+            _run_collected_tests(namespace, checks)
     except (_Report, _ChannelBroken):
         raise
     except CheckFailed as failure:
@@ -917,6 +1008,28 @@ def _check_tests(job, link):
     if link.exited is not None:
         raise _Report("runtime-error", "exit(%s) was called during the tests." % link.exited)
     return "All %d checks passed." % checks.executed if checks.executed else "The tests ran without error."
+
+
+def _run_collected_tests(namespace, checks):
+    """Tests written for pytest or unittest that nothing called: run them as those tools would. Otherwise a file that
+    only defines test functions would pass whatever the solution does."""
+    defined_here = lambda value: type(value) is _FUNCTION and value.__code__.co_filename == "<tests>"
+    if defined_here(namespace.get("check")):
+        raise _Report("verifier-error", "The tests define `check(candidate)`, but the problem names no entryPoint to call it with.")
+    for name, value in list(namespace.items()):
+        if name.startswith("test") and defined_here(value) and value.__code__.co_argcount == 0:
+            value()
+    unittest = sys.modules.get("unittest")
+    cases = [value for value in namespace.values() if unittest is not None and isinstance(value, type)
+             and issubclass(value, unittest.TestCase) and value.__module__ == "__main__"]
+    if cases:
+        import io
+        output = io.StringIO()
+        suite = unittest.TestSuite(unittest.defaultTestLoader.loadTestsFromTestCase(case) for case in cases)
+        result = unittest.TextTestRunner(stream=output, verbosity=2).run(suite)
+        checks.executed += result.testsRun
+        if not result.wasSuccessful():
+            raise _Report("wrong", output.getvalue())
 
 
 def _classify_test_error(error):
