@@ -69,6 +69,24 @@ public class SolveCommandTests
     }
 
     [Theory]
+    [InlineData("solve")]
+    [InlineData("bench")]
+    [InlineData("bench-discovery")]
+    [InlineData("probe")]
+    public async Task SdpoNullKeepsTheModelsDefaultsAsInTheServiceAndTheHelpSaysSo(string command)
+    {
+        // The service's "sdpo": null is the model's defaults; --sdpo null is the same, and [1] an error.
+        var model = new Sdpo.Engine.Discovery.SdpoOptions { TopK = 12 };
+        Assert.True(SdpoOptionsJson.TryParse("null", null, model, out var options, out _));
+        Assert.Equal(model, options);
+        Assert.False(SdpoOptionsJson.TryParse("[1]", null, model, out _, out _));
+
+        var (exitCode, help) = await CliRunner.RunAsync(command, "--help");
+        Assert.Equal(0, exitCode);
+        Assert.Contains("null keeps them all (as the service's \"sdpo\": null)", Regex.Replace(help, @"\s+", " "));
+    }
+
+    [Theory]
     [InlineData("--budjet", "solve", "--numbers", "1,1,2", "--target", "97", "--budjet", "256")]
     [InlineData("--seed", "bench", "--suite", "arithmetic-mid", "--count", "1", "--seed", "3")] // bench takes --seeds; --seed is solve's
     public async Task AMistypedOptionIsAnErrorNotADefault(string mistyped, params string[] args)
