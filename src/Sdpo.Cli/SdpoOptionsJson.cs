@@ -10,7 +10,7 @@ namespace Sdpo.Cli;
 /// unknown fields are errors, so a typo never silently means a default.</summary>
 public static class SdpoOptionsJson
 {
-    /// <summary><paramref name="json"/>'s fields (null: none) over <paramref name="defaults"/> (null: the paper's),
+    /// <summary><paramref name="json"/>'s fields (null, or the JSON null: none, as the service's "sdpo": null) over <paramref name="defaults"/> (null: the paper's),
     /// then the learning rate override, validated; or an error message naming --sdpo.</summary>
     public static bool TryParse(string? json, double? learningRate, SdpoOptions? defaults, [NotNullWhen(true)] out SdpoOptions? options, [NotNullWhen(false)] out string? error)
     {
@@ -30,6 +30,18 @@ public static class SdpoOptionsJson
             options = parsed;
             error = null;
             return true;
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            // The options' own message ("sdpo.loraRank must be between 1 and 256."), without .NET's parameter note;
+            // a learning rate out of range came from --lr when it was given.
+            var message = e.Message;
+            var cut = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+            if (cut > 0) message = message[..cut];
+            error = learningRate is not null && e.ParamName == nameof(SdpoOptions.LearningRate)
+                ? message.Replace("sdpo.learningRate", "--lr", StringComparison.Ordinal)
+                : $"--sdpo: {message}";
+            return false;
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
         {

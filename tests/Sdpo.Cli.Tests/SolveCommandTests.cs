@@ -49,6 +49,44 @@ public class SolveCommandTests
     }
 
     [Theory]
+    [InlineData("--sdpo", """{"teacher": "emma"}""", "--sdpo: sdpo.teacher must be one of ema, frozen, trust-region; got \"emma\".")]
+    [InlineData("--sdpo", """{"learningRate": "fast"}""", "--sdpo: sdpo.learningRate must be a number; got \"fast\".")]
+    [InlineData("--sdpo", """{"loraModules": "q_proj"}""", "--sdpo: sdpo.loraModules must be an array of strings or null; got \"q_proj\".")]
+    [InlineData("--sdpo", "[1]", "--sdpo: sdpo must be a JSON object of SDPO options, or null for the defaults; got [1].")]
+    [InlineData("--sdpo", """{"loraRank": 0}""", "--sdpo: sdpo.loraRank must be between 1 and 256.")]
+    [InlineData("--lr", "5", "--lr must be in (0, 1].")]
+    public async Task ABadSdpoOptionIsNamedAsWrittenWithWhatItTakes(string option, string value, string message)
+    {
+        // Not the serializer's note on the options merged with the defaults (a byte position in that JSON, the enum's
+        // .NET type), nor .NET's parameter note.
+        var (exitCode, output) = await CliRunner.RunAsync("solve", "--numbers", "3,5,7", "--target", "22", option, value);
+        Assert.True(exitCode != 0, output);
+        var text = Regex.Replace(output, @"\s+", " ");
+        Assert.Contains(message, text);
+        Assert.DoesNotContain("BytePosition", text);
+        Assert.DoesNotContain("Sdpo.Engine", text);
+        Assert.DoesNotContain("Parameter", text);
+    }
+
+    [Theory]
+    [InlineData("solve")]
+    [InlineData("bench")]
+    [InlineData("bench-discovery")]
+    [InlineData("probe")]
+    public async Task SdpoNullKeepsTheModelsDefaultsAsInTheServiceAndTheHelpSaysSo(string command)
+    {
+        // The service's "sdpo": null is the model's defaults; --sdpo null is the same, and [1] an error.
+        var model = new Sdpo.Engine.Discovery.SdpoOptions { TopK = 12 };
+        Assert.True(SdpoOptionsJson.TryParse("null", null, model, out var options, out _));
+        Assert.Equal(model, options);
+        Assert.False(SdpoOptionsJson.TryParse("[1]", null, model, out _, out _));
+
+        var (exitCode, help) = await CliRunner.RunAsync(command, "--help");
+        Assert.Equal(0, exitCode);
+        Assert.Contains("null keeps them all (as the service's \"sdpo\": null)", Regex.Replace(help, @"\s+", " "));
+    }
+
+    [Theory]
     [InlineData("--budjet", "solve", "--numbers", "1,1,2", "--target", "97", "--budjet", "256")]
     [InlineData("--seed", "bench", "--suite", "arithmetic-mid", "--count", "1", "--seed", "3")] // bench takes --seeds; --seed is solve's
     public async Task AMistypedOptionIsAnErrorNotADefault(string mistyped, params string[] args)

@@ -92,6 +92,27 @@ public sealed class BadInputTests : IAsyncLifetime
         await AssertNamesField(response, field);
     }
 
+    /// <summary>SDPO fields the options cannot read: named as written, with what the option takes (its type, an enum's
+    /// wire values), not the serializer's note on a merged body.</summary>
+    public static TheoryData<string, string, string> BadSdpoFields => new()
+    {
+        { """ "sdpo": {"teacher": "emma"} """, "sdpo.teacher", "sdpo.teacher must be one of ema, frozen, trust-region; got \"emma\"." },
+        { """ "sdpo": {"divergence": "kl"} """, "sdpo.divergence", "sdpo.divergence must be one of reverse-kl, forward-kl, jensen-shannon; got \"kl\"." },
+        { """ "sdpo": {"learningRate": "fast"} """, "sdpo.learningRate", "sdpo.learningRate must be a number; got \"fast\"." },
+        { """ "sdpo": {"topK": 2.5} """, "sdpo.topK", "sdpo.topK must be an integer; got 2.5." },
+        { """ "sdpo": {"loraLayers": [0.5]} """, "sdpo.loraLayers", "sdpo.loraLayers must be an array of integers or null; got [0.5]." },
+        { """ "sdpo": {"tpoK": 5} """, "sdpo.tpoK", "sdpo.tpoK is not an SDPO option; the options are learningRate, loraRank, " },
+        { """ "sdpo": [1] """, "sdpo", "sdpo must be a JSON object of SDPO options, or null for the defaults; got [1]." },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadSdpoFields))]
+    public async Task Bad_sdpo_fields_answer_400_naming_the_field_with_what_it_takes(string members, string field, string message)
+    {
+        var response = await _host.Client.PostAsync("/solve", ServiceApi.Json(With(members)));
+        Assert.StartsWith(message, await AssertNamesField(response, field));
+    }
+
     /// <summary>Strings and field names that parse as JSON but are not text: a lone surrogate escape, or (\xff) bytes
     /// that are not UTF-8.</summary>
     public static TheoryData<string, string> BodiesWithTextThatIsNotUnicode => new()
@@ -164,7 +185,8 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Equal("discovered", capture.Frames[^1].Event);
     }
 
-    private static async Task AssertNamesField(HttpResponseMessage response, string field)
+    /// <summary>Asserts a 400 naming <paramref name="field"/> alone; returns its message.</summary>
+    private static async Task<string> AssertNamesField(HttpResponseMessage response, string field)
     {
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"expected 400 naming {field}, got {(int)response.StatusCode}: {body}");
@@ -172,5 +194,6 @@ public sealed class BadInputTests : IAsyncLifetime
         var problem = JsonDocument.Parse(body).RootElement;
         var errors = problem.GetProperty("errors").EnumerateObject().Select(p => p.Name).ToList();
         Assert.True(errors.SequenceEqual([field]), $"expected the field {field}, got [{string.Join(", ", errors)}]: {body}");
+        return problem.GetProperty("errors").GetProperty(field)[0].GetString()!;
     }
 }

@@ -82,6 +82,13 @@ public sealed class BenchmarkBadInputTests(BenchmarkBadInputHost fixture) : ICla
     }
 
     [Fact]
+    public async Task A_bad_sdpo_field_answers_400_naming_it_with_what_it_takes()
+    {
+        var message = await AssertNamesField(await _host.Client.PostAsync("/benchmarks", ServiceApi.Json(With(""" "sdpo": {"teacher": "emma"} """))), "sdpo.teacher");
+        Assert.Equal("sdpo.teacher must be one of ema, frozen, trust-region; got \"emma\".", message);
+    }
+
+    [Fact]
     public async Task Bad_uploads_answer_400_naming_the_line_or_the_option()
     {
         var lines = Good + "\n{not json}\n";
@@ -142,12 +149,14 @@ public sealed class BenchmarkBadInputTests(BenchmarkBadInputHost fixture) : ICla
 
     private static StringContent Ndjson(string text) => new(text, Encoding.UTF8, "application/x-ndjson");
 
-    private static async Task AssertNamesField(HttpResponseMessage response, string field)
+    /// <summary>Asserts a 400 naming <paramref name="field"/> alone; returns its message.</summary>
+    private static async Task<string> AssertNamesField(HttpResponseMessage response, string field)
     {
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"expected 400 naming {field}, got {(int)response.StatusCode}: {body}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var errors = JsonDocument.Parse(body).RootElement.GetProperty("errors").EnumerateObject().Select(p => p.Name).ToList();
         Assert.True(errors.SequenceEqual([field]), $"expected the field {field}, got [{string.Join(", ", errors)}]: {body}");
+        return JsonDocument.Parse(body).RootElement.GetProperty("errors").GetProperty(field)[0].GetString()!;
     }
 }

@@ -48,7 +48,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         [CommandOption("--distinct-equivalent")] [Description("With --distinct (implied): also draw again any sample the verifier declares equivalent to a failed answer or to another of its step, for arithmetic the same numbers and value (sampling.distinctEquivalence).")]
         public bool DistinctEquivalent { get; init; }
         [CommandOption("--lr <RATE>")] [Description("SDPO learning rate (overrides --sdpo's learningRate).")] public double? LearningRate { get; init; }
-        [CommandOption("--sdpo <JSON>")] [Description("SDPO options as in the service's requests, e.g. {\"updatesPerBatch\": 2, \"teacher\": \"frozen\"}; unset fields keep the model's defaults (its sdpo_defaults.json, then the paper's).")]
+        [CommandOption("--sdpo <JSON>")] [Description("SDPO options as in the service's requests, e.g. {\"updatesPerBatch\": 2, \"teacher\": \"frozen\"}; unset fields keep the model's defaults (its sdpo_defaults.json, then the paper's), and null keeps them all (as the service's \"sdpo\": null).")]
         public string? SdpoJson { get; init; }
 
         [CommandOption("--select-hard <THRESHOLD>")] [Description("Keep only problems whose base-model pass@k is below this (0.5 hard, 0.03 very hard).")]

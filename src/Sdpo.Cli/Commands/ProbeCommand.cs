@@ -25,7 +25,7 @@ public sealed class ProbeCommand : AsyncCommand<ProbeCommand.Settings>
         [CommandOption("--updates <N>")] [Description("SDPO steps per run, each of G attempts and one update (default 4).")] public int Updates { get; init; } = 4;
         [CommandOption("-g|--group <G>")] [Description("Attempts per step (default 8).")] public int Group { get; init; } = 8;
         [CommandOption("--lr <RATE>")] [Description("SDPO learning rate (overrides --sdpo's learningRate).")] public double? LearningRate { get; init; }
-        [CommandOption("--sdpo <JSON>")] [Description("SDPO options as in the service's requests; unset fields keep the model's defaults.")]
+        [CommandOption("--sdpo <JSON>")] [Description("SDPO options as in the service's requests; unset fields keep the model's defaults, and null keeps them all (as the service's \"sdpo\": null).")]
         public string? SdpoJson { get; init; }
         [CommandOption("--threads <N>")] [AtLeast(1, "--threads")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
         [CommandOption("-o|--output <FOLDER>")] [Description("Where probe.json goes (default artifacts/probe).")] public string Output { get; init; } = "artifacts/probe";

@@ -42,7 +42,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
         [CommandOption("--distinct-equivalent")] [Description("With --distinct (implied): also draw again any sample the verifier declares equivalent to a failed answer or to another of its step, for arithmetic the same numbers and value (sampling.distinctEquivalence).")]
         public bool DistinctEquivalent { get; init; }
         [CommandOption("--lr <RATE>")] [Description("SDPO learning rate (overrides --sdpo's learningRate).")] public double? LearningRate { get; init; }
-        [CommandOption("--sdpo <JSON>")] [Description("SDPO options as in the service's requests, e.g. {\"maxDistilledAttempts\": 2, \"teacher\": \"ema\"}; unset fields keep the model's defaults (its sdpo_defaults.json, then the paper's).")]
+        [CommandOption("--sdpo <JSON>")] [Description("SDPO options as in the service's requests, e.g. {\"maxDistilledAttempts\": 2, \"teacher\": \"ema\"}; unset fields keep the model's defaults (its sdpo_defaults.json, then the paper's), and null keeps them all (as the service's \"sdpo\": null).")]
         public string? SdpoJson { get; init; }
         [CommandOption("--threads <N>")] [AtLeast(1, "--threads")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 

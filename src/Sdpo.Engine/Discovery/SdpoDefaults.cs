@@ -36,13 +36,13 @@ public static class SdpoDefaults
     }
 
     /// <summary><paramref name="fields"/>' fields (a JSON object in the wire form) over <paramref name="defaults"/>,
-    /// validated. A field given as null sets null (for example "logRatioClip": null turns the clip off). Throws
-    /// <see cref="JsonException"/> on an unknown field or a wrong type and <see cref="ArgumentException"/> on a value out of range.</summary>
+    /// validated; null: <paramref name="defaults"/>. A field given as null sets null (for example "logRatioClip": null
+    /// turns the clip off). Throws <see cref="SdpoFieldException"/> (see <see cref="CheckFields"/>) on an unknown field
+    /// or a wrong type and <see cref="ArgumentException"/> on a value out of range.</summary>
     public static SdpoOptions Overlay(SdpoOptions defaults, JsonElement fields)
     {
+        CheckFields(fields);
         if (fields.ValueKind == JsonValueKind.Null) return defaults;
-        if (fields.ValueKind != JsonValueKind.Object)
-            throw new JsonException($"SDPO options must be a JSON object, not {fields.ValueKind.ToString().ToLowerInvariant()}.");
         var merged = JsonSerializer.SerializeToNode(defaults, Wire)!.AsObject();
         foreach (var field in fields.EnumerateObject())
         {
@@ -54,6 +54,68 @@ public static class SdpoDefaults
         var options = merged.Deserialize<SdpoOptions>(Wire) ?? defaults;
         options.Validate();
         return options;
+    }
+
+    /// <summary>Checks each field of <paramref name="fields"/> (a JSON object in the wire form, or null) on its own, as
+    /// written: an <see cref="SdpoFieldException"/> names the first that is not an option or that its option cannot
+    /// read, and says what the option takes (its type, its values for an enum), so that the error is about the text
+    /// given rather than about the defaults it is merged with. Values in range are <see cref="SdpoOptions.Validate"/>'s.</summary>
+    public static void CheckFields(JsonElement fields)
+    {
+        if (fields.ValueKind == JsonValueKind.Null) return;
+        if (fields.ValueKind != JsonValueKind.Object)
+            throw new SdpoFieldException("sdpo", $"sdpo must be a JSON object of SDPO options, or null for the defaults; got {Shown(fields)}.");
+        var properties = Wire.GetTypeInfo(typeof(SdpoOptions)).Properties;
+        foreach (var field in fields.EnumerateObject())
+        {
+            var name = $"sdpo.{field.Name}";
+            // Names match case-insensitively, as in Overlay and the service's requests.
+            var property = properties.FirstOrDefault(p => string.Equals(p.Name, field.Name, StringComparison.OrdinalIgnoreCase))
+                ?? throw new SdpoFieldException(name, $"{name} is not an SDPO option; the options are {string.Join(", ", properties.Select(p => p.Name))}.");
+            try
+            {
+                field.Value.Deserialize(property.PropertyType, Wire);
+            }
+            catch (JsonException)
+            {
+                throw new SdpoFieldException(name, $"{name} must be {Expected(property.PropertyType)}; got {Shown(field.Value)}.");
+            }
+        }
+    }
+
+    /// <summary>What a field of type <paramref name="type"/> takes in the wire form: "a number", "an integer or null",
+    /// "one of ema, frozen, trust-region", "an array of strings or null".</summary>
+    private static string Expected(Type type)
+    {
+        var underlying = Nullable.GetUnderlyingType(type);
+        var what = Described(underlying ?? type, plural: false);
+        return underlying is not null || !type.IsValueType ? $"{what} or null" : what;
+    }
+
+    private static string Described(Type type, bool plural)
+    {
+        if (type.IsEnum) return $"one of {string.Join(", ", WireNames(type))}";
+        if (type == typeof(double) || type == typeof(float)) return plural ? "numbers" : "a number";
+        if (type == typeof(int) || type == typeof(long)) return plural ? "integers" : "an integer";
+        if (type == typeof(bool)) return plural ? "booleans" : "a boolean (true or false)";
+        if (type == typeof(string)) return plural ? "strings" : "a string";
+        var element = type.IsArray ? type.GetElementType()
+            : type.IsGenericType && type.GetGenericArguments() is [var only] && typeof(IEnumerable<>).MakeGenericType(only).IsAssignableFrom(type) ? only
+            : null;
+        if (element is not null) return plural ? "arrays" : $"an array of {Described(element, plural: true)}";
+        return plural ? "values" : "a value";
+    }
+
+    /// <summary>An enum's values as the wire writes them ("trust-region").</summary>
+    private static IEnumerable<string> WireNames(Type enumType) =>
+        Enum.GetValues(enumType).Cast<object>().Select(value => JsonSerializer.SerializeToElement(value, enumType, Wire).GetString()!);
+
+    /// <summary>A value as given, in JSON, cut short when long.</summary>
+    private static string Shown(JsonElement value)
+    {
+        const int limit = 60;
+        var text = value.GetRawText();
+        return text.Length <= limit ? text : text[..limit] + "…";
     }
 
     /// <summary>The options in the wire form, every field written.</summary>

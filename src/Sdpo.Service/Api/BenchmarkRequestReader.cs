@@ -303,6 +303,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
         {
             throw new RequestFieldException("body", $"The body is not valid JSON: {ex.Message}");
         }
+        RequestFields.CheckSdpoFields(sdpoFields);
         try
         {
             return (JsonSerializer.Deserialize<BenchmarkRequest>(body, ServiceJson.StrictOptions)!, sdpoFields);

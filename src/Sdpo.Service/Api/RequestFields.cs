@@ -104,6 +104,22 @@ public static class RequestFields
         return null;
     }
 
+    /// <summary>A 400 naming the first field of the request's "sdpo" object (<see cref="SdpoFieldsOf"/>) that is not an
+    /// SDPO option or not of its type or values, with what it takes (<see cref="SdpoDefaults.CheckFields"/>): before the
+    /// whole body is read, so that the message is the option's own and not the serializer's.</summary>
+    public static void CheckSdpoFields(JsonElement? fields)
+    {
+        if (fields is not { } given) return;
+        try
+        {
+            SdpoDefaults.CheckFields(given);
+        }
+        catch (SdpoFieldException ex)
+        {
+            throw new RequestFieldException(ex.Field, ex.Message);
+        }
+    }
+
     /// <summary>The SDPO options of a checked request on a model: the request's own fields over the model's
     /// recommended defaults (<see cref="SdpoDefaults"/>). Fields already passed the request's checks; a field that is
     /// out of range only together with the model's values is still a 400 naming it.</summary>

@@ -77,6 +77,7 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
         {
             throw new RequestFieldException("body", $"The body is not valid JSON: {ex.Message}");
         }
+        RequestFields.CheckSdpoFields(sdpoFields);
         try
         {
             return (JsonSerializer.Deserialize<SolveRequest>(body, ServiceJson.StrictOptions)

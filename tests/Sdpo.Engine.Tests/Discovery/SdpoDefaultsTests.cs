@@ -54,6 +54,46 @@ public sealed class SdpoDefaultsTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => SdpoDefaults.Overlay(model, Json("""{"learningRate": 2}""")));
     }
 
+    [Theory]
+    [InlineData("""{"teacher": "emma"}""", "sdpo.teacher", "sdpo.teacher must be one of ema, frozen, trust-region; got \"emma\".")]
+    [InlineData("""{"Teacher": null}""", "sdpo.Teacher", "sdpo.Teacher must be one of ema, frozen, trust-region; got null.")]
+    [InlineData("""{"divergence": 1}""", "sdpo.divergence", "sdpo.divergence must be one of reverse-kl, forward-kl, jensen-shannon; got 1.")]
+    [InlineData("""{"learningRate": "fast"}""", "sdpo.learningRate", "sdpo.learningRate must be a number; got \"fast\".")]
+    [InlineData("""{"loraRank": 2.5}""", "sdpo.loraRank", "sdpo.loraRank must be an integer; got 2.5.")]
+    [InlineData("""{"logRatioClip": true}""", "sdpo.logRatioClip", "sdpo.logRatioClip must be a number or null; got true.")]
+    [InlineData("""{"maxDistilledAttempts": "all"}""", "sdpo.maxDistilledAttempts", "sdpo.maxDistilledAttempts must be an integer or null; got \"all\".")]
+    [InlineData("""{"basePrompt": "yes"}""", "sdpo.basePrompt", "sdpo.basePrompt must be a boolean (true or false); got \"yes\".")]
+    [InlineData("""{"loraLayers": [1, "2x"]}""", "sdpo.loraLayers", "sdpo.loraLayers must be an array of integers or null; got [1, \"2x\"].")]
+    [InlineData("""{"loraModules": "q_proj"}""", "sdpo.loraModules", "sdpo.loraModules must be an array of strings or null; got \"q_proj\".")]
+    [InlineData("""[1]""", "sdpo", "sdpo must be a JSON object of SDPO options, or null for the defaults; got [1].")]
+    public void A_field_of_the_wrong_type_or_value_is_named_as_written_with_what_it_takes(string json, string field, string message)
+    {
+        // The message is about the text given, whatever defaults it lies over: no merged JSON's positions, no .NET types.
+        foreach (var defaults in new[] { new SdpoOptions(), SdpoDefaults.Load(Checkout.EmbeddedModel) })
+        {
+            var error = Assert.Throws<SdpoFieldException>(() => SdpoDefaults.Overlay(defaults, Json(json)));
+            Assert.Equal(field, error.Field);
+            Assert.Equal(message, error.Message);
+        }
+    }
+
+    [Fact]
+    public void An_unknown_field_is_named_with_the_options_there_are()
+    {
+        var error = Assert.Throws<SdpoFieldException>(() => SdpoDefaults.Overlay(new SdpoOptions(), Json("""{"topK": 5, "tpoK": 5}""")));
+        Assert.Equal("sdpo.tpoK", error.Field);
+        Assert.StartsWith("sdpo.tpoK is not an SDPO option; the options are learningRate, loraRank, loraAlpha, teacher, ", error.Message);
+        Assert.EndsWith(", loraLayers, loraModules.", error.Message);
+    }
+
+    [Fact]
+    public void The_file_names_a_bad_field_as_written_in_it()
+    {
+        WriteDefaults("""{"topK": 12, "teacher": "emma"}""");
+        var error = Assert.Throws<CheckpointException>(() => SdpoDefaults.Load(_folder));
+        Assert.EndsWith("is not valid SDPO options: sdpo.teacher must be one of ema, frozen, trust-region; got \"emma\".", error.Message);
+    }
+
     [Fact]
     public void The_embedded_model_recommends_the_options_measured_best_on_its_hard_puzzles() =>
         // docs/results.md: forward KL ("Forward KL against reverse KL on four hard sets"), one update on one distilled
