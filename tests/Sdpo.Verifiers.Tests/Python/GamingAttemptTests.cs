@@ -96,6 +96,39 @@ public class GamingAttemptTests
             null
         },
         {
+            "sending __builtins__ among its names, so that the tests compute with the solution's abs and range",
+            "import sys\ndef mean(xs):\n    return 42.0\n_frame = sys._getframe()\nwhile 'self' not in _frame.f_locals:\n    _frame = _frame.f_back\n"
+                + "_side = _frame.f_locals['self']\n_send = _side.channel.send\ndef _send_with_builtins(message):\n"
+                + "    if isinstance(message.get('ok'), list):\n        message['ok'].append(['__builtins__', _side.encode({'abs': lambda x: 0, 'range': lambda *a: []})])\n"
+                + "    return _send(message)\n_side.channel.send = _send_with_builtins\n",
+            "assert abs(mean([1.0, 1.0]) - 1.0) < 1e-6\nfor i in range(3):\n    assert mean([i]) == i\n",
+            null
+        },
+        {
+            "nothing at all, against a pytest test class",
+            "def add(a, b):\n    return 0\n",
+            "class TestAdd:\n    def test_small(self):\n        assert add(1, 2) == 3\n",
+            null
+        },
+        {
+            "nothing at all, against an async test",
+            "def add(a, b):\n    return 0\n",
+            "async def test_add():\n    assert add(1, 2) == 3\n",
+            null
+        },
+        {
+            "passing the module-level assert, against tests whose test function holds the real check",
+            "def add(a, b):\n    return 0\n",
+            "assert add(0, 0) == 0\ndef test_add():\n    assert add(1, 2) == 3\n",
+            null
+        },
+        {
+            "nothing at all, against tests that check nothing",
+            "def add(a, b):\n    return 0\n",
+            "print(add(1, 2))\n",
+            null
+        },
+        {
             "nothing at all, against tests that only define pytest functions",
             "def add(a, b):\n    return 0\n",
             "def test_add():\n    assert add(1, 2) == 3\n",

@@ -98,6 +98,16 @@ public class SolutionProcessTests
             "import unittest\nclass AddTests(unittest.TestCase):\n    def test_add(self):\n        self.assertEqual(add(1, 2), 3)\nunittest.main()\n"
         },
         {
+            "import the solution as a module, and compare dict views with sets",
+            "def add(a, b):\n    return a + b\ndef keys():\n    return {'a': 1, 'b': 2}.keys()\n",
+            "from solution import add as plus\nimport solution\nassert plus(1, 2) == 3 and solution.add(2, 2) == 4\nassert keys() == {'a', 'b'}\n"
+        },
+        {
+            "write pytest test classes and async tests",
+            "def add(a, b):\n    return a + b\n",
+            "class TestAdd:\n    def test_small(self):\n        assert add(1, 2) == 3\nasync def test_async():\n    assert add(2, 2) == 4\n"
+        },
+        {
             "leave pytest functions for the runner to call",
             "def add(a, b):\n    return a + b\n",
             "def test_add():\n    assert add(1, 2) == 3\n"

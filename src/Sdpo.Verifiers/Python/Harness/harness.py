@@ -125,6 +125,8 @@ def _encode_items(items, other, depth):
     return [[_encode(k, other, depth + 1), _encode(v, other, depth + 1)] for k, v in items]
 
 
+_DICT_KEYS, _DICT_VALUES, _DICT_ITEMS = type({}.keys()), type({}.values()), type({}.items())
+
 _BUILTIN_COPIES = (
     (int, int.__index__), (float, float.__float__), (complex, complex.__complex__), (str, str.__str__),
     (bytes, lambda v: bytes(memoryview(v))), (bytearray, lambda v: bytearray(memoryview(v))),
@@ -149,6 +151,12 @@ def _encode_library_value(value, kind, other, depth):
             return ["deque", [_encode(item, other, depth + 1) for item in value], value.maxlen]
     if kind is range:
         return ["range", hex(value.start), hex(value.stop), hex(value.step)]
+    if kind is _DICT_KEYS or kind is _DICT_ITEMS:
+        # Set-like views compare with sets; rebuilt as views of a fresh dict of the same keys (and values).
+        pairs = list(value) if kind is _DICT_ITEMS else [(key, None) for key in value]
+        return ["dict_keys" if kind is _DICT_KEYS else "dict_items", [[_encode(k, other, depth + 1), _encode(v, other, depth + 1)] for k, v in pairs]]
+    if kind is _DICT_VALUES:
+        return ["list", [_encode(item, other, depth + 1) for item in value]]
     datetime = sys.modules.get("datetime")
     if datetime is not None:
         if kind is datetime.timedelta:
@@ -214,6 +222,9 @@ def _decode(node, other):
         return _namedtuple_class(node[1], tuple(node[2]))(*(_decode(item, other) for item in node[3]))
     if tag == "range":
         return range(int(node[1], 16), int(node[2], 16), int(node[3], 16))
+    if tag in ("dict_keys", "dict_items"):
+        rebuilt = {_decode(k, other): _decode(v, other) for k, v in node[1]}
+        return rebuilt.keys() if tag == "dict_keys" else rebuilt.items()
     if tag in ("timedelta", "date", "datetime", "time"):
         numbers = [int(n) for n in node[1:]]
         return getattr(importlib.import_module("datetime"), tag)(*numbers)
@@ -764,7 +775,8 @@ class _Link:
                 if reply.get("op") == "callback":
                     self.channel.send(self._serve_callback(reply))
                     continue
-                return self._result(reply, message.get("args"), message.get("name"), message.get("kwargs"))
+                operator_name = message.get("name") if message.get("op") == "operator" else None
+                return self._result(reply, message.get("args"), operator_name, message.get("kwargs"))
         except _ChannelBroken as broken:
             self.broken = str(broken)
             raise
@@ -971,12 +983,17 @@ def _check_tests(job, link):
 
     names = _load(link, {"op": "load", "mode": "tests", "code": job["code"]})
     entry_point = job.get("entryPoint")
-    namespace = {"__name__": "__main__"}
+    namespace = {}
     for name, value in names:
-        # The solution's names may not shadow the builtins the tests compute with (abs, range, ValueError, ...).
-        if name == entry_point or not hasattr(_builtins, name):
+        # The solution's names may not shadow the builtins the tests compute with (abs, range, ValueError, ...), nor
+        # set a dunder such as __builtins__, whatever its process sends.
+        if type(name) is str and not name.startswith("__") and (name == entry_point or not hasattr(_builtins, name)):
             namespace[name] = link.decode(value)
-    namespace["__sdpo_checks__"] = checks
+    namespace.update({"__name__": "__main__", "__builtins__": _builtins, "__sdpo_checks__": checks})
+    # `from solution import add` and `import solution` in the tests find the solution's names.
+    solution_module = type(sys)("solution")
+    solution_module.__dict__.update({k: v for k, v in namespace.items() if not k.startswith("__")})
+    sys.modules["solution"] = solution_module
 
     try:
         try:
@@ -992,7 +1009,7 @@ def _check_tests(job, link):
             if not callable(check):
                 raise _Report("verifier-error", "The tests define no `check(candidate)` function to call with `%s`." % entry_point)
             check(candidate)
-        elif checks.executed == 0:
+        else:
             _run_collected_tests(namespace, checks)
     except (_Report, _ChannelBroken):
         raise
@@ -1007,29 +1024,52 @@ def _check_tests(job, link):
         raise _ChannelBroken(link.broken)
     if link.exited is not None:
         raise _Report("runtime-error", "exit(%s) was called during the tests." % link.exited)
-    return "All %d checks passed." % checks.executed if checks.executed else "The tests ran without error."
+    if checks.executed == 0:
+        raise _Report("verifier-error", "The tests ran no check: no assert ran, and they define no test function, test "
+                      "class or unittest case to run. Nothing counts as a pass unless something was checked.")
+    return "All %d checks passed." % checks.executed
 
 
 def _run_collected_tests(namespace, checks):
-    """Tests written for pytest or unittest that nothing called: run them as those tools would. Otherwise a file that
-    only defines test functions would pass whatever the solution does."""
+    """Tests written for pytest or unittest: run them as those tools would (a file that only defines them would
+    otherwise pass whatever the solution does). Each test run counts as a check, as each assert does."""
     defined_here = lambda value: type(value) is _FUNCTION and value.__code__.co_filename == "<tests>"
     if defined_here(namespace.get("check")):
         raise _Report("verifier-error", "The tests define `check(candidate)`, but the problem names no entryPoint to call it with.")
-    for name, value in list(namespace.items()):
-        if name.startswith("test") and defined_here(value) and value.__code__.co_argcount == 0:
-            value()
     unittest = sys.modules.get("unittest")
-    cases = [value for value in namespace.values() if unittest is not None and isinstance(value, type)
-             and issubclass(value, unittest.TestCase) and value.__module__ == "__main__"]
+    cases = []
+    for name, value in list(namespace.items()):
+        if name.startswith("test") and defined_here(value):
+            _run_test_function(name, value, checks)
+        elif unittest is not None and isinstance(value, type) and issubclass(value, unittest.TestCase) and value.__module__ == "__main__":
+            cases.append(value)
+        elif name.startswith("Test") and isinstance(value, type) and value.__module__ == "__main__":
+            instance = value()  # a pytest test class: a fresh instance, then its test methods
+            for method_name in [m for m in dir(value) if m.startswith("test") and defined_here(getattr(value, m))]:
+                _run_test_function("%s.%s" % (name, method_name), getattr(instance, method_name), checks, bound=True)
     if cases:
         import io
         output = io.StringIO()
         suite = unittest.TestSuite(unittest.defaultTestLoader.loadTestsFromTestCase(case) for case in cases)
         result = unittest.TextTestRunner(stream=output, verbosity=2).run(suite)
-        checks.executed += result.testsRun
+        if result.skipped:
+            raise _Report("verifier-error", "%d unittest case(s) were skipped; nothing counts as a pass unless every case ran.\n%s"
+                          % (len(result.skipped), output.getvalue()))
         if not result.wasSuccessful():
             raise _Report("wrong", output.getvalue())
+        checks.executed += result.testsRun
+
+
+def _run_test_function(name, function, checks, bound=False):
+    code = function.__code__
+    if code.co_argcount - (1 if bound else 0) > 0 or code.co_kwonlyargcount > 0:
+        raise _Report("verifier-error", "The test `%s` takes arguments (pytest fixtures or parameters), which this verifier "
+                      "cannot supply." % name)
+    result = function()
+    if code.co_flags & 0x80:  # CO_COROUTINE: an async test
+        import asyncio
+        asyncio.run(result)
+    checks.executed += 1
 
 
 def _classify_test_error(error):
