@@ -254,6 +254,32 @@ public sealed class SolveFlowTests : IDisposable
     }
 
     [Fact]
+    public async Task Delete_during_the_comparisons_ends_the_run_cancelled_and_keeps_each_methods_outcome()
+    {
+        // SDPO passes at once; the best-of-k comparison never does, so the cancel lands while it runs.
+        var engine = new FakeDiscoveryEngine { DiscoverAt = m => m == DiscoveryMethod.Sdpo ? 0 : null, AttemptDelay = TimeSpan.FromMilliseconds(20) };
+        await using var host = new ServiceHost(_data, engine);
+        var id = await ServiceApi.SubmitAsync(host.Client,
+            """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "compareWith": ["best-of-k"], "budget": {"maxAttempts": 10000}}""");
+        await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("methods")[1].GetProperty("attempts").GetInt32() >= 2
+                                                         || r.GetProperty("methods")[1].GetProperty("status").GetString() == "running");
+
+        var cancel = await host.Client.DeleteAsync($"/solve/{id}");
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+
+        var capture = await ServiceApi.WaitForEndAsync(host.Client, id);
+        Assert.Equal("cancelled", capture.Frames[^1].Event);
+        var run = await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("finishedAt").ValueKind != JsonValueKind.Null);
+        Assert.Equal("cancelled", run.GetProperty("status").GetString());
+        // Each method's own outcome stays as it ended, the primary's discovery included.
+        Assert.Equal(["discovered", "cancelled"], run.GetProperty("methods").EnumerateArray().Select(m => m.GetProperty("status").GetString()));
+        Assert.Equal(1, run.GetProperty("attemptsToDiscovery").GetInt32());
+
+        var cancelled = await host.Client.GetFromJsonAsync<JsonElement>("/solve?status=cancelled");
+        Assert.Equal([id], cancelled.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()));
+    }
+
+    [Fact]
     public async Task A_full_queue_answers_429_with_Retry_After()
     {
         var settings = new Dictionary<string, string> { ["Service:QueueCapacity"] = "1", ["Service:RunsPerDevice"] = "1", ["Service:RetryAfterSeconds"] = "7" };
