@@ -79,7 +79,7 @@ public static class BenchmarksApi
 
         group.MapDelete("/{id:guid}", CancelAsync)
             .WithName("CancelBenchmark")
-            .WithSummary("Cancel a benchmark: no more runs are queued and its queued or running runs are cancelled")
+            .WithSummary("Cancel a benchmark: no more runs are queued, its queued or running runs are cancelled, and it ends cancelled once they have ended")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
@@ -144,7 +144,8 @@ public static class BenchmarksApi
             main.Count, main.Count(r => r.RunId is not null), ended.Count,
             runs.Count(r => r.Purpose == BenchmarkRunEntity.ScreeningPurpose),
             ended.Sum(r => (long)r.Attempts) + attemptsInProgress,
-            ended.Count(r => r.Status == RunStatus.Discovered));
+            ended.Count(r => r.Status == RunStatus.Discovered),
+            ended.Count(r => r.Status == RunStatus.Cancelled));
 
         var (results, final) = ReportOf(benchmark, request, runs);
         var gate = await db.BenchmarkEvents.AsNoTracking()
