@@ -39,6 +39,11 @@ public sealed class BadInputTests : IAsyncLifetime
         { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "regex", "pattern": "(4"}}}""", "problem.verifier.pattern" },
         { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4", "expected": "4"}}}""", "problem.verifier.expected" },
         { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "http", "url": "ftp://example.com/check"}}}""", "problem.verifier.url" },
+        // An address literal the service never calls (Verifiers:Http:AllowPrivateNetworks is false): refused at once, not at every attempt.
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "http", "url": "http://127.0.0.1:8080/check"}}}""", "problem.verifier.url" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "http", "url": "https://192.168.1.20/check"}}}""", "problem.verifier.url" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "http", "url": "http://[::1]/check"}}}""", "problem.verifier.url" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "http", "url": "http://[::ffff:10.0.0.1]/check"}}}""", "problem.verifier.url" },
         // Within the spec's own ranges but above the service's caps (Verifiers:Python:MaxTimeoutSeconds 60, MaxMemoryMb 4096).
         { """{"problem": {"prompt": "Write f.", "verifier": {"kind": "python", "tests": "assert f()", "timeoutSeconds": 60.5}}}""", "problem.verifier.timeoutSeconds" },
         { """{"problem": {"prompt": "Write f.", "verifier": {"kind": "python", "tests": "assert f()", "memoryMb": 4097}}}""", "problem.verifier.memoryMb" },
