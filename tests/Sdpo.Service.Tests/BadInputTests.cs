@@ -124,12 +124,22 @@ public sealed class BadInputTests : IAsyncLifetime
         await AssertNamesField(response, field);
     }
 
-    [Fact]
-    public async Task An_over_long_body_answers_400_naming_the_body()
+    [Theory]
+    [InlineData("/solve")]
+    [InlineData("/teacher-advantage")]
+    public async Task An_over_long_body_answers_413_naming_the_limit(string url)
     {
+        // The test host's Service:MaxRequestBodyBytes is 4096.
         var prompt = new string('x', 5000);
-        var response = await _host.Client.PostAsync("/solve", ServiceApi.Json("{\"problem\": {\"prompt\": \"" + prompt + "\", \"verifier\": {\"kind\": \"exact\", \"answer\": \"4\"}}}"));
-        await AssertNamesField(response, "body");
+        var response = await _host.Client.PostAsync(url, ServiceApi.Json("{\"problem\": {\"prompt\": \"" + prompt + "\", \"verifier\": {\"kind\": \"exact\", \"answer\": \"4\"}}}"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.RequestEntityTooLarge, $"expected 413, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(413, problem.GetProperty("status").GetInt32());
+        Assert.Contains("4096 bytes", problem.GetProperty("detail").GetString());
+        Assert.Contains("Service:MaxRequestBodyBytes", problem.GetProperty("detail").GetString());
+        Assert.Equal(4096, problem.GetProperty("limitBytes").GetInt32());
     }
 
     [Fact]

@@ -22,6 +22,11 @@ public static class RunProblems
             extensions: new Dictionary<string, object?> { ["model"] = unavailable.Model, ["state"] = unavailable.Loading ? "loading" : "failed" });
     }
 
+    /// <summary>413 for a body over its limit, naming the limit in bytes and the setting that holds it.</summary>
+    public static ProblemHttpResult TooLarge(RequestBodyTooLargeException ex) =>
+        TypedResults.Problem(title: "The request body is too large", detail: ex.Message, statusCode: StatusCodes.Status413PayloadTooLarge,
+            extensions: new Dictionary<string, object?> { ["limitBytes"] = ex.Limit });
+
     public static ValidationProblem Field(string field, string message) =>
         TypedResults.ValidationProblem(
             new Dictionary<string, string[]> { [field] = [message] },

@@ -80,6 +80,10 @@ public static class SolveApi
         {
             return RunProblems.Field(ex.Field, ex.Message);
         }
+        catch (RequestBodyTooLargeException ex)
+        {
+            return RunProblems.TooLarge(ex);
+        }
         catch (Exception ex) when (ex is ModelUnavailableException or ServiceUnavailableException)
         {
             return RunProblems.ModelUnavailable(http.Response, ex, options.Value.RetryAfterSeconds);
