@@ -231,6 +231,39 @@ public sealed class SolveFlowTests : IDisposable
     }
 
     [Fact]
+    public async Task Listed_attempts_say_whether_their_verdict_was_reused_and_sandboxed_as_their_events_do()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 3, Sandboxed = true, VerdictReusedAt = index => index == 2 });
+        var id = await ServiceApi.SubmitAsync(host.Client);
+        var attempts = (await ServiceApi.WaitForEndAsync(host.Client, id)).Frames.Where(f => f.Event == "attempt").Select(f => f.Json).ToList();
+        await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("finishedAt").ValueKind != JsonValueKind.Null);
+
+        var items = (await host.Client.GetFromJsonAsync<JsonElement>($"/solve/{id}/attempts")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal([false, false, true, false], items.Select(a => a.GetProperty("verdictReused").GetBoolean()));
+        Assert.Equal(items.Select(a => a.GetProperty("verdictReused").GetBoolean()),
+            attempts.Select(a => a.TryGetProperty("verdictReused", out var reused) && reused.GetBoolean()));
+        Assert.All(items, a => Assert.True(a.GetProperty("sandboxed").GetBoolean()));
+        Assert.All(attempts, a => Assert.True(a.GetProperty("verdict").GetProperty("sandboxed").GetBoolean()));
+    }
+
+    [Fact]
+    public async Task Attempts_of_a_method_the_run_does_not_have_answer_400_naming_the_runs_methods()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 1 });
+        var id = await ServiceApi.SubmitAsync(host.Client,
+            """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "compareWith": ["best-of-k"]}""");
+        await ServiceApi.WaitForEndAsync(host.Client, id);
+
+        var response = await host.Client.GetAsync($"/solve/{id}/attempts?method=multi-turn");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var message = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("method")[0].GetString();
+        Assert.Contains("'multi-turn'", message);
+        Assert.Contains("sdpo, best-of-k", message);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync($"/solve/{id}/attempts?method=best-of-k")).StatusCode);
+    }
+
+    [Fact]
     public async Task Delete_cancels_a_running_run()
     {
         await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => null, AttemptDelay = TimeSpan.FromMilliseconds(20) });
