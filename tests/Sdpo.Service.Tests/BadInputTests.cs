@@ -137,6 +137,7 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = JsonDocument.Parse(body).RootElement;
         Assert.Equal(413, problem.GetProperty("status").GetInt32());
+        Assert.Equal("https://tools.ietf.org/html/rfc9110#section-15.5.14", problem.GetProperty("type").GetString());
         Assert.Contains("4096 bytes", problem.GetProperty("detail").GetString());
         Assert.Contains("Service:MaxRequestBodyBytes", problem.GetProperty("detail").GetString());
         Assert.Equal(4096, problem.GetProperty("limitBytes").GetInt32());

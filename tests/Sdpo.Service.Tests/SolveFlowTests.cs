@@ -329,7 +329,10 @@ public sealed class SolveFlowTests : IDisposable
         Assert.NotNull(refused);
         Assert.Equal(TimeSpan.FromSeconds(7), refused.Headers.RetryAfter?.Delta);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("queue", await refused.Content.ReadAsStringAsync());
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("queue", problem.GetProperty("detail").GetString());
+        // A type, as every other problem response has: RFC 6585 defines 429.
+        Assert.Equal("https://tools.ietf.org/html/rfc6585#section-4", problem.GetProperty("type").GetString());
 
         var metrics = await host.Client.GetStringAsync("/metrics");
         Assert.Contains("sdpo_runs_rejected_total 1", metrics);
