@@ -4,6 +4,8 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Sdpo.Engine.Discovery;
 using Sdpo.Service.Tests.Support;
 
@@ -310,6 +312,27 @@ public sealed class SolveFlowTests : IDisposable
 
         var cancelled = await host.Client.GetFromJsonAsync<JsonElement>("/solve?status=cancelled");
         Assert.Equal([id], cancelled.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()));
+    }
+
+    [Fact]
+    public async Task A_live_stream_ends_with_an_interrupted_event_when_the_service_stops()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => null, AttemptDelay = TimeSpan.FromMilliseconds(20) });
+        var id = await ServiceApi.SubmitAsync(host.Client, """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "budget": {"maxAttempts": 10000}}""");
+        using var stream = await SseClient.OpenAsync(host.Client, $"/solve/{id}/events");
+        var reading = SseClient.ReadAsync(stream);
+        await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("attempts").GetInt32() >= 2);
+
+        host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+
+        var capture = await reading;
+        Assert.True(capture.Ended);
+        var last = capture.Frames[^1];
+        Assert.Equal("interrupted", last.Event);
+        Assert.Contains("resumes", last.Json.GetProperty("reason").GetString());
+        // Not one of the run's numbered events: it carries no id, so Last-Event-ID still resumes after the last attempt.
+        Assert.EndsWith("event: interrupted\ndata: " + last.Data + "\n\n", capture.Raw);
+        Assert.DoesNotContain("\nid: " + (capture.Frames[^2].Id + 1) + "\n", capture.Raw);
     }
 
     [Fact]

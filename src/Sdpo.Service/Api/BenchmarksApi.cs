@@ -179,7 +179,7 @@ public static class BenchmarksApi
             return RunProblems.Field("Last-Event-ID", $"Last-Event-ID must be a non-negative event id, not '{lastEventId}'.");
         if (!await db.Benchmarks.AnyAsync(b => b.Id == id, cancellationToken)) return NotFound(id);
         return new ServerSentEventStream(stream.ReadAsync(id, after, CancellationToken.None),
-            TimeSpan.FromSeconds(options.Value.KeepAliveSeconds), lifetime.ApplicationStopping);
+            TimeSpan.FromSeconds(options.Value.KeepAliveSeconds), lifetime.ApplicationStopping, subject: "benchmark");
     }
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> PlotAsync(Guid id, SdpoDbContext db, bool svg, CancellationToken cancellationToken)

@@ -45,7 +45,8 @@ public static class SolveApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The run's events as server-sent events (attempt, step, discovered, exhausted, cancelled, failed)")
             .WithDescription("Each event has an `id:` line; reconnecting with `Last-Event-ID` replays exactly the events after it, " +
-                             "then live ones. An idle stream gets a keep-alive comment. A finished run replays everything and closes.");
+                             "then live ones. An idle stream gets a keep-alive comment. A finished run replays everything and closes. A stream the " +
+                             "service's shutdown ends gets a last `interrupted` event without an id; the run resumes at the next start.");
 
         solve.MapGet("/{id:guid}/attempts", AttemptsAsync)
             .WithName("RunAttempts")
