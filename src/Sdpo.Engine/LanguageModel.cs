@@ -35,6 +35,11 @@ public sealed class LanguageModel : IDisposable
     /// (<see cref="Discovery.SdpoDefaults.FileName"/>) over the paper's defaults.</summary>
     public SdpoOptions SdpoDefaults { get; }
 
+    /// <summary>The checkpoint folder it was loaded from, as a full path (null for a model built in memory). An exported
+    /// PEFT adapter names it as its base_model_name_or_path, which PEFT's from_pretrained can load (a model's configured
+    /// name, such as "arithmetic", is neither a Hugging Face Hub id nor a folder).</summary>
+    public string? Folder { get; private init; }
+
     /// <summary>LibTorch's CPU threads for this model's torch work (set per device thread).</summary>
     public int TorchThreads { get; private init; }
 
@@ -63,7 +68,7 @@ public sealed class LanguageModel : IDisposable
                 loaded.eval();
                 return (loaded, get_num_threads());
             });
-            return new LanguageModel(name, model, tokenizer, format, thread, sdpoDefaults) { TorchThreads = threads };
+            return new LanguageModel(name, model, tokenizer, format, thread, sdpoDefaults) { TorchThreads = threads, Folder = Path.GetFullPath(folder) };
         }
         catch
         {

@@ -78,7 +78,7 @@ public static class ServiceSetup
         services.AddHostedService<DeviceWorkers>();
         services.AddBenchmarks();
 
-        services.AddProblemDetails();
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context => RunProblems.FillType(context.ProblemDetails));
         services.ConfigureHttpJsonOptions(options => ServiceJson.Configure(options.SerializerOptions));
         services.AddEndpointsApiExplorer();
         services.AddSwaggerGen(swagger =>

@@ -39,6 +39,11 @@ public sealed class BadInputTests : IAsyncLifetime
         { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "regex", "pattern": "(4"}}}""", "problem.verifier.pattern" },
         { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "exact", "answer": "4", "expected": "4"}}}""", "problem.verifier.expected" },
         { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "http", "url": "ftp://example.com/check"}}}""", "problem.verifier.url" },
+        // An address literal the service never calls (Verifiers:Http:AllowPrivateNetworks is false): refused at once, not at every attempt.
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "http", "url": "http://127.0.0.1:8080/check"}}}""", "problem.verifier.url" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "http", "url": "https://192.168.1.20/check"}}}""", "problem.verifier.url" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "http", "url": "http://[::1]/check"}}}""", "problem.verifier.url" },
+        { """{"problem": {"prompt": "What is 2+2?", "verifier": {"kind": "http", "url": "http://[::ffff:10.0.0.1]/check"}}}""", "problem.verifier.url" },
         // Within the spec's own ranges but above the service's caps (Verifiers:Python:MaxTimeoutSeconds 60, MaxMemoryMb 4096).
         { """{"problem": {"prompt": "Write f.", "verifier": {"kind": "python", "tests": "assert f()", "timeoutSeconds": 60.5}}}""", "problem.verifier.timeoutSeconds" },
         { """{"problem": {"prompt": "Write f.", "verifier": {"kind": "python", "tests": "assert f()", "memoryMb": 4097}}}""", "problem.verifier.memoryMb" },
@@ -140,12 +145,23 @@ public sealed class BadInputTests : IAsyncLifetime
         await AssertNamesField(response, field);
     }
 
-    [Fact]
-    public async Task An_over_long_body_answers_400_naming_the_body()
+    [Theory]
+    [InlineData("/solve")]
+    [InlineData("/teacher-advantage")]
+    public async Task An_over_long_body_answers_413_naming_the_limit(string url)
     {
+        // The test host's Service:MaxRequestBodyBytes is 4096.
         var prompt = new string('x', 5000);
-        var response = await _host.Client.PostAsync("/solve", ServiceApi.Json("{\"problem\": {\"prompt\": \"" + prompt + "\", \"verifier\": {\"kind\": \"exact\", \"answer\": \"4\"}}}"));
-        await AssertNamesField(response, "body");
+        var response = await _host.Client.PostAsync(url, ServiceApi.Json("{\"problem\": {\"prompt\": \"" + prompt + "\", \"verifier\": {\"kind\": \"exact\", \"answer\": \"4\"}}}"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.RequestEntityTooLarge, $"expected 413, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(413, problem.GetProperty("status").GetInt32());
+        Assert.Equal("https://tools.ietf.org/html/rfc9110#section-15.5.14", problem.GetProperty("type").GetString());
+        Assert.Contains("4096 bytes", problem.GetProperty("detail").GetString());
+        Assert.Contains("Service:MaxRequestBodyBytes", problem.GetProperty("detail").GetString());
+        Assert.Equal(4096, problem.GetProperty("limitBytes").GetInt32());
     }
 
     [Fact]

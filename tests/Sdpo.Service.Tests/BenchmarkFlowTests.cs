@@ -304,4 +304,29 @@ public sealed class BenchmarkFlowTests : IDisposable
         Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/benchmarks/{Guid.NewGuid()}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/benchmarks/{Guid.NewGuid()}/events")).StatusCode);
     }
+
+    [Fact]
+    public async Task A_cancelled_benchmark_ends_after_its_runs_with_a_run_event_and_a_count_for_each()
+    {
+        // Eight runs that never pass, all queued at once behind one worker: the cancel stops them all.
+        var engine = new FakeDiscoveryEngine { DiscoverAt = _ => null, AttemptDelay = TimeSpan.FromMilliseconds(50) };
+        await using var host = new ServiceHost(_data, engine, FastCoordinator);
+        var id = await BenchmarkApi.SubmitAsync(host.Client, TwoProblems().Replace("\"maxAttempts\": 8", "\"maxAttempts\": 64"));
+        using (var stream = await SseClient.OpenAsync(host.Client, $"/benchmarks/{id}/events"))
+            await SseClient.ReadAsync(stream, frames => frames.Count(f => f.Event == "submitted") == 8);
+        Assert.Equal(HttpStatusCode.Accepted, (await host.Client.DeleteAsync($"/benchmarks/{id}")).StatusCode);
+
+        var capture = await BenchmarkApi.WaitForEndAsync(host.Client, id);
+        Assert.Equal("cancelled", capture.Frames[^1].Event);
+        var submitted = capture.Frames.Where(f => f.Event == "submitted").Select(f => f.Json.GetProperty("runId").GetGuid()).Order().ToList();
+        var ended = capture.Frames.Where(f => f.Event == "run").ToList();
+        Assert.Equal(submitted, ended.Select(f => f.Json.GetProperty("runId").GetGuid()).Order());
+        Assert.All(ended, f => Assert.Equal("cancelled", f.Json.GetProperty("status").GetString()));
+        var lastCounts = ended[^1].Json.GetProperty("progress");
+        Assert.Equal((8, 8), (lastCounts.GetProperty("runsFinished").GetInt32(), lastCounts.GetProperty("runsCancelled").GetInt32()));
+        Assert.Equal(8, capture.Frames[^1].Json.GetProperty("runsFinished").GetInt32());
+
+        var progress = (await BenchmarkApi.GetAsync(host.Client, id)).GetProperty("progress");
+        Assert.Equal((8, 8, 8), (progress.GetProperty("runsSubmitted").GetInt32(), progress.GetProperty("runsEnded").GetInt32(), progress.GetProperty("runsCancelled").GetInt32()));
+    }
 }

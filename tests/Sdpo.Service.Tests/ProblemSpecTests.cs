@@ -39,6 +39,17 @@ public sealed class ProblemSpecTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("http://127.0.0.1:8080/check", "true")] // the operator allows private networks
+    [InlineData("http://localhost:8080/check", "false")] // a host name is judged when it is resolved, at each call
+    public async Task A_webhook_on_a_private_address_is_accepted_where_it_may_work(string url, string allowPrivateNetworks)
+    {
+        using var data = new TestDataFolder();
+        await using var host = new ServiceHost(data, new FakeDiscoveryEngine { DiscoverAt = _ => 0 },
+            new Dictionary<string, string> { ["Verifiers:Http:AllowPrivateNetworks"] = allowPrivateNetworks });
+        await ServiceApi.SubmitAsync(host.Client, "{\"problem\": {\"prompt\": \"What is 2+2?\", \"verifier\": {\"kind\": \"http\", \"url\": \"" + url + "\"}}}");
+    }
+
+    [Theory]
     [InlineData("""{"kind": "arithmetic", "numbers": [3, 0, 7], "target": 22}""", "problem.numbers[1]")]
     [InlineData("""{"prompt": "Make 4.", "verifier": {"kind": "arithmetic", "numbers": [1, 3], "target": 4}}""", "problem.verifier.numbers")]
     [InlineData("""{"prompt": "Make 4.", "verifier": {"kind": "arithmetic", "numbers": [1, 3, 2000], "target": 4}}""", "problem.verifier.numbers[2]")]

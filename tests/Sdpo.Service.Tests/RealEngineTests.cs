@@ -82,6 +82,9 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
         Assert.Contains("adapter_config.json", names);
         Assert.Contains("adapter_model.safetensors", names);
         Assert.True(zip.GetEntry("adapter_model.safetensors")!.Length > 0);
+        // The base model as PEFT's from_pretrained can load it: the checkpoint's folder, not the configured model name.
+        using var config = JsonDocument.Parse(zip.GetEntry("adapter_config.json")!.Open());
+        Assert.Equal(Path.GetFullPath(_checkpoint.Folder), config.RootElement.GetProperty("base_model_name_or_path").GetString());
     }
 
     [Fact]

@@ -4,6 +4,8 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Sdpo.Engine.Discovery;
 using Sdpo.Service.Tests.Support;
 
@@ -231,6 +233,39 @@ public sealed class SolveFlowTests : IDisposable
     }
 
     [Fact]
+    public async Task Listed_attempts_say_whether_their_verdict_was_reused_and_sandboxed_as_their_events_do()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 3, Sandboxed = true, VerdictReusedAt = index => index == 2 });
+        var id = await ServiceApi.SubmitAsync(host.Client);
+        var attempts = (await ServiceApi.WaitForEndAsync(host.Client, id)).Frames.Where(f => f.Event == "attempt").Select(f => f.Json).ToList();
+        await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("finishedAt").ValueKind != JsonValueKind.Null);
+
+        var items = (await host.Client.GetFromJsonAsync<JsonElement>($"/solve/{id}/attempts")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal([false, false, true, false], items.Select(a => a.GetProperty("verdictReused").GetBoolean()));
+        Assert.Equal(items.Select(a => a.GetProperty("verdictReused").GetBoolean()),
+            attempts.Select(a => a.TryGetProperty("verdictReused", out var reused) && reused.GetBoolean()));
+        Assert.All(items, a => Assert.True(a.GetProperty("sandboxed").GetBoolean()));
+        Assert.All(attempts, a => Assert.True(a.GetProperty("verdict").GetProperty("sandboxed").GetBoolean()));
+    }
+
+    [Fact]
+    public async Task Attempts_of_a_method_the_run_does_not_have_answer_400_naming_the_runs_methods()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 1 });
+        var id = await ServiceApi.SubmitAsync(host.Client,
+            """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "compareWith": ["best-of-k"]}""");
+        await ServiceApi.WaitForEndAsync(host.Client, id);
+
+        var response = await host.Client.GetAsync($"/solve/{id}/attempts?method=multi-turn");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var message = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("method")[0].GetString();
+        Assert.Contains("'multi-turn'", message);
+        Assert.Contains("sdpo, best-of-k", message);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync($"/solve/{id}/attempts?method=best-of-k")).StatusCode);
+    }
+
+    [Fact]
     public async Task Delete_cancels_a_running_run()
     {
         await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => null, AttemptDelay = TimeSpan.FromMilliseconds(20) });
@@ -254,6 +289,53 @@ public sealed class SolveFlowTests : IDisposable
     }
 
     [Fact]
+    public async Task Delete_during_the_comparisons_ends_the_run_cancelled_and_keeps_each_methods_outcome()
+    {
+        // SDPO passes at once; the best-of-k comparison never does, so the cancel lands while it runs.
+        var engine = new FakeDiscoveryEngine { DiscoverAt = m => m == DiscoveryMethod.Sdpo ? 0 : null, AttemptDelay = TimeSpan.FromMilliseconds(20) };
+        await using var host = new ServiceHost(_data, engine);
+        var id = await ServiceApi.SubmitAsync(host.Client,
+            """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "compareWith": ["best-of-k"], "budget": {"maxAttempts": 10000}}""");
+        await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("methods")[1].GetProperty("attempts").GetInt32() >= 2
+                                                         || r.GetProperty("methods")[1].GetProperty("status").GetString() == "running");
+
+        var cancel = await host.Client.DeleteAsync($"/solve/{id}");
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+
+        var capture = await ServiceApi.WaitForEndAsync(host.Client, id);
+        Assert.Equal("cancelled", capture.Frames[^1].Event);
+        var run = await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("finishedAt").ValueKind != JsonValueKind.Null);
+        Assert.Equal("cancelled", run.GetProperty("status").GetString());
+        // Each method's own outcome stays as it ended, the primary's discovery included.
+        Assert.Equal(["discovered", "cancelled"], run.GetProperty("methods").EnumerateArray().Select(m => m.GetProperty("status").GetString()));
+        Assert.Equal(1, run.GetProperty("attemptsToDiscovery").GetInt32());
+
+        var cancelled = await host.Client.GetFromJsonAsync<JsonElement>("/solve?status=cancelled");
+        Assert.Equal([id], cancelled.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()));
+    }
+
+    [Fact]
+    public async Task A_live_stream_ends_with_an_interrupted_event_when_the_service_stops()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => null, AttemptDelay = TimeSpan.FromMilliseconds(20) });
+        var id = await ServiceApi.SubmitAsync(host.Client, """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "budget": {"maxAttempts": 10000}}""");
+        using var stream = await SseClient.OpenAsync(host.Client, $"/solve/{id}/events");
+        var reading = SseClient.ReadAsync(stream);
+        await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("attempts").GetInt32() >= 2);
+
+        host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+
+        var capture = await reading;
+        Assert.True(capture.Ended);
+        var last = capture.Frames[^1];
+        Assert.Equal("interrupted", last.Event);
+        Assert.Contains("resumes", last.Json.GetProperty("reason").GetString());
+        // Not one of the run's numbered events: it carries no id, so Last-Event-ID still resumes after the last attempt.
+        Assert.EndsWith("event: interrupted\ndata: " + last.Data + "\n\n", capture.Raw);
+        Assert.DoesNotContain("\nid: " + (capture.Frames[^2].Id + 1) + "\n", capture.Raw);
+    }
+
+    [Fact]
     public async Task A_full_queue_answers_429_with_Retry_After()
     {
         var settings = new Dictionary<string, string> { ["Service:QueueCapacity"] = "1", ["Service:RunsPerDevice"] = "1", ["Service:RetryAfterSeconds"] = "7" };
@@ -270,7 +352,10 @@ public sealed class SolveFlowTests : IDisposable
         Assert.NotNull(refused);
         Assert.Equal(TimeSpan.FromSeconds(7), refused.Headers.RetryAfter?.Delta);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("queue", await refused.Content.ReadAsStringAsync());
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("queue", problem.GetProperty("detail").GetString());
+        // A type, as every other problem response has: RFC 6585 defines 429.
+        Assert.Equal("https://tools.ietf.org/html/rfc6585#section-4", problem.GetProperty("type").GetString());
 
         var metrics = await host.Client.GetStringAsync("/metrics");
         Assert.Contains("sdpo_runs_rejected_total 1", metrics);

@@ -271,12 +271,16 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         {
             Directory.CreateDirectory(directory);
             if (_student is null) return;
-            new AdapterTrainingState(_student, _teacher ?? _student, _optimizer!).Save(directory, _model.Name);
+            new AdapterTrainingState(_student, _teacher ?? _student, _optimizer!).Save(directory, BaseModelNameOrPath);
         }, cancellationToken);
 
     /// <summary>Writes the student adapter in PEFT layout (adapter_config.json + adapter_model.safetensors).</summary>
     public Task ExportAdapterAsync(string directory) =>
-        _model.Thread.RunAsync(() => { if (_student is not null) PeftAdapterFormat.Save(_student, directory, _model.Name); });
+        _model.Thread.RunAsync(() => { if (_student is not null) PeftAdapterFormat.Save(_student, directory, BaseModelNameOrPath); });
+
+    /// <summary>What an adapter's config names as its base model: the checkpoint folder, which PEFT can load, or the
+    /// model's name for one built in memory.</summary>
+    private string BaseModelNameOrPath => _model.Folder ?? _model.Name;
 
     /// <summary>Replaces the learned state with one saved by <see cref="SaveAsync"/>.</summary>
     public Task LoadAsync(string directory, CancellationToken cancellationToken) =>

@@ -5,16 +5,18 @@ using Sdpo.Verifiers;
 namespace Sdpo.Service.Api;
 
 /// <summary>One attempt of a run, with the verifier's verdict; <see cref="VerdictStatus"/> is the wire name the event stream
-/// uses ("wrong", "compile-error").</summary>
+/// uses ("wrong", "compile-error"). <see cref="VerdictReused"/> and <see cref="Sandboxed"/> say what the attempt's event says:
+/// its verdict repeats an earlier copy's without a verifier call, and its code ran in the sandbox.</summary>
 public sealed record AttemptView(
     string Method, int Index, int Step, string Text, int TokenCount, string VerdictStatus, bool Passed, string Feedback,
-    double SamplingMs, double VerifyingMs, DateTimeOffset CreatedAt)
+    double SamplingMs, double VerifyingMs, DateTimeOffset CreatedAt, bool VerdictReused, bool Sandboxed)
 {
     public static AttemptView From(AttemptEntity a) =>
-        new(a.Method, a.Index, a.Step, a.Text, a.TokenCount, WireName(a.VerdictStatus), a.Passed, a.Feedback, a.SamplingMs, a.VerifyingMs, a.CreatedAt);
+        new(a.Method, a.Index, a.Step, a.Text, a.TokenCount, WireName(a.VerdictStatus), a.Passed, a.Feedback, a.SamplingMs, a.VerifyingMs, a.CreatedAt,
+            a.VerdictReused, a.Sandboxed);
 
     public static AttemptView Example => new("sdpo", 11, 1, "(3 + 7) * 5 / 5 + ...", 9, "wrong", false,
-        "The expression equals 21, not 22.", 412.5, 0.3, DateTimeOffset.Parse("2026-01-01T12:00:03Z"));
+        "The expression equals 21, not 22.", 412.5, 0.3, DateTimeOffset.Parse("2026-01-01T12:00:03Z"), false, false);
 
     /// <summary>Rows store the enum's name ("CompileError"); the API speaks the verifiers' wire names.</summary>
     private static string WireName(string stored) =>

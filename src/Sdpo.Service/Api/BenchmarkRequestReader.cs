@@ -29,6 +29,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
 {
     public const string DefaultName = "benchmark";
     public const int DefaultPassK = 64;
+    private const string BodyLimitSetting = $"{BenchmarkOptions.SectionName}:{nameof(BenchmarkOptions.MaxBodyBytes)}";
     private static readonly string[] NdjsonTypes = ["application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/ndjson"];
 
     public async Task<BenchmarkSubmission> ReadAsync(HttpRequest http, CancellationToken cancellationToken)
@@ -45,12 +46,12 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
         else if (NdjsonTypes.Contains(mediaType))
         {
             request = FromQuery(http.Query);
-            uploaded = ParseJsonLines(Encoding.UTF8.GetString(await RequestBody.ReadAsync(http.Body, http.ContentLength, limits.MaxBodyBytes,
+            uploaded = ParseJsonLines(Encoding.UTF8.GetString(await RequestBody.ReadAsync(http.Body, http.ContentLength, limits.MaxBodyBytes, BodyLimitSetting,
                 "a benchmark request (problems or a suite)", cancellationToken)));
         }
         else
         {
-            (request, sdpoFields) = Parse(await RequestBody.ReadAsync(http.Body, http.ContentLength, limits.MaxBodyBytes,
+            (request, sdpoFields) = Parse(await RequestBody.ReadAsync(http.Body, http.ContentLength, limits.MaxBodyBytes, BodyLimitSetting,
                 "a benchmark request (problems or a suite)", cancellationToken));
         }
         return await CheckAsync(request, uploaded, sdpoFields, cancellationToken);
@@ -187,7 +188,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
 
     private static async Task<(BenchmarkRequest, JsonElement?, IReadOnlyList<JsonElement>)> ReadMultipartAsync(HttpRequest http, int limit, CancellationToken cancellationToken)
     {
-        if (http.ContentLength > limit) throw RequestBody.TooLong(limit);
+        if (http.ContentLength > limit) throw RequestBody.TooLong(limit, BodyLimitSetting);
         IFormCollection form;
         try
         {
@@ -199,7 +200,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
         }
         var file = form.Files.GetFile("problems")
                    ?? throw new RequestFieldException("problems", "A multipart request needs a file part named 'problems' with one problem spec per line (JSONL).");
-        if (file.Length > limit) throw RequestBody.TooLong(limit);
+        if (file.Length > limit) throw RequestBody.TooLong(limit, BodyLimitSetting);
         string lines;
         using (var reader = new StreamReader(file.OpenReadStream(), Encoding.UTF8))
             lines = await reader.ReadToEndAsync(cancellationToken);

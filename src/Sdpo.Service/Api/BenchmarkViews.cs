@@ -16,12 +16,13 @@ public sealed record BenchmarkAccepted(Guid Id, BenchmarkStatus Status, int Prob
 /// <summary>
 /// How far a benchmark has got. Problems: candidates, judged by selection so far, kept. Runs: the benchmark's
 /// own runs planned, submitted and ended (selection's sampling runs are counted apart), attempts they made
-/// (ended runs and those in progress) and discoveries.
+/// (ended runs and those in progress), discoveries, and the ended runs that were cancelled.
 /// </summary>
 public sealed record BenchmarkProgress(
-    int Candidates, int Screened, int Selected, int RunsPlanned, int RunsSubmitted, int RunsEnded, int ScreeningRuns, long Attempts, int Discoveries)
+    int Candidates, int Screened, int Selected, int RunsPlanned, int RunsSubmitted, int RunsEnded, int ScreeningRuns, long Attempts, int Discoveries,
+    int RunsCancelled)
 {
-    public static BenchmarkProgress Example => new(30, 30, 22, 132, 40, 32, 41, 5210, 19);
+    public static BenchmarkProgress Example => new(30, 30, 22, 132, 40, 32, 41, 5210, 19, 0);
 }
 
 /// <summary>A candidate problem: its spec and label, and what hard-problem selection found.</summary>

@@ -79,7 +79,7 @@ public static class BenchmarksApi
 
         group.MapDelete("/{id:guid}", CancelAsync)
             .WithName("CancelBenchmark")
-            .WithSummary("Cancel a benchmark: no more runs are queued and its queued or running runs are cancelled")
+            .WithSummary("Cancel a benchmark: no more runs are queued, its queued or running runs are cancelled, and it ends cancelled once they have ended")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
@@ -96,6 +96,10 @@ public static class BenchmarksApi
         catch (RequestFieldException ex)
         {
             return RunProblems.Field(ex.Field, ex.Message);
+        }
+        catch (RequestBodyTooLargeException ex)
+        {
+            return RunProblems.TooLarge(ex);
         }
         catch (Exception ex) when (ex is ModelUnavailableException or ServiceUnavailableException)
         {
@@ -144,7 +148,8 @@ public static class BenchmarksApi
             main.Count, main.Count(r => r.RunId is not null), ended.Count,
             runs.Count(r => r.Purpose == BenchmarkRunEntity.ScreeningPurpose),
             ended.Sum(r => (long)r.Attempts) + attemptsInProgress,
-            ended.Count(r => r.Status == RunStatus.Discovered));
+            ended.Count(r => r.Status == RunStatus.Discovered),
+            ended.Count(r => r.Status == RunStatus.Cancelled));
 
         var (results, final) = ReportOf(benchmark, request, runs);
         var gate = await db.BenchmarkEvents.AsNoTracking()
@@ -174,7 +179,7 @@ public static class BenchmarksApi
             return RunProblems.Field("Last-Event-ID", $"Last-Event-ID must be a non-negative event id, not '{lastEventId}'.");
         if (!await db.Benchmarks.AnyAsync(b => b.Id == id, cancellationToken)) return NotFound(id);
         return new ServerSentEventStream(stream.ReadAsync(id, after, CancellationToken.None),
-            TimeSpan.FromSeconds(options.Value.KeepAliveSeconds), lifetime.ApplicationStopping);
+            TimeSpan.FromSeconds(options.Value.KeepAliveSeconds), lifetime.ApplicationStopping, subject: "benchmark");
     }
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> PlotAsync(Guid id, SdpoDbContext db, bool svg, CancellationToken cancellationToken)

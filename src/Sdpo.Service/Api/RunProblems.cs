@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Sdpo.Service.Engines;
 
 namespace Sdpo.Service.Api;
@@ -20,6 +21,19 @@ public static class RunProblems
         return TypedResults.Problem(
             title: $"Model '{unavailable.Model}' is not available", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable,
             extensions: new Dictionary<string, object?> { ["model"] = unavailable.Model, ["state"] = unavailable.Loading ? "loading" : "failed" });
+    }
+
+    /// <summary>413 for a body over its limit, naming the limit in bytes and the setting that holds it.</summary>
+    public static ProblemHttpResult TooLarge(RequestBodyTooLargeException ex) =>
+        TypedResults.Problem(title: "The request body is too large", detail: ex.Message, statusCode: StatusCodes.Status413PayloadTooLarge,
+            extensions: new Dictionary<string, object?> { ["limitBytes"] = ex.Limit });
+
+    /// <summary>ASP.NET Core gives a problem's type (the RFC section of its status) for the statuses of RFC 9110 only; 429 is
+    /// RFC 6585's. Filled in where no type was set, so every problem response has one.</summary>
+    public static void FillType(ProblemDetails problem)
+    {
+        if (problem.Type is null && problem.Status == StatusCodes.Status429TooManyRequests)
+            problem.Type = "https://tools.ietf.org/html/rfc6585#section-4";
     }
 
     public static ValidationProblem Field(string field, string message) =>

@@ -45,12 +45,14 @@ public static class SolveApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The run's events as server-sent events (attempt, step, discovered, exhausted, cancelled, failed)")
             .WithDescription("Each event has an `id:` line; reconnecting with `Last-Event-ID` replays exactly the events after it, " +
-                             "then live ones. An idle stream gets a keep-alive comment. A finished run replays everything and closes.");
+                             "then live ones. An idle stream gets a keep-alive comment. A finished run replays everything and closes. A stream the " +
+                             "service's shutdown ends gets a last `interrupted` event without an id; the run resumes at the next start.");
 
         solve.MapGet("/{id:guid}/attempts", AttemptsAsync)
             .WithName("RunAttempts")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("A page of the run's attempts in index order");
+            .WithSummary("A page of the run's attempts in index order: the primary method's, or those of the run's method named by method=");
 
         solve.MapDelete("/{id:guid}", CancelAsync)
             .WithName("CancelRun")
@@ -79,6 +81,10 @@ public static class SolveApi
         catch (RequestFieldException ex)
         {
             return RunProblems.Field(ex.Field, ex.Message);
+        }
+        catch (RequestBodyTooLargeException ex)
+        {
+            return RunProblems.TooLarge(ex);
         }
         catch (Exception ex) when (ex is ModelUnavailableException or ServiceUnavailableException)
         {
@@ -197,11 +203,17 @@ public static class SolveApi
             return RunProblems.Field("offset", "offset must be a non-negative integer.");
         if (!TryParseInRange(limit, 50, 1, MaxPageSize, out var take))
             return RunProblems.Field("limit", $"limit must be an integer between 1 and {MaxPageSize}.");
-        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
+        var run = await db.Runs.AsNoTracking().Include(r => r.Methods).FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (run is null) return RunProblems.RunNotFound(id);
         var selected = method ?? run.Method;
         if (!DiscoveryMethodNames.TryParse(selected, out _))
             return RunProblems.Field("method", $"Unknown method '{selected}'; methods are {DiscoveryMethodNames.All}.");
+        // A method the run does not have would read as one with no attempts yet.
+        if (run.Methods.All(m => m.Method != selected))
+        {
+            var runMethods = string.Join(", ", run.Methods.OrderBy(m => m.Order).Select(m => m.Method));
+            return RunProblems.Field("method", $"Run {id} has no method '{selected}'; its methods are {runMethods}.");
+        }
 
         var query = db.Attempts.AsNoTracking().Where(a => a.RunId == id && a.Method == selected);
         var total = await query.CountAsync(cancellationToken);

@@ -21,7 +21,7 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
 {
     public async Task<SolveSubmission> ReadAsync(HttpRequest httpRequest, CancellationToken cancellationToken)
     {
-        var body = await RequestBody.ReadAsync(httpRequest.Body, httpRequest.ContentLength, options.Value.MaxRequestBodyBytes,
+        var body = await RequestBody.ReadAsync(httpRequest.Body, httpRequest.ContentLength, options.Value.MaxRequestBodyBytes, ServiceOptions.MaxRequestBodyBytesKey,
             "a JSON object with at least a problem", cancellationToken);
         var (request, sdpoFields) = Parse(body);
 

@@ -37,6 +37,10 @@ public static class TeacherAdvantageApi
         {
             return RunProblems.Field(ex.Field, ex.Message);
         }
+        catch (RequestBodyTooLargeException ex)
+        {
+            return RunProblems.TooLarge(ex);
+        }
         catch (Exception ex) when (ex is ModelUnavailableException or ServiceUnavailableException)
         {
             return RunProblems.ModelUnavailable(http.Response, ex, options.Value.RetryAfterSeconds);

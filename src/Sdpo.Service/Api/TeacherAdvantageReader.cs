@@ -31,7 +31,7 @@ public sealed class TeacherAdvantageReader(IProblemResolver problems, IEnginePro
 
     public async Task<TeacherAdvantageSubmission> ReadAsync(HttpRequest http, CancellationToken cancellationToken)
     {
-        var body = await RequestBody.ReadAsync(http.Body, http.ContentLength, options.Value.MaxRequestBodyBytes,
+        var body = await RequestBody.ReadAsync(http.Body, http.ContentLength, options.Value.MaxRequestBodyBytes, ServiceOptions.MaxRequestBodyBytesKey,
             "a JSON object with the cases to measure", cancellationToken);
         var request = Parse(body);
         if (request.Cases is not { Count: > 0 } cases) throw new RequestFieldException("cases", "cases must list at least one case: a problem, a correct answer, and an attempt or feedback.");

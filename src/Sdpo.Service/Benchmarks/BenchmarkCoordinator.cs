@@ -97,10 +97,7 @@ public sealed class BenchmarkCoordinator(
 
         if (benchmark.CancelRequested)
         {
-            foreach (var row in rows.Where(r => r.RunId is not null && r.Status is null))
-                if (control.TryGet(row.RunId!.Value, out var handle)) handle.RequestCancel();
-            Finish(state, BenchmarkStatus.Cancelled, new BenchmarkCancelled(state.Counts().RunsFinished));
-            await SaveAsync(state, cancellationToken);
+            await StopAsync(state, cancellationToken);
             return;
         }
         var model = engines.Find(benchmark.Model);
@@ -151,6 +148,21 @@ public sealed class BenchmarkCoordinator(
             state.Add(new BenchmarkRunEnded(row.Purpose, row.ProblemIndex, row.Method, row.Seed, row.RunId.Value, row.Status.Value,
                 row.Attempts, row.AttemptsToDiscovery, state.Counts()));
         }
+    }
+
+    /// <summary>
+    /// A cancel: no more runs are queued, the queued and running ones are asked to stop (again each round, for one a
+    /// worker has only just taken), and the benchmark ends cancelled once every run it submitted has ended, each with
+    /// its <c>run</c> event, so its progress and its stream account for every run.
+    /// </summary>
+    private async Task StopAsync(Advance state, CancellationToken cancellationToken)
+    {
+        foreach (var row in state.Rows.Where(r => r.RunId is not null && r.Status is null))
+            if (control.TryGet(row.RunId!.Value, out var handle)) handle.RequestCancel();
+        await ObserveEndedRunsAsync(state, cancellationToken);
+        if (state.Rows.All(r => r.RunId is null || r.Status is not null))
+            Finish(state, BenchmarkStatus.Cancelled, new BenchmarkCancelled(state.Counts().RunsFinished));
+        await SaveAsync(state, cancellationToken);
     }
 
     private static void Start(Advance state)
@@ -375,7 +387,8 @@ public sealed class BenchmarkCoordinator(
         {
             var main = Rows.Where(r => r.Purpose == BenchmarkRunEntity.MainPurpose).ToList();
             var ended = main.Where(r => r.Status is not null).ToList();
-            return new BenchmarkCounts(ended.Count, main.Count, ended.Sum(r => (long)r.Attempts), ended.Count(r => r.Status == RunStatus.Discovered));
+            return new BenchmarkCounts(ended.Count, main.Count, ended.Sum(r => (long)r.Attempts), ended.Count(r => r.Status == RunStatus.Discovered),
+                ended.Count(r => r.Status == RunStatus.Cancelled));
         }
     }
 }

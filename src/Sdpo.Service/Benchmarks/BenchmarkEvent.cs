@@ -31,8 +31,9 @@ public abstract record BenchmarkEvent
     };
 }
 
-/// <summary>Runs of the benchmark proper (not selection's sampling runs) and what they found so far.</summary>
-public sealed record BenchmarkCounts(int RunsFinished, int RunsPlanned, long Attempts, int Discoveries);
+/// <summary>Runs of the benchmark proper (not selection's sampling runs) and what they found so far; RunsFinished counts
+/// every run that has ended, RunsCancelled those of them that ended cancelled.</summary>
+public sealed record BenchmarkCounts(int RunsFinished, int RunsPlanned, long Attempts, int Discoveries, int RunsCancelled = 0);
 
 public sealed record BenchmarkQueued(int Problems, IReadOnlyList<string> Methods, int Seeds, int MaxAttempts, bool SelectHard) : BenchmarkEvent
 {

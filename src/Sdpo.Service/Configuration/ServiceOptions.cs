@@ -22,6 +22,9 @@ public sealed class ServiceOptions
     /// <summary>Largest accepted request body.</summary>
     [Range(1024, 64 * 1024 * 1024)] public int MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>The configuration key of <see cref="MaxRequestBodyBytes"/>, which a 413 names.</summary>
+    public const string MaxRequestBodyBytesKey = $"{SectionName}:{nameof(MaxRequestBodyBytes)}";
+
     /// <summary>Retry-After sent with a 429 when a queue is full.</summary>
     [Range(1, 3600)] public int RetryAfterSeconds { get; set; } = 10;
 

@@ -12,7 +12,7 @@ namespace Sdpo.Service.Execution;
 
 /// <summary>
 /// Runs one queued run to its end: the main method, then each comparison baseline, on the run's model.
-/// A client's cancel ends it as cancelled; a shutdown leaves it interrupted, with its state saved by the engine,
+/// A client's cancel ends it as cancelled, even when the primary method had already ended; a shutdown leaves it interrupted, with its state saved by the engine,
 /// for the next start to resume. Whatever happens, the run ends with a final event and a final status.
 /// </summary>
 public sealed class RunExecutor(
@@ -113,7 +113,12 @@ public sealed class RunExecutor(
                 outcomes[method.Method] = outcome;
             }
             currentMethod = null;
-            Finish(runId, outcomes[methods[0].Method]);
+            // A run the client stopped before all its methods ended is cancelled, whatever the primary found:
+            // not all the work asked for was done. Each method keeps its own outcome.
+            var runOutcome = outcomes.Values.Any(o => o.Status == RunStatus.Cancelled)
+                ? (RunStatus.Cancelled, null)
+                : outcomes[methods[0].Method];
+            Finish(runId, runOutcome);
         }
         catch (Exception ex)
         {

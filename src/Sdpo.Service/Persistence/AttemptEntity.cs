@@ -14,5 +14,9 @@ public sealed class AttemptEntity
     public string Feedback { get; set; } = "";
     public double SamplingMs { get; set; }
     public double VerifyingMs { get; set; }
+    /// <summary>The verdict repeats an earlier copy's, without a verifier call (false on rows saved before it was stored).</summary>
+    public bool VerdictReused { get; set; }
+    /// <summary>The attempt's code ran in the sandbox (false on rows saved before it was stored).</summary>
+    public bool Sandboxed { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 }

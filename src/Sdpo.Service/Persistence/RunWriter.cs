@@ -164,6 +164,8 @@ public sealed class RunWriter : BackgroundService
                 row.Feedback = attempt.Verdict.Feedback;
                 row.SamplingMs = attempt.Timings.SamplingMs;
                 row.VerifyingMs = attempt.Timings.VerifyingMs;
+                row.VerdictReused = attempt.VerdictReused;
+                row.Sandboxed = attempt.Verdict.Sandboxed;
                 break;
             case StepCompleted step:
                 var stepRow = await db.Steps.FindAsync(write.RunId, write.Method, step.Step);

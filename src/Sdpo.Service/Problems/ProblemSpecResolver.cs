@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Sdpo.Contracts;
 using Sdpo.Verifiers;
 using Sdpo.Verifiers.Arithmetic;
+using Sdpo.Verifiers.Http;
 using Sdpo.Verifiers.Python;
 using Sdpo.Verifiers.Specs;
 
@@ -13,9 +14,11 @@ namespace Sdpo.Service.Problems;
 /// which renders its own prompt and verifier, or <c>{"prompt":"...","verifier":{...},"id":"..."}</c> with any verifier
 /// spec the <see cref="VerifierFactory"/> knows (exact, regex, numeric, arithmetic, python, p3, http). Errors name the
 /// field by its path in the request ("problem.numbers", "problem.verifier.pattern"). A Python or P3 spec may ask for
-/// a timeout or memory limit only up to the service's caps (<see cref="PythonVerifierOptions"/>).
+/// a timeout or memory limit only up to the service's caps (<see cref="PythonVerifierOptions"/>), and an HTTP spec may not
+/// name an address the webhook client refuses to call (<see cref="HttpVerifierOptions.AllowPrivateNetworks"/>).
 /// </summary>
-public sealed class ProblemSpecResolver(VerifierFactory verifiers, IOptions<PythonVerifierOptions> python) : IProblemResolver
+public sealed class ProblemSpecResolver(VerifierFactory verifiers, IOptions<PythonVerifierOptions> python, IOptions<HttpVerifierOptions> http)
+    : IProblemResolver
 {
     private const string ProblemPath = "problem";
     private const string VerifierPath = "problem.verifier";
@@ -84,6 +87,7 @@ public sealed class ProblemSpecResolver(VerifierFactory verifiers, IOptions<Pyth
         {
             var spec = VerifierSpecParser.Parse(verifier, VerifierPath);
             CheckSandboxCaps(spec);
+            CheckWebhookAddress(spec);
             return new ResolvedProblem(new Problem(prompt, id), verifiers.Create(spec, VerifierPath));
         }
         catch (VerifierSpecException ex)
@@ -96,6 +100,16 @@ public sealed class ProblemSpecResolver(VerifierFactory verifiers, IOptions<Pyth
             var field = $"problem.verifier.{ex.Field}";
             throw new ProblemSpecException(field, $"{field}: {ex.Problem}");
         }
+    }
+
+    /// <summary>A webhook on an address literal the client refuses would fail every attempt as a verifier error, each
+    /// spending budget: refused at submission instead. Host names are resolved, and judged, only at each call.</summary>
+    private void CheckWebhookAddress(VerifierSpec spec)
+    {
+        if (spec is HttpSpec webhook && !http.Value.AllowPrivateNetworks && WebhookUrl.IsNonPublicAddressLiteral(webhook.Url))
+            throw new VerifierSpecException($"{VerifierPath}.url",
+                $"'{webhook.Url.IdnHost}' is a loopback, private or other special-use address, which this service does not call " +
+                $"({HttpVerifierOptions.SectionName}:AllowPrivateNetworks is false); give a public address or host name");
     }
 
     /// <summary>The sandbox cuts a longer timeout or a larger memory limit down to its configured caps, so a spec that

@@ -101,3 +101,17 @@ internal static class NetworkAddressPolicy
         },
     };
 }
+
+/// <summary>What can be told of a webhook URL without resolving it.</summary>
+public static class WebhookUrl
+{
+    /// <summary>
+    /// True when the URL's host is an IP address literal in a loopback, private or other special-use range: unless
+    /// <see cref="HttpVerifierOptions.AllowPrivateNetworks"/> is set, every call to it is refused, so a spec naming it can
+    /// be refused at once. A host name is judged only when it is resolved, at each call.
+    /// </summary>
+    public static bool IsNonPublicAddressLiteral(Uri url) =>
+        url.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6
+        && IPAddress.TryParse(url.IdnHost, out var address)
+        && !NetworkAddressPolicy.IsPublic(address);
+}

@@ -32,6 +32,10 @@ public sealed class FakeDiscoveryEngine : IDiscoveryEngine
     public Func<DiscoveryRequest, int?>? DiscoverAtFor { get; init; }
     /// <summary>When set, writes attempt texts instead of "&lt;method&gt; attempt i seed s".</summary>
     public Func<DiscoveryMethod, int, string>? AttemptText { get; init; }
+    /// <summary>Which attempts (by index) report their verdict as reused from an earlier copy of their text.</summary>
+    public Func<int, bool> VerdictReusedAt { get; init; } = _ => false;
+    /// <summary>Whether the verdicts say the attempt ran in the sandbox.</summary>
+    public bool Sandboxed { get; init; }
     /// <summary>When set, awaited before each attempt (by index): lets a test hold a run at a known point.</summary>
     public Func<int, Task>? BeforeAttempt { get; init; }
     public int Executions => _executions;
@@ -100,8 +104,8 @@ public sealed class FakeDiscoveryEngine : IDiscoveryEngine
                 }
                 var text = AttemptText?.Invoke(method, index) ?? $"{method.ToWire()} attempt {index} seed {request.Seed}";
                 var passed = (DiscoverAtFor is { } decide ? decide(request) : DiscoverAt(method)) == index;
-                var verdict = passed ? Verdict.Pass() : Verdict.Fail(VerdictStatus.Wrong, $"attempt {index} is wrong");
-                yield return new AttemptEvaluated(index, step, text, 3, verdict, new AttemptTimings(1, 0.1));
+                var verdict = (passed ? Verdict.Pass() : Verdict.Fail(VerdictStatus.Wrong, $"attempt {index} is wrong")) with { Sandboxed = Sandboxed };
+                yield return new AttemptEvaluated(index, step, text, 3, verdict, new AttemptTimings(1, 0.1), VerdictReusedAt(index));
                 if (passed)
                 {
                     yield return new Discovered(index, text);

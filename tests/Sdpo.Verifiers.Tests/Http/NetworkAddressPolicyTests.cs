@@ -139,4 +139,18 @@ public class NetworkAddressPolicyTests
         Assert.Equal(VerdictStatus.VerifierError, verdict.Status);
         Assert.Contains("AllowPrivateNetworks", verdict.Feedback);
     }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8080/check", true)]
+    [InlineData("http://2130706433/check", true)] // 127.0.0.1 written as one number: Uri reads it as the address it is
+    [InlineData("https://192.168.1.20/check", true)]
+    [InlineData("http://[::1]/check", true)]
+    [InlineData("http://[::ffff:10.0.0.1]/check", true)]
+    [InlineData("http://[64:ff9b::7f00:1]/check", true)]
+    [InlineData("https://93.184.215.14/check", false)]
+    [InlineData("http://[2606:4700::6810:84e5]/check", false)]
+    [InlineData("http://localhost/check", false)] // a host name: judged when it is resolved, at each call
+    [InlineData("https://verifier.example.com/check", false)]
+    public void OnlyAnAddressLiteralOutsideThePublicRangesIsKnownNonPublicWithoutALookup(string url, bool nonPublic) =>
+        Assert.Equal(nonPublic, WebhookUrl.IsNonPublicAddressLiteral(new Uri(url)));
 }

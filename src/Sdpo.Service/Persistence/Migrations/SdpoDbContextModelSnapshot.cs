@@ -41,6 +41,9 @@ namespace Sdpo.Service.Persistence.Migrations
                     b.Property<double>("SamplingMs")
                         .HasColumnType("REAL");
 
+                    b.Property<bool>("Sandboxed")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Step")
                         .HasColumnType("INTEGER");
 
@@ -49,6 +52,9 @@ namespace Sdpo.Service.Persistence.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<int>("TokenCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("VerdictReused")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("VerdictStatus")
