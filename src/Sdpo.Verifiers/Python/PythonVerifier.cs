@@ -20,6 +20,9 @@ public sealed class PythonVerifier(PythonSpec spec, PythonSandbox sandbox) : IVe
         {
             ["mode"] = "tests",
             ["code"] = (spec.Prefix ?? "") + CodeBlockExtractor.Extract(attempt.Text),
+            // The prefix is the problem's own code: the checker also runs it, so the helpers the tests call (HumanEval's
+            // poly, encode_cyclic) are the problem's, whatever the attempt redefines.
+            ["prefix"] = spec.Prefix,
             ["tests"] = spec.Tests,
             ["entryPoint"] = spec.EntryPoint,
         };

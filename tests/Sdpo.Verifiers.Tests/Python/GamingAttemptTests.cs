@@ -129,6 +129,37 @@ public class GamingAttemptTests
             null
         },
         {
+            "a fake math module whose isclose says yes, for tests that use the solution's imports",
+            "class _Math:\n    def isclose(self, *args, **kwargs):\n        return True\nmath = _Math()\ndef volume(r):\n    return 1\n",
+            "assert math.isclose(volume(10), 4188.790204786391, rel_tol=0.001)\n",
+            null
+        },
+        {
+            "the same fake module, and a test_f of its own, through `from solution import *`",
+            "class _Math:\n    def isclose(self, *args, **kwargs):\n        return True\nmath = _Math()\ndef f(x):\n    return 0\ndef test_f():\n    pass\n",
+            "import math\nfrom solution import *\ndef test_f():\n    assert math.isclose(f(2), 4.0)\n",
+            null
+        },
+        {
+            "nothing at all, against a decorated test that a runner would run",
+            "def add(a, b):\n    return 0\n",
+            "from unittest import mock\n@mock.patch('os.getcwd', return_value='x')\ndef test_add(getcwd):\n    assert add(1, 2) == 3\ndef test_trivial():\n    assert True\n",
+            null
+        },
+        {
+            "nothing at all, against a yield test",
+            "def add(a, b):\n    return 0\n",
+            "def check_add(a, b, total):\n    assert add(a, b) == total\ndef test_add():\n    yield check_add, 1, 2, 3\n",
+            null
+        },
+        {
+            "swallowing the failure of unittest's assertEqual inside a function the tests pass in",
+            "def visit(xs, callback):\n    for x in xs:\n        try:\n            callback(x)\n        except Exception:\n            pass\n    return 'ok'\n",
+            "import unittest\nclass VisitTests(unittest.TestCase):\n    def test_even(self):\n        def callback(x):\n            self.assertEqual(x % 2, 0)\n"
+                + "        self.assertEqual(visit([1, 3], callback), 'ok')\n",
+            null
+        },
+        {
             "nothing at all, against tests that only define pytest functions",
             "def add(a, b):\n    return 0\n",
             "def test_add():\n    assert add(1, 2) == 3\n",
@@ -149,6 +180,22 @@ public class GamingAttemptTests
     {
         var verdict = await Sandboxes.RunPython(Sandboxes.AsTheServiceRunsIt, code, tests, entryPoint);
         Assert.False(verdict.Passed, $"{how}: {verdict.Feedback}");
+    }
+
+    [PythonFact]
+    public async Task RedefiningTheProblemsOwnHelpersIsNotAPass()
+    {
+        // HumanEval/38's tests check decode_cyclic against the prompt's encode_cyclic; an attempt that redefines it
+        // as the identity makes `return s` look right unless the tests use the prompt's own.
+        const string prompt = "def encode_cyclic(s: str):\n    groups = [s[(3 * i):min((3 * i + 3), len(s))] for i in range((len(s) + 2) // 3)]\n"
+            + "    groups = [(group[1:] + group[0]) if len(group) == 3 else group for group in groups]\n    return ''.join(groups)\n\n\n"
+            + "def decode_cyclic(s: str):\n    \"\"\"Decodes what encode_cyclic made.\"\"\"\n";
+        const string tests = "def check(candidate):\n    for s in ['abcdefgh', 'xyz']:\n        assert candidate(encode_cyclic(s)) == s\n";
+        var verifier = new PythonVerifier(new PythonSpec(tests, "decode_cyclic", Prefix: prompt), Sandboxes.AsTheServiceRunsIt);
+        var cheat = await verifier.VerifyAsync(Sandboxes.AttemptOf("    return s\ndef encode_cyclic(s):\n    return s\n"));
+        Assert.Equal(VerdictStatus.Wrong, cheat.Status);
+        var solved = await verifier.VerifyAsync(Sandboxes.AttemptOf("    return encode_cyclic(encode_cyclic(s))\n"));
+        Assert.True(solved.Passed, solved.Feedback);
     }
 
     [PythonFact(needsBubblewrap: true)]
@@ -197,6 +244,12 @@ public class GamingAttemptTests
             "an object that equals everything",
             "def sol():\n    class Anything:\n        def __eq__(self, other):\n            return True\n    return Anything()\n",
             "def sat(x: List[int]):\n    return x == [1, 2, 3]\n",
+            ""
+        },
+        {
+            "objects that equal everything inside a list, with no answer type to check",
+            "def sol():\n    class Anything:\n        def __eq__(self, other):\n            return True\n    return [Anything(), Anything()]\n",
+            "def sat(x):\n    return len(x) == 2 and x[0] == 5 and x[1] == 7\n",
             ""
         },
     };

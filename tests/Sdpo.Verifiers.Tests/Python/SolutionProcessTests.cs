@@ -108,6 +108,18 @@ public class SolutionProcessTests
             "class TestAdd:\n    def test_small(self):\n        assert add(1, 2) == 3\nasync def test_async():\n    assert add(2, 2) == 4\n"
         },
         {
+            "write pytest classes with setup_method, keep test data in a Test* dataclass, and await the solution's coroutines",
+            "class Stack:\n    def __init__(self):\n        self.items = []\n    def push(self, x):\n        self.items.append(x)\nasync def inc(x):\n    return x + 1\n",
+            "from dataclasses import dataclass\n@dataclass\nclass TestData:\n    value: int\nclass TestStack:\n    def setup_method(self, method):\n        self.stack = Stack()\n"
+                + "    def test_push(self):\n        self.stack.push(TestData(1).value)\n        assert self.stack.items == [1]\n    def test_fresh(self):\n        assert self.stack.items == []\n"
+                + "async def test_inc():\n    assert await inc(1) == 2\n"
+        },
+        {
+            "compare dict values as Python does",
+            "def values():\n    return {1: 'a', 2: 'b'}.values()\n",
+            "assert not isinstance(values(), list)\nassert list(values()) == ['a', 'b']\n"
+        },
+        {
             "leave pytest functions for the runner to call",
             "def add(a, b):\n    return a + b\n",
             "def test_add():\n    assert add(1, 2) == 3\n"
@@ -134,6 +146,15 @@ public class SolutionProcessTests
             "def check(candidate):\n    assert candidate(1, 2) == 3\n");
         Assert.Equal(VerdictStatus.VerifierError, verdict.Status);
         Assert.Contains("entryPoint", verdict.Feedback);
+    }
+
+    [PythonFact]
+    public async Task TestsThatImportWhatTheSandboxLacksAreTheVerifiersError()
+    {
+        var verdict = await Sandboxes.RunPython(Sandboxes.AsTheServiceRunsIt, "def add(a, b):\n    return a + b\n",
+            "import pytest\ndef test_add():\n    assert add(1, 2) == 3\n");
+        Assert.Equal(VerdictStatus.VerifierError, verdict.Status);
+        Assert.Contains("import pytest", verdict.Feedback);
     }
 
     [PythonFact]

@@ -156,7 +156,7 @@ def _encode_library_value(value, kind, other, depth):
         pairs = list(value) if kind is _DICT_ITEMS else [(key, None) for key in value]
         return ["dict_keys" if kind is _DICT_KEYS else "dict_items", [[_encode(k, other, depth + 1), _encode(v, other, depth + 1)] for k, v in pairs]]
     if kind is _DICT_VALUES:
-        return ["list", [_encode(item, other, depth + 1) for item in value]]
+        return ["dict_values", [_encode(item, other, depth + 1) for item in value]]
     datetime = sys.modules.get("datetime")
     if datetime is not None:
         if kind is datetime.timedelta:
@@ -222,6 +222,8 @@ def _decode(node, other):
         return _namedtuple_class(node[1], tuple(node[2]))(*(_decode(item, other) for item in node[3]))
     if tag == "range":
         return range(int(node[1], 16), int(node[2], 16), int(node[3], 16))
+    if tag == "dict_values":
+        return dict(enumerate(_decode(item, other) for item in node[1])).values()
     if tag in ("dict_keys", "dict_items"):
         rebuilt = {_decode(k, other): _decode(v, other) for k, v in node[1]}
         return rebuilt.keys() if tag == "dict_keys" else rebuilt.items()
@@ -297,6 +299,7 @@ _OPERATORS = {
     "len": len, "iter": iter, "next": next, "bool": bool, "hash": hash, "repr": repr, "str": str,
     "int": int, "float": float, "index": operator.index, "reversed": reversed, "round": round,
     "isinstance": isinstance, "issubclass": issubclass, "format": format,
+    "await": lambda awaitable: importlib.import_module("asyncio").run(_awaited(awaitable)),
     "enter": lambda manager: manager.__enter__(), "exit": lambda manager: manager.__exit__(None, None, None),
 }
 
@@ -497,6 +500,10 @@ class _CheckerCallable:
         return self._side.call_checker(self.callback_id, args, kwargs)
 
 
+async def _awaited(awaitable):
+    return await awaitable
+
+
 def _builtin_base(kind):
     return next((c for c in kind.__mro__ if _BUILTIN_ERRORS.get(c.__name__) is c), BaseException)
 
@@ -637,6 +644,12 @@ class _Remote:
     def __abs__(self): return self._sdpo_operator("abs")
     def __invert__(self): return self._sdpo_operator("invert")
     def __format__(self, spec): return _exact(self._sdpo_operator("format", spec), str, "__format__")
+
+    def __await__(self):  # a coroutine of the solution runs to its end in the solution's process
+        result = self._sdpo_operator("await")
+        if False:
+            yield
+        return result
     def __enter__(self): return self._sdpo_operator("enter")
 
     def __exit__(self, *exception):
@@ -786,8 +799,9 @@ class _Link:
             function = self.callbacks[message["callback"]]
             result = function(*self.decode(message["args"]), **self.decode(message["kwargs"]))
             return {"ok": self.encode(result)}
-        except (_ChannelBroken, _SolutionExit, _Report, CheckFailed):
-            raise  # a failed check inside the tests' function fails the tests, whatever the solution does with errors
+        except (_ChannelBroken, _SolutionExit, _Report, AssertionError):
+            raise  # a failed check inside the tests' function (an assert, unittest's assertEqual) fails the tests,
+                   # whatever the solution does with errors
         except BaseException as error:
             return {"error": {"type": type(error).__name__ if _BUILTIN_ERRORS.get(type(error).__name__) is type(error)
                               else "RuntimeError", "message": _short(error)}}
@@ -984,11 +998,19 @@ def _check_tests(job, link):
     names = _load(link, {"op": "load", "mode": "tests", "code": job["code"]})
     entry_point = job.get("entryPoint")
     namespace = {}
+    own = _names_bound_by(tree)
     for name, value in names:
-        # The solution's names may not shadow the builtins the tests compute with (abs, range, ValueError, ...), nor
-        # set a dunder such as __builtins__, whatever its process sends.
-        if type(name) is str and not name.startswith("__") and (name == entry_point or not hasattr(_builtins, name)):
-            namespace[name] = link.decode(value)
+        if type(name) is not str or name.startswith("__") or (name != entry_point and name in own):
+            continue  # no dunder (__builtins__ ...), and nothing the tests define or import themselves
+        decoded = link.decode(value)
+        # Nor a builtin the tests compute with (abs, range, ValueError), nor a fake standard-library module (`math`
+        # as an object whose isclose says yes): a module name only ever holds that genuine module.
+        if name != entry_point and (hasattr(_builtins, name) or (name in _STDLIB_MODULES and type(decoded) is not type(sys))):
+            continue
+        namespace[name] = decoded
+    for name, value in _prefix_names(job.get("prefix")).items():
+        if name != entry_point and name not in own:
+            namespace[name] = value
     namespace.update({"__name__": "__main__", "__builtins__": _builtins, "__sdpo_checks__": checks})
     # `from solution import add` and `import solution` in the tests find the solution's names.
     solution_module = type(sys)("solution")
@@ -999,7 +1021,7 @@ def _check_tests(job, link):
         try:
             exec(tests, namespace)
         except SystemExit as error:  # unittest.main() ends so, with a true code when a test failed
-            if error.code not in (None, 0, False):
+            if error.code not in (None, 0, False, 5):  # 5: unittest.main() found no tests (Python 3.12+); they run below
                 raise _Report("wrong", "The tests exited with status %s." % _short(error.code))
         if entry_point:
             candidate = namespace.get(entry_point)
@@ -1030,23 +1052,68 @@ def _check_tests(job, link):
     return "All %d checks passed." % checks.executed
 
 
+def _names_bound_by(tree):
+    """The names the tests' module binds at its top level (defs, classes, imports, assignments), looking into if, try,
+    with and loop blocks but not into functions or classes."""
+    names = set()
+    pending = list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names if alias.name != "*")
+            continue
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                names.add(child.id)
+            elif isinstance(child, (ast.stmt, ast.excepthandler)) or isinstance(child, (ast.Tuple, ast.List, ast.Starred)):
+                pending.append(child)
+    return names
+
+
+def _prefix_names(prefix):
+    """The problem's prefix run in the checker: its helpers, imports and constants, as the problem wrote them."""
+    if not prefix:
+        return {}
+    namespace = {"__name__": "solution"}
+    try:
+        exec(compile(prefix, "<prefix>", "exec"), namespace)
+    except BaseException:
+        return {}  # a prefix that only works with the attempt's code: the tests use the solution's names
+    return {name: value for name, value in namespace.items() if not name.startswith("__")}
+
+
 def _run_collected_tests(namespace, checks):
     """Tests written for pytest or unittest: run them as those tools would (a file that only defines them would
-    otherwise pass whatever the solution does). Each test run counts as a check, as each assert does."""
+    otherwise pass whatever the solution does). Each test run counts as a check, as each assert does. A test this
+    cannot run as written is the verifier's error, never skipped."""
     defined_here = lambda value: type(value) is _FUNCTION and value.__code__.co_filename == "<tests>"
     if defined_here(namespace.get("check")):
         raise _Report("verifier-error", "The tests define `check(candidate)`, but the problem names no entryPoint to call it with.")
     unittest = sys.modules.get("unittest")
     cases = []
     for name, value in list(namespace.items()):
-        if name.startswith("test") and defined_here(value):
-            _run_test_function(name, value, checks)
-        elif unittest is not None and isinstance(value, type) and issubclass(value, unittest.TestCase) and value.__module__ == "__main__":
+        if isinstance(value, _Remote):
+            continue  # the solution's names are not tests
+        if unittest is not None and isinstance(value, type) and issubclass(value, unittest.TestCase) and value.__module__ == "__main__":
             cases.append(value)
         elif name.startswith("Test") and isinstance(value, type) and value.__module__ == "__main__":
-            instance = value()  # a pytest test class: a fresh instance, then its test methods
-            for method_name in [m for m in dir(value) if m.startswith("test") and defined_here(getattr(value, m))]:
-                _run_test_function("%s.%s" % (name, method_name), getattr(instance, method_name), checks, bound=True)
+            if value.__init__ is not object.__init__:
+                continue  # pytest collects no class with an __init__ (a namedtuple or dataclass of test data)
+            for method_name in [m for m in dir(value) if m.startswith("test")]:
+                instance = value()  # a fresh instance for every test, with pytest's per-method hooks
+                method = getattr(instance, method_name)
+                _require_plain_test("%s.%s" % (name, method_name), getattr(method, "__func__", None), defined_here)
+                if hasattr(instance, "setup_method"):
+                    instance.setup_method(method)
+                _run_test_function("%s.%s" % (name, method_name), method, method.__func__.__code__, checks, bound=True)
+                if hasattr(instance, "teardown_method"):
+                    instance.teardown_method(method)
+        elif name.startswith("test") and callable(value):
+            _require_plain_test(name, value, defined_here)
+            _run_test_function(name, value, value.__code__, checks)
     if cases:
         import io
         output = io.StringIO()
@@ -1060,8 +1127,16 @@ def _run_collected_tests(namespace, checks):
         checks.executed += result.testsRun
 
 
-def _run_test_function(name, function, checks, bound=False):
-    code = function.__code__
+def _require_plain_test(name, function, defined_here):
+    if not defined_here(function):
+        raise _Report("verifier-error", "The test `%s` is not a plain function of the tests (decorated, or a class or static "
+                      "method), which this verifier cannot run as a test runner would." % name)
+    flags = function.__code__.co_flags
+    if flags & (0x20 | 0x200):  # CO_GENERATOR, CO_ASYNC_GENERATOR
+        raise _Report("verifier-error", "The test `%s` is a generator (a yield test), which this verifier does not run." % name)
+
+
+def _run_test_function(name, function, code, checks, bound=False):
     if code.co_argcount - (1 if bound else 0) > 0 or code.co_kwonlyargcount > 0:
         raise _Report("verifier-error", "The test `%s` takes arguments (pytest fixtures or parameters), which this verifier "
                       "cannot supply." % name)
@@ -1086,6 +1161,9 @@ def _classify_test_error(error):
         return "runtime-error", where + remote
     if isinstance(error, RecursionError):
         return "runtime-error", "RecursionError: maximum recursion depth exceeded.\n" + _user_traceback(error, 4)
+    if isinstance(error, ImportError) and line is not None:
+        return "verifier-error", "The tests import a module this sandbox does not have (test line %s: %s)\n%s" % (
+            line.lineno, (line.line or "").strip(), _user_traceback(error))
     innermost = _user_frames(error)
     if innermost and innermost[-1].filename == "<tests>":
         return "wrong", "Error while checking (test line %s): %s\n%s" % (
@@ -1114,6 +1192,20 @@ def _matches(value, expected):
     return True
 
 
+def _first_remote(value, depth=0):
+    if isinstance(value, _Remote):
+        return value
+    if depth > _MAX_DEPTH:
+        return None
+    items = value.items() if isinstance(value, dict) else value if isinstance(value, (list, tuple, set, frozenset)) else ()
+    for item in items:
+        for part in (item if isinstance(value, dict) else (item,)):
+            found = _first_remote(part, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
 def _check_p3(job, link):
     sat_source = "from typing import List\n" + job["sat"]
     _register_source("<sat>", sat_source)
@@ -1128,9 +1220,10 @@ def _check_p3(job, link):
         raise _Report("verifier-error", "The puzzle defines no `sat` function.")
 
     answer = link.decode(_load(link, {"op": "load", "mode": "p3", "code": job["code"].strip()}))
-    if isinstance(answer, _Remote):
-        raise _Report("wrong", "The answer is a %s object; sat needs a plain value (a number, string, list, ...)."
-                      % answer._sdpo_type)
+    nested = _first_remote(answer)
+    if nested is not None:
+        raise _Report("wrong", "The answer holds a %s object; sat needs a plain value (a number, string, list, ...)."
+                      % nested._sdpo_type)
     answer_type = job.get("answerType")
     if answer_type and not _type_matches(answer, answer_type, sat_namespace):
         raise _Report("wrong", "The answer %s has type %s, but sat expects %s." % (_short(answer), type(answer).__name__, answer_type))
