@@ -141,6 +141,12 @@ public class GamingAttemptTests
             null
         },
         {
+            "a Counter of its own that equals everything, through the tests' `from collections import *` and `from solution import *`",
+            "class Counter:\n    def __init__(self, *args):\n        pass\n    def __eq__(self, other):\n        return True\ndef count(s):\n    return 0\n",
+            "from collections import *\nfrom solution import *\ndef test_count():\n    assert Counter(count('aab')) == Counter({'a': 2, 'b': 1})\n",
+            null
+        },
+        {
             "nothing at all, against a decorated test that a runner would run",
             "def add(a, b):\n    return 0\n",
             "from unittest import mock\n@mock.patch('os.getcwd', return_value='x')\ndef test_add(getcwd):\n    assert add(1, 2) == 3\ndef test_trivial():\n    assert True\n",
@@ -196,6 +202,21 @@ public class GamingAttemptTests
         Assert.Equal(VerdictStatus.Wrong, cheat.Status);
         var solved = await verifier.VerifyAsync(Sandboxes.AttemptOf("    return encode_cyclic(encode_cyclic(s))\n"));
         Assert.True(solved.Passed, solved.Feedback);
+    }
+
+    [PythonFact]
+    public async Task InterruptingTheCheckerIsNotAPass()
+    {
+        // Same uid: the solution may signal the checker. SIGINT, sent all through the run, once raised KeyboardInterrupt
+        // wherever the checker was; inside running the prefix, it fell back to the solution's redefined helper.
+        const string prompt = "def double(x):\n    return 2 * x\n\n\ndef halve(y):\n    \"\"\"Undoes double.\"\"\"\n";
+        const string cheat = "    return y\nimport os, signal, threading, time\ndef double(x):\n    return x\n"
+            + "def _interrupt():\n    end = time.monotonic() + 2\n    while time.monotonic() < end:\n        os.kill(os.getppid(), signal.SIGINT)\n"
+            + "threading.Thread(target=_interrupt, daemon=True).start()\n";
+        const string tests = "def check(candidate):\n    for x in range(50):\n        assert candidate(double(x)) == x\n";
+        var verifier = new PythonVerifier(new PythonSpec(tests, "halve", Prefix: prompt), Sandboxes.AsTheServiceRunsIt);
+        var verdict = await verifier.VerifyAsync(Sandboxes.AttemptOf(cheat));
+        Assert.Equal(VerdictStatus.Wrong, verdict.Status);
     }
 
     [PythonFact(needsBubblewrap: true)]

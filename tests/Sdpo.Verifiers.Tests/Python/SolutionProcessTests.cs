@@ -115,6 +115,14 @@ public class SolutionProcessTests
                 + "async def test_inc():\n    assert await inc(1) == 2\n"
         },
         {
+            "take a name from the solution, run a solution's coroutine with asyncio.run, use pytest's setup hooks and test data held in a class",
+            "async def inc(x):\n    return x + 1\ndef add(a, b):\n    return a + b\n",
+            "import asyncio\nfrom solution import add\nstate = {}\ndef setup_module(module):\n    state['module'] = True\n"
+                + "def test_inc():\n    assert asyncio.run(inc(1)) == 2 and state['module']\n"
+                + "class TestAdd:\n    cases = [(1, 2, 3)]\n    test_cases = [(2, 2, 4)]\n    @classmethod\n    def setup_class(cls):\n        cls.ready = True\n"
+                + "    def test_add(self):\n        assert self.ready\n        for a, b, total in self.cases + self.test_cases:\n            assert add(a, b) == total\n"
+        },
+        {
             "compare dict values as Python does",
             "def values():\n    return {1: 'a', 2: 'b'}.values()\n",
             "assert not isinstance(values(), list)\nassert list(values()) == ['a', 'b']\n"

@@ -334,6 +334,9 @@ class _SolutionSide:
         self.handle_of = {}  # id(object) -> handle; the objects stay alive in self.handles, so ids stay theirs
 
     def handle(self, item):
+        if type(item) is _COROUTINE:
+            # A real coroutine on the checker's side (asyncio.run needs one), awaiting this one here.
+            return ["coroutine"] + self.handle(_AwaitableBox(item))[1:]
         handle = self.handle_of.get(id(item))
         if handle is None:
             handle = len(self.handles) + 1
@@ -502,6 +505,22 @@ class _CheckerCallable:
 
 async def _awaited(awaitable):
     return await awaitable
+
+
+_probe = _awaited(None)
+_COROUTINE = type(_probe)
+_probe.close()  # closed, so no "never awaited" warning reaches the output
+del _probe
+
+
+class _AwaitableBox:
+    """Holds one of the solution's coroutines for the checker's "await" (a coroutine must not cross as itself)."""
+
+    def __init__(self, coroutine):
+        self.coroutine = coroutine
+
+    def __await__(self):
+        return self.coroutine.__await__()
 
 
 def _builtin_base(kind):
@@ -756,6 +775,8 @@ class _Link:
                 return self.callbacks[item[1]]
             if tag == "exception-class":
                 return self._exception_class(item[1], item[2], item[3])
+            if tag == "coroutine":
+                return _awaiting(other(["handle"] + item[1:]))
             raise _ChannelBroken("an unknown value tag")
         return _decode(node, other)
 
@@ -802,7 +823,7 @@ class _Link:
         except (_ChannelBroken, _SolutionExit, _Report, AssertionError):
             raise  # a failed check inside the tests' function (an assert, unittest's assertEqual) fails the tests,
                    # whatever the solution does with errors
-        except BaseException as error:
+        except Exception as error:
             return {"error": {"type": type(error).__name__ if _BUILTIN_ERRORS.get(type(error).__name__) is type(error)
                               else "RuntimeError", "message": _short(error)}}
 
@@ -861,6 +882,14 @@ class _Link:
         if os.WIFSIGNALED(status):
             return " (killed by signal %d)" % os.WTERMSIG(status)
         return " (exit code %d)" % os.WEXITSTATUS(status)
+
+
+async def _awaiting_remote(remote):
+    return await remote
+
+
+def _awaiting(remote):
+    return _awaiting_remote(remote)
 
 
 def _write_back(sent, returned):
@@ -1062,8 +1091,15 @@ def _names_bound_by(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
             continue
+        if isinstance(node, ast.ImportFrom) and node.module == "solution":
+            continue  # names the tests take from the solution on purpose
+        if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
+            # `from collections import *` binds that module's names: none of them may come from the solution.
+            module = _import_or_none(node.module) if node.module and not node.level else None
+            names.update(getattr(module, "__all__", None) or [n for n in dir(module) if not n.startswith("_")] if module else [])
+            continue
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names if alias.name != "*")
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names if alias.name != "solution")
             continue
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
@@ -1079,9 +1115,14 @@ def _prefix_names(prefix):
         return {}
     namespace = {"__name__": "solution"}
     try:
-        exec(compile(prefix, "<prefix>", "exec"), namespace)
-    except BaseException:
-        return {}  # a prefix that only works with the attempt's code: the tests use the solution's names
+        code = compile(prefix, "<prefix>", "exec")
+    except (SyntaxError, ValueError):
+        return {}  # a prefix that is only code with the attempt's (a header to complete): the tests use the solution's
+    try:
+        exec(code, namespace)
+    except Exception as error:
+        raise _Report("verifier-error", "The problem's prefix fails when run on its own: " + "".join(
+            traceback.format_exception_only(type(error), error)).strip())
     return {name: value for name, value in namespace.items() if not name.startswith("__")}
 
 
@@ -1094,6 +1135,10 @@ def _run_collected_tests(namespace, checks):
         raise _Report("verifier-error", "The tests define `check(candidate)`, but the problem names no entryPoint to call it with.")
     unittest = sys.modules.get("unittest")
     cases = []
+    hook = lambda owner, name, *args: getattr(owner, name)(*args) if callable(getattr(owner, name, None)) else None
+    module = type(sys)("__main__")
+    module.__dict__.update(namespace)
+    hook(module, "setup_module", module)
     for name, value in list(namespace.items()):
         if isinstance(value, _Remote):
             continue  # the solution's names are not tests
@@ -1102,7 +1147,8 @@ def _run_collected_tests(namespace, checks):
         elif name.startswith("Test") and isinstance(value, type) and value.__module__ == "__main__":
             if value.__init__ is not object.__init__:
                 continue  # pytest collects no class with an __init__ (a namedtuple or dataclass of test data)
-            for method_name in [m for m in dir(value) if m.startswith("test")]:
+            hook(value, "setup_class")
+            for method_name in [m for m in dir(value) if m.startswith("test") and callable(getattr(value, m))]:
                 instance = value()  # a fresh instance for every test, with pytest's per-method hooks
                 method = getattr(instance, method_name)
                 _require_plain_test("%s.%s" % (name, method_name), getattr(method, "__func__", None), defined_here)
@@ -1111,9 +1157,13 @@ def _run_collected_tests(namespace, checks):
                 _run_test_function("%s.%s" % (name, method_name), method, method.__func__.__code__, checks, bound=True)
                 if hasattr(instance, "teardown_method"):
                     instance.teardown_method(method)
+            hook(value, "teardown_class")
         elif name.startswith("test") and callable(value):
             _require_plain_test(name, value, defined_here)
+            hook(module, "setup_function", value)
             _run_test_function(name, value, value.__code__, checks)
+            hook(module, "teardown_function", value)
+    hook(module, "teardown_module", module)
     if cases:
         import io
         output = io.StringIO()
@@ -1175,7 +1225,7 @@ def _type_matches(value, annotation, namespace):
     """P3's answer-type check for the annotations its puzzles use (int, str, List[...], ...)."""
     try:
         expected = eval(annotation, namespace)
-    except BaseException:
+    except Exception:
         return True  # an annotation we cannot evaluate is not the candidate's fault
     return _matches(value, expected)
 
@@ -1266,6 +1316,10 @@ def _main():
         _run_solution_process(requests_read, replies_write)
     os.close(requests_read)
     os.close(replies_write)
+    # The solution's process has the same uid and may signal this one: SIGINT would raise KeyboardInterrupt wherever
+    # the checker is (inside a prefix, a type check, a callback). Every other signal that reaches it only ends it,
+    # which leaves no result: never a pass.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     # Read only now: the solution process was forked before the key was in this process's memory.
     job = json.loads(sys.stdin.read())
