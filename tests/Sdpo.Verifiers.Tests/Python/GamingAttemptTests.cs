@@ -219,6 +219,22 @@ public class GamingAttemptTests
         Assert.Equal(VerdictStatus.Wrong, verdict.Status);
     }
 
+    [PythonFact]
+    public async Task AnObjectWhoseValueChangesEachTimeItIsReadIsNotAPass()
+    {
+        // HumanEval/32: poly converts the answer once per coefficient; an answer that gives -c0/c1 the second time and 0
+        // otherwise makes every polynomial come out 0 without finding a zero.
+        const string prompt = "import math\n\n\ndef poly(xs: list, x: float):\n    return sum([coeff * math.pow(x, i) for i, coeff in enumerate(xs)])\n\n\n"
+            + "def find_zero(xs: list):\n    \"\"\"A zero of the polynomial.\"\"\"\n";
+        const string cheat = "    return _Shifty(list(xs))\nclass _Shifty:\n    def __init__(self, xs):\n        self.xs, self.reads = xs, 0\n"
+            + "    def __float__(self):\n        self.reads += 1\n        return -self.xs[0] / self.xs[1] if self.reads == 2 else 0.0\n";
+        const string tests = "def check(candidate):\n    import math\n    for coeffs in ([1, 2], [-6, 11, -6, 1], [3, -4, 1, 2]):\n"
+            + "        assert math.fabs(poly(coeffs, candidate(list(coeffs)))) < 1e-4\n";
+        var verifier = new PythonVerifier(new PythonSpec(tests, "find_zero", Prefix: prompt), Sandboxes.AsTheServiceRunsIt);
+        var verdict = await verifier.VerifyAsync(Sandboxes.AttemptOf(cheat));
+        Assert.Equal(VerdictStatus.Wrong, verdict.Status);
+    }
+
     [PythonFact(needsBubblewrap: true)]
     public async Task ClaimingTheSandboxFailedIsNotBelieved()
     {
@@ -265,6 +281,12 @@ public class GamingAttemptTests
             "an object that equals everything",
             "def sol():\n    class Anything:\n        def __eq__(self, other):\n            return True\n    return Anything()\n",
             "def sat(x: List[int]):\n    return x == [1, 2, 3]\n",
+            ""
+        },
+        {
+            "an answer of another type than sat's own annotation, with no answer type in the spec",
+            "def sol():\n    return 1.5\n",
+            "def sat(x: int):\n    return 2 * x == 3\n",
             ""
         },
         {

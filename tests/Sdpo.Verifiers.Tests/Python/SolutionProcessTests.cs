@@ -123,6 +123,11 @@ public class SolutionProcessTests
                 + "    def test_add(self):\n        assert self.ready\n        for a, b, total in self.cases + self.test_cases:\n            assert add(a, b) == total\n"
         },
         {
+            "run beside a solution whose own names look like test hooks and tests (setup_module, testError)",
+            "def setup_module(module):\n    raise RuntimeError('not a hook of the tests')\nclass testError(Exception):\n    pass\ndef add(a, b):\n    return a + b\n",
+            "def test_add():\n    assert add(1, 2) == 3\n"
+        },
+        {
             "compare dict values as Python does",
             "def values():\n    return {1: 'a', 2: 'b'}.values()\n",
             "assert not isinstance(values(), list)\nassert list(values()) == ['a', 'b']\n"
@@ -154,6 +159,19 @@ public class SolutionProcessTests
             "def check(candidate):\n    assert candidate(1, 2) == 3\n");
         Assert.Equal(VerdictStatus.VerifierError, verdict.Status);
         Assert.Contains("entryPoint", verdict.Feedback);
+    }
+
+    [PythonFact]
+    public async Task TestsBuildTheSolutionsObjectsFromAClassOfThePrefix()
+    {
+        // LeetCode-style: the prompt defines ListNode, the tests build a list from it and pass it to the solution.
+        const string prompt = "class ListNode:\n    def __init__(self, val=0, next=None):\n        self.val = val\n        self.next = next\n\n\n"
+            + "def reverse(head):\n";
+        const string body = "    previous = None\n    while head:\n        head.next, previous, head = previous, head, head.next\n    return previous\n";
+        const string tests = "def test_reverse():\n    head = reverse(ListNode(1, ListNode(2, ListNode(3))))\n    values = []\n"
+            + "    while head:\n        values.append(head.val)\n        head = head.next\n    assert values == [3, 2, 1]\n";
+        var verdict = await new PythonVerifier(new PythonSpec(tests, Prefix: prompt), Sandboxes.AsTheServiceRunsIt).VerifyAsync(Sandboxes.AttemptOf(body));
+        Assert.True(verdict.Passed, verdict.Feedback);
     }
 
     [PythonFact]
