@@ -164,12 +164,15 @@ public class SolutionProcessTests
     [PythonFact]
     public async Task TestsBuildTheSolutionsObjectsFromAClassOfThePrefix()
     {
-        // LeetCode-style: the prompt defines ListNode, the tests build a list from it and pass it to the solution.
+        // LeetCode-style: the prompt defines ListNode (and a helper that builds lists of it); the tests build lists, by hand
+        // and through the helper, and pass them to the solution.
         const string prompt = "class ListNode:\n    def __init__(self, val=0, next=None):\n        self.val = val\n        self.next = next\n\n\n"
+            + "def build(values):\n    head = None\n    for value in reversed(values):\n        head = ListNode(value, head)\n    return head\n\n\n"
             + "def reverse(head):\n";
         const string body = "    previous = None\n    while head:\n        head.next, previous, head = previous, head, head.next\n    return previous\n";
         const string tests = "def test_reverse():\n    head = reverse(ListNode(1, ListNode(2, ListNode(3))))\n    values = []\n"
-            + "    while head:\n        values.append(head.val)\n        head = head.next\n    assert values == [3, 2, 1]\n";
+            + "    while head:\n        values.append(head.val)\n        head = head.next\n    assert values == [3, 2, 1]\n"
+            + "def test_through_the_prompts_helper():\n    assert reverse(build([4, 5])).val == 5\n";
         var verdict = await new PythonVerifier(new PythonSpec(tests, Prefix: prompt), Sandboxes.AsTheServiceRunsIt).VerifyAsync(Sandboxes.AttemptOf(body));
         Assert.True(verdict.Passed, verdict.Feedback);
     }

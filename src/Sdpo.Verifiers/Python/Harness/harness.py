@@ -1046,11 +1046,16 @@ def _check_tests(job, link):
                 type(decoded) is not type(sys) or decoded.__name__ != name))):
             continue
         namespace[name] = decoded
-    for name, value in _prefix_names(job.get("prefix")).items():
-        # The prefix's helpers are the checker's; its classes stay the solution's, so that objects the tests build
-        # from them (LeetCode's ListNode) can be passed to the solution.
-        if name != entry_point and name not in own and not (isinstance(value, type) and name in namespace):
-            namespace[name] = value
+    prefix = _prefix_namespace(job.get("prefix"))
+    for name, value in list(prefix.items()):
+        if name.startswith("__") or name == entry_point or name in own:
+            continue
+        if isinstance(value, type) and name in namespace:
+            # The prefix's classes stay the solution's, so that objects the tests build from them (LeetCode's
+            # ListNode), by hand or through the prefix's own helpers, can be passed to the solution.
+            prefix[name] = namespace[name]
+        else:
+            namespace[name] = value  # the prefix's helpers are the checker's
     namespace.update({"__name__": "__main__", "__builtins__": _builtins, "__sdpo_checks__": checks})
     # `from solution import add` and `import solution` in the tests find the solution's names.
     solution_module = type(sys)("solution")
@@ -1120,7 +1125,7 @@ def _names_bound_by(tree):
     return names
 
 
-def _prefix_names(prefix):
+def _prefix_namespace(prefix):
     """The problem's prefix run in the checker: its helpers, imports and constants, as the problem wrote them."""
     if not prefix:
         return {}
@@ -1134,7 +1139,7 @@ def _prefix_names(prefix):
     except Exception as error:
         raise _Report("verifier-error", "The problem's prefix fails when run on its own: " + "".join(
             traceback.format_exception_only(type(error), error)).strip())
-    return {name: value for name, value in namespace.items() if not name.startswith("__")}
+    return namespace
 
 
 def _run_collected_tests(namespace, checks):
