@@ -168,7 +168,7 @@ public class SolutionProcessTests
         // and through the helper, and pass them to the solution.
         const string prompt = "class ListNode:\n    def __init__(self, val=0, next=None):\n        self.val = val\n        self.next = next\n\n\n"
             + "def build(values):\n    head = None\n    for value in reversed(values):\n        head = ListNode(value, head)\n    return head\n\n\n"
-            + "def reverse(head):\n";
+            + "def reverse(head):\n    \"\"\"The list backwards.\"\"\"\n"; // a docstring, as prompts have: the prompt compiles alone
         const string body = "    previous = None\n    while head:\n        head.next, previous, head = previous, head, head.next\n    return previous\n";
         const string tests = "def test_reverse():\n    head = reverse(ListNode(1, ListNode(2, ListNode(3))))\n    values = []\n"
             + "    while head:\n        values.append(head.val)\n        head = head.next\n    assert values == [3, 2, 1]\n"

@@ -1046,10 +1046,10 @@ def _check_tests(job, link):
                 type(decoded) is not type(sys) or decoded.__name__ != name))):
             continue
         namespace[name] = decoded
-    prefix = _prefix_namespace(job.get("prefix"))
+    prefix, stubs = _prefix_namespace(job.get("prefix"))
     for name, value in list(prefix.items()):
-        if name.startswith("__") or name == entry_point or name in own:
-            continue
+        if name.startswith("__") or name == entry_point or name in own or name in stubs:
+            continue  # a stub (a signature and a docstring) is the function the attempt completes
         if isinstance(value, type) and name in namespace:
             # The prefix's classes stay the solution's, so that objects the tests build from them (LeetCode's
             # ListNode), by hand or through the prefix's own helpers, can be passed to the solution.
@@ -1128,18 +1128,22 @@ def _names_bound_by(tree):
 def _prefix_namespace(prefix):
     """The problem's prefix run in the checker: its helpers, imports and constants, as the problem wrote them."""
     if not prefix:
-        return {}
+        return {}, set()
     namespace = {"__name__": "solution"}
     try:
-        code = compile(prefix, "<prefix>", "exec")
+        tree = ast.parse(prefix, "<prefix>")
+        code = compile(tree, "<prefix>", "exec")
     except (SyntaxError, ValueError):
-        return {}  # a prefix that is only code with the attempt's (a header to complete): the tests use the solution's
+        return {}, set()  # a prefix that is only code with the attempt's (a header to complete): the tests use the solution's
     try:
         exec(code, namespace)
     except Exception as error:
         raise _Report("verifier-error", "The problem's prefix fails when run on its own: " + "".join(
             traceback.format_exception_only(type(error), error)).strip())
-    return namespace
+    stubs = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and all(
+        isinstance(statement, ast.Pass) or (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant))
+        for statement in node.body)}
+    return namespace, stubs
 
 
 def _run_collected_tests(namespace, checks):
