@@ -735,6 +735,12 @@ class _RemoteError(Exception):
 
 
 _FUNCTION = type(lambda: None)
+
+
+def _defined_by_tests(value):
+    """A plain function the tests' own source defines (not the solution's, not the checker's, not a decorator's wrapper)."""
+    return type(value) is _FUNCTION and value.__code__.co_filename == "<tests>"
+
 _STDLIB_MODULES = frozenset(sys.stdlib_module_names)
 
 
@@ -755,7 +761,7 @@ class _Link:
                 return ["handle", item._sdpo_handle]
             # Only the tests' own functions become callbacks the solution may call: anything else could be a
             # function of the checker's (eval, exec) that reached the tests as a value.
-            if type(item) is _FUNCTION and getattr(item.__code__, "co_filename", None) == "<tests>":
+            if _defined_by_tests(item):
                 callback_id = len(self.callbacks) + 1
                 self.callbacks[callback_id] = item
                 return ["callback", callback_id]
@@ -784,7 +790,7 @@ class _Link:
             if tag == "exception-class":
                 return self._exception_class(item[1], item[2], item[3])
             if tag == "coroutine":
-                return _awaiting(other(["handle"] + item[1:]))
+                return _awaited(other(["handle"] + item[1:]))  # a real coroutine here, awaiting the solution's
             raise _ChannelBroken("an unknown value tag")
         return _decode(node, other)
 
@@ -890,14 +896,6 @@ class _Link:
         if os.WIFSIGNALED(status):
             return " (killed by signal %d)" % os.WTERMSIG(status)
         return " (exit code %d)" % os.WEXITSTATUS(status)
-
-
-async def _awaiting_remote(remote):
-    return await remote
-
-
-def _awaiting(remote):
-    return _awaiting_remote(remote)
 
 
 def _write_back(sent, returned):
@@ -1150,14 +1148,13 @@ def _run_collected_tests(namespace, checks):
     """Tests written for pytest or unittest: run them as those tools would (a file that only defines them would
     otherwise pass whatever the solution does). Each test run counts as a check, as each assert does. A test this
     cannot run as written is the verifier's error, never skipped."""
-    defined_here = lambda value: type(value) is _FUNCTION and value.__code__.co_filename == "<tests>"
-    if defined_here(namespace.get("check")):
+    if _defined_by_tests(namespace.get("check")):
         raise _Report("verifier-error", "The tests define `check(candidate)`, but the problem names no entryPoint to call it with.")
     unittest = sys.modules.get("unittest")
     cases = []
     def hook(owner, name, *args):
         function = getattr(owner, name, None)
-        if defined_here(getattr(function, "__func__", function)):  # the tests' own hooks, never the solution's
+        if _defined_by_tests(getattr(function, "__func__", function)):  # the tests' own hooks, never the solution's
             function(*args)
     module = type(sys)("__main__")
     module.__dict__.update(namespace)
@@ -1174,7 +1171,7 @@ def _run_collected_tests(namespace, checks):
             for method_name in [m for m in dir(value) if m.startswith("test") and callable(getattr(value, m))]:
                 instance = value()  # a fresh instance for every test, with pytest's per-method hooks
                 method = getattr(instance, method_name)
-                _require_plain_test("%s.%s" % (name, method_name), getattr(method, "__func__", None), defined_here)
+                _require_plain_test("%s.%s" % (name, method_name), getattr(method, "__func__", None))
                 if hasattr(instance, "setup_method"):
                     instance.setup_method(method)
                 _run_test_function("%s.%s" % (name, method_name), method, method.__func__.__code__, checks, bound=True)
@@ -1182,7 +1179,7 @@ def _run_collected_tests(namespace, checks):
                     instance.teardown_method(method)
             hook(value, "teardown_class")
         elif name.startswith("test") and callable(value):
-            _require_plain_test(name, value, defined_here)
+            _require_plain_test(name, value)
             hook(module, "setup_function", value)
             _run_test_function(name, value, value.__code__, checks)
             hook(module, "teardown_function", value)
@@ -1200,8 +1197,8 @@ def _run_collected_tests(namespace, checks):
         checks.executed += result.testsRun
 
 
-def _require_plain_test(name, function, defined_here):
-    if not defined_here(function):
+def _require_plain_test(name, function):
+    if not _defined_by_tests(function):
         raise _Report("verifier-error", "The test `%s` is not a plain function of the tests (decorated, or a class or static "
                       "method), which this verifier cannot run as a test runner would." % name)
     flags = function.__code__.co_flags
