@@ -494,24 +494,36 @@ public static class DiscoveryLoop
             ?? throw new InvalidDataException($"{path} is empty.");
         if (state.Fingerprint != Fingerprint(request))
             throw new InvalidDataException($"{path} belongs to a different request.");
-        string policyDirectory = Path.Combine(directory, PolicyStateFolder);
-        if (Directory.Exists(policyDirectory)) await policy.LoadAsync(policyDirectory, cancellationToken);
+        // Every committed loop state has its policy's state beside it; without it the run would go on with a fresh
+        // adapter and repeat none of what it streamed.
+        string policyDirectory = Path.Combine(directory, state.PolicyFolder ?? PolicyStateFolder);
+        if (!Directory.Exists(policyDirectory))
+            throw new InvalidDataException($"{path} names the policy state {policyDirectory}, which is missing.");
+        await policy.LoadAsync(policyDirectory, cancellationToken);
         return state;
     }
 
+    /// <summary>
+    /// Writes the policy's state to a folder of its own for this step, then commits it by replacing the loop file
+    /// (which names that folder) atomically, and only then removes older folders. A crash at any point leaves the last
+    /// committed pair intact, so a resumed run repeats the interrupted step exactly.
+    /// </summary>
     private static async Task SaveAsync(IDiscoveryPolicy policy, LoopState state, string directory, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(directory);
-        // Write policy then loop state; the loop file is the commit point, replaced atomically.
-        string policyDirectory = Path.Combine(directory, PolicyStateFolder);
-        string staging = policyDirectory + ".new";
-        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-        await policy.SaveAsync(staging, cancellationToken);
-        if (Directory.Exists(policyDirectory)) Directory.Delete(policyDirectory, recursive: true);
-        Directory.Move(staging, policyDirectory);
+        string folder = $"{PolicyStateFolder}-{state.Step}";
+        string policyDirectory = Path.Combine(directory, folder);
+        if (Directory.Exists(policyDirectory)) Directory.Delete(policyDirectory, recursive: true); // left by an uncommitted save
+        Directory.CreateDirectory(policyDirectory);
+        await policy.SaveAsync(policyDirectory, cancellationToken);
+
+        state.PolicyFolder = folder;
         string path = Path.Combine(directory, LoopStateFile);
         await File.WriteAllTextAsync(path + ".tmp", JsonSerializer.Serialize(state), cancellationToken);
         File.Move(path + ".tmp", path, overwrite: true);
+
+        foreach (var stale in Directory.EnumerateDirectories(directory, PolicyStateFolder + "*"))
+            if (Path.GetFileName(stale) != folder) Directory.Delete(stale, recursive: true);
     }
 
     private sealed class LoopState
@@ -519,6 +531,9 @@ public static class DiscoveryLoop
         public string Fingerprint { get; set; } = "";
         public int Step { get; set; }
         public int Attempts { get; set; }
+        /// <summary>The folder beside the loop file that holds the policy's state of this step; null in states saved
+        /// before steps had folders of their own ("policy").</summary>
+        public string? PolicyFolder { get; set; }
         public List<List<string>> ChainFeedback { get; set; } = new();
         /// <summary>Verdicts by answer text, for reuse; not saved, so a resumed run verifies its answers afresh.</summary>
         [JsonIgnore] public Dictionary<string, Verdict> KnownVerdicts { get; } = new(StringComparer.Ordinal);

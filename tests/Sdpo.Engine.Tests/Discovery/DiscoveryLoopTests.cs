@@ -492,6 +492,57 @@ public class DiscoveryLoopTests
         }
     }
 
+    [Fact]
+    public async Task ASaveCutOffBeforeItsCommitResumesFromTheLastCommittedStep()
+    {
+        var request = Request(new PassWhen(_ => false), maxAttempts: 40);
+        var uninterrupted = await Collect(DiscoveryLoop.RunAsync(request, new ScriptedPolicy()));
+
+        string directory = Path.Combine(Path.GetTempPath(), "sdpo-loop-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var before = await RunCancelledAtThirdStep(request, directory);
+            // The third step's policy state is written, but the loop file that would commit it cannot be: as a crash there.
+            string blocker = Path.Combine(directory, "loop.json.tmp");
+            Directory.CreateDirectory(blocker);
+            var cutOff = await Collect(DiscoveryLoop.RunAsync(request, new ScriptedPolicy(), directory));
+            Assert.StartsWith("Could not save the run's state", Assert.IsType<Failed>(cutOff[^1]).Reason);
+            Directory.Delete(blocker);
+
+            var after = await Collect(DiscoveryLoop.RunAsync(request, new ScriptedPolicy(), directory));
+            static object Content(AttemptEvaluated a) => (a.Index, a.Step, a.Text, a.Verdict);
+            var expected = uninterrupted.OfType<AttemptEvaluated>().Where(a => a.Step >= 2).Select(Content);
+            Assert.Equal(expected, after.OfType<AttemptEvaluated>().Select(Content));
+            Assert.Equal(uninterrupted[^1], after[^1]);
+            // One committed policy state is kept; the uncommitted one is gone.
+            Assert.Single(Directory.GetDirectories(directory));
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ASavedLoopStateWithoutItsPolicyStateFailsInsteadOfStartingAFreshAdapter()
+    {
+        var request = Request(new PassWhen(_ => false), maxAttempts: 40);
+        string directory = Path.Combine(Path.GetTempPath(), "sdpo-loop-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await RunCancelledAtThirdStep(request, directory);
+            foreach (var folder in Directory.GetDirectories(directory)) Directory.Delete(folder, recursive: true);
+
+            var events = await Collect(DiscoveryLoop.RunAsync(request, new ScriptedPolicy(), directory));
+            var failed = Assert.IsType<Failed>(Assert.Single(events));
+            Assert.Contains("missing", failed.Reason);
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private static DiscoveryRequest Distinct(DiscoveryRequest request) =>
         request with { Sampling = new AttemptSampling(DistinctAttempts: true) };
 
