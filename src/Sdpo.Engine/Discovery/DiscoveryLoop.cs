@@ -306,9 +306,8 @@ public static class DiscoveryLoop
     {
         string prompt = request.Problem.Prompt;
         if (!TeacherPrompt.HasSignal(latestFeedback, passingSibling: null)) return prompt;
-        int room = TeacherContextRoom(request, policy);
-        string context = TeacherPrompt.BuildWithin(prompt, latestFeedback, passingSibling: null, room, policy.CountContextTokens);
-        return policy.CountContextTokens(context) <= room ? context : prompt;
+        return TeacherPrompt.BuildWithin(prompt, latestFeedback, passingSibling: null, TeacherContextRoom(request, policy), policy.CountContextTokens)
+            ?? prompt;
     }
 
     /// <summary>Appends each chain's newest feedback: that of the chain's first attempt in the step that has any
@@ -340,14 +339,21 @@ public static class DiscoveryLoop
             .Where(i => !verdicts[i].Passed && TeacherPrompt.HasSignal(verdicts[i].Feedback, sibling))
             .ToList();
         if (request.EffectiveSdpo.MaxDistilledAttempts is { } limit) candidates = MostFrequent(candidates, samples, limit);
-        var teacherContexts = new Dictionary<string, string>(StringComparer.Ordinal);
-        return candidates.Select(i =>
+        var teacherContexts = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var attempts = new List<TrainingAttempt>();
+        foreach (int i in candidates)
         {
             var feedback = verdicts[i].Feedback;
             if (!teacherContexts.TryGetValue(feedback, out var teacher))
-                teacherContexts[feedback] = teacher = TeacherPrompt.BuildWithin(request.Problem.Prompt, feedback, sibling, maxTokens, policy.CountContextTokens);
-            return new TrainingAttempt(samples[i], request.Problem.Prompt, teacher);
-        }).ToList();
+            {
+                // A question too long for the cap even with the feedback cut away gives no teacher: no loss, as
+                // for an attempt without feedback, rather than a context over the cap (or the model's length).
+                teacher = TeacherPrompt.BuildWithin(request.Problem.Prompt, feedback, sibling, maxTokens, policy.CountContextTokens);
+                teacherContexts[feedback] = teacher;
+            }
+            if (teacher is not null) attempts.Add(new TrainingAttempt(samples[i], request.Problem.Prompt, teacher));
+        }
+        return attempts;
     }
 
     /// <summary>The indices of the attempts of the <paramref name="limit"/> most frequent distinct texts among

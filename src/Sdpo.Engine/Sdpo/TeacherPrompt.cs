@@ -25,16 +25,17 @@ public static class TeacherPrompt
 
     /// <summary>
     /// Builds the context and, when it exceeds <paramref name="maxTokens"/>, shortens the feedback (keeping its
-    /// beginning and end, where errors usually say the most) until it fits. The prompt is never cut; when even
-    /// empty feedback does not fit, the result is the untruncated minimum and the caller must reject it.
+    /// beginning and end, where errors usually say the most) until it fits. The prompt is never cut; when even the
+    /// shortest feedback does not fit, there is no context within the limit and the result is null.
     /// </summary>
-    public static string BuildWithin(string prompt, string? feedback, string? passingSibling, int maxTokens, Func<string, int> countTokens)
+    public static string? BuildWithin(string prompt, string? feedback, string? passingSibling, int maxTokens, Func<string, int> countTokens)
     {
         string full = Build(prompt, feedback, passingSibling);
-        if (string.IsNullOrEmpty(feedback) || countTokens(full) <= maxTokens) return full;
+        if (countTokens(full) <= maxTokens) return full;
+        if (string.IsNullOrEmpty(feedback)) return null;
 
         int low = 0, high = feedback.Length - 1; // characters of feedback kept
-        string best = Build(prompt, TruncationMarker.Trim(), passingSibling);
+        string? best = null;
         while (low <= high)
         {
             int keep = (low + high) / 2;

@@ -358,6 +358,22 @@ public class DiscoveryLoopTests
         Assert.All(policy.SampledContexts.SelectMany(c => c), c => Assert.Equal("Q", c));
     }
 
+    [Fact]
+    public async Task SdpoLearnsNothingFromAFailureWhoseTeacherContextCannotFitAndRunsOn()
+    {
+        // Room for the prompt and an attempt, but not for the instruction the teacher context adds.
+        var policy = new ScriptedPolicy { MaxContextTokens = 64 + 1 + 10 };
+        var events = await Collect(DiscoveryLoop.RunAsync(Request(new PassWhen(_ => false), maxAttempts: 16, perStep: 4), policy));
+        Assert.IsType<Exhausted>(events[^1]);
+        Assert.Empty(policy.UpdateBatches);
+        Assert.All(events.OfType<StepCompleted>(), step => Assert.Equal(0, step.TrainedAttempts));
+
+        // With room, the same run distils every failure.
+        var roomy = new ScriptedPolicy();
+        await Collect(DiscoveryLoop.RunAsync(Request(new PassWhen(_ => false), maxAttempts: 16, perStep: 4), roomy));
+        Assert.Equal(4, roomy.UpdateBatches.Count);
+    }
+
     [Theory]
     [InlineData(DiscoveryMethod.MultiTurn)]
     [InlineData(DiscoveryMethod.SelfTeacher)]

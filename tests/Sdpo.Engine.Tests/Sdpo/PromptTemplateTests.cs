@@ -23,7 +23,8 @@ public class PromptTemplateTests
     {
         string prompt = new('p', 50);
         string feedback = "START" + new string('x', 500) + "END";
-        string context = TeacherPrompt.BuildWithin(prompt, feedback, null, 200, s => s.Length);
+        string context = TeacherPrompt.BuildWithin(prompt, feedback, null, 200, s => s.Length)!;
+        Assert.NotNull(context);
         Assert.True(context.Length <= 200, context.Length.ToString());
         Assert.StartsWith(prompt, context);
         Assert.Contains("START", context);
@@ -31,6 +32,8 @@ public class PromptTemplateTests
         Assert.EndsWith(TeacherPrompt.Instruction, context);
         // Fits already: unchanged.
         Assert.Equal(TeacherPrompt.Build(prompt, "short", null), TeacherPrompt.BuildWithin(prompt, "short", null, 1000, s => s.Length));
+        // Not even the template fits beside the prompt: no context, rather than one over the limit.
+        Assert.Null(TeacherPrompt.BuildWithin(prompt, feedback, null, prompt.Length + 10, s => s.Length));
     }
 
     [Fact]
