@@ -179,10 +179,12 @@ public sealed class TextGenerator
 
         // One distinct prompt is run whole, unless its opening is worth keeping for the next call.
         var openingLength = distinct.Count > 1 ? CommonOpeningLength(distinct) : openings is null ? 0 : distinct[0].Count - 1;
+        var reused = openingLength > 0 ? openings?.ReusableLength(distinct, openingLength) ?? 0 : 0;
         Tensor restIds, restMask;
-        if (openingLength >= MinSharedOpening)
+        // An opening kept whole is used whatever its length: it may hold what running the tokens here would not give
+        // (SDPO's basePrompt keeps the base model's reading of the question for the adapted student).
+        if (openingLength >= MinSharedOpening || reused == openingLength && reused > 0)
         {
-            var reused = openings?.ReusableLength(distinct, openingLength) ?? 0;
             if (reused > 0) openings!.FillInto(cache, reused);
             var openingMask = ones(1, openingLength, dtype: ScalarType.Int64, device: _model.Device);
             if (openingLength > reused)

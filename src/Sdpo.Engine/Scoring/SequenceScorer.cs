@@ -34,8 +34,8 @@ public sealed class SequenceScorer
             throw new InvalidOperationException("A kept opening carries no autograd graph: score with it under no_grad, or detach the shared context.");
         using var scope = NewDisposeScope();
         var batch = pairs.Count;
+        // A kept opening is used whatever its length, as in sampling: it may be another model's reading (SDPO's basePrompt).
         var reused = openings?.ReusableLength(pairs.Select(pair => pair.Context).ToList(), int.MaxValue) ?? 0;
-        if (reused < MinimumSharedPrefix) reused = 0;
         // Every pair begins with the reused tokens too, so the prefix run once covers both.
         var shared = Math.Max(detachSharedContext ? CommonContextLength(pairs) : SharedPrefixLength(pairs), reused);
         var inputLength = Math.Max(1, pairs.Max(pair => pair.Context.Count + pair.Continuation.Count - 1)) - shared;

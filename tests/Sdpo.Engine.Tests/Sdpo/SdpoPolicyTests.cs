@@ -249,11 +249,13 @@ public class SdpoPolicyTests : IClassFixture<ToyLanguageModel>
         Assert.True(staleGap > 1e-3, $"the update moved the stale opening's log-probs by only {staleGap:G3}");
     }
 
-    [Fact]
-    public async Task WithABasePromptTheStudentSamplesAndScoresTheQuestionThroughTheBaseModel()
+    [Theory]
+    [InlineData("Q: which of abcdefgh")]
+    [InlineData("Q: abc")] // shorter than the openings sampling keeps of itself
+    [InlineData("Q: a")] // shorter than the openings scoring kept before
+    public async Task WithABasePromptTheStudentSamplesAndScoresTheQuestionThroughTheBaseModel(string question)
     {
         var model = _toy.Model;
-        const string question = "Q: which of abcdefgh"; // long enough for its opening to be kept
         var request = Request(DiscoveryMethod.Sdpo, teacher: TeacherKind.Frozen);
         request = request with { Sdpo = request.Sdpo! with { BasePrompt = true } };
         using var policy = await SdpoPolicy.CreateAsync(model, request, default);
@@ -264,7 +266,7 @@ public class SdpoPolicyTests : IClassFixture<ToyLanguageModel>
         var generator = new TextGenerator(model.Model, model.Tokenizer);
         var scorer = new SequenceScorer(model.Model);
         using var baseOpening = new PromptOpeningCache();
-        await model.Thread.RunAsync(() => generator.Generate(prompts, Options(0), baseOpening)); // no adapter: the base model's
+        await model.Thread.RunAsync(() => scorer.KeepOpening(prompts[0], baseOpening)); // no adapter: the base model's
         IReadOnlyList<GeneratedSequence> SampleStudent(long seed, PromptOpeningCache? openings)
         {
             using var attachment = policy.Adapter!.Attach(model.Model);
