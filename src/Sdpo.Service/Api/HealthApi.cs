@@ -13,17 +13,19 @@ public static class HealthApi
         app.MapGet("/health", CheckAsync)
             .WithTags("Service")
             .WithName("Health")
-            .WithSummary("Whether the service can take work: database reachable, models configured");
+            .WithSummary("Whether the service can take work: database reachable and taking writes, models configured");
         return app;
     }
 
     private static async Task<Results<Ok<HealthReport>, JsonHttpResult<HealthReport>>> CheckAsync(
-        SdpoDbContext db, IEngineProvider engines, RunQueue queue, RunControl control, CancellationToken cancellationToken)
+        SdpoDbContext db, IEngineProvider engines, RunQueue queue, RunControl control, RunWriter writer, CancellationToken cancellationToken)
     {
         var database = await db.Database.CanConnectAsync(cancellationToken) ? "ok" : "unreachable";
-        var healthy = database == "ok" && engines.Models.Count > 0;
+        // A database that answers reads may still refuse writes (a full disk): runs then neither save nor stream.
+        var writes = writer.Failure is { } failure ? $"failing since {failure.Since:O}: {failure.Reason}" : "ok";
+        var healthy = database == "ok" && writes == "ok" && engines.Models.Count > 0;
         var loaded = engines.Models.Count(m => engines.Availability(m).State == ModelState.Loaded);
-        var report = new HealthReport(healthy ? "healthy" : "unhealthy", database, engines.Models.Count, loaded, queue.TotalLength, control.Count);
+        var report = new HealthReport(healthy ? "healthy" : "unhealthy", database, writes, writer.Backlog, engines.Models.Count, loaded, queue.TotalLength, control.Count);
         return healthy ? TypedResults.Ok(report) : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

@@ -19,9 +19,10 @@ public sealed record ModelView(string Name, string Device, string Dtype, bool Is
             model.Threads);
 }
 
-/// <summary>Whether the service can take work: "healthy" when the database answers and a model is configured
-/// (<see cref="ModelsLoaded"/> of them ready now), else "unhealthy" with 503.</summary>
-public sealed record HealthReport(string Status, string Database, int Models, int ModelsLoaded, int QueuedRuns, int ActiveRuns)
+/// <summary>Whether the service can take work: "healthy" when the database answers, takes the runs' writes and a model is
+/// configured (<see cref="ModelsLoaded"/> of them ready now), else "unhealthy" with 503. <see cref="Writes"/> is "ok", or
+/// why the database refuses writes and since when (they are retried, and <see cref="WriteBacklog"/> of them wait).</summary>
+public sealed record HealthReport(string Status, string Database, string Writes, int WriteBacklog, int Models, int ModelsLoaded, int QueuedRuns, int ActiveRuns)
 {
-    public static HealthReport Example => new("healthy", "ok", 1, 1, 0, 1);
+    public static HealthReport Example => new("healthy", "ok", "ok", 0, 1, 1, 0, 1);
 }

@@ -230,7 +230,10 @@ public static class SolveApi
         {
             return TypedResults.Problem(
                 title: "The run has already ended",
-                detail: $"Run {id} ended as {run.Status.ToString().ToLowerInvariant()}; there is nothing to cancel.",
+                // Not finished in the database yet no longer running: its end is still waiting to be saved.
+                detail: run.Status.IsFinished()
+                    ? $"Run {id} ended as {run.Status.ToString().ToLowerInvariant()}; there is nothing to cancel."
+                    : $"Run {id} has ended and its outcome is still being saved; there is nothing to cancel.",
                 statusCode: StatusCodes.Status409Conflict);
         }
         handle.RequestCancel();

@@ -4,9 +4,9 @@ using System.Threading.Channels;
 namespace Sdpo.Service.Execution;
 
 /// <summary>
-/// Live fan-out of the events of runs that are queued or running. It also holds each active run's events that
-/// the background writer has not saved yet, so a subscriber that reads the database after subscribing sees
-/// every event exactly once: saved ones from the database, unsaved ones from the snapshot, later ones live.
+/// Live fan-out of the events of runs that are queued or running. The background writer publishes an event once it
+/// is saved, so a subscriber that reads the database after subscribing sees every event, and only saved ones: those
+/// saved before from the database, later ones live (the overlap is told apart by sequence number).
 /// </summary>
 public sealed class RunEventHub
 {
@@ -17,21 +17,15 @@ public sealed class RunEventHub
 
     public bool IsActive(Guid runId) => _runs.ContainsKey(runId);
 
+    /// <summary>Called by the writer once the event is in the database.</summary>
     public void Publish(Guid runId, StoredEvent storedEvent)
     {
-        var run = _runs.GetOrAdd(runId, _ => new ActiveRun());
+        // A run that is not active has no live subscribers: they read its events from the database.
+        if (!_runs.TryGetValue(runId, out var run)) return;
         lock (run)
         {
-            run.Unsaved.Add(storedEvent);
             foreach (var subscriber in run.Subscribers) subscriber.Writer.TryWrite(storedEvent);
         }
-    }
-
-    /// <summary>Called by the writer once every event up to <paramref name="sequence"/> is in the database.</summary>
-    public void MarkSaved(Guid runId, long sequence)
-    {
-        if (!_runs.TryGetValue(runId, out var run)) return;
-        lock (run) run.Unsaved.RemoveAll(e => e.Sequence <= sequence);
     }
 
     /// <summary>The run has ended (or was interrupted) and everything it reported is saved: live streams end.</summary>
@@ -53,17 +47,17 @@ public sealed class RunEventHub
         if (!_runs.TryGetValue(runId, out var run))
         {
             channel.Writer.TryComplete();
-            return new Subscription(this, runId, [], channel, isLive: false);
+            return new Subscription(this, runId, channel, isLive: false);
         }
         lock (run)
         {
             if (run.Completed)
             {
                 channel.Writer.TryComplete();
-                return new Subscription(this, runId, [], channel, isLive: false);
+                return new Subscription(this, runId, channel, isLive: false);
             }
             run.Subscribers.Add(channel);
-            return new Subscription(this, runId, run.Unsaved.ToList(), channel, isLive: true);
+            return new Subscription(this, runId, channel, isLive: true);
         }
     }
 
@@ -77,7 +71,6 @@ public sealed class RunEventHub
 
     private sealed class ActiveRun
     {
-        public List<StoredEvent> Unsaved { get; } = [];
         public List<Channel<StoredEvent>> Subscribers { get; } = [];
         public bool Completed { get; set; }
     }
@@ -88,17 +81,13 @@ public sealed class RunEventHub
         private readonly Guid _runId;
         private readonly Channel<StoredEvent> _channel;
 
-        internal Subscription(RunEventHub hub, Guid runId, IReadOnlyList<StoredEvent> unsaved, Channel<StoredEvent> channel, bool isLive)
+        internal Subscription(RunEventHub hub, Guid runId, Channel<StoredEvent> channel, bool isLive)
         {
             _hub = hub;
             _runId = runId;
-            Unsaved = unsaved;
             _channel = channel;
             IsLive = isLive;
         }
-
-        /// <summary>Events published before subscribing that were not saved yet.</summary>
-        public IReadOnlyList<StoredEvent> Unsaved { get; }
 
         /// <summary>False when the run was not active: the database holds all of its events.</summary>
         public bool IsLive { get; }

@@ -6,8 +6,8 @@ namespace Sdpo.Service.Execution;
 
 /// <summary>
 /// A run's events after a given sequence number: saved ones replayed from the database, then live ones until
-/// the run ends. Subscribing before reading the database, with the hub's unsaved events, leaves no gap and no
-/// repeat between the two.
+/// the run ends. The hub publishes an event once it is saved, so subscribing before reading the database leaves no gap,
+/// and the sequence numbers drop the repeats between the two.
 /// </summary>
 public sealed class RunEventStream(RunEventHub hub, IDbContextFactory<SdpoDbContext> contexts)
 {
@@ -34,12 +34,6 @@ public sealed class RunEventStream(RunEventHub hub, IDbContextFactory<SdpoDbCont
                 yield return new StoredEvent(saved.Sequence, saved.Name, saved.Payload, saved.IsFinal);
             }
             if (page.Count < PageSize) break;
-        }
-        foreach (var unsaved in subscription.Unsaved)
-        {
-            if (unsaved.Sequence <= last) continue;
-            last = unsaved.Sequence;
-            yield return unsaved;
         }
         if (!subscription.IsLive) yield break;
         await foreach (var live in subscription.Live.ReadAllAsync(cancellationToken))

@@ -246,6 +246,6 @@ public sealed class RunExecutor(
             foreach (var step in steps.Where(s => s.Method == method.Method)) tally.ReportedSteps.Add(step.Step);
             tallies[method.Method] = tally;
         }
-        return new RunRecorder(run.Id, lastSequence, tallies, writer, hub, metrics);
+        return new RunRecorder(run.Id, lastSequence, tallies, writer, metrics);
     }
 }

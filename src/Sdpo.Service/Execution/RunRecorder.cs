@@ -8,26 +8,24 @@ using Sdpo.Service.Persistence;
 namespace Sdpo.Service.Execution;
 
 /// <summary>
-/// Numbers, streams and records the events of one execution of a run. On a resume it knows which attempts and
-/// steps were already reported, so the engine's repeat of the interrupted step updates those rows without
-/// reporting them twice.
+/// Numbers and records the events of one execution of a run (the writer streams each once it is saved). On a
+/// resume it knows which attempts and steps were already reported, so the engine's repeat of the interrupted step
+/// updates those rows without reporting them twice.
 /// </summary>
 public sealed class RunRecorder
 {
     private readonly Guid _runId;
     private readonly RunWriter _writer;
-    private readonly RunEventHub _hub;
     private readonly ServiceMetrics _metrics;
     private readonly Dictionary<string, MethodTally> _tallies;
     private long _sequence;
 
-    public RunRecorder(Guid runId, long lastSequence, Dictionary<string, MethodTally> tallies, RunWriter writer, RunEventHub hub, ServiceMetrics metrics)
+    public RunRecorder(Guid runId, long lastSequence, Dictionary<string, MethodTally> tallies, RunWriter writer, ServiceMetrics metrics)
     {
         _runId = runId;
         _sequence = lastSequence;
         _tallies = tallies;
         _writer = writer;
-        _hub = hub;
         _metrics = metrics;
     }
 
@@ -61,8 +59,6 @@ public sealed class RunRecorder
                 break;
         }
         var stored = new StoredEvent(++_sequence, discoveryEvent.Name, Serialize(method, discoveryEvent), discoveryEvent.IsFinal);
-        // Published before it is queued for saving, so the hub holds it until the writer confirms the save.
-        _hub.Publish(_runId, stored);
         _writer.Enqueue(new EventWrite(_runId, method, discoveryEvent, stored, now));
     }
 
