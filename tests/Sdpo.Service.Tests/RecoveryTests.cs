@@ -1,5 +1,10 @@
+using System.Net;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Sdpo.Engine.Discovery;
+using Sdpo.Service.Engines;
 using Sdpo.Service.Persistence;
 using Sdpo.Service.Tests.Support;
 
@@ -76,6 +81,122 @@ public sealed class RecoveryTests : IDisposable
         Assert.True(run.GetProperty("attempts").GetInt32() >= 2, "attempts made before the restart are kept");
     }
 
+    [Fact]
+    public async Task A_cancel_accepted_just_before_a_crash_ends_the_run_cancelled_at_the_next_start()
+    {
+        Guid id;
+        // The engine never sees the cancel, as when the process is killed right after the 202; the host's stop gives
+        // up on it after a second, leaving the run "running" in the database as a kill -9 would.
+        var stuck = new FakeDiscoveryEngine
+        {
+            DiscoverAt = _ => 30, IgnoresCancellation = true, BeforeAttempt = index => index == 7 ? Task.Delay(Timeout.Infinite) : Task.CompletedTask,
+        };
+        await using (var first = new ServiceHost(_data, stuck, services: s => s.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1))))
+        {
+            id = await ServiceApi.SubmitAsync(first.Client, LongRun);
+            await ServiceApi.PollAsync(first.Client, id, r => r.GetProperty("attempts").GetInt32() >= 7);
+            Assert.Equal(HttpStatusCode.Accepted, (await first.Client.DeleteAsync($"/solve/{id}")).StatusCode);
+        }
+        await using (var db = OpenDatabase())
+            Assert.Equal(RunStatus.Running, (await db.Runs.SingleAsync(r => r.Id == id)).Status);
+
+        var engine = new FakeDiscoveryEngine { DiscoverAt = _ => 30 };
+        await using var second = new ServiceHost(_data, engine);
+        var capture = await ServiceApi.WaitForEndAsync(second.Client, id);
+        Assert.Equal("cancelled", capture.Frames[^1].Event);
+        Assert.Equal(7, capture.Frames[^1].Json.GetProperty("attempts").GetInt32());
+        Assert.Equal(0, engine.Executions);
+        var run = await ServiceApi.GetRunAsync(second.Client, id);
+        Assert.Equal("cancelled", run.GetProperty("status").GetString());
+        Assert.Equal(7, run.GetProperty("attempts").GetInt32());
+        Assert.Equal(1, run.GetProperty("executions").GetInt32());
+        Assert.Equal(HttpStatusCode.Conflict, (await second.Client.DeleteAsync($"/solve/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_queued_run_cancelled_before_a_restart_is_not_run_after_it()
+    {
+        const string queued = """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "method": "best-of-k", "budget": {"maxAttempts": 64}}""";
+        Guid id;
+        var settings = new Dictionary<string, string> { ["Service:RunsPerDevice"] = "1" };
+        var first = new FakeDiscoveryEngine { DiscoverAt = _ => null, BeforeAttempt = index => index == 2 ? Task.Delay(Timeout.Infinite) : Task.CompletedTask };
+        await using (var host = new ServiceHost(_data, first, settings))
+        {
+            var running = await ServiceApi.SubmitAsync(host.Client, LongRun);
+            await ServiceApi.PollAsync(host.Client, running, r => r.GetProperty("status").GetString() == "running");
+            id = await ServiceApi.SubmitAsync(host.Client, queued);
+            Assert.Equal(HttpStatusCode.Accepted, (await host.Client.DeleteAsync($"/solve/{id}")).StatusCode);
+        }
+
+        var engine = new FakeDiscoveryEngine { DiscoverAt = _ => null };
+        await using var second = new ServiceHost(_data, engine, settings);
+        var capture = await ServiceApi.WaitForEndAsync(second.Client, id);
+        Assert.Equal(["cancelled"], capture.Frames.Select(f => f.Event));
+        var run = await ServiceApi.GetRunAsync(second.Client, id);
+        Assert.Equal("cancelled", run.GetProperty("status").GetString());
+        Assert.Equal(0, run.GetProperty("attempts").GetInt32());
+        Assert.Equal(0, run.GetProperty("executions").GetInt32());
+        Assert.Equal(JsonValueKind.Null, run.GetProperty("startedAt").ValueKind);
+        Assert.DoesNotContain(engine.Requests, r => r.Method == DiscoveryMethod.BestOfK);
+    }
+
+    [Fact]
+    public async Task A_run_whose_model_fails_to_load_after_a_restart_waits_saying_why_and_resumes_once_the_model_loads()
+    {
+        Guid id;
+        await using (var first = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 30, BeforeAttempt = index => index == 6 ? Task.Delay(Timeout.Infinite) : Task.CompletedTask }))
+        {
+            id = await ServiceApi.SubmitAsync(first.Client, LongRun);
+            await ServiceApi.PollAsync(first.Client, id, r => r.GetProperty("attempts").GetInt32() >= 6);
+        }
+
+        // Restarted with a model that cannot be loaded: the run waits, interrupted as it was, and says why.
+        var settings = TinyArithmeticCheckpoint.ModelSettings("fake-model", "/models/fake");
+        settings["Service:ModelRetrySeconds"] = "0";
+        var broken = new FailingEngineFactory(failures: int.MaxValue);
+        await using (var second = new ServiceHost(_data, engine: null, settings, services: s => s.AddSingleton<IEngineFactory>(broken)))
+        {
+            var waiting = await ServiceApi.PollAsync(second.Client, id, r => r.GetProperty("waitReason").ValueKind == JsonValueKind.String);
+            Assert.Equal("interrupted", waiting.GetProperty("status").GetString());
+            Assert.Contains("cannot be loaded", waiting.GetProperty("waitReason").GetString());
+            Assert.Contains("The checkpoint is missing.", waiting.GetProperty("waitReason").GetString());
+            // Tried again after the retry interval, and still waiting.
+            await ServiceApi.PollAsync(second.Client, id, _ => broken.Loads >= 3);
+            Assert.Equal("interrupted", (await ServiceApi.GetRunAsync(second.Client, id)).GetProperty("status").GetString());
+        }
+        await using (var db = OpenDatabase())
+        {
+            Assert.Equal(RunStatus.Interrupted, (await db.Runs.SingleAsync(r => r.Id == id)).Status);
+            Assert.False(await db.Events.AnyAsync(e => e.RunId == id && e.IsFinal));
+        }
+
+        // Restarted with the model back, after one more failed load: the run resumes where it stopped.
+        var engine = new FakeDiscoveryEngine { DiscoverAt = _ => 30, AttemptDelay = TimeSpan.FromMilliseconds(1) };
+        var flaky = new FailingEngineFactory(failures: 1, engine);
+        await using var third = new ServiceHost(_data, engine: null, settings, services: s => s.AddSingleton<IEngineFactory>(flaky));
+        var capture = await ServiceApi.WaitForEndAsync(third.Client, id);
+        Assert.Equal("discovered", capture.Frames[^1].Event);
+        Assert.Equal(Enumerable.Range(0, 31), capture.Frames.Where(f => f.Event == "attempt").Select(f => f.Json.GetProperty("index").GetInt32()));
+        Assert.Equal(2, flaky.Loads);
+        var run = await ServiceApi.PollAsync(third.Client, id, r => r.GetProperty("status").GetString() == "discovered");
+        Assert.Equal(2, run.GetProperty("executions").GetInt32());
+        Assert.Equal(JsonValueKind.Null, run.GetProperty("waitReason").ValueKind);
+    }
+
     private SdpoDbContext OpenDatabase() =>
         new(new DbContextOptionsBuilder<SdpoDbContext>().UseSqlite($"Data Source={Path.Combine(_data.Path, "sdpo.db")}").Options);
+
+    /// <summary>Fails its first <paramref name="failures"/> loads as a missing checkpoint would, then loads <paramref name="engine"/>.</summary>
+    private sealed class FailingEngineFactory(int failures, IDiscoveryEngine? engine = null) : IEngineFactory
+    {
+        private int _loads;
+
+        public int Loads => Volatile.Read(ref _loads);
+
+        public Task<IDiscoveryEngine> LoadAsync(ModelInfo model)
+        {
+            if (Interlocked.Increment(ref _loads) <= failures) throw new IOException("The checkpoint is missing.");
+            return Task.FromResult(engine ?? throw new InvalidOperationException("no engine"));
+        }
+    }
 }

@@ -315,6 +315,48 @@ public sealed class SolveFlowTests : IDisposable
     }
 
     [Fact]
+    public async Task Delete_ends_a_queued_run_cancelled_at_once_and_frees_its_place_in_the_queue()
+    {
+        var settings = new Dictionary<string, string> { ["Service:QueueCapacity"] = "2", ["Service:RunsPerDevice"] = "1" };
+        var engine = new FakeDiscoveryEngine { DiscoverAt = _ => null, BeforeAttempt = index => index == 2 ? Task.Delay(Timeout.Infinite) : Task.CompletedTask };
+        await using var host = new ServiceHost(_data, engine, settings);
+        const string queued = """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "method": "best-of-k", "compareWith": ["sdpo"], "budget": {"maxAttempts": 64}}""";
+        var running = await ServiceApi.SubmitAsync(host.Client, """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "budget": {"maxAttempts": 10000}}""");
+        await ServiceApi.PollAsync(host.Client, running, r => r.GetProperty("status").GetString() == "running");
+        var waiting = new[] { await ServiceApi.SubmitAsync(host.Client, queued), await ServiceApi.SubmitAsync(host.Client, queued) };
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await host.Client.PostAsync("/solve", ServiceApi.Json(queued))).StatusCode);
+
+        foreach (var id in waiting)
+        {
+            var cancel = await host.Client.DeleteAsync($"/solve/{id}");
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+            Assert.Equal("cancelled", (await cancel.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+
+            // Ended before the answer, without ever starting: no start time, no execution, one cancelled event per method.
+            var run = await ServiceApi.GetRunAsync(host.Client, id);
+            Assert.Equal("cancelled", run.GetProperty("status").GetString());
+            Assert.Equal(JsonValueKind.Null, run.GetProperty("startedAt").ValueKind);
+            Assert.NotEqual(JsonValueKind.Null, run.GetProperty("finishedAt").ValueKind);
+            Assert.Equal(0, run.GetProperty("executions").GetInt32());
+            Assert.Equal(["cancelled", "cancelled"], run.GetProperty("methods").EnumerateArray().Select(m => m.GetProperty("status").GetString()));
+            var capture = await ServiceApi.WaitForEndAsync(host.Client, id);
+            Assert.Equal([("cancelled", "best-of-k"), ("cancelled", "sdpo")], capture.Frames.Select(f => (f.Event, f.Method)));
+            Assert.Equal(HttpStatusCode.Conflict, (await host.Client.DeleteAsync($"/solve/{id}")).StatusCode);
+        }
+
+        var health = await host.Client.GetFromJsonAsync<JsonElement>("/health");
+        Assert.Equal(0, health.GetProperty("queuedRuns").GetInt32());
+        Assert.Equal(1, health.GetProperty("activeRuns").GetInt32());
+        var next = await ServiceApi.SubmitAsync(host.Client, queued);
+
+        // The worker goes from the running run to the new one; the cancelled runs are never handed to it.
+        Assert.Equal(HttpStatusCode.Accepted, (await host.Client.DeleteAsync($"/solve/{running}")).StatusCode);
+        await ServiceApi.PollAsync(host.Client, next, r => r.GetProperty("attempts").GetInt32() >= 2);
+        Assert.Equal(2, engine.Executions);
+        foreach (var id in waiting) Assert.Equal(0, (await ServiceApi.GetRunAsync(host.Client, id)).GetProperty("executions").GetInt32());
+    }
+
+    [Fact]
     public async Task A_live_stream_ends_with_an_interrupted_event_when_the_service_stops()
     {
         await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => null, AttemptDelay = TimeSpan.FromMilliseconds(20) });

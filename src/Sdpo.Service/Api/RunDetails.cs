@@ -26,6 +26,7 @@ public sealed record RunDetails(
     int? AttemptsToDiscovery,
     AttemptView? PassingAttempt,
     string? FailureReason,
+    string? WaitReason,
     DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
@@ -39,7 +40,7 @@ public sealed record RunDetails(
 {
     public static RunDetails Example => new(
         Guid.Parse("0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5b"), RunStatus.Discovered, "sdpo", "qwen3-0.6b", "cpu", 1,
-        12, 108, 2, 15, 12, AttemptView.Example with { Passed = true, VerdictStatus = "passed", Feedback = "" }, null,
+        12, 108, 2, 15, 12, AttemptView.Example with { Passed = true, VerdictStatus = "passed", Feedback = "" }, null, null,
         DateTimeOffset.Parse("2026-01-01T12:00:00Z"), DateTimeOffset.Parse("2026-01-01T12:00:01Z"), DateTimeOffset.Parse("2026-01-01T12:00:09Z"),
         1000, 8000, 1, SolveRequest.Example, [MethodResult.Example],
         "/solve/0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5b/events", "/solve/0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5b/attempts");

@@ -111,7 +111,8 @@ public static class SolveApi
         return TypedResults.Accepted(accepted.Url, accepted);
     }
 
-    private static async Task<Results<Ok<RunDetails>, ProblemHttpResult>> GetAsync(Guid id, SdpoDbContext db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<RunDetails>, ProblemHttpResult>> GetAsync(
+        Guid id, SdpoDbContext db, RunControl control, CancellationToken cancellationToken)
     {
         var run = await db.Runs.AsNoTracking().Include(r => r.Methods).FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (run is null) return RunProblems.RunNotFound(id);
@@ -143,7 +144,8 @@ public static class SolveApi
         return TypedResults.Ok(new RunDetails(
             run.Id, run.Status, run.Method, run.Model, run.Device, run.Seed,
             primary.Attempts, primary.Tokens, steps, events, primary.AttemptsToDiscovery, primary.PassingAttempt,
-            run.FailureReason, run.CreatedAt, run.StartedAt, run.FinishedAt,
+            run.FailureReason, run.Status.IsFinished() || !control.TryGet(id, out var handle) ? null : handle.WaitReason,
+            run.CreatedAt, run.StartedAt, run.FinishedAt,
             Milliseconds(run.CreatedAt, run.StartedAt), Milliseconds(run.StartedAt, run.FinishedAt), run.Executions,
             configuration, methods, $"/solve/{id}/events", $"/solve/{id}/attempts"));
     }
@@ -221,8 +223,13 @@ public static class SolveApi
         return TypedResults.Ok(new AttemptPage(total, skip, take, items.Select(AttemptView.From).ToList()));
     }
 
+    /// <summary>
+    /// The cancel is saved before it is answered, so a restart ends the run cancelled rather than resuming it. A run no
+    /// worker has taken yet leaves its queue and ends cancelled before the answer; a running one stops at the engine's
+    /// next check.
+    /// </summary>
     private static async Task<Results<Accepted<SolveAccepted>, ProblemHttpResult>> CancelAsync(
-        Guid id, SdpoDbContext db, RunControl control, CancellationToken cancellationToken)
+        Guid id, SdpoDbContext db, RunControl control, RunQueue queue, RunExecutor executor, CancellationToken cancellationToken)
     {
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (run is null) return RunProblems.RunNotFound(id);
@@ -236,8 +243,15 @@ public static class SolveApi
                     : $"Run {id} has ended and its outcome is still being saved; there is nothing to cancel.",
                 statusCode: StatusCodes.Status409Conflict);
         }
+        await db.Runs.Where(r => r.Id == id).ExecuteUpdateAsync(r => r.SetProperty(x => x.CancelRequested, true), cancellationToken);
         handle.RequestCancel();
-        return TypedResults.Accepted($"/solve/{id}", new SolveAccepted(id, run.Status, $"/solve/{id}", $"/solve/{id}/events"));
+        var status = run.Status;
+        if (queue.TryWithdraw(id))
+        {
+            await executor.CancelQueuedAsync(id);
+            status = RunStatus.Cancelled;
+        }
+        return TypedResults.Accepted($"/solve/{id}", new SolveAccepted(id, status, $"/solve/{id}", $"/solve/{id}/events"));
     }
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> AdapterAsync(

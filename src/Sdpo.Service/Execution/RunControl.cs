@@ -28,6 +28,15 @@ public sealed class RunHandle : IDisposable
 
     public bool CancelRequested => _cancel.IsCancellationRequested;
 
+    /// <summary>Why the run waits in its queue rather than runs (its model cannot be loaded); null when it does not.</summary>
+    public string? WaitReason
+    {
+        get => Volatile.Read(ref _waitReason);
+        set => Volatile.Write(ref _waitReason, value);
+    }
+
+    private string? _waitReason;
+
     public void RequestCancel()
     {
         try { _cancel.Cancel(); }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Sdpo.Engine.Discovery;
 using Sdpo.Service.Api;
 using Sdpo.Service.Configuration;
@@ -13,7 +14,8 @@ namespace Sdpo.Service.Execution;
 /// <summary>
 /// Runs one queued run to its end: the main method, then each comparison baseline, on the run's model.
 /// A client's cancel ends it as cancelled, even when the primary method had already ended; a shutdown leaves it interrupted, with its state saved by the engine,
-/// for the next start to resume. Whatever happens, the run ends with a final event and a final status.
+/// for the next start to resume. A run whose model cannot be loaded waits, as it stood, and is tried again after the model's
+/// retry interval. Otherwise the run ends with a final event and a final status.
 /// </summary>
 public sealed class RunExecutor(
     IDbContextFactory<SdpoDbContext> contexts,
@@ -22,17 +24,24 @@ public sealed class RunExecutor(
     RunWriter writer,
     RunEventHub hub,
     RunControl control,
+    RunQueue queue,
     ServiceMetrics metrics,
     DataPaths paths,
+    IOptions<ServiceOptions> options,
     ILogger<RunExecutor> logger)
 {
     private enum MethodEnd { Finished, Interrupted }
+
+    /// <summary>The shortest wait before a run tries its failed model again, whatever ModelRetrySeconds says: a
+    /// model that fails at once must not keep a worker busy trying.</summary>
+    private const double MinimumModelWaitSeconds = 1;
 
     public async Task ExecuteAsync(Guid runId, CancellationToken shutdown)
     {
         var handle = control.Register(runId);
         RunRecorder? recorder = null;
         string? currentMethod = null;
+        var waiting = false;
         try
         {
             var run = await LoadAsync(runId);
@@ -43,7 +52,6 @@ public sealed class RunExecutor(
                 return;
             }
             recorder = await CreateRecorderAsync(run);
-            writer.Enqueue(new RunStartedWrite(runId, DateTimeOffset.UtcNow));
 
             var methods = run.Methods.OrderBy(m => m.Order).ToList();
             var outcomes = methods.Where(m => m.Status.IsFinished()).ToDictionary(m => m.Method, m => (m.Status, m.FailureReason));
@@ -65,21 +73,32 @@ public sealed class RunExecutor(
                 return;
             }
 
-            // A model still loading (at start, say) is waited for; one that failed to load fails the run with the reason.
+            // A model still loading (at start, say) is waited for. One that failed to load does not fail the run: the
+            // checkpoint may come back (a copy in progress, a disk remounted), so the run goes back to its queue as it
+            // stood, saying why it waits, and the next try loads the model again.
             IDiscoveryEngine? engine = null;
             try
             {
-                using var waiting = CancellationTokenSource.CreateLinkedTokenSource(handle.Token, shutdown);
-                engine = await engines.GetEngineAsync(model, Timeout.InfiniteTimeSpan, waiting.Token);
+                using var loading = CancellationTokenSource.CreateLinkedTokenSource(handle.Token, shutdown);
+                engine = await engines.GetEngineAsync(model, Timeout.InfiniteTimeSpan, loading.Token);
             }
             catch (OperationCanceledException) when (shutdown.IsCancellationRequested && !handle.CancelRequested)
             {
                 writer.Enqueue(new RunFinishedWrite(runId, RunStatus.Interrupted, "The service stopped before the run's model was loaded; it resumes at the next start.", DateTimeOffset.UtcNow));
                 return;
             }
-            catch (OperationCanceledException) when (handle.CancelRequested)
+            catch (Exception) when (handle.CancelRequested)
             {
                 // Every method below ends cancelled without the engine.
+            }
+            catch (ModelUnavailableException ex)
+            {
+                var retry = TimeSpan.FromSeconds(Math.Max(options.Value.ModelRetrySeconds, MinimumModelWaitSeconds));
+                handle.WaitReason = $"Waiting for its model: {ex.Message} The model is tried again every {retry.TotalSeconds:0.#} s.";
+                logger.LogWarning("Run {RunId} waits for model {Model}: {Reason}", runId, model.Name, ex.Message);
+                queue.Requeue(model.Device, runId, retry, shutdown);
+                waiting = true;
+                return;
             }
             catch (Exception ex)
             {
@@ -87,6 +106,9 @@ public sealed class RunExecutor(
                 Finish(runId, outcomes[methods[0].Method]);
                 return;
             }
+            handle.WaitReason = null;
+            // Started only with its engine: a run cancelled or waiting before then keeps no start time and no execution.
+            if (!handle.CancelRequested) writer.Enqueue(new RunStartedWrite(runId, DateTimeOffset.UtcNow));
 
             foreach (var method in methods.Where(m => !outcomes.ContainsKey(m.Method)))
             {
@@ -127,6 +149,38 @@ public sealed class RunExecutor(
             var reason = $"The service failed while running the run: {ex.Message}";
             if (recorder is not null && currentMethod is not null) recorder.Record(currentMethod, new Failed(reason));
             writer.Enqueue(new RunFinishedWrite(runId, RunStatus.Failed, reason, DateTimeOffset.UtcNow));
+        }
+        finally
+        {
+            if (!waiting) control.Remove(runId);
+        }
+    }
+
+    /// <summary>
+    /// Ends, cancelled, a run that a cancel withdrew from its queue before any worker took it: each method not ended
+    /// gets its <c>cancelled</c> event, and the run neither starts nor counts an execution.
+    /// </summary>
+    public async Task CancelQueuedAsync(Guid runId)
+    {
+        try
+        {
+            var run = await LoadAsync(runId);
+            if (run is null) return;
+            if (run.Status.IsFinished())
+            {
+                hub.Complete(runId);
+                return;
+            }
+            var recorder = await CreateRecorderAsync(run);
+            foreach (var method in run.Methods.Where(m => !m.Status.IsFinished()).OrderBy(m => m.Order))
+            {
+                var tally = recorder.Tally(method.Method);
+                recorder.Record(method.Method, new Cancelled(tally.Attempts));
+                writer.Enqueue(new MethodFinishedWrite(runId, method.Method, RunStatus.Cancelled, tally.Attempts, tally.Tokens, null, null, DateTimeOffset.UtcNow));
+            }
+            Finish(runId, (RunStatus.Cancelled, null));
+            // Saved before the cancel is answered: the run reads as cancelled at once.
+            await writer.FlushAsync();
         }
         finally
         {

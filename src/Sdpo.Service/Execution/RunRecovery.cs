@@ -7,8 +7,8 @@ namespace Sdpo.Service.Execution;
 
 /// <summary>
 /// At start, re-queues every run that a previous process left queued, running or interrupted, so that the
-/// engine resumes it from its saved state; a run that cannot be resumed (its model is gone) is failed with
-/// the reason. No run stays "running" across a restart.
+/// engine resumes it from its saved state; a run a client asked to cancel ends cancelled instead, and a run that
+/// cannot be resumed (its model is gone) is failed with the reason. No run stays "running" across a restart.
 /// </summary>
 public sealed class RunRecovery(
     IDbContextFactory<SdpoDbContext> contexts, IEngineProvider engines, RunQueue queue, RunControl control, RunEventHub hub,
@@ -21,10 +21,16 @@ public sealed class RunRecovery(
         var runs = await db.Runs.Include(r => r.Methods).Where(r => unfinished.Contains(r.Status)).ToListAsync(cancellationToken);
         foreach (var run in runs.OrderBy(r => r.CreatedAt))
         {
+            if (run.CancelRequested)
+            {
+                await EndAsync(db, run, RunStatus.Cancelled, null, cancellationToken);
+                logger.LogInformation("Run {RunId} ({Status}) ended cancelled: its cancel was requested before the restart", run.Id, run.Status);
+                continue;
+            }
             var model = engines.Find(run.Model);
             if (model is null || !queue.Devices.Contains(model.Device))
             {
-                await FailAsync(db, run, $"The run cannot resume: model '{run.Model}' is no longer configured.", cancellationToken);
+                await EndAsync(db, run, RunStatus.Failed, $"The run cannot resume: model '{run.Model}' is no longer configured.", cancellationToken);
                 continue;
             }
             control.Register(run.Id);
@@ -37,23 +43,29 @@ public sealed class RunRecovery(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    private static async Task FailAsync(SdpoDbContext db, RunEntity run, string reason, CancellationToken cancellationToken)
+    /// <summary>Ends the run and each method not ended yet as failed (with the reason) or cancelled, each method with
+    /// its final event.</summary>
+    private static async Task EndAsync(SdpoDbContext db, RunEntity run, RunStatus status, string? reason, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
         var sequence = await db.Events.Where(e => e.RunId == run.Id).MaxAsync(e => (long?)e.Sequence, cancellationToken) ?? 0;
         foreach (var method in run.Methods.Where(m => !m.Status.IsFinished()).OrderBy(m => m.Order))
         {
-            method.Status = RunStatus.Failed;
+            // The attempts saved so far: a process that was killed did not record the method's count.
+            var attempts = await db.Attempts.Where(a => a.RunId == run.Id && a.Method == method.Method)
+                .MaxAsync(a => (int?)a.Index + 1, cancellationToken) ?? 0;
+            method.Attempts = Math.Max(method.Attempts, attempts);
+            method.Status = status;
             method.FailureReason = reason;
             method.FinishedAt = now;
-            var failed = new Failed(reason);
+            DiscoveryEvent final = status == RunStatus.Cancelled ? new Cancelled(method.Attempts) : new Failed(reason!);
             db.Events.Add(new EventEntity
             {
-                RunId = run.Id, Sequence = ++sequence, Name = failed.Name, Method = method.Method, IsFinal = true,
-                Payload = RunRecorder.Serialize(method.Method, failed), CreatedAt = now,
+                RunId = run.Id, Sequence = ++sequence, Name = final.Name, Method = method.Method, IsFinal = true,
+                Payload = RunRecorder.Serialize(method.Method, final), CreatedAt = now,
             });
         }
-        run.Status = RunStatus.Failed;
+        run.Status = status;
         run.FailureReason = reason;
         run.FinishedAt = now;
     }

@@ -18,6 +18,9 @@ public sealed class RunEntity
     public DateTimeOffset? FinishedAt { get; set; }
     /// <summary>How many times a worker picked the run up (above 1 after resumes).</summary>
     public int Executions { get; set; }
+    /// <summary>A client asked to cancel the run (DELETE): saved before the 202, so a restart ends the run cancelled
+    /// instead of resuming it.</summary>
+    public bool CancelRequested { get; set; }
 
     public List<RunMethodEntity> Methods { get; set; } = [];
 }

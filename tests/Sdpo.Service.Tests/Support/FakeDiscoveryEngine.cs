@@ -38,6 +38,9 @@ public sealed class FakeDiscoveryEngine : IDiscoveryEngine
     public bool Sandboxed { get; init; }
     /// <summary>When set, awaited before each attempt (by index): lets a test hold a run at a known point.</summary>
     public Func<int, Task>? BeforeAttempt { get; init; }
+    /// <summary>Never sees its token (a shutdown or a cancel), as a process killed mid-step would not: a test's host
+    /// stop then gives up on the run, leaving the database as a crash would.</summary>
+    public bool IgnoresCancellation { get; init; }
     public int Executions => _executions;
     /// <summary>Every request it was asked to run, in order.</summary>
     public List<DiscoveryRequest> Requests { get; } = [];
@@ -70,6 +73,7 @@ public sealed class FakeDiscoveryEngine : IDiscoveryEngine
         DiscoveryRequest request, string? stateDirectory = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _executions);
+        if (IgnoresCancellation) cancellationToken = CancellationToken.None;
         lock (Requests) Requests.Add(request);
         var budget = request.EffectiveBudget;
         var perStep = budget.AttemptsPerStep;
