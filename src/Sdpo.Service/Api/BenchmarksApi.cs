@@ -21,7 +21,8 @@ public static class BenchmarksApi
         "method's discovery@k reaches L, and ratio = baselineAttempts / methodAttempts: how many times fewer attempts the method needs " +
         "to discover as often as best-of-k does with the whole budget. Null when best-of-k never discovers (L = 0) or the method never " +
         "reaches L within the budget. baselineSeconds and methodSeconds are those attempts times each method's mean seconds per attempt " +
-        "(sampling, verifying and learning, as timed), and wallTimeRatio = baselineSeconds / methodSeconds: above 1 the method reaches L sooner.";
+        "(each run's time executing on the device, its durationMs: sampling, verifying and learning, without queue waits or the " +
+        "service's downtime before a resume), and wallTimeRatio = baselineSeconds / methodSeconds: above 1 the method reaches L sooner.";
 
     public static IEndpointRouteBuilder MapBenchmarksApi(this IEndpointRouteBuilder app)
     {

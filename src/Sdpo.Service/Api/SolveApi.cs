@@ -135,7 +135,7 @@ public static class SolveApi
                 m.Method, m.Order == 0 ? "primary" : "comparison", m.Status,
                 Math.Max(m.Attempts, count?.Count ?? 0), Math.Max(m.Tokens, count?.Tokens ?? 0),
                 m.AttemptsToDiscovery ?? (pass is null ? null : pass.Index + 1), m.FailureReason,
-                m.StartedAt, m.FinishedAt, Milliseconds(m.StartedAt, m.FinishedAt), pass is null ? null : AttemptView.From(pass));
+                m.StartedAt, m.FinishedAt, ExecutionTime.Milliseconds(m), pass is null ? null : AttemptView.From(pass));
         }).ToList();
         var primary = methods[0];
         var configuration = JsonSerializer.Deserialize<SolveRequest>(run.RequestJson, ServiceJson.Options)!;
@@ -144,7 +144,7 @@ public static class SolveApi
             run.Id, run.Status, run.Method, run.Model, run.Device, run.Seed,
             primary.Attempts, primary.Tokens, steps, events, primary.AttemptsToDiscovery, primary.PassingAttempt,
             run.FailureReason, run.CreatedAt, run.StartedAt, run.FinishedAt,
-            Milliseconds(run.CreatedAt, run.StartedAt), Milliseconds(run.StartedAt, run.FinishedAt), run.Executions,
+            Milliseconds(run.CreatedAt, run.StartedAt), ExecutionTime.Milliseconds(run), run.Executions,
             configuration, methods, $"/solve/{id}/events", $"/solve/{id}/attempts"));
     }
 
