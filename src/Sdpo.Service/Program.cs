@@ -1,11 +1,21 @@
 using Sdpo.Service;
+using Sdpo.Service.Persistence;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddSdpoService();
 
 var app = builder.Build();
 app.UseSdpoService();
-app.Run();
+try
+{
+    app.Run();
+}
+catch (DatabaseUnavailableException)
+{
+    // The host has logged the reason, one line naming the file and what to do: exit with an error, not an abort.
+    return 1;
+}
+return 0;
 
 /// <summary>The entry point, visible to the integration tests' WebApplicationFactory.</summary>
 public partial class Program;

@@ -278,6 +278,37 @@ public sealed class BenchmarkFlowTests : IDisposable
     }
 
     [Fact]
+    public async Task A_benchmark_run_resumed_after_a_crash_is_timed_by_its_executions_not_by_the_downtime()
+    {
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        Guid id, runId;
+        // One run of 8 attempts, held at attempt 5 (after its first step) until the process "dies".
+        var held = new FakeDiscoveryEngine { DiscoverAt = _ => null, BeforeAttempt = index => index == 5 ? Task.Delay(Timeout.Infinite) : Task.CompletedTask };
+        await using (var first = new ServiceHost(_data, held, FastCoordinator))
+        {
+            id = await BenchmarkApi.SubmitAsync(first.Client,
+                $$$"""{"problems": [{{{BenchmarkApi.Arithmetic(22, "3, 5, 7")}}}], "methods": ["best-of-k"], "budget": {"maxAttempts": 8, "attemptsPerStep": 4}}""");
+            using var stream = await SseClient.OpenAsync(first.Client, $"/benchmarks/{id}/events");
+            var submitted = await SseClient.ReadAsync(stream, frames => frames.Any(f => f.Event == "submitted"));
+            runId = submitted.Frames.First(f => f.Event == "submitted").Json.GetProperty("runId").GetGuid();
+            await ServiceApi.PollAsync(first.Client, runId, r => r.GetProperty("attempts").GetInt32() >= 5);
+        }
+        await Downtime.PassAsync(_data, TimeSpan.FromHours(1), killed: true);
+
+        await using var second = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => null, AttemptDelay = TimeSpan.FromMilliseconds(1) }, FastCoordinator);
+        Assert.Equal("completed", (await BenchmarkApi.WaitForEndAsync(second.Client, id)).Frames[^1].Event);
+        elapsed.Stop();
+        Assert.Equal(2, (await ServiceApi.GetRunAsync(second.Client, runId)).GetProperty("executions").GetInt32());
+
+        var method = (await BenchmarkApi.GetAsync(second.Client, id)).GetProperty("results").GetProperty("methods")[0];
+        Assert.InRange(method.GetProperty("secondsPerAttempt").GetDouble() * 8, 0, elapsed.Elapsed.TotalSeconds);
+        await using var db = Downtime.Open(_data);
+        var seconds = db.BenchmarkRuns.Single(r => r.RunId == runId).Seconds;
+        Assert.NotNull(seconds);
+        Assert.InRange(seconds.Value, 0, elapsed.Elapsed.TotalSeconds);
+    }
+
+    [Fact]
     public async Task Cancelling_stops_the_benchmark_and_its_runs_and_plots_wait_for_results()
     {
         // Runs that never pass and take seconds each: the cancel comes long before any ends.

@@ -62,6 +62,45 @@ public sealed class RecoveryTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_resumed_run_is_timed_by_its_executions_not_by_the_downtime_between_them(bool killed)
+    {
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        Guid id;
+        var held = new FakeDiscoveryEngine { DiscoverAt = _ => 30, BeforeAttempt = index => index == 7 ? Task.Delay(Timeout.Infinite) : Task.CompletedTask };
+        await using (var first = new ServiceHost(_data, held))
+        {
+            id = await ServiceApi.SubmitAsync(first.Client, LongRun);
+            await ServiceApi.PollAsync(first.Client, id, r => r.GetProperty("attempts").GetInt32() >= 7);
+        }
+        // The service was down for an hour (and, when killed, never saw the end of its execution).
+        await Downtime.PassAsync(_data, TimeSpan.FromHours(1), killed);
+        long firstExecutionEvents;
+        await using (var db = OpenDatabase()) firstExecutionEvents = await db.Events.Where(e => e.RunId == id).MaxAsync(e => e.Sequence);
+
+        await using var second = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 30, AttemptDelay = TimeSpan.FromMilliseconds(20) });
+        var run = await ServiceApi.PollAsync(second.Client, id, r => r.GetProperty("status").GetString() == "discovered");
+        elapsed.Stop();
+
+        Assert.Equal(2, run.GetProperty("executions").GetInt32());
+        // Both executions ran within this test; the hour between them is not the run's time.
+        var duration = run.GetProperty("durationMs").GetDouble();
+        Assert.InRange(duration, 0, elapsed.Elapsed.TotalMilliseconds);
+        // But each execution counts, at least from its first saved event to its last.
+        await using (var db = OpenDatabase())
+        {
+            var events = (await db.Events.Where(e => e.RunId == id).Select(e => new { e.Sequence, e.CreatedAt }).ToListAsync())
+                .ToLookup(e => e.Sequence <= firstExecutionEvents, e => e.CreatedAt);
+            var spans = events.Sum(execution => (execution.Max() - execution.Min()).TotalMilliseconds);
+            Assert.InRange(duration, spans, double.MaxValue);
+        }
+        Assert.InRange(run.GetProperty("methods")[0].GetProperty("durationMs").GetDouble(), 0, elapsed.Elapsed.TotalMilliseconds);
+        // Its wait in the queue before the first execution is its own figure, and short.
+        Assert.InRange(run.GetProperty("queuedMs").GetDouble(), 0, elapsed.Elapsed.TotalMilliseconds);
+    }
+
     [Fact]
     public async Task A_run_that_cannot_resume_is_failed_with_the_reason()
     {

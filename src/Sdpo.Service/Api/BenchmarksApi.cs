@@ -21,7 +21,8 @@ public static class BenchmarksApi
         "method's discovery@k reaches L, and ratio = baselineAttempts / methodAttempts: how many times fewer attempts the method needs " +
         "to discover as often as best-of-k does with the whole budget. Null when best-of-k never discovers (L = 0) or the method never " +
         "reaches L within the budget. baselineSeconds and methodSeconds are those attempts times each method's mean seconds per attempt " +
-        "(sampling, verifying and learning, as timed), and wallTimeRatio = baselineSeconds / methodSeconds: above 1 the method reaches L sooner.";
+        "(each run's time executing on the device, its durationMs: sampling, verifying and learning, without queue waits or the " +
+        "service's downtime before a resume), and wallTimeRatio = baselineSeconds / methodSeconds: above 1 the method reaches L sooner.";
 
     public static IEndpointRouteBuilder MapBenchmarksApi(this IEndpointRouteBuilder app)
     {
@@ -33,7 +34,8 @@ public static class BenchmarksApi
             .WithDescription("Problems come inline (`problems`: specs as POST /solve takes them), as a built-in suite drawn by seed " +
                              "(`suite`: arithmetic-easy, -mid, -hard or -rare), as a multipart upload (part `problems`: JSONL, one spec a line; " +
                              "part `request`: the other options as JSON) or as an `application/x-ndjson` body with the options in the query " +
-                             "(name, methods, seeds, maxAttempts, attemptsPerStep, chains, model, selectHard, samples, k, constrained). With `selectHard` every candidate's " +
+                             "(name, methods, seeds, maxAttempts, attemptsPerStep, chains, model, selectHard, samples, k, constrained, distinctAttempts, " +
+                             "distinctEquivalence, measureTeacherAdvantage). With `selectHard` every candidate's " +
                              "base-model pass@k is first estimated from `samples` i.i.d. best-of-k attempts (runs restarted after each pass, so " +
                              "sampling does not stop at the first), and only problems below `threshold` are kept. Answers 202 with the id.")
             .Accepts<BenchmarkRequest>("application/json", "multipart/form-data", "application/x-ndjson")

@@ -136,7 +136,7 @@ public static class SolveApi
                 m.Method, m.Order == 0 ? "primary" : "comparison", m.Status,
                 Math.Max(m.Attempts, count?.Count ?? 0), Math.Max(m.Tokens, count?.Tokens ?? 0),
                 m.AttemptsToDiscovery ?? (pass is null ? null : pass.Index + 1), m.FailureReason,
-                m.StartedAt, m.FinishedAt, Milliseconds(m.StartedAt, m.FinishedAt), pass is null ? null : AttemptView.From(pass));
+                m.StartedAt, m.FinishedAt, ExecutionTime.Milliseconds(m), pass is null ? null : AttemptView.From(pass));
         }).ToList();
         var primary = methods[0];
         var configuration = JsonSerializer.Deserialize<SolveRequest>(run.RequestJson, ServiceJson.Options)!;
@@ -146,7 +146,7 @@ public static class SolveApi
             primary.Attempts, primary.Tokens, steps, events, primary.AttemptsToDiscovery, primary.PassingAttempt,
             run.FailureReason, run.Status.IsFinished() || !control.TryGet(id, out var handle) ? null : handle.WaitReason,
             run.CreatedAt, run.StartedAt, run.FinishedAt,
-            Milliseconds(run.CreatedAt, run.StartedAt), Milliseconds(run.StartedAt, run.FinishedAt), run.Executions,
+            Milliseconds(run.CreatedAt, run.StartedAt), ExecutionTime.Milliseconds(run), run.Executions,
             configuration, methods, $"/solve/{id}/events", $"/solve/{id}/attempts"));
     }
 

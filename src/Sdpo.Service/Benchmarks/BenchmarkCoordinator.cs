@@ -142,7 +142,7 @@ public sealed class BenchmarkCoordinator(
                 row.Attempts = primary?.Attempts ?? 0;
                 row.AttemptsToDiscovery = run.Status == RunStatus.Discovered ? primary?.AttemptsToDiscovery : null;
                 row.FinishedAt = run.FinishedAt ?? DateTimeOffset.UtcNow;
-                row.Seconds = run.StartedAt is { } started && run.FinishedAt is { } finished ? (finished - started).TotalSeconds : null;
+                row.Seconds = ExecutionTime.Milliseconds(run) / 1000;
             }
             else continue;
             state.Add(new BenchmarkRunEnded(row.Purpose, row.ProblemIndex, row.Method, row.Seed, row.RunId.Value, row.Status.Value,

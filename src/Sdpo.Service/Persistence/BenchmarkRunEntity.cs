@@ -25,6 +25,7 @@ public sealed class BenchmarkRunEntity
     public int Attempts { get; set; }
     public int? AttemptsToDiscovery { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
-    /// <summary>The run's own wall time, from its start on the device to its end (not its wait in the queue).</summary>
+    /// <summary>The run's own time on the device: its executions, summed (<see cref="ExecutionTime"/>), not its wait in
+    /// the queue nor the time the service was down between them.</summary>
     public double? Seconds { get; set; }
 }

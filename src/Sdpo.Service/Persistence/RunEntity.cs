@@ -1,7 +1,7 @@
 namespace Sdpo.Service.Persistence;
 
 /// <summary>One submitted problem and everything needed to run (or resume) it.</summary>
-public sealed class RunEntity
+public sealed class RunEntity : IExecutionTimed
 {
     public Guid Id { get; set; }
     public RunStatus Status { get; set; }
@@ -21,6 +21,11 @@ public sealed class RunEntity
     /// <summary>A client asked to cancel the run (DELETE): saved before the 202, so a restart ends the run cancelled
     /// instead of resuming it.</summary>
     public bool CancelRequested { get; set; }
+    /// <summary>When the execution in progress started; null between executions.</summary>
+    public DateTimeOffset? ExecutionStartedAt { get; set; }
+    /// <summary>Milliseconds spent in the executions that have ended (<see cref="ExecutionTime"/>); null for a run
+    /// that has not started, or that started before the service recorded it.</summary>
+    public double? ExecutedMs { get; set; }
 
     public List<RunMethodEntity> Methods { get; set; } = [];
 }

@@ -1,7 +1,7 @@
 namespace Sdpo.Service.Persistence;
 
 /// <summary>One method searched within a run: the primary method (order 0) or a comparison baseline.</summary>
-public sealed class RunMethodEntity
+public sealed class RunMethodEntity : IExecutionTimed
 {
     public Guid RunId { get; set; }
     public string Method { get; set; } = "";
@@ -14,4 +14,9 @@ public sealed class RunMethodEntity
     public string? FailureReason { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
+    /// <summary>When the method's execution in progress started; null between executions.</summary>
+    public DateTimeOffset? ExecutionStartedAt { get; set; }
+    /// <summary>Milliseconds the method spent in executions that have ended (<see cref="ExecutionTime"/>); null for a
+    /// method that has not started, or that started before the service recorded it.</summary>
+    public double? ExecutedMs { get; set; }
 }

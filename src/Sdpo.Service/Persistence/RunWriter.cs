@@ -191,6 +191,7 @@ public sealed class RunWriter : BackgroundService
                     if (await db.Runs.FindAsync(started.RunId) is { } run)
                     {
                         run.Status = RunStatus.Running;
+                        await ExecutionTime.StartAsync(db, run, run.Id, null, started.At);
                         run.StartedAt ??= started.At;
                         run.Executions++;
                     }
@@ -199,6 +200,7 @@ public sealed class RunWriter : BackgroundService
                     if (await db.RunMethods.FindAsync(methodStarted.RunId, methodStarted.Method) is { } method)
                     {
                         method.Status = RunStatus.Running;
+                        await ExecutionTime.StartAsync(db, method, method.RunId, method.Method, methodStarted.At);
                         method.StartedAt ??= methodStarted.At;
                     }
                     break;
@@ -214,6 +216,7 @@ public sealed class RunWriter : BackgroundService
                         finishedMethod.AttemptsToDiscovery = methodFinished.AttemptsToDiscovery;
                         finishedMethod.FailureReason = methodFinished.Reason;
                         finishedMethod.FinishedAt = methodFinished.Status.IsFinished() ? methodFinished.At : null;
+                        ExecutionTime.End(finishedMethod, methodFinished.At);
                     }
                     break;
                 case RunFinishedWrite runFinished:
@@ -222,6 +225,7 @@ public sealed class RunWriter : BackgroundService
                         finishedRun.Status = runFinished.Status;
                         finishedRun.FailureReason = runFinished.Reason;
                         finishedRun.FinishedAt = runFinished.Status.IsFinished() ? runFinished.At : null;
+                        ExecutionTime.End(finishedRun, runFinished.At);
                     }
                     break;
             }

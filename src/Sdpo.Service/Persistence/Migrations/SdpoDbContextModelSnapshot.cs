@@ -281,6 +281,12 @@ namespace Sdpo.Service.Persistence.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<double?>("ExecutedMs")
+                        .HasColumnType("REAL");
+
+                    b.Property<DateTimeOffset?>("ExecutionStartedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Executions")
                         .HasColumnType("INTEGER");
 
@@ -333,6 +339,12 @@ namespace Sdpo.Service.Persistence.Migrations
 
                     b.Property<int?>("AttemptsToDiscovery")
                         .HasColumnType("INTEGER");
+
+                    b.Property<double?>("ExecutedMs")
+                        .HasColumnType("REAL");
+
+                    b.Property<DateTimeOffset?>("ExecutionStartedAt")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("FailureReason")
                         .HasColumnType("TEXT");

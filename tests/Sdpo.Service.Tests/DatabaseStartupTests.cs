@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using Sdpo.Service.Persistence;
+using Sdpo.Service.Tests.Support;
+
+namespace Sdpo.Service.Tests;
+
+public sealed class DatabaseStartupTests : IDisposable
+{
+    private readonly TestDataFolder _data = new();
+
+    public void Dispose() => _data.Dispose();
+
+    private string DatabaseFile => Path.Combine(_data.Path, "sdpo.db");
+
+    private string[] Args(string dataFolder) =>
+        ["--urls", "http://127.0.0.1:0", "--Service:DataFolder", dataFolder, "--Service:LoadModelsAtStart", "false", "--Logging:LogLevel:Default", "Warning"];
+
+    [Fact]
+    public async Task A_corrupt_database_stops_the_start_with_one_line_naming_the_file_and_what_to_do()
+    {
+        await File.WriteAllTextAsync(DatabaseFile, "This is not an SQLite database, only text that fills more than its header.");
+        await using var app = ProgramApp.Build(Args(_data.Path));
+
+        var error = await Assert.ThrowsAsync<DatabaseUnavailableException>(() => app.StartAsync());
+        Assert.StartsWith($"The database {DatabaseFile} cannot be used: SQLite Error 26: 'file is not a database'.", error.Message);
+        Assert.Contains("move it", error.Message);
+        Assert.Contains("Service:DataFolder", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.Null(error.StackTrace);
+    }
+
+    [Fact]
+    public async Task A_data_folder_that_cannot_be_created_stops_the_start_naming_the_folder()
+    {
+        // Not even root can create a folder in /proc.
+        await using var app = ProgramApp.Build(Args("/proc/sdpo-no-such-data"));
+
+        var error = await Assert.ThrowsAsync<DatabaseUnavailableException>(() => app.StartAsync());
+        Assert.StartsWith("The data folder /proc/sdpo-no-such-data cannot be created: ", error.Message);
+        Assert.Contains("Service:DataFolder", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public async Task The_service_exits_with_code_1_and_the_reason_not_an_abort()
+    {
+        await File.WriteAllTextAsync(DatabaseFile, "This is not an SQLite database, only text that fills more than its header.");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = _data.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "Sdpo.Service.dll") }.Concat(Args(_data.Path))) start.ArgumentList.Add(arg);
+        start.Environment["DOTNET_DbgEnableMiniDump"] = "0";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        var text = await output + await errors;
+
+        Assert.True(process.ExitCode == 1, $"exit code {process.ExitCode}:\n{text}");
+        Assert.Contains($"The database {DatabaseFile} cannot be used: SQLite Error 26", text);
+        Assert.DoesNotContain("Unhandled exception", text);
+    }
+}
