@@ -111,6 +111,8 @@ public sealed class RecoveryTests : IDisposable
             await ServiceApi.PollAsync(first.Client, id, r => r.GetProperty("attempts").GetInt32() >= 2);
         }
 
+        // Killed mid-run an hour ago: its execution was never closed.
+        await Downtime.PassAsync(_data, TimeSpan.FromHours(1), killed: true);
         await using var second = new ServiceHost(_data, new FakeDiscoveryEngine(), modelName: "another-model");
         var run = await ServiceApi.GetRunAsync(second.Client, id);
         Assert.Equal("failed", run.GetProperty("status").GetString());
@@ -118,6 +120,12 @@ public sealed class RecoveryTests : IDisposable
         var capture = await ServiceApi.WaitForEndAsync(second.Client, id);
         Assert.Equal("failed", capture.Frames[^1].Event);
         Assert.True(run.GetProperty("attempts").GetInt32() >= 2, "attempts made before the restart are kept");
+        // Its one execution counts to its last saved event: neither the hour down nor nothing.
+        await using var db = OpenDatabase();
+        var events = await db.Events.Where(e => e.RunId == id).Select(e => e.CreatedAt).ToListAsync();
+        var lastSaved = events.Where(at => at < DateTimeOffset.UtcNow - TimeSpan.FromMinutes(30)).Max();
+        var stored = await db.Runs.SingleAsync(r => r.Id == id);
+        Assert.Equal((lastSaved - stored.StartedAt!.Value).TotalMilliseconds, run.GetProperty("durationMs").GetDouble(), 1);
     }
 
     [Fact]

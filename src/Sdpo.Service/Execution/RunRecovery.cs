@@ -55,6 +55,7 @@ public sealed class RunRecovery(
             var attempts = await db.Attempts.Where(a => a.RunId == run.Id && a.Method == method.Method)
                 .MaxAsync(a => (int?)a.Index + 1, cancellationToken) ?? 0;
             method.Attempts = Math.Max(method.Attempts, attempts);
+            await ExecutionTime.CloseAbandonedAsync(db, method, run.Id, method.Method);
             method.Status = status;
             method.FailureReason = reason;
             method.FinishedAt = now;
@@ -65,6 +66,7 @@ public sealed class RunRecovery(
                 Payload = RunRecorder.Serialize(method.Method, final), CreatedAt = now,
             });
         }
+        await ExecutionTime.CloseAbandonedAsync(db, run, run.Id, null);
         run.Status = status;
         run.FailureReason = reason;
         run.FinishedAt = now;

@@ -22,17 +22,21 @@ public static class ExecutionTime
     /// <summary>An execution starts. Call before <see cref="IExecutionTimed.StartedAt"/> is set on the first one.</summary>
     public static async Task StartAsync(SdpoDbContext db, IExecutionTimed timed, Guid runId, string? method, DateTimeOffset at)
     {
-        if (timed.ExecutionStartedAt is { } open)
-        {
-            // The previous execution never ended: the process died. It ran until its last saved event.
-            var events = db.Events.AsNoTracking().Where(e => e.RunId == runId);
-            if (method is not null) events = events.Where(e => e.Method == method);
-            var lastSaved = await events.OrderByDescending(e => e.Sequence).Select(e => (DateTimeOffset?)e.CreatedAt).FirstOrDefaultAsync();
-            End(timed, lastSaved ?? open);
-        }
+        await CloseAbandonedAsync(db, timed, runId, method);
         // A run that started before executions were timed keeps no sum: its time is its wall time, as it was.
         if (timed.StartedAt is null) timed.ExecutedMs = 0;
         timed.ExecutionStartedAt = at;
+    }
+
+    /// <summary>Ends an execution the process's death left open (it ran until its last saved event); nothing when
+    /// none is open. For a run that ends without starting again, as recovery ends one.</summary>
+    public static async Task CloseAbandonedAsync(SdpoDbContext db, IExecutionTimed timed, Guid runId, string? method)
+    {
+        if (timed.ExecutionStartedAt is not { } open) return;
+        var events = db.Events.AsNoTracking().Where(e => e.RunId == runId);
+        if (method is not null) events = events.Where(e => e.Method == method);
+        var lastSaved = await events.OrderByDescending(e => e.Sequence).Select(e => (DateTimeOffset?)e.CreatedAt).FirstOrDefaultAsync();
+        End(timed, lastSaved ?? open);
     }
 
     /// <summary>The execution in progress ends (the run or method ended, or a shutdown interrupted it).</summary>
