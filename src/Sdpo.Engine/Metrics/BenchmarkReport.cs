@@ -35,7 +35,7 @@ public sealed record BenchmarkReport(
         var listed = runs.Where(r => known.Contains(r.ProblemId)).ToList();
         var ks = DiscoveryStatistics.PowersOfTwoUpTo(budget);
 
-        var firstSuccess = methods.ToDictionary(m => m, m => FirstSuccesses(listed.Where(r => r.Method == m)), StringComparer.Ordinal);
+        var firstSuccess = methods.ToDictionary(m => m, m => FirstSuccesses(listed.Where(r => r.Method == m), budget), StringComparer.Ordinal);
         var methodReports = methods.Select(method =>
         {
             var all = listed.Where(r => r.Method == method).ToList();
@@ -99,8 +99,8 @@ public sealed record BenchmarkReport(
     }
 
     /// <summary>Completed runs' first successes; a recorded success past the budget counts as none.</summary>
-    private static List<int?> FirstSuccesses(IEnumerable<BenchmarkRunOutcome> runs) =>
-        runs.Where(r => r.Completed).Select(r => r.AttemptsToDiscovery).ToList();
+    private static List<int?> FirstSuccesses(IEnumerable<BenchmarkRunOutcome> runs, int budget) =>
+        runs.Where(r => r.Completed).Select(r => r.AttemptsToDiscovery <= budget ? r.AttemptsToDiscovery : null).ToList();
 }
 
 /// <summary>One method over all problems and seeds. <see cref="Runs"/> counts completed runs (the ones the

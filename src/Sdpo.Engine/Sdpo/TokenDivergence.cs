@@ -13,7 +13,8 @@ public static class TokenDivergence
     /// <param name="teacher">Teacher log-probs, treated as constant (detach before calling).</param>
     /// <param name="kind">Which divergence.</param>
     /// <param name="jsdAlpha">Mixture weight of the teacher in the Jensen–Shannon mixture.</param>
-    /// <param name="logRatioClip">Optional bound on |log teacher − log student| per support element.</param>
+    /// <param name="logRatioClip">Optional bound on |log teacher − log student| per support element, for the KL divergences;
+    /// Jensen–Shannon's log-ratios to its mixture are bounded already, and it ignores the clip.</param>
     /// <returns>The divergence per position: the input shape without its last dimension.</returns>
     public static Tensor Compute(Tensor student, Tensor teacher, DivergenceKind kind, double jsdAlpha = 0.5, double? logRatioClip = null)
     {

@@ -52,6 +52,17 @@ public class BenchmarkReportTests
     }
 
     [Fact]
+    public void A_success_recorded_past_the_budget_counts_as_none()
+    {
+        // Runs of a larger budget read into a report of a smaller one: the late success is not a discovery within it.
+        var report = BenchmarkReport.Build([new("p")], ["sdpo"], [new("p", "sdpo", 1, 2, 2), new("p", "sdpo", 2, 7, 7)], budget: 4);
+        var sdpo = report.Methods[0];
+        Assert.Equal(1, sdpo.Discoveries);
+        Assert.Equal(2.0, sdpo.MeanAttemptsToDiscovery);
+        Assert.Equal(0.5, sdpo.Curve[^1].Estimate);
+    }
+
+    [Fact]
     public void Two_runs_split_evenly_give_a_ninety_percent_interval_from_zero_to_one()
     {
         // Resampling two runs, one passed at k: the share is 0, 1/2 or 1 with chances 1/4, 1/2, 1/4, so the
