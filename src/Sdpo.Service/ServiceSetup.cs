@@ -91,6 +91,10 @@ public static class ServiceSetup
                               "(SDPO on a per-question LoRA adapter, or the best-of-k / multi-turn / self-teacher baselines) and streams every attempt.",
             });
             swagger.SchemaFilter<ExampleSchemaFilter>();
+            swagger.SchemaFilter<RequestLimitsSchemaFilter>();
+            swagger.OperationFilter<DocumentedParameterOperationFilter>();
+            swagger.DocumentFilter<ProblemSpecDocumentFilter>();
+            swagger.DocumentFilter<DescriptionWhitespaceFilter>();
             var xml = Path.Combine(AppContext.BaseDirectory, "Sdpo.Service.xml");
             if (File.Exists(xml)) swagger.IncludeXmlComments(xml);
         });

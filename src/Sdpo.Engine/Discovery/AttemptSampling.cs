@@ -14,14 +14,19 @@ namespace Sdpo.Engine.Discovery;
 public sealed record AttemptSampling(double Temperature = 1.0, double TopP = 1.0, int MaxNewTokens = 64, bool Constrained = false,
     bool DistinctAttempts = false, bool DistinctEquivalence = false)
 {
+    /// <summary>The largest temperature (above 0) and number of new tokens (at least 1) a request may ask for; the
+    /// OpenAPI document states the same bounds.</summary>
+    public const double MaxTemperature = 10;
+    public const int MaxAllowedNewTokens = 4096;
+
     public void Validate()
     {
-        if (!(Temperature > 0) || Temperature > 10)
-            throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "sampling.temperature must be in (0, 10].");
+        if (!(Temperature > 0) || Temperature > MaxTemperature)
+            throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, $"sampling.temperature must be in (0, {MaxTemperature}].");
         if (!(TopP > 0) || TopP > 1)
             throw new ArgumentOutOfRangeException(nameof(TopP), TopP, "sampling.topP must be in (0, 1].");
-        if (MaxNewTokens < 1 || MaxNewTokens > 4096)
-            throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, "sampling.maxNewTokens must be between 1 and 4096.");
+        if (MaxNewTokens < 1 || MaxNewTokens > MaxAllowedNewTokens)
+            throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, $"sampling.maxNewTokens must be between 1 and {MaxAllowedNewTokens}.");
         if (DistinctEquivalence && !DistinctAttempts)
             throw new ArgumentOutOfRangeException(nameof(DistinctEquivalence), DistinctEquivalence, "sampling.distinctEquivalence refines sampling.distinctAttempts; set both.");
     }

@@ -114,17 +114,21 @@ public sealed record SdpoOptions
     /// finite number on the device (LibTorch fails natively on values a float cannot hold, or on a negative decay).</summary>
     public const double LoraAlphaLimit = 1024, LogRatioClipLimit = 100, ImportanceWeightCapLimit = 100, MaxGradNormLimit = 1e6;
 
+    /// <summary>Bounds of the integer options and of the teacher's guidance; the OpenAPI document states the same.</summary>
+    public const int MaxLoraRank = 256, MaxUpdatesPerBatch = 16, MinTeacherContextTokens = 16;
+    public const double TeacherGuidanceLimit = 10;
+
     public void Validate()
     {
         if (!(LearningRate > 0) || LearningRate > 1) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "sdpo.learningRate must be in (0, 1].");
-        if (LoraRank < 1 || LoraRank > 256) throw new ArgumentOutOfRangeException(nameof(LoraRank), LoraRank, "sdpo.loraRank must be between 1 and 256.");
+        if (LoraRank < 1 || LoraRank > MaxLoraRank) throw new ArgumentOutOfRangeException(nameof(LoraRank), LoraRank, $"sdpo.loraRank must be between 1 and {MaxLoraRank}.");
         if (!(LoraAlpha > 0) || LoraAlpha > LoraAlphaLimit) throw new ArgumentOutOfRangeException(nameof(LoraAlpha), LoraAlpha, $"sdpo.loraAlpha must be in (0, {LoraAlphaLimit}].");
         if (!(TeacherRate >= 0) || TeacherRate > 1) throw new ArgumentOutOfRangeException(nameof(TeacherRate), TeacherRate, "sdpo.teacherRate must be in [0, 1].");
         if (!(JsdAlpha > 0) || !(JsdAlpha < 1)) throw new ArgumentOutOfRangeException(nameof(JsdAlpha), JsdAlpha, "sdpo.jsdAlpha must be in (0, 1).");
         if (TopK < 1) throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "sdpo.topK must be at least 1.");
         if (LogRatioClip is { } clip && (!(clip > 0) || clip > LogRatioClipLimit))
             throw new ArgumentOutOfRangeException(nameof(LogRatioClip), clip, $"sdpo.logRatioClip must be in (0, {LogRatioClipLimit}] (or null for no clip).");
-        if (UpdatesPerBatch < 1 || UpdatesPerBatch > 16) throw new ArgumentOutOfRangeException(nameof(UpdatesPerBatch), UpdatesPerBatch, "sdpo.updatesPerBatch must be between 1 and 16.");
+        if (UpdatesPerBatch < 1 || UpdatesPerBatch > MaxUpdatesPerBatch) throw new ArgumentOutOfRangeException(nameof(UpdatesPerBatch), UpdatesPerBatch, $"sdpo.updatesPerBatch must be between 1 and {MaxUpdatesPerBatch}.");
         if (!(ImportanceWeightCap >= 1) || ImportanceWeightCap > ImportanceWeightCapLimit)
             throw new ArgumentOutOfRangeException(nameof(ImportanceWeightCap), ImportanceWeightCap, $"sdpo.importanceWeightCap must be in [1, {ImportanceWeightCapLimit}].");
         // AdamW's decoupled decay multiplies the weights by 1 − learningRate·weightDecay each step: in [0, 1] it only shrinks them.
@@ -132,7 +136,7 @@ public sealed record SdpoOptions
         if (!(MaxGradNorm > 0) || MaxGradNorm > MaxGradNormLimit)
             throw new ArgumentOutOfRangeException(nameof(MaxGradNorm), MaxGradNorm, $"sdpo.maxGradNorm must be in (0, {MaxGradNormLimit}].");
         if (MaxDistilledAttempts is < 1) throw new ArgumentOutOfRangeException(nameof(MaxDistilledAttempts), MaxDistilledAttempts, "sdpo.maxDistilledAttempts must be at least 1 (or null for all).");
-        if (!(TeacherGuidance >= 0) || TeacherGuidance > 10) throw new ArgumentOutOfRangeException(nameof(TeacherGuidance), TeacherGuidance, "sdpo.teacherGuidance must be in [0, 10].");
+        if (!(TeacherGuidance >= 0) || TeacherGuidance > TeacherGuidanceLimit) throw new ArgumentOutOfRangeException(nameof(TeacherGuidance), TeacherGuidance, $"sdpo.teacherGuidance must be in [0, {TeacherGuidanceLimit}].");
         if (LearningSteps is < 1) throw new ArgumentOutOfRangeException(nameof(LearningSteps), LearningSteps, "sdpo.learningSteps must be at least 1 (or null for every step).");
         if (LoraLayers is { } layers)
         {
@@ -149,6 +153,6 @@ public sealed record SdpoOptions
         }
         if (BasePrompt && SampleWithFeedback)
             throw new ArgumentOutOfRangeException(nameof(BasePrompt), BasePrompt, "sdpo.basePrompt keeps the plain question's opening for sampling, and sdpo.sampleWithFeedback samples other contexts: choose one.");
-        if (MaxTeacherContextTokens < 16) throw new ArgumentOutOfRangeException(nameof(MaxTeacherContextTokens), MaxTeacherContextTokens, "sdpo.maxTeacherContextTokens must be at least 16.");
+        if (MaxTeacherContextTokens < MinTeacherContextTokens) throw new ArgumentOutOfRangeException(nameof(MaxTeacherContextTokens), MaxTeacherContextTokens, $"sdpo.maxTeacherContextTokens must be at least {MinTeacherContextTokens}.");
     }
 }

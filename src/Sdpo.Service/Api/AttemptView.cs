@@ -4,8 +4,8 @@ using Sdpo.Verifiers;
 
 namespace Sdpo.Service.Api;
 
-/// <summary>One attempt of a run, with the verifier's verdict; <see cref="VerdictStatus"/> is the wire name the event stream
-/// uses ("wrong", "compile-error"). <see cref="VerdictReused"/> and <see cref="Sandboxed"/> say what the attempt's event says:
+/// <summary>One attempt of a run, with the verifier's verdict; <c>verdictStatus</c> is the wire name the event stream
+/// uses ("wrong", "compile-error"). <c>verdictReused</c> and <c>sandboxed</c> say what the attempt's event says:
 /// its verdict repeats an earlier copy's without a verifier call, and its code ran in the sandbox.</summary>
 public sealed record AttemptView(
     string Method, int Index, int Step, string Text, int TokenCount, string VerdictStatus, bool Passed, string Feedback,

@@ -5,7 +5,7 @@ namespace Sdpo.Service.Api;
 
 /// <summary>
 /// A benchmark: a problem set, the methods to compare, seeds per problem and one search configuration for
-/// every run. Give the problems inline (<see cref="Problems"/>), as a named built-in suite (<see cref="Suite"/>),
+/// every run. Give the problems inline (<c>problems</c>), as a named built-in suite (<c>suite</c>),
 /// or upload them as JSONL (multipart part "problems", or an application/x-ndjson body).
 /// </summary>
 public sealed record BenchmarkRequest
@@ -16,7 +16,7 @@ public sealed record BenchmarkRequest
     /// <summary>Problem specs, each exactly as POST /solve accepts its "problem".</summary>
     public IReadOnlyList<JsonElement>? Problems { get; init; }
 
-    /// <summary>A built-in suite drawn deterministically by seed, instead of <see cref="Problems"/>.</summary>
+    /// <summary>A built-in suite drawn deterministically by seed, instead of <c>problems</c>.</summary>
     public SuiteRequest? Suite { get; init; }
 
     /// <summary>Methods to run on every problem and seed; default sdpo and best-of-k. best-of-k is the baseline of the attempts ratio.</summary>
@@ -64,9 +64,9 @@ public sealed record SuiteRequest
 }
 
 /// <summary>
-/// Hard-problem selection: draw <see cref="Samples"/> i.i.d. base-model attempts per candidate (best-of-k runs,
+/// Hard-problem selection: draw <c>samples</c> i.i.d. base-model attempts per candidate (best-of-k runs,
 /// restarted after each pass so the samples do not stop at the first one), estimate pass@k with the unbiased
-/// estimator, and keep the problems whose estimate is below <see cref="Threshold"/> ("hard" 0.5, "very hard" 0.03).
+/// estimator, and keep the problems whose estimate is below <c>threshold</c> ("hard" 0.5, "very hard" 0.03).
 /// </summary>
 public sealed record HardSelectionRequest
 {

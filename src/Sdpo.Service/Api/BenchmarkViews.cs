@@ -35,7 +35,7 @@ public sealed record BenchmarkProblemView(
 
 /// <summary>
 /// A benchmark: status, progress and configuration, its problems, and its results: final once completed,
-/// otherwise over the runs that have ended so far (null before the first). See <see cref="BenchmarkReport"/>
+/// otherwise over the runs that have ended so far (null before the first). See docs/benchmarks.md
 /// for the figures; the attempts ratio is defined in the API description of GET /benchmarks/{id}. TeacherAdvantage is
 /// the gate measured on the problems once the runs have ended, when the request asked for it.
 /// </summary>

@@ -8,6 +8,7 @@ using Sdpo.Reports.Plots;
 using Sdpo.Service.Benchmarks;
 using Sdpo.Service.Configuration;
 using Sdpo.Service.Engines;
+using Sdpo.Service.OpenApi;
 using Sdpo.Service.Persistence;
 
 namespace Sdpo.Service.Api;
@@ -41,6 +42,8 @@ public static class BenchmarksApi
             .Accepts<BenchmarkRequest>("application/json", "multipart/form-data", "application/x-ndjson")
             .Produces<BenchmarkAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
+            .Produces<BodyTooLargeProblem>(StatusCodes.Status413PayloadTooLarge, "application/problem+json")
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         group.MapGet("/", ListAsync)
@@ -59,6 +62,7 @@ public static class BenchmarksApi
 
         group.MapGet("/{id:guid}/events", EventsAsync)
             .WithName("BenchmarkEvents")
+            .WithLastEventId()
             .WithSummary("The benchmark's progress as server-sent events (queued, phase, submitted, run, screened, completed, failed, cancelled)")
             .WithDescription("Each event has an `id:` line; reconnecting with `Last-Event-ID` replays exactly the events after it, then live ones. " +
                              "An idle stream gets a keep-alive comment; the stream closes after the final event. Attempt-level events of each run " +
@@ -68,14 +72,14 @@ public static class BenchmarksApi
         group.MapGet("/{id:guid}/plot.svg", (Guid id, SdpoDbContext db, CancellationToken ct) => PlotAsync(id, db, svg: true, ct))
             .WithName("BenchmarkPlotSvg")
             .WithSummary("discovery@k curves (log2 k axis, interval bands) as SVG")
-            .Produces(StatusCodes.Status200OK, contentType: "image/svg+xml")
+            .Produces<Stream>(StatusCodes.Status200OK, "image/svg+xml")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapGet("/{id:guid}/plot.png", (Guid id, SdpoDbContext db, CancellationToken ct) => PlotAsync(id, db, svg: false, ct))
             .WithName("BenchmarkPlotPng")
             .WithSummary("discovery@k curves (log2 k axis, interval bands) as PNG")
-            .Produces(StatusCodes.Status200OK, contentType: "image/png")
+            .Produces<Stream>(StatusCodes.Status200OK, "image/png")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 

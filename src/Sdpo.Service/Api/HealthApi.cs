@@ -13,7 +13,10 @@ public static class HealthApi
         app.MapGet("/health", CheckAsync)
             .WithTags("Service")
             .WithName("Health")
-            .WithSummary("Whether the service can take work: database reachable and taking writes, models configured");
+            .WithSummary("Whether the service can take work: database reachable and taking writes, models configured")
+            .WithDescription("200 with status \"healthy\", or 503 with the same report saying \"unhealthy\": the database does not answer or refuses " +
+                             "the runs' writes (writes says why and since when), or no model is configured.")
+            .Produces<HealthReport>(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

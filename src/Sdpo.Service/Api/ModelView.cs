@@ -3,10 +3,10 @@ using Sdpo.Service.Engines;
 
 namespace Sdpo.Service.Api;
 
-/// <summary>A configured model: <see cref="State"/> is unloaded, loading, loaded or failed; <see cref="Reason"/> says
-/// why a failed model cannot be used (submissions naming it answer 503); <see cref="ContextLength"/> and
-/// <see cref="SdpoDefaults"/> (what a request's left-out SDPO fields become: the checkpoint's sdpo_defaults.json over
-/// the paper's defaults) are known once loaded. <see cref="Threads"/> is the configured number of LibTorch CPU threads
+/// <summary>A configured model: <c>state</c> is unloaded, loading, loaded or failed; <c>reason</c> says
+/// why a failed model cannot be used (submissions naming it answer 503); <c>contextLength</c> and
+/// <c>sdpoDefaults</c> (what a request's left-out SDPO fields become: the checkpoint's sdpo_defaults.json over
+/// the paper's defaults) are known once loaded. <c>threads</c> is the configured number of LibTorch CPU threads
 /// (null: LibTorch's default, one per core).</summary>
 public sealed record ModelView(string Name, string Device, string Dtype, bool IsDefault, ModelState State, string? Reason, int? ContextLength,
     SdpoOptions? SdpoDefaults = null, int? Threads = null)
@@ -20,8 +20,8 @@ public sealed record ModelView(string Name, string Device, string Dtype, bool Is
 }
 
 /// <summary>Whether the service can take work: "healthy" when the database answers, takes the runs' writes and a model is
-/// configured (<see cref="ModelsLoaded"/> of them ready now), else "unhealthy" with 503. <see cref="Writes"/> is "ok", or
-/// why the database refuses writes and since when (they are retried, and <see cref="WriteBacklog"/> of them wait).</summary>
+/// configured (<c>modelsLoaded</c> of them ready now), else "unhealthy" with 503. <c>writes</c> is "ok", or
+/// why the database refuses writes and since when (they are retried, and <c>writeBacklog</c> of them wait).</summary>
 public sealed record HealthReport(string Status, string Database, string Writes, int WriteBacklog, int Models, int ModelsLoaded, int QueuedRuns, int ActiveRuns)
 {
     public static HealthReport Example => new("healthy", "ok", "ok", 0, 1, 1, 0, 1);

@@ -2,7 +2,7 @@ using Sdpo.Service.Persistence;
 
 namespace Sdpo.Service.Api;
 
-/// <summary>One run in GET /solve: enough to find it again and see how it went; <see cref="Url"/> has the rest.</summary>
+/// <summary>One run in GET /solve: enough to find it again and see how it went; <c>url</c> has the rest.</summary>
 public sealed record RunSummary(
     Guid Id,
     RunStatus Status,
@@ -15,5 +15,5 @@ public sealed record RunSummary(
     DateTimeOffset? FinishedAt,
     string Url);
 
-/// <summary>A page of runs, newest first; <see cref="Total"/> counts every run the filter matches.</summary>
+/// <summary>A page of runs, newest first; <c>total</c> counts every run the filter matches.</summary>
 public sealed record RunPage(int Total, int Offset, int Limit, IReadOnlyList<RunSummary> Items);

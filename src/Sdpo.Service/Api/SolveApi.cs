@@ -8,6 +8,7 @@ using Sdpo.Engine.Discovery;
 using Sdpo.Service.Configuration;
 using Sdpo.Service.Engines;
 using Sdpo.Service.Execution;
+using Sdpo.Service.OpenApi;
 using Sdpo.Service.Persistence;
 
 namespace Sdpo.Service.Api;
@@ -16,6 +17,7 @@ namespace Sdpo.Service.Api;
 public static class SolveApi
 {
     public const int MaxPageSize = 500;
+    public const int DefaultPageSize = 50;
 
     public static IEndpointRouteBuilder MapSolveApi(this IEndpointRouteBuilder app)
     {
@@ -23,6 +25,7 @@ public static class SolveApi
         solve.MapGet("/", ListAsync)
             .WithName("Runs")
             .WithSummary("Every run, newest first, one page at a time (status=discovered and the like to filter)")
+            .WithPaging("runs")
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
         solve.MapGet("/{id:guid}", GetAsync)
@@ -37,11 +40,14 @@ public static class SolveApi
                              "run's events are streamed in the same response instead (the same stream as GET /solve/{id}/events), with the run's URL " +
                              "in the Location header.")
             .Accepts<SolveRequest>("application/json")
+            .Produces<BodyTooLargeProblem>(StatusCodes.Status413PayloadTooLarge, "application/problem+json")
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         solve.MapGet("/{id:guid}/events", Events)
             .WithName("RunEvents")
+            .WithLastEventId()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The run's events as server-sent events (attempt, step, discovered, exhausted, cancelled, failed)")
             .WithDescription("Each event has an `id:` line; reconnecting with `Last-Event-ID` replays exactly the events after it, " +
@@ -50,6 +56,7 @@ public static class SolveApi
 
         solve.MapGet("/{id:guid}/attempts", AttemptsAsync)
             .WithName("RunAttempts")
+            .WithPaging("attempts")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A page of the run's attempts in index order: the primary method's, or those of the run's method named by method=");
@@ -64,7 +71,7 @@ public static class SolveApi
             .WithName("RunAdapter")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The run's LoRA adapter in PEFT layout, zipped: its SDPO method's (primary or comparison), once that has ended")
-            .Produces(StatusCodes.Status200OK, contentType: "application/zip");
+            .Produces<Stream>(StatusCodes.Status200OK, "application/zip");
 
         return app;
     }
@@ -155,7 +162,7 @@ public static class SolveApi
     {
         if (!TryParseInRange(offset, 0, 0, int.MaxValue, out var skip))
             return RunProblems.Field("offset", "offset must be a non-negative integer.");
-        if (!TryParseInRange(limit, 50, 1, MaxPageSize, out var take))
+        if (!TryParseInRange(limit, DefaultPageSize, 1, MaxPageSize, out var take))
             return RunProblems.Field("limit", $"limit must be an integer between 1 and {MaxPageSize}.");
         var query = db.Runs.AsNoTracking();
         if (status is not null)
@@ -203,7 +210,7 @@ public static class SolveApi
     {
         if (!TryParseInRange(offset, 0, 0, int.MaxValue, out var skip))
             return RunProblems.Field("offset", "offset must be a non-negative integer.");
-        if (!TryParseInRange(limit, 50, 1, MaxPageSize, out var take))
+        if (!TryParseInRange(limit, DefaultPageSize, 1, MaxPageSize, out var take))
             return RunProblems.Field("limit", $"limit must be an integer between 1 and {MaxPageSize}.");
         var run = await db.Runs.AsNoTracking().Include(r => r.Methods).FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (run is null) return RunProblems.RunNotFound(id);
@@ -274,6 +281,11 @@ public static class SolveApi
         await ZipFile.CreateFromDirectoryAsync(adapter, zip, CompressionLevel.Fastest, includeBaseDirectory: false, cancellationToken);
         return TypedResults.File(zip.ToArray(), "application/zip", $"adapter-{id}.zip");
     }
+
+    /// <summary>offset and limit as the handlers read them: bound as text, so that a bad value gets a problem naming it.</summary>
+    private static RouteHandlerBuilder WithPaging(this RouteHandlerBuilder builder, string items) => builder
+        .WithIntegerQuery("offset", $"How many {items} to skip.", 0, null, 0)
+        .WithIntegerQuery("limit", $"How many {items} to return at most.", 1, MaxPageSize, DefaultPageSize);
 
     private static bool AcceptsEventStream(HttpRequest request) =>
         request.Headers.Accept.Any(value => value is not null && value.Contains(ServerSentEventStream.MediaType, StringComparison.OrdinalIgnoreCase));

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Sdpo.Service.Configuration;
 using Sdpo.Service.Engines;
 using Sdpo.Service.Gate;
+using Sdpo.Service.OpenApi;
 
 namespace Sdpo.Service.Api;
 
@@ -21,6 +22,8 @@ public static class TeacherAdvantageApi
                              "in nats, is positive: issue 8's gate asks for at least +1 on average and positive in most cases.")
             .Accepts<TeacherAdvantageRequest>("application/json")
             .ProducesValidationProblem()
+            .Produces<BodyTooLargeProblem>(StatusCodes.Status413PayloadTooLarge, "application/problem+json")
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }

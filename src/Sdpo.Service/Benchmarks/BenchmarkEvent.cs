@@ -68,7 +68,7 @@ public sealed record BenchmarkProblemScreened(int Problem, string Label, int Sam
 }
 
 /// <summary>
-/// The model's teacher advantage on the benchmark's problems (<see cref="Api.BenchmarkRequest.MeasureTeacherAdvantage"/>):
+/// The model's teacher advantage on the benchmark's problems (<c>measureTeacherAdvantage</c> in the request):
 /// nats by which the model knows a passing answer better with a failure's feedback in SDPO's teacher context than after
 /// the question alone, pooled over every failure measured (null when none could be), and per problem.
 /// </summary>

@@ -22,7 +22,7 @@ public sealed class ProblemSpecResolver(VerifierFactory verifiers, IOptions<Pyth
 {
     private const string ProblemPath = "problem";
     private const string VerifierPath = "problem.verifier";
-    private const int MaxIdLength = 256;
+    public const int MaxIdLength = 256;
     private static readonly string[] PromptFields = ["prompt", "verifier", "id"];
 
     public ResolvedProblem Resolve(JsonElement problem)

@@ -16,6 +16,12 @@ public static class VerifierSpecParser
     public const int MaxAnswerLength = 64 * 1024;
     public const int MaxPatternLength = 4096;
     public const double MaxTimeoutSeconds = 300;
+    public const double MinTimeoutSeconds = 0.1;
+    public const int MinMemoryMb = 32;
+    public const int MaxMemoryMb = 65536;
+    public const int MaxEntryPointLength = 200;
+    public const int MaxAnswerTypeLength = 256;
+    public const int MaxUrlLength = 2048;
 
     public static IReadOnlyList<string> Kinds { get; } =
     [
@@ -56,8 +62,8 @@ public static class VerifierSpecParser
             PythonSpec.KindName => ParsePython(reader),
             P3Spec.KindName => new P3Spec(
                 reader.RequiredString("sat", MaxCodeLength),
-                reader.OptionalString("answerType", 256),
-                reader.OptionalNumber("timeoutSeconds", 0.1, MaxTimeoutSeconds)),
+                reader.OptionalString("answerType", MaxAnswerTypeLength),
+                reader.OptionalNumber("timeoutSeconds", MinTimeoutSeconds, MaxTimeoutSeconds)),
             HttpSpec.KindName => ParseHttp(reader),
             _ => throw new VerifierSpecException(reader.FieldPath("kind"),
                 $"unknown verifier kind '{kind}'; expected one of {string.Join(", ", Kinds)}"),
@@ -104,10 +110,10 @@ public static class VerifierSpecParser
     {
         var spec = new PythonSpec(
             reader.RequiredString("tests", MaxCodeLength),
-            reader.OptionalString("entryPoint", 200),
+            reader.OptionalString("entryPoint", MaxEntryPointLength),
             reader.OptionalString("prefix", MaxCodeLength),
-            reader.OptionalNumber("timeoutSeconds", 0.1, MaxTimeoutSeconds),
-            reader.OptionalInt("memoryMb", 32, 65536));
+            reader.OptionalNumber("timeoutSeconds", MinTimeoutSeconds, MaxTimeoutSeconds),
+            reader.OptionalInt("memoryMb", MinMemoryMb, MaxMemoryMb));
         if (spec.EntryPoint is { } entryPoint && !IsPythonIdentifier(entryPoint))
             throw new VerifierSpecException(reader.FieldPath("entryPoint"), $"'{entryPoint}' is not a Python identifier");
         if (string.IsNullOrWhiteSpace(spec.Tests))
@@ -117,12 +123,12 @@ public static class VerifierSpecParser
 
     private static HttpSpec ParseHttp(SpecObjectReader reader)
     {
-        var text = reader.RequiredString("url", 2048);
+        var text = reader.RequiredString("url", MaxUrlLength);
         if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
             throw new VerifierSpecException(reader.FieldPath("url"), $"'{text}' is not an absolute http or https URL");
         if (!string.IsNullOrEmpty(url.UserInfo))
             throw new VerifierSpecException(reader.FieldPath("url"), "must not carry user credentials");
-        return new HttpSpec(url, reader.OptionalNumber("timeoutSeconds", 0.1, MaxTimeoutSeconds));
+        return new HttpSpec(url, reader.OptionalNumber("timeoutSeconds", MinTimeoutSeconds, MaxTimeoutSeconds));
     }
 
     private static bool IsPythonIdentifier(string name) =>
