@@ -33,7 +33,12 @@ public static class CliCommands
 
         config.SetExceptionHandler((exception, _) =>
         {
-            if (exception is OperationCanceledException) return config.Settings.CancellationExitCode;
+            // Ctrl+C in a command with no partial result to keep (eval, probe, the benchmarks): it stops where it was.
+            if (exception is OperationCanceledException)
+            {
+                CliErrors.Print("Cancelled.");
+                return config.Settings.CancellationExitCode;
+            }
             // Spectre names the type, not the option, and for an optional number the type is "Nullable`1".
             string? message = exception is CommandRuntimeException && exception.Message.StartsWith("Failed to convert", StringComparison.Ordinal)
                               && args.Count > 0 && settingsTypes.TryGetValue(args[0], out var settings)

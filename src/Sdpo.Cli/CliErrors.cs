@@ -12,6 +12,9 @@ public static class CliErrors
 
     public static void Print(string message) => Write(new Markup($"[red]{Markup.Escape(message)}[/]{Environment.NewLine}"));
 
-    public static void Write(IRenderable renderable) =>
-        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }).Write(renderable);
+    public static void Write(IRenderable renderable) => StandardError().Write(renderable);
+
+    /// <summary>A console on standard error, for what is not the command's output: its errors, and the progress of a
+    /// command whose output is a report (tables, then the files written), so that standard output holds the report alone.</summary>
+    public static IAnsiConsole StandardError() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 }

@@ -64,6 +64,37 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Theory]
+    [InlineData("--budget must be between 1 and 100000; got -1.", "solve", "--numbers", "1,1,2", "--target", "97", "--budget", "-1")]
+    [InlineData("--budget must be between 1 and 100000; got 100001.", "solve", "--numbers", "1,1,2", "--target", "97", "--budget", "100001")]
+    [InlineData("-g/--group must be between 1 and 256; got 0.", "solve", "--numbers", "1,1,2", "--target", "97", "-g", "0")]
+    [InlineData("--chains must be between 1 and the group size (8); got 9.", "solve", "--numbers", "1,1,2", "--target", "97", "--chains", "9")]
+    [InlineData("--temperature must be in (0, 10]; got 0.", "solve", "--numbers", "1,1,2", "--target", "97", "--temperature", "0")]
+    [InlineData("--temperature must be in (0, 10]; got 10.5.", "solve", "--numbers", "1,1,2", "--target", "97", "--temperature", "10.5")]
+    [InlineData("--budget must be between 1 and 100000; got 0.", "bench", "--suite", "arithmetic-rare", "--count", "1", "--budget", "0", "-o", Out)]
+    [InlineData("-g/--group must be between 1 and 256; got 300.", "bench", "--suite", "arithmetic-rare", "--count", "1", "-g", "300", "-o", Out)]
+    [InlineData("--temperature must be in (0, 10]; got -1.", "bench", "--suite", "arithmetic-rare", "--count", "1", "--temperature", "-1", "-o", Out)]
+    [InlineData("--temperature must be in (0, 10]; got 0.", "eval", "--per-tier", "1", "--samples", "1", "--temperature", "0", "-o", Out)]
+    [InlineData("-g/--group must be between 1 and 256; got 300.", "probe", "--problems", "no-such.jsonl", "-g", "300", "-o", Out)]
+    [InlineData("--attempts-per-step must be between 1 and 256; got 300.", "bench-discovery", "--attempts", "1", "--rounds", "1", "--memory-attempts", "0", "--attempts-per-step", "300")]
+    [InlineData("--max-new-tokens must be between 1 and 4096; got 5000.", "bench-discovery", "--attempts", "1", "--rounds", "1", "--memory-attempts", "0", "--max-new-tokens", "5000")]
+    [InlineData("--attempts must be between 1 and 100000; got 100001.", "bench-discovery", "--attempts", "100001", "--rounds", "1", "--memory-attempts", "0")]
+    public async Task AValueOutOfRangeIsNamedByItsFlagWithoutDotNetsParameterNote(string message, params string[] args)
+    {
+        // The engine's check named the request's field, with .NET's note: "budget.maxAttempts must be between 1 and 100000.
+        // (Parameter 'MaxAttempts') Actual value was -1."; bench-discovery loaded the model and failed its first run (exit 1).
+        var (exitCode, standardOutput, standardError) = await CliRunner.RunSplitAsync([.. args.Select(a => a == Out ? _output : a), "--threads", "1"]);
+
+        Assert.True(exitCode == 2, standardOutput + standardError);
+        var error = standardError.ReplaceLineEndings(" ");
+        Assert.Contains(message, error);
+        Assert.DoesNotContain("Parameter", error);
+        Assert.DoesNotContain("Actual value", error);
+        Assert.DoesNotContain("budget.", error);
+        Assert.DoesNotContain("sampling.", error);
+        Assert.Empty(Directory.GetFileSystemEntries(_output));
+    }
+
+    [Theory]
     [InlineData("Unknown option 'budjet'", "solve", "--numbers", "1,1,2", "--target", "97", "--budjet", "256")] // parse errors exited 255
     [InlineData("--target expects an integer", "solve", "--numbers", "1,1,2", "--target", "abc")]
     [InlineData("--seeds must be at least 1", "bench", "--suite", "arithmetic-rare", "--seeds", "0")]

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Sdpo.Cli.Commands;
 using Sdpo.TestSupport;
+using Sdpo.Training.Arithmetic;
 
 namespace Sdpo.Cli.Tests;
 
@@ -50,6 +52,32 @@ public sealed class EvalCommandTests : IDisposable
         var withFeedback = Assert.Single(eval.GetProperty("passRatesWithFeedback").EnumerateArray());
         Assert.Equal(("problems", 2), (withFeedback.GetProperty("tier").GetString(), withFeedback.GetProperty("Puzzles").GetInt32()));
         Assert.InRange(withFeedback.GetProperty("PassAt1WithFeedback").GetDouble(), 0.0, 1.0);
+    }
+
+    [Fact]
+    public async Task StandardOutputIsTheReportWithTheFeedbackKindsAsTheDocsNameThemAndEvalJsonKeepsItsKeys()
+    {
+        var problems = Path.Combine(_output, "hard.jsonl.in");
+        await File.WriteAllLinesAsync(problems, [
+            """{"kind": "arithmetic", "numbers": [12, 9, 1, 5], "target": 56}""",
+            """{"kind": "arithmetic", "numbers": [2, 12, 6, 11], "target": 20}""",
+        ]);
+        var (exitCode, standardOutput, standardError) = await CliRunner.RunInTerminalSplitAsync("eval", "-m", Checkout.EmbeddedModel, "--problems", problems,
+            "--samples", "4", "--advantage-cases", "2", "--threads", "1", "-o", _output);
+
+        Assert.True(exitCode == 0, standardOutput + standardError);
+        // In a terminal the progress went to standard output, before the tables.
+        Assert.DoesNotContain("per puzzle at temperature", standardOutput);
+        Assert.Contains("mean advantage (nats)", standardOutput);
+        // The table said WrongValue and NumbersMisused where the docs say "wrong value" and "numbers misused"; eval.json keeps the
+        // enum's names, which the tools in docs/results/tools read.
+        var kinds = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_output, "eval.json"))).RootElement
+            .GetProperty("teacherAdvantage").EnumerateArray().Select(a => a.GetProperty("kind").GetString()!).ToList();
+        Assert.NotEmpty(kinds);
+        Assert.All(kinds, kind => Assert.Contains(kind, new[] { "Malformed", "NumbersMisused", "WrongValue" }));
+        foreach (var kind in kinds) Assert.Contains(EvalCommand.FeedbackName(Enum.Parse<FeedbackKind>(kind)), standardOutput);
+        Assert.DoesNotContain("WrongValue", standardOutput);
+        Assert.DoesNotContain("NumbersMisused", standardOutput);
     }
 
     [Fact]

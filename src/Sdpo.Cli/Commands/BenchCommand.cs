@@ -40,7 +40,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         [CommandOption("-g|--group <G>")] [Description("Attempts per step (default 8).")] public int Group { get; init; } = 8;
         [CommandOption("--chains <N>")] [Description("multi-turn and self-teacher: chains that carry feedback from step to step, each drawing G / N attempts a step (default G).")]
         public int? Chains { get; init; }
-        [CommandOption("--temperature <T>")] public double Temperature { get; init; } = 1.0;
+        [CommandOption("--temperature <T>")] [Description("Sampling temperature, above 0 and at most 10 (default 1: the model's own distribution, which SDPO's distillation assumes).")]
+        public double Temperature { get; init; } = 1.0;
         [CommandOption("--constrained")] [Description("Sample only well-formed answers that use each number once (the puzzle's grammar), for every method and the selection.")]
         public bool Constrained { get; init; }
         [CommandOption("--distinct")] [Description("Draw again any sample whose answer already failed in the run or repeats one of its step (sampling.distinctAttempts), for every method.")]
@@ -75,7 +76,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             if (Suite is not null && !ProblemSuite.TryParse(Suite, out _)) return ValidationResult.Error($"--suite: unknown suite '{Suite}'; suites are {string.Join(", ", ProblemSuite.Names)}.");
             if (Count < 1 || Count > ProblemSuite.MaxCount) return ValidationResult.Error($"--count must be between 1 and {ProblemSuite.MaxCount}.");
             if (Seeds < 1) return ValidationResult.Error("--seeds must be at least 1.");
-            if (Chains is { } chains && (chains < 1 || chains > Group)) return ValidationResult.Error($"--chains must be between 1 and the group size ({Group}).");
+            if (DiscoveryFlags.Check(Budget, Group, Chains, Temperature) is { } rangeError) return ValidationResult.Error(rangeError);
             foreach (var name in MethodList)
                 if (!DiscoveryMethodNames.TryParse(name, out _)) return ValidationResult.Error($"--methods: unknown method '{name}'; methods are {DiscoveryMethodNames.All}.");
             if (MethodList.Count == 0 || MethodList.Distinct().Count() != MethodList.Count) return ValidationResult.Error("--methods must list each method once.");
@@ -153,6 +154,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         var tally = new Tally(clock);
         var entries = puzzles.Select((p, i) => new ProblemEntry(i, ProblemSuite.Label(p), p, true, 0, 0, null, null)).ToList();
         var outcomes = new List<BenchmarkRunOutcome>();
+        int finishedRuns = 0; // those in the journal, restored or made: not a run cut short by a cancellation
 
         await Progress().StartAsync(async progress =>
         {
@@ -161,7 +163,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
                 int k = settings.PassK ?? Math.Min(64, settings.Samples);
                 var screening = progress.AddTask("selection", maxValue: puzzles.Count * (double)settings.Samples);
                 var current = progress.AddTask("  sampling", maxValue: settings.Samples);
-                for (int i = 0; i < entries.Count && !cancellationToken.IsCancellationRequested; i++)
+                int i = 0;
+                for (; i < entries.Count && !cancellationToken.IsCancellationRequested; i++)
                 {
                     if (settings.Keep is { } keep && entries.Take(i).Count(e => e.Selected) >= keep)
                     {
@@ -207,6 +210,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
                     journal.Append(new BenchJournal.Entry("screen", Label: entries[i].Label, Samples: sampling.Drawn, Passes: sampling.Passes, BasePassAtK: estimate, Selected: entries[i].Selected));
                     AnsiConsole.MarkupLine($"{Markup.Escape(entries[i].Label)}: pass@{k} ≈ {estimate:F3} ({sampling.Passes}/{sampling.Drawn}) → {(entries[i].Selected ? "[green]kept[/]" : "[grey]dropped[/]")}");
                 }
+                // Cancelled: the problems not reached are not screened, so not selected (the results would list them as kept).
+                for (; i < entries.Count; i++) entries[i] = entries[i] with { Selected = false, Note = "not screened: cancelled" };
                 current.StopTask();
                 screening.StopTask();
             }
@@ -223,6 +228,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
                 if (journal.Run(entry.Label, wire, seed) is { } done)
                 {
                     outcomes.Add(new BenchmarkRunOutcome(entry.Index.ToString(CultureInfo.InvariantCulture), wire, seed, done.AttemptsToDiscovery, done.Attempts, done.Completed, done.Seconds));
+                    finishedRuns++;
                     overall.Increment(1);
                     continue;
                 }
@@ -236,8 +242,12 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
                 }, cancellationToken);
                 outcomes.Add(new BenchmarkRunOutcome(entry.Index.ToString(CultureInfo.InvariantCulture), wire, seed, run.AttemptsToDiscovery, run.Attempts, run.Completed, run.Seconds));
                 if (run.Completed || run.Failure != "cancelled")
+                {
+                    finishedRuns++;
                     journal.Append(new BenchJournal.Entry("run", Label: entry.Label, Method: wire, Seed: seed, AttemptsToDiscovery: run.AttemptsToDiscovery, Attempts: run.Attempts, Completed: run.Completed, Seconds: run.Seconds));
-                if (!run.Completed) AnsiConsole.MarkupLine($"[red]{wire} on {Markup.Escape(entry.Label)} seed {seed}: {Markup.Escape(run.Failure ?? "did not complete")}[/]");
+                }
+                if (!run.Completed && !cancellationToken.IsCancellationRequested)
+                    AnsiConsole.MarkupLine($"[red]{wire} on {Markup.Escape(entry.Label)} seed {seed}: {Markup.Escape(run.Failure ?? "did not complete")}[/]");
                 overall.Increment(1);
                 overall.Description = $"runs · {tally.Describe()}";
             }
@@ -271,7 +281,11 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
 
         PrintSummary(report);
         AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(jsonPath)}[/], plot.png and plot.svg ({tally.Attempts} attempts in {clock.Elapsed.TotalSeconds:F0} s).");
-        return cancellationToken.IsCancellationRequested ? 1 : 0;
+        if (!cancellationToken.IsCancellationRequested) return 0;
+        // The run cut short counts as failed in these results, as a cancelled run does in the service's; the journal leaves it out.
+        AnsiConsole.MarkupLine($"[yellow]Cancelled[/] after {finishedRuns} of {entries.Count(e => e.Selected) * methods.Count * settings.Seeds} runs: " +
+                               "the results and plots hold the runs finished so far; the same command with --resume carries on from the journal.");
+        return 1;
     }
 
     /// <summary>What must not change for a journal's runs to be reused: everything that shapes one run or one selection.</summary>

@@ -25,8 +25,8 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
         [Description("Checkpoint folder (default: the embedded src/models/arithmetic where it exists, else ../shared/models/stories260k).")]
         public string? Model { get; init; }
 
-        [CommandOption("--attempts-per-step <G>")] public int AttemptsPerStep { get; init; } = 8;
-        [CommandOption("--max-new-tokens <N>")] public int MaxNewTokens { get; init; } = 64;
+        [CommandOption("--attempts-per-step <G>")] [Description("Attempts per step (G) of every run (default 8).")] public int AttemptsPerStep { get; init; } = 8;
+        [CommandOption("--max-new-tokens <N>")] [Description("Most tokens per attempt (default 64).")] public int MaxNewTokens { get; init; } = 64;
         [CommandOption("--attempts <N>")] [Description("Attempts per timed run (default 64).")] public int Attempts { get; init; } = 64;
         [CommandOption("--rounds <N>")] [Description("Timed SDPO / best-of-k run pairs (default 25: a median of fewer moves by a tenth with a shared machine's load).")] public int Rounds { get; init; } = 25;
 
@@ -34,7 +34,7 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
         [Description("Attempts of the SDPO memory run (default 400; the full check is 1000; 0 skips it).")]
         public int MemoryAttempts { get; init; } = 400;
 
-        [CommandOption("--seed <N>")] public int Seed { get; init; } = 1;
+        [CommandOption("--seed <N>")] [Description("Seed of the first round's runs; round r runs with seed + r, the memory run with seed + 1000 (default 1).")] public int Seed { get; init; } = 1;
         [CommandOption("--threads <N>")] [AtLeast(1, "--threads")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
         [CommandOption("--sdpo <JSON>")] [Description("SDPO options of the SDPO runs as in the service's requests, e.g. {\"maxDistilledAttempts\": 2}; unset fields keep the model's defaults (its sdpo_defaults.json, then the paper's), and null keeps them all (as the service's \"sdpo\": null).")]
         public string? SdpoJson { get; init; }
@@ -52,6 +52,11 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
             foreach (var (name, value) in new[] { ("--attempts-per-step", AttemptsPerStep), ("--max-new-tokens", MaxNewTokens), ("--attempts", Attempts), ("--rounds", Rounds) })
                 if (value < 1) return ValidationResult.Error($"{name} must be at least 1, got {value}.");
             if (MemoryAttempts < 0) return ValidationResult.Error($"--memory-attempts must not be negative, got {MemoryAttempts}.");
+            // The engine's ranges, named by the flags rather than by the request's fields once a run has started.
+            var rangeError = DiscoveryFlags.Group("--attempts-per-step", AttemptsPerStep) ?? DiscoveryFlags.Attempts("--attempts", Attempts)
+                ?? (MemoryAttempts > 0 ? DiscoveryFlags.Attempts("--memory-attempts", MemoryAttempts) : null)
+                ?? DiscoveryFlags.Range("--max-new-tokens", MaxNewTokens, 1, 4096);
+            if (rangeError is not null) return ValidationResult.Error(rangeError);
             return ValidationResult.Success();
         }
     }
@@ -156,6 +161,8 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
             }
         }
         figures.WallMs = clock.Elapsed.TotalMilliseconds;
+        // A run cut short by Ctrl+C ends with no failure and too few attempts: its figures would be timed as a whole run's.
+        cancellationToken.ThrowIfCancellationRequested();
         return figures;
     }
 

@@ -29,24 +29,24 @@ public sealed class BenchEngineCommand : AsyncCommand<BenchEngineCommand.Setting
         [Description("Run one model only: stories260k or qwen3-random.")]
         public string? Only { get; init; }
 
-        [CommandOption("--batch <N>")] public int Batch { get; init; } = 8;
-        [CommandOption("--prompt-tokens <N>")] public int PromptTokens { get; init; } = 16;
+        [CommandOption("--batch <N>")] [Description("Sequences sampled together, and sequences per LoRA step (default 8).")] public int Batch { get; init; } = 8;
+        [CommandOption("--prompt-tokens <N>")] [Description("Prompt length of the sampling figures (default 16).")] public int PromptTokens { get; init; } = 16;
         [CommandOption("--new-tokens <N>")] [Description("Continuation length of the throughput figures (default 64).")] public int NewTokens { get; init; } = 64;
         [CommandOption("--long-tokens <N>")] [Description("Continuation length of the KV-cache speed-up figure (default 128).")] public int LongTokens { get; init; } = 128;
         [CommandOption("--rounds <N>")] [Description("Timed rounds per variant (default 1; the full run uses 3).")] public int Rounds { get; init; } = 1;
-        [CommandOption("--train-tokens <N>")] public int TrainTokens { get; init; } = 128;
+        [CommandOption("--train-tokens <N>")] [Description("Tokens per sequence of the LoRA step (default 128).")] public int TrainTokens { get; init; } = 128;
         [CommandOption("--train-steps <N>")] [Description("Timed LoRA steps, after two warm-up steps (default 3).")] public int TrainSteps { get; init; } = 3;
 
         [CommandOption("--memory-steps <N>")]
         [Description("Sample + train steps of the memory check on the smallest model (default 100; the full check is 1000; 0 skips it).")]
         public int MemorySteps { get; init; } = 100;
 
-        [CommandOption("--hidden <N>")] public int Hidden { get; init; } = 384;
-        [CommandOption("--layers <N>")] public int Layers { get; init; } = 8;
-        [CommandOption("--heads <N>")] public int Heads { get; init; } = 6;
-        [CommandOption("--intermediate <N>")] public int Intermediate { get; init; } = 1024;
-        [CommandOption("--vocab <N>")] public int Vocab { get; init; } = 260;
-        [CommandOption("--seed <N>")] public int Seed { get; init; } = 1;
+        [CommandOption("--hidden <N>")] [Description("qwen3-random: hidden size (default 384).")] public int Hidden { get; init; } = 384;
+        [CommandOption("--layers <N>")] [Description("qwen3-random: decoder layers (default 8).")] public int Layers { get; init; } = 8;
+        [CommandOption("--heads <N>")] [Description("qwen3-random: attention heads (default 6).")] public int Heads { get; init; } = 6;
+        [CommandOption("--intermediate <N>")] [Description("qwen3-random: intermediate size of the feed-forward layers (default 1024).")] public int Intermediate { get; init; } = 1024;
+        [CommandOption("--vocab <N>")] [Description("qwen3-random: vocabulary size (default 260).")] public int Vocab { get; init; } = 260;
+        [CommandOption("--seed <N>")] [Description("Seed of qwen3-random's weights, the prompts and the sampling (default 1).")] public int Seed { get; init; } = 1;
         [CommandOption("--threads <N>")] [AtLeast(1, "--threads")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 
         [CommandOption("--compare-one-thread")]

@@ -25,7 +25,7 @@ public sealed class BenchVerifiersCommand : AsyncCommand<BenchVerifiersCommand.S
         [CommandOption("--tasks <N>")] [Description("Use the first N tasks (default: all 164).")] public int? Tasks { get; init; }
         [CommandOption("--rounds <N>")] [Description("Timed passes over the tasks per mode (default 3).")] public int Rounds { get; init; } = 3;
         [CommandOption("--parallelism <N>")] [Description("Concurrent verifications (default: the core count).")] public int? Parallelism { get; init; }
-        [CommandOption("--timeout <SECONDS>")] public double TimeoutSeconds { get; init; } = 20;
+        [CommandOption("--timeout <SECONDS>")] [Description("Seconds one verification may take (default 20).")] public double TimeoutSeconds { get; init; } = 20;
 
         public override ValidationResult Validate()
         {

@@ -19,29 +19,29 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandOption("-m|--model <FOLDER>")] [Description("Checkpoint folder (default: src/models/arithmetic).")] public string? Model { get; init; }
-        [CommandOption("--per-tier <N>")] [AtLeast(1, "--per-tier")] [Description("Puzzles per difficulty tier.")] public int PerTier { get; init; } = 25;
-        [CommandOption("--samples <N>")] [AtLeast(1, "--samples")] [Description("Samples per puzzle (pass@k needs n ≥ k).")] public int Samples { get; init; } = 64;
-        [CommandOption("--seed <N>")] public int Seed { get; init; } = 1000;
-        [CommandOption("--hard-threshold <P>")] [Description("A puzzle is hard when its pass@64 is below this.")] public double HardThreshold { get; init; } = 0.1;
-        [CommandOption("-o|--output <FOLDER>")] public string Output { get; init; } = "artifacts/eval";
-        [CommandOption("--threads <N>")] [AtLeast(1, "--threads")] public int? Threads { get; init; }
+        [CommandOption("--per-tier <N>")] [AtLeast(1, "--per-tier")] [Description("Puzzles per difficulty tier (default 25).")] public int PerTier { get; init; } = 25;
+        [CommandOption("--samples <N>")] [AtLeast(1, "--samples")] [Description("Samples per puzzle; pass@k needs n ≥ k (default 64).")] public int Samples { get; init; } = 64;
+        [CommandOption("--seed <N>")] [Description("Seed of the fresh puzzles' draw and of the samples (default 1000, the model card's).")] public int Seed { get; init; } = 1000;
+        [CommandOption("--hard-threshold <P>")] [Description("A puzzle is hard when its pass@64 is below this (default 0.1).")] public double HardThreshold { get; init; } = 0.1;
+        [CommandOption("-o|--output <FOLDER>")] [Description("Where eval.json and hard.jsonl go (default artifacts/eval).")] public string Output { get; init; } = "artifacts/eval";
+        [CommandOption("--threads <N>")] [AtLeast(1, "--threads")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
         [CommandOption("--constrained")] [Description("Sample inside each puzzle's answer grammar (well-formed, each number once), as sampling.constrained does.")]
         public bool Constrained { get; init; }
         [CommandOption("--problems <FILE>")] [Description("Evaluate these puzzles (JSONL, one arithmetic spec a line, e.g. a benchmark's hard set) instead of fresh ones by tier.")]
         public string? Problems { get; init; }
-        [CommandOption("--advantage-cases <N>")] [Description("Failed attempts per puzzle whose teacher advantage is measured (distinct ones, against the correct answer nearest to each).")]
+        [CommandOption("--advantage-cases <N>")] [Description("Failed attempts per puzzle whose teacher advantage is measured (distinct ones, against the correct answer nearest to each; default 2).")]
         public int AdvantageCases { get; init; } = 2;
-        [CommandOption("--feedback-samples <N>")] [Description("Also draw N samples per puzzle after SDPO's teacher context with its first failure's feedback, for pass@1 with feedback against without (0: off).")]
+        [CommandOption("--feedback-samples <N>")] [Description("Also draw N samples per puzzle after SDPO's teacher context with its first failure's feedback, for pass@1 with feedback against without (default 0: off).")]
         public int FeedbackSamples { get; init; }
-        [CommandOption("--temperature <T>")] [Description("Sampling temperature of the n samples (1 as discovery samples; the greedy answer is always temperature 0).")]
+        [CommandOption("--temperature <T>")] [Description("Sampling temperature of the n samples, above 0 and at most 10 (default 1, as discovery samples; the greedy answer is always temperature 0).")]
         public double Temperature { get; init; } = 1.0;
         [CommandOption("--eval-slice")] [Description("Draw only puzzles of the eval slice (one in ten, which pretraining leaves out since 2026-12-06), and say whether this model's training left it out.")]
         public bool EvalSliceOnly { get; init; }
-        [CommandOption("--curriculum-overlap <N>")] [Description("Also count, per tier, the puzzles found among N draws of the pretraining curriculum (the shipped model trained on about 107,000), and pass@1 on the others (0: off).")]
+        [CommandOption("--curriculum-overlap <N>")] [Description("Also count, per tier, the puzzles found among N draws of the pretraining curriculum (the shipped model trained on about 107,000), and pass@1 on the others (default 0: off).")]
         public int CurriculumOverlap { get; init; }
 
         public override ValidationResult Validate() =>
-            Temperature is not (> 0 and <= 10) ? ValidationResult.Error("--temperature must be in (0, 10].")
+            DiscoveryFlags.Temperature(Temperature) is { } temperatureError ? ValidationResult.Error(temperatureError)
             : AdvantageCases < 0 ? ValidationResult.Error("--advantage-cases must not be negative.")
             : FeedbackSamples < 0 ? ValidationResult.Error("--feedback-samples must not be negative.")
             : CurriculumOverlap < 0 ? ValidationResult.Error("--curriculum-overlap must not be negative.")
@@ -81,7 +81,8 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         using var model = await LanguageModel.LoadAsync("eval", folder);
 
         IReadOnlyList<PuzzleSamples> results = [];
-        await AnsiConsole.Progress().StartAsync(async progressContext =>
+        // On standard error: standard output is the report.
+        await CliErrors.StandardError().Progress().StartAsync(async progressContext =>
         {
             var task = progressContext.AddTask($"sampling {settings.Samples} per puzzle at temperature {settings.Temperature}", maxValue: puzzles.Count);
             results = await ModelEvaluation.SampleAsync(model, puzzles, settings.Samples, settings.Seed,
@@ -102,12 +103,12 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         foreach (var t in tiers) tierTable.AddRow(TierName(t.Tier), t.Puzzles.ToString(), $"{t.PassAt1:P1}", $"{t.PassAt64:F2}", $"{t.GreedyPassAt1:P0}");
         AnsiConsole.Write(tierTable);
         var advantageTable = new Table().AddColumns("feedback", "cases", "mean advantage (nats)", "positive");
-        foreach (var a in advantage) advantageTable.AddRow(a.Kind.ToString(), a.Cases.ToString(), $"{a.MeanNats:+0.00;-0.00;0.00}", $"{a.SharePositive:P0}");
+        foreach (var a in advantage) advantageTable.AddRow(FeedbackName(a.Kind), a.Cases.ToString(), $"{a.MeanNats:+0.00;-0.00;0.00}", $"{a.SharePositive:P0}");
         AnsiConsole.Write(advantageTable);
         if (settings.Constrained)
         {
             var withinTable = new Table().AddColumns("feedback", "cases", "mean advantage within the grammar (nats)", "positive");
-            foreach (var a in advantageWithinGrammar) withinTable.AddRow(a.Kind.ToString(), a.Cases.ToString(), $"{a.MeanNats:+0.00;-0.00;0.00}", $"{a.SharePositive:P0}");
+            foreach (var a in advantageWithinGrammar) withinTable.AddRow(FeedbackName(a.Kind), a.Cases.ToString(), $"{a.MeanNats:+0.00;-0.00;0.00}", $"{a.SharePositive:P0}");
             AnsiConsole.Write(withinTable);
         }
         if (withFeedback.Count > 0)
@@ -184,4 +185,13 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
     }
 
     private static string TierName(DifficultyTier? tier) => tier?.ToString() ?? "problems";
+
+    /// <summary>A kind of feedback as the docs name it ("wrong value"); eval.json keeps the enum's name ("WrongValue"), which tools read.</summary>
+    public static string FeedbackName(FeedbackKind kind) => kind switch
+    {
+        FeedbackKind.Malformed => "malformed",
+        FeedbackKind.NumbersMisused => "numbers misused",
+        FeedbackKind.WrongValue => "wrong value",
+        _ => kind.ToString(),
+    };
 }

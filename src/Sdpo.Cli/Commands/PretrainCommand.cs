@@ -12,35 +12,49 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandOption("-o|--output <FOLDER>")]
-        [Description("Checkpoint folder to write (resumes from <FOLDER>/checkpoint when present).")]
+        [Description("Checkpoint folder to write; resumes from <FOLDER>/checkpoint when present (default artifacts/arithmetic-model).")]
         public string Output { get; init; } = "artifacts/arithmetic-model";
 
-        [CommandOption("--seed <N>")] public int Seed { get; init; } = 1;
-        [CommandOption("--steps <N>")] [AtLeast(1, "--steps")] public int? Steps { get; init; }
-        [CommandOption("--batch <N>")] [AtLeast(1, "--batch")] public int? BatchSize { get; init; }
-        [CommandOption("--hidden <N>")] [AtLeast(1, "--hidden")] public int? Hidden { get; init; }
-        [CommandOption("--layers <N>")] [AtLeast(1, "--layers")] public int? Layers { get; init; }
-        [CommandOption("--heads <N>")] [AtLeast(1, "--heads")] public int? Heads { get; init; }
-        [CommandOption("--kv-heads <N>")] [AtLeast(1, "--kv-heads")] public int? KeyValueHeads { get; init; }
-        [CommandOption("--intermediate <N>")] [AtLeast(1, "--intermediate")] public int? Intermediate { get; init; }
-        [CommandOption("--lr <RATE>")] public double? LearningRate { get; init; }
-        [CommandOption("--warmup <STEPS>")] [AtLeast(0, "--warmup")] public int? WarmupSteps { get; init; }
-        [CommandOption("--teacher-share <SHARE>")] public double? TeacherShare { get; init; }
+        // The defaults below are PretrainOptions' (a full run) and PretrainOptions.Quick's; PretrainCommandTests checks them.
+        [CommandOption("--seed <N>")] [Description("Seed of the initial weights and of every draw of training and held-out puzzles (default 1).")]
+        public int Seed { get; init; } = 1;
+        [CommandOption("--steps <N>")] [AtLeast(1, "--steps")] [Description("Training steps, the length of the learning-rate schedule (default 3000; --quick 30).")]
+        public int? Steps { get; init; }
+        [CommandOption("--batch <N>")] [AtLeast(1, "--batch")] [Description("Examples per step (default 32; --quick 8).")]
+        public int? BatchSize { get; init; }
+        [CommandOption("--hidden <N>")] [AtLeast(1, "--hidden")] [Description("Hidden size of the new model (default 256; --quick 32).")]
+        public int? Hidden { get; init; }
+        [CommandOption("--layers <N>")] [AtLeast(1, "--layers")] [Description("Decoder layers (default 6; --quick 2).")]
+        public int? Layers { get; init; }
+        [CommandOption("--heads <N>")] [AtLeast(1, "--heads")] [Description("Attention heads (default 8; --quick 4).")]
+        public int? Heads { get; init; }
+        [CommandOption("--kv-heads <N>")] [AtLeast(1, "--kv-heads")] [Description("Key-value heads, shared by groups of attention heads (default 4; --quick 2).")]
+        public int? KeyValueHeads { get; init; }
+        [CommandOption("--intermediate <N>")] [AtLeast(1, "--intermediate")] [Description("Intermediate size of the feed-forward layers (default 768; --quick 64).")]
+        public int? Intermediate { get; init; }
+        [CommandOption("--lr <RATE>")] [Description("Peak learning rate, reached at the end of the warm-up, then lowered on a cosine over --steps (default 2e-3).")]
+        public double? LearningRate { get; init; }
+        [CommandOption("--warmup <STEPS>")] [AtLeast(0, "--warmup")] [Description("Steps of linear learning-rate warm-up (default 100; --quick 5).")]
+        public int? WarmupSteps { get; init; }
+        [CommandOption("--teacher-share <SHARE>")]
+        [Description("Share of curriculum examples in SDPO's teacher format: the prompt with the feedback on a failed attempt, then a correct answer (default 0.4).")]
+        public double? TeacherShare { get; init; }
         [CommandOption("--evaluation-share <SHARE>")]
         [Description("Share of curriculum examples that evaluate an expression step by step instead of solving a puzzle (default 0).")]
         public double? EvaluationShare { get; init; }
-        [CommandOption("--max-minutes <N>")] public double? MaxMinutes { get; init; }
+        [CommandOption("--max-minutes <N>")] [Description("Stop after this much wall time, saving everything as at the end (default: no limit).")]
+        public double? MaxMinutes { get; init; }
         [CommandOption("--stop-after <STEPS>")]
-        [Description("Stop after this many steps, the learning rate still following the schedule of --steps (a stage cut short, reproducibly).")]
+        [Description("Stop after this many steps, the learning rate still following the schedule of --steps (a stage cut short, reproducibly; default: --steps).")]
         public int? StopAfter { get; init; }
         [CommandOption("--threads <N>")] [AtLeast(1, "--threads")] [Description("Torch CPU threads (default: all cores).")] public int? Threads { get; init; }
 
-        [CommandOption("--init-from <FOLDER>")] [Description("Fine-tune: start from this checkpoint's weights and shape.")] public string? InitFrom { get; init; }
-        [CommandOption("--self-failure-share <SHARE>")] [Description("Share of each batch built from corrections of the model's own failures (teacher format).")] public double? SelfFailureShare { get; init; }
-        [CommandOption("--self-solved-share <SHARE>")] [Description("Share of each batch built from the model's own passing answers (direct format).")] public double? SelfSolvedShare { get; init; }
+        [CommandOption("--init-from <FOLDER>")] [Description("Fine-tune: start from this checkpoint's weights and shape (default: random weights of the shape above).")] public string? InitFrom { get; init; }
+        [CommandOption("--self-failure-share <SHARE>")] [Description("Share of each batch built from corrections of the model's own failures (teacher format; default 0).")] public double? SelfFailureShare { get; init; }
+        [CommandOption("--self-solved-share <SHARE>")] [Description("Share of each batch built from the model's own passing answers (direct format; default 0).")] public double? SelfSolvedShare { get; init; }
 
         [CommandOption("--policy-gradient-puzzles <N>")]
-        [Description("Fresh small puzzles the current model samples at every step; each sample is trained with its reward minus its puzzle's mean reward (0: off).")]
+        [Description("Fresh small puzzles the current model samples at every step; each sample is trained with its reward minus its puzzle's mean reward (default 0: off).")]
         public int? PolicyGradientPuzzles { get; init; }
 
         [CommandOption("--policy-gradient-samples <N>")]
@@ -143,9 +157,13 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
                 summary = ArithmeticPretrainer.Run(options, progress, cancellationToken);
                 task.Value = summary.Steps;
             });
-        AnsiConsole.MarkupLine(summary!.AlreadyComplete
+        // The pretrainer stops between steps when cancelled and saves the model and its checkpoint as at the end of a run.
+        bool cancelled = !summary!.AlreadyComplete && cancellationToken.IsCancellationRequested && summary.Steps < options.LastStep;
+        AnsiConsole.MarkupLine(summary.AlreadyComplete
             ? $"Nothing to train: the checkpoint already holds step {summary.Steps} of {summary.TotalSteps}; the model in {Markup.Escape(options.OutputFolder)} is unchanged (raise --steps or --stop-after to train on)."
-            : $"Trained to step {summary.Steps} of {summary.TotalSteps} ({summary.Elapsed:hh\\:mm\\:ss} of training over the whole run).");
-        return Task.FromResult(cancellationToken.IsCancellationRequested && summary.Steps < summary.TotalSteps ? 1 : 0);
+            : cancelled
+                ? $"[yellow]Cancelled at step {summary.Steps} of {summary.TotalSteps}[/] ({summary.Elapsed:hh\\:mm\\:ss} of training over the whole run): the model and its checkpoint are saved in {Markup.Escape(options.OutputFolder)}; the same command resumes from there."
+                : $"Trained to step {summary.Steps} of {summary.TotalSteps} ({summary.Elapsed:hh\\:mm\\:ss} of training over the whole run).");
+        return Task.FromResult(cancelled ? 1 : 0);
     }
 }

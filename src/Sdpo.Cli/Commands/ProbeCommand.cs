@@ -35,7 +35,9 @@ public sealed class ProbeCommand : AsyncCommand<ProbeCommand.Settings>
             if (ProblemsFile is null) return ValidationResult.Error("Give the puzzles with --problems <file.jsonl>.");
             if (Seeds < 1) return ValidationResult.Error("--seeds must be at least 1.");
             if (Updates < 1) return ValidationResult.Error("--updates must be at least 1.");
-            if (Group < 1) return ValidationResult.Error("-g must be at least 1.");
+            if (DiscoveryFlags.Group("-g/--group", Group) is { } groupError) return ValidationResult.Error(groupError);
+            // One run of --updates steps of G attempts.
+            if (DiscoveryFlags.Attempts("--updates × -g", (long)Updates * Group) is { } attemptsError) return ValidationResult.Error(attemptsError);
             return SdpoOptionsJson.TryParse(SdpoJson, LearningRate, null, out _, out var error) ? ValidationResult.Success() : ValidationResult.Error(error);
         }
     }
@@ -60,12 +62,15 @@ public sealed class ProbeCommand : AsyncCommand<ProbeCommand.Settings>
 
         using var model = await CliModel.LoadAsync(folder, "cpu");
         IReadOnlyList<SolutionMassRun> runs = [];
-        await AnsiConsole.Progress().StartAsync(async progressContext =>
+        // On standard error: standard output is the report.
+        await CliErrors.StandardError().Progress().StartAsync(async progressContext =>
         {
             var task = progressContext.AddTask($"{settings.Updates} SDPO steps of {settings.Group} per run", maxValue: puzzles.Count * settings.Seeds);
             runs = await SolutionMassProbe.RunAsync(model, puzzles, settings.Seeds, settings.Updates, settings.Group, options,
                 new InlineProgress<int>(done => task.Value = done), cancellationToken: cancellationToken);
         });
+        // A run cut short by Ctrl+C would be averaged as a whole one: nothing partial is reported.
+        cancellationToken.ThrowIfCancellationRequested();
         var steps = SolutionMassProbe.ByUpdate(runs, settings.Updates);
 
         var table = new Table().AddColumns("after update", "runs", "mean gain in log solution mass (nats)", "rose in", "mean teacher−student log-ratio", "found before");

@@ -33,8 +33,9 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
         [CommandOption("-g|--group <G>")] [Description("Attempts per step (default 8).")] public int Group { get; init; } = 8;
         [CommandOption("--chains <N>")] [Description("multi-turn and self-teacher: chains that carry feedback from step to step, each drawing G / N attempts a step (default G).")]
         public int? Chains { get; init; }
-        [CommandOption("--seed <N>")] public long Seed { get; init; } = 1;
-        [CommandOption("--temperature <T>")] public double Temperature { get; init; } = 1.0;
+        [CommandOption("--seed <N>")] [Description("Seed of the run's sampling and updates (default 1).")] public long Seed { get; init; } = 1;
+        [CommandOption("--temperature <T>")] [Description("Sampling temperature, above 0 and at most 10 (default 1: the model's own distribution, which SDPO's distillation assumes).")]
+        public double Temperature { get; init; } = 1.0;
         [CommandOption("--constrained")] [Description("Sample only well-formed answers that use each number once (the puzzle's grammar).")]
         public bool Constrained { get; init; }
         [CommandOption("--distinct")] [Description("Draw again any sample whose answer already failed or repeats one of its step.")]
@@ -53,6 +54,7 @@ public sealed class SolveCommand : AsyncCommand<SolveCommand.Settings>
             if (ProblemFile is not null && (Numbers is not null || Target is not null))
                 return ValidationResult.Error("Give either --problem or --numbers/--target, not both.");
             if (!DiscoveryMethodNames.TryParse(Method, out _)) return ValidationResult.Error($"--method: unknown method '{Method}'; methods are {DiscoveryMethodNames.All}.");
+            if (DiscoveryFlags.Check(Budget, Group, Chains, Temperature) is { } rangeError) return ValidationResult.Error(rangeError);
             if (!SdpoOptionsJson.TryParse(SdpoJson, LearningRate, null, out _, out var sdpoError)) return ValidationResult.Error(sdpoError);
             return ValidationResult.Success();
         }
