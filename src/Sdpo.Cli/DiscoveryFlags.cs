@@ -20,9 +20,10 @@ public static class DiscoveryFlags
     /// <summary>Attempts per step: 1 to <see cref="DiscoveryBudget.MaxAllowedAttemptsPerStep"/>.</summary>
     public static string? Group(string flag, int value) => Range(flag, value, 1, DiscoveryBudget.MaxAllowedAttemptsPerStep);
 
-    /// <summary>The sampling temperature: above 0, at most 10.</summary>
+    /// <summary>The sampling temperature: above 0, at most <see cref="AttemptSampling.MaxTemperature"/>.</summary>
     public static string? Temperature(double value, string flag = "--temperature") =>
-        value > 0 && value <= 10 ? null : $"{flag} must be in (0, 10]; got {value.ToString(CultureInfo.InvariantCulture)}.";
+        value > 0 && value <= AttemptSampling.MaxTemperature ? null
+        : $"{flag} must be in (0, {AttemptSampling.MaxTemperature.ToString(CultureInfo.InvariantCulture)}]; got {value.ToString(CultureInfo.InvariantCulture)}.";
 
     /// <summary>"{flag} must be between {minimum} and {maximum}; got {value}." when out of range, else null.</summary>
     public static string? Range(string flag, long value, long minimum, long maximum) =>

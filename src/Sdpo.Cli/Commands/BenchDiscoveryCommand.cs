@@ -55,7 +55,7 @@ public sealed class BenchDiscoveryCommand : AsyncCommand<BenchDiscoveryCommand.S
             // The engine's ranges, named by the flags rather than by the request's fields once a run has started.
             var rangeError = DiscoveryFlags.Group("--attempts-per-step", AttemptsPerStep) ?? DiscoveryFlags.Attempts("--attempts", Attempts)
                 ?? (MemoryAttempts > 0 ? DiscoveryFlags.Attempts("--memory-attempts", MemoryAttempts) : null)
-                ?? DiscoveryFlags.Range("--max-new-tokens", MaxNewTokens, 1, 4096);
+                ?? DiscoveryFlags.Range("--max-new-tokens", MaxNewTokens, 1, AttemptSampling.MaxAllowedNewTokens);
             if (rangeError is not null) return ValidationResult.Error(rangeError);
             return ValidationResult.Success();
         }
