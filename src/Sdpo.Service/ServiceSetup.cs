@@ -101,6 +101,7 @@ public static class ServiceSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseUnsupportedMediaTypeProblems();
         app.UseSwagger();
         app.UseSwaggerUI();
 

@@ -37,6 +37,7 @@ public static class SolveApi
                              "run's events are streamed in the same response instead (the same stream as GET /solve/{id}/events), with the run's URL " +
                              "in the Location header.")
             .Accepts<SolveRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
@@ -158,13 +159,10 @@ public static class SolveApi
         var query = db.Runs.AsNoTracking();
         if (status is not null)
         {
-            // By name only: Enum.TryParse would also take "3".
-            var wanted = Enum.GetValues<RunStatus>().Cast<RunStatus?>().FirstOrDefault(s => s.ToString()!.Equals(status, StringComparison.OrdinalIgnoreCase));
-            if (wanted is not { } filter)
-            {
-                var names = string.Join(", ", Enum.GetValues<RunStatus>().Select(s => s.ToString().ToLowerInvariant()));
-                return RunProblems.Field("status", $"Unknown status '{status}'; statuses are {names}.");
-            }
+            // Exactly as runs show it ("discovered"): not "Discovered" or "3".
+            var statuses = Enum.GetValues<RunStatus>().ToDictionary(s => JsonSerializer.SerializeToElement(s, ServiceJson.Options).GetString()!, StringComparer.Ordinal);
+            if (!statuses.TryGetValue(status, out var filter))
+                return RunProblems.Field("status", $"status must be one of {string.Join(", ", statuses.Keys)}; got '{status}'.");
             query = query.Where(r => r.Status == filter);
         }
 

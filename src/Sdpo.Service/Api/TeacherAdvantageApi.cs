@@ -21,6 +21,7 @@ public static class TeacherAdvantageApi
                              "in nats, is positive: issue 8's gate asks for at least +1 on average and positive in most cases.")
             .Accepts<TeacherAdvantageRequest>("application/json")
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
