@@ -105,6 +105,7 @@ public static class ServiceSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseUnsupportedMediaTypeProblems();
         app.UseSwagger();
         app.UseSwaggerUI();
 

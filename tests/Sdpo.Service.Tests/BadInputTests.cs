@@ -110,6 +110,101 @@ public sealed class BadInputTests : IAsyncLifetime
         { """ "sdpo": [1] """, "sdpo", "sdpo must be a JSON object of SDPO options, or null for the defaults; got [1]." },
     };
 
+    /// <summary>Only the documented kebab-case values of an enum, and only JSON numbers for a number: no other spelling
+    /// (the C# name, another case, no hyphens, an enum's integer) and no number in a string, each a 400 naming the field
+    /// as written with what it takes, as the SDPO fields' errors are.</summary>
+    public static TheoryData<string, string, string> UndocumentedSpellings => new()
+    {
+        { """ "method": "bestofk" """, "method", "method must be one of sdpo, best-of-k, multi-turn, self-teacher; got \"bestofk\"." },
+        { """ "method": "SelfTeacher" """, "method", "method must be one of sdpo, best-of-k, multi-turn, self-teacher; got \"SelfTeacher\"." },
+        { """ "method": "BEST-OF-K" """, "method", "method must be one of sdpo, best-of-k, multi-turn, self-teacher; got \"BEST-OF-K\"." },
+        { """ "method": "best_of_k" """, "method", "method must be one of sdpo, best-of-k, multi-turn, self-teacher; got \"best_of_k\"." },
+        { """ "method": "Sdpo" """, "method", "method must be one of sdpo, best-of-k, multi-turn, self-teacher; got \"Sdpo\"." },
+        { """ "method": 1 """, "method", "method must be one of sdpo, best-of-k, multi-turn, self-teacher; got 1." },
+        { """ "method": "1" """, "method", "method must be one of sdpo, best-of-k, multi-turn, self-teacher; got \"1\"." },
+        { """ "compareWith": ["BestOfK"] """, "compareWith[0]", "compareWith[0] must be one of sdpo, best-of-k, multi-turn, self-teacher; got \"BestOfK\"." },
+        { """ "sdpo": {"teacher": "Frozen"} """, "sdpo.teacher", "sdpo.teacher must be one of ema, frozen, trust-region; got \"Frozen\"." },
+        { """ "sdpo": {"divergence": "ForwardKl"} """, "sdpo.divergence", "sdpo.divergence must be one of reverse-kl, forward-kl, jensen-shannon; got \"ForwardKl\"." },
+        { """ "sdpo": {"divergence": 1} """, "sdpo.divergence", "sdpo.divergence must be one of reverse-kl, forward-kl, jensen-shannon; got 1." },
+        { """ "budget": {"maxAttempts": "64"} """, "budget.maxAttempts", "budget.maxAttempts must be an integer; got \"64\"." },
+        { """ "budget": {"chains": "2"} """, "budget.chains", "budget.chains must be an integer or null; got \"2\"." },
+        { """ "sampling": {"temperature": "1.5"} """, "sampling.temperature", "sampling.temperature must be a number; got \"1.5\"." },
+        { """ "sdpo": {"learningRate": "0.1"} """, "sdpo.learningRate", "sdpo.learningRate must be a number; got \"0.1\"." },
+        { """ "sdpo": {"maxDistilledAttempts": "1"} """, "sdpo.maxDistilledAttempts", "sdpo.maxDistilledAttempts must be an integer or null; got \"1\"." },
+        { """ "seed": "7" """, "seed", "seed must be an integer; got \"7\"." },
+        { """ "seed": 1.5 """, "seed", "seed must be an integer; got 1.5." },
+        { """ "budget": {"maxAttempts": "many"} """, "budget.maxAttempts", "budget.maxAttempts must be an integer; got \"many\"." },
+        { """ "sampling": {"constrained": "yes"} """, "sampling.constrained", "sampling.constrained must be a boolean (true or false); got \"yes\"." },
+        { """ "reuseVerdicts": "false" """, "reuseVerdicts", "reuseVerdicts must be a boolean (true or false); got \"false\"." },
+        { """ "budget": 64 """, "budget", "budget must be an object or null; got 64." },
+        { """ "compareWith": "best-of-k" """, "compareWith", "compareWith must be an array of strings (each one of sdpo, best-of-k, multi-turn, self-teacher) or null; got \"best-of-k\"." },
+    };
+
+    [Theory]
+    [MemberData(nameof(UndocumentedSpellings))]
+    public async Task Undocumented_spellings_and_numbers_in_strings_answer_400_naming_the_field_with_what_it_takes(string members, string field, string message)
+    {
+        var response = await _host.Client.PostAsync("/solve", ServiceApi.Json(With(members)));
+        Assert.Equal(message, await AssertNamesField(response, field));
+    }
+
+    [Fact]
+    public async Task A_field_the_request_does_not_have_is_named_with_the_fields_it_has()
+    {
+        var message = await AssertNamesField(await _host.Client.PostAsync("/solve", ServiceApi.Json(With(""" "maxAttempts": 5 """))), "maxAttempts");
+        Assert.StartsWith("'maxAttempts' is not a known field; the fields are problem, method, budget, sampling, sdpo, seed,", message);
+        message = await AssertNamesField(await _host.Client.PostAsync("/solve", ServiceApi.Json(With(""" "budget": {"attempts": 5} """))), "budget.attempts");
+        Assert.Equal("'budget.attempts' is not a known field; the fields are maxAttempts, attemptsPerStep, chains.", message);
+    }
+
+    [Fact]
+    public async Task The_documented_spellings_are_accepted()
+    {
+        foreach (var members in new[]
+                 {
+                     """ "method": "best-of-k", "compareWith": ["self-teacher", "multi-turn"] """,
+                     """ "method": "sdpo", "sdpo": {"teacher": "trust-region", "divergence": "jensen-shannon", "learningRate": 1e-3, "maxDistilledAttempts": null} """,
+                     """ "budget": {"maxAttempts": 16, "chains": null}, "sampling": {"temperature": 1.5}, "seed": 7, "reuseVerdicts": false """,
+                 })
+        {
+            var response = await _host.Client.PostAsync("/solve", ServiceApi.Json(With(members)));
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{members}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    [Theory]
+    [InlineData("Discovered")]
+    [InlineData("DISCOVERED")]
+    [InlineData("3")]
+    [InlineData("guessing")]
+    public async Task A_status_filter_takes_only_the_statuses_as_the_runs_show_them(string status)
+    {
+        var message = await AssertNamesField(await _host.Client.GetAsync($"/solve?status={status}"), "status");
+        Assert.Equal($"status must be one of queued, running, interrupted, discovered, exhausted, cancelled, failed; got '{status}'.", message);
+        Assert.Equal(HttpStatusCode.OK, (await _host.Client.GetAsync("/solve?status=discovered")).StatusCode);
+    }
+
+    /// <summary>A body sent as a form (curl -d without a content-type) is answered 415 saying what to send instead.</summary>
+    [Theory]
+    [InlineData("/solve", "application/json")]
+    [InlineData("/teacher-advantage", "application/json")]
+    [InlineData("/benchmarks", "application/json, multipart/form-data, application/x-ndjson, application/jsonl, application/x-jsonlines, application/ndjson")]
+    public async Task A_body_of_another_content_type_answers_415_naming_the_types_the_endpoint_takes(string url, string types)
+    {
+        var response = await _host.Client.PostAsync(url, new StringContent(ServiceApi.MinimalRequest, System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.UnsupportedMediaType, $"expected 415, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(415, problem.GetProperty("status").GetInt32());
+        Assert.Equal("https://tools.ietf.org/html/rfc9110#section-15.5.16", problem.GetProperty("type").GetString());
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains("application/x-www-form-urlencoded", detail);
+        Assert.Contains($"POST {url} takes {types}", detail);
+        Assert.Contains("Content-Type: application/json", detail);
+        Assert.Equal(types.Split(", "), problem.GetProperty("contentTypes").EnumerateArray().Select(t => t.GetString()));
+    }
+
     [Theory]
     [MemberData(nameof(BadSdpoFields))]
     public async Task Bad_sdpo_fields_answer_400_naming_the_field_with_what_it_takes(string members, string field, string message)

@@ -88,6 +88,52 @@ public sealed class BenchmarkBadInputTests(BenchmarkBadInputHost fixture) : ICla
         Assert.Equal("sdpo.teacher must be one of ema, frozen, trust-region; got \"emma\".", message);
     }
 
+    /// <summary>Only the documented spellings of a method or an SDPO enum, and numbers as JSON numbers, in a JSON body
+    /// and in a multipart request part alike.</summary>
+    public static TheoryData<string, string, string> UndocumentedSpellings => new()
+    {
+        { """ "methods": ["sdpo", "bestofk"] """, "methods[1]", "methods[1] must be one of sdpo, best-of-k, multi-turn, self-teacher; got \"bestofk\"." },
+        { """ "methods": ["BestOfK"] """, "methods[0]", "methods[0] must be one of sdpo, best-of-k, multi-turn, self-teacher; got \"BestOfK\"." },
+        { """ "methods": [0] """, "methods[0]", "methods[0] must be one of sdpo, best-of-k, multi-turn, self-teacher; got 0." },
+        { """ "sdpo": {"teacher": "Frozen"} """, "sdpo.teacher", "sdpo.teacher must be one of ema, frozen, trust-region; got \"Frozen\"." },
+        { """ "seeds": "2" """, "seeds", "seeds must be an integer or null; got \"2\"." },
+        { """ "budget": {"maxAttempts": "64"} """, "budget.maxAttempts", "budget.maxAttempts must be an integer; got \"64\"." },
+        { """ "selectHard": {"threshold": "0.5"} """, "selectHard.threshold", "selectHard.threshold must be a number; got \"0.5\"." },
+        { """ "sdpo": {"learningRate": "0.1"} """, "sdpo.learningRate", "sdpo.learningRate must be a number; got \"0.1\"." },
+    };
+
+    [Theory]
+    [MemberData(nameof(UndocumentedSpellings))]
+    public async Task Undocumented_spellings_and_numbers_in_strings_answer_400_naming_the_field(string members, string field, string message)
+    {
+        Assert.Equal(message, await AssertNamesField(await _host.Client.PostAsync("/benchmarks", ServiceApi.Json(With(members))), field));
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent("{" + members + "}"), "request" },
+            { new StringContent(Good), "problems", "problems.jsonl" },
+        };
+        Assert.Equal(message, await AssertNamesField(await _host.Client.PostAsync("/benchmarks", form), field));
+    }
+
+    [Fact]
+    public async Task Query_options_take_only_the_documented_method_names()
+    {
+        var message = await AssertNamesField(await _host.Client.PostAsync("/benchmarks?methods=sdpo,BEST-OF-K", Ndjson(Good)), "methods");
+        Assert.Equal("Unknown method 'BEST-OF-K'; methods are sdpo, best-of-k, multi-turn, self-teacher.", message);
+    }
+
+    /// <summary>Every NDJSON media type the reader knows gets through to it (the endpoint used to refuse all but one with 415).</summary>
+    [Theory]
+    [InlineData("application/x-ndjson")]
+    [InlineData("application/ndjson")]
+    [InlineData("application/jsonl")]
+    [InlineData("application/x-jsonlines")]
+    public async Task Each_ndjson_media_type_reaches_the_reader(string mediaType)
+    {
+        var response = await _host.Client.PostAsync("/benchmarks?seeds=0", new StringContent(Good, Encoding.UTF8, mediaType));
+        await AssertNamesField(response, "seeds");
+    }
+
     [Fact]
     public async Task Bad_uploads_answer_400_naming_the_line_or_the_option()
     {

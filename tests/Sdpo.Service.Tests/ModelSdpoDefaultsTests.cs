@@ -59,10 +59,53 @@ public sealed class ModelSdpoDefaultsTests : IDisposable
         var withFeedback = await SdpoUsedAsync(host.Client, Solve(""", "sdpo": {"sampleWithFeedback": true}"""));
         Assert.True(withFeedback.GetProperty("sampleWithFeedback").GetBoolean());
         Assert.Equal("forward-kl", withFeedback.GetProperty("divergence").GetString());
-        Assert.False(learningRateOnly.TryGetProperty("sampleWithFeedback", out _)); // off is left out
+        Assert.False(learningRateOnly.GetProperty("sampleWithFeedback").GetBoolean()); // off is shown as off
 
         var explicitNull = await SdpoUsedAsync(host.Client, Solve(""", "sdpo": null"""));
         Assert.Equal("forward-kl", explicitNull.GetProperty("divergence").GetString());
+    }
+
+    /// <summary>The names of every SDPO option, as the wire writes them.</summary>
+    private static readonly string[] EveryOption = typeof(SdpoOptions).GetProperties()
+        .Where(p => p.CanWrite)
+        .Select(p => char.ToLowerInvariant(p.Name[0]) + p.Name[1..]).ToArray();
+
+    [Fact]
+    public async Task Models_and_runs_show_every_sdpo_option_those_at_their_defaults_included()
+    {
+        await using var host = new ServiceHost(_data, EngineRecommendingForwardKl());
+        var models = await host.Client.GetFromJsonAsync<JsonElement>("/models");
+        var defaults = models[0].GetProperty("sdpoDefaults");
+        Assert.Equal(EveryOption.Order(), defaults.EnumerateObject().Select(p => p.Name).Order());
+        Assert.False(defaults.GetProperty("distillWithinGrammar").GetBoolean());
+        Assert.Equal(0, defaults.GetProperty("teacherGuidance").GetDouble());
+        Assert.Equal(JsonValueKind.Null, defaults.GetProperty("learningSteps").ValueKind);
+        Assert.False(defaults.GetProperty("sampleWithFeedback").GetBoolean());
+        Assert.False(defaults.GetProperty("detachStudentPrompt").GetBoolean());
+        Assert.False(defaults.GetProperty("basePrompt").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, defaults.GetProperty("loraLayers").ValueKind);
+        Assert.Equal(JsonValueKind.Null, defaults.GetProperty("loraModules").ValueKind);
+
+        var used = await SdpoUsedAsync(host.Client, Solve(""", "sdpo": {"learningSteps": 2}"""));
+        Assert.Equal(EveryOption.Order(), used.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(2, used.GetProperty("learningSteps").GetInt32());
+        Assert.False(used.GetProperty("basePrompt").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, used.GetProperty("loraModules").ValueKind);
+    }
+
+    /// <summary>Runs stored before every option was written (their request JSON leaves out the options at their defaults)
+    /// still read, with those defaults; and the options' own wire form, which run states and bench journals fingerprint,
+    /// still leaves them out.</summary>
+    [Fact]
+    public void Stored_requests_without_the_options_at_their_defaults_still_read()
+    {
+        const string stored = """{"problem":{"kind":"arithmetic","numbers":[3,5,7],"target":22},"method":"sdpo","budget":{"maxAttempts":8,"attemptsPerStep":8,"chains":null},"sampling":null,"sdpo":{"learningRate":0.003,"loraRank":8,"loraAlpha":16,"teacher":"frozen","teacherRate":0.01,"divergence":"forward-kl","jsdAlpha":0.5,"topK":20,"logRatioClip":5,"updatesPerBatch":1,"importanceWeightCap":2,"weightDecay":0.01,"maxGradNorm":1,"maxTeacherContextTokens":1024,"maxDistilledAttempts":1},"seed":1,"reuseVerdicts":true,"model":"fake-model","compareWith":[]}""";
+        var request = JsonSerializer.Deserialize<Sdpo.Service.Api.SolveRequest>(stored, Sdpo.Service.Api.ServiceJson.Options)!;
+        Assert.Equal(new SdpoOptions { Teacher = TeacherKind.Frozen, Divergence = DivergenceKind.ForwardKl, UpdatesPerBatch = 1, MaxDistilledAttempts = 1 }, request.Sdpo);
+        var written = JsonDocument.Parse(JsonSerializer.Serialize(request, Sdpo.Service.Api.ServiceJson.Options)).RootElement.GetProperty("sdpo");
+        Assert.Equal(EveryOption.Order(), written.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(request.Sdpo, JsonSerializer.Deserialize<Sdpo.Service.Api.SolveRequest>(JsonSerializer.Serialize(request, Sdpo.Service.Api.ServiceJson.Options), Sdpo.Service.Api.ServiceJson.Options)!.Sdpo);
+        Assert.DoesNotContain("basePrompt", SdpoDefaults.Serialize(request.Sdpo!));
     }
 
     [Fact]

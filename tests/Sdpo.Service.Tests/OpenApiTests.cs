@@ -47,6 +47,16 @@ public sealed class OpenApiTests : IDisposable
             Assert.True(schemas.TryGetProperty(name, out var schema), $"schema {name} is missing");
             Assert.True(schema.TryGetProperty("example", out _) || schema.TryGetProperty("examples", out _), $"schema {name} has no example");
         }
+        // The enums list only their kebab-case names, the only spellings a request may use; the POST endpoints document their 415.
+        foreach (var (name, values) in new[] { ("DiscoveryMethod", "sdpo best-of-k multi-turn self-teacher"), ("TeacherKind", "ema frozen trust-region"),
+                     ("DivergenceKind", "reverse-kl forward-kl jensen-shannon") })
+        {
+            Assert.Equal("string", schemas.GetProperty(name).GetProperty("type").GetString());
+            Assert.Equal(values.Split(' '), schemas.GetProperty(name).GetProperty("enum").EnumerateArray().Select(v => v.GetString()));
+        }
+        foreach (var path in new[] { "/solve", "/teacher-advantage" })
+            Assert.True(paths.GetProperty(path).GetProperty("post").GetProperty("responses").TryGetProperty("415", out _), $"POST {path} has no 415");
+
         var solveExample = schemas.GetProperty("SolveRequest").TryGetProperty("example", out var e) ? e : schemas.GetProperty("SolveRequest").GetProperty("examples")[0];
         Assert.Equal("arithmetic", solveExample.GetProperty("problem").GetProperty("kind").GetString());
         Assert.Equal("best-of-k", solveExample.GetProperty("compareWith")[0].GetString());

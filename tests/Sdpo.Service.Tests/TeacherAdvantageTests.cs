@@ -112,6 +112,9 @@ public sealed class TeacherAdvantageTests : IAsyncLifetime
         { Cases(Case(""" "answer": "3*5+7", "attempt": "7+5*3" """)), "cases[0].attempt" },
         { Cases(Case(""" "answer": "4", "attempt": "5" """, ExactFour), Case(""" "answer": "5", "attempt": "4" """, ExactFour)), "cases[1].answer" },
         { "{\"constrained\": true, \"cases\": [" + Case(""" "answer": "4", "attempt": "5" """, ExactFour) + "]}", "constrained" },
+        // Booleans and strings as their JSON types, not spelled as strings or numbers.
+        { "{\"constrained\": \"true\", \"cases\": [" + Case(""" "answer": "3*5+7", "attempt": "3+5+7" """) + "]}", "constrained" },
+        { Cases(Case(""" "answer": 22, "attempt": "3+5+7" """)), "cases[0].answer" },
         { "{\"model\": \"gpt-7\", \"cases\": [" + Case(""" "answer": "3*5+7", "attempt": "3+5+7" """) + "]}", "model" },
         // Text that is not Unicode (a lone surrogate escape) anywhere in a case.
         { Cases(Case(""" "answer": "4", "attempt": "5" """, """{"prompt": "\ud800 x", "verifier": {"kind": "exact", "answer": "4"}}""")), "cases[0].problem.prompt" },

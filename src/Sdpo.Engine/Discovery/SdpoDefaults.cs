@@ -9,7 +9,8 @@ namespace Sdpo.Engine.Discovery;
 /// measured better on that model than the paper's defaults of <see cref="SdpoOptions"/>. A request's own SDPO fields
 /// are laid over them field by field, so a request that sets only a learning rate keeps the model's divergence, and
 /// one that names the paper's default explicitly gets it. Both use the wire form of the service's requests:
-/// camelCase fields, kebab-case enums ("forward-kl"); an unknown field is an error, never a silent default.
+/// camelCase fields, kebab-case enums ("forward-kl") and JSON numbers; an unknown field, another spelling of an enum's
+/// value or a number in a string is an error, never a silent default.
 /// </summary>
 public static class SdpoDefaults
 {
@@ -64,7 +65,7 @@ public static class SdpoDefaults
     {
         if (fields.ValueKind == JsonValueKind.Null) return;
         if (fields.ValueKind != JsonValueKind.Object)
-            throw new SdpoFieldException("sdpo", $"sdpo must be a JSON object of SDPO options, or null for the defaults; got {Shown(fields)}.");
+            throw new SdpoFieldException("sdpo", $"sdpo must be a JSON object of SDPO options, or null for the defaults; got {WireFields.Shown(fields)}.");
         var properties = Wire.GetTypeInfo(typeof(SdpoOptions)).Properties;
         foreach (var field in fields.EnumerateObject())
         {
@@ -78,44 +79,9 @@ public static class SdpoDefaults
             }
             catch (JsonException)
             {
-                throw new SdpoFieldException(name, $"{name} must be {Expected(property.PropertyType)}; got {Shown(field.Value)}.");
+                throw new SdpoFieldException(name, WireFields.MustBe(name, property.PropertyType, field.Value, Wire));
             }
         }
-    }
-
-    /// <summary>What a field of type <paramref name="type"/> takes in the wire form: "a number", "an integer or null",
-    /// "one of ema, frozen, trust-region", "an array of strings or null".</summary>
-    private static string Expected(Type type)
-    {
-        var underlying = Nullable.GetUnderlyingType(type);
-        var what = Described(underlying ?? type, plural: false);
-        return underlying is not null || !type.IsValueType ? $"{what} or null" : what;
-    }
-
-    private static string Described(Type type, bool plural)
-    {
-        if (type.IsEnum) return $"one of {string.Join(", ", WireNames(type))}";
-        if (type == typeof(double) || type == typeof(float)) return plural ? "numbers" : "a number";
-        if (type == typeof(int) || type == typeof(long)) return plural ? "integers" : "an integer";
-        if (type == typeof(bool)) return plural ? "booleans" : "a boolean (true or false)";
-        if (type == typeof(string)) return plural ? "strings" : "a string";
-        var element = type.IsArray ? type.GetElementType()
-            : type.IsGenericType && type.GetGenericArguments() is [var only] && typeof(IEnumerable<>).MakeGenericType(only).IsAssignableFrom(type) ? only
-            : null;
-        if (element is not null) return plural ? "arrays" : $"an array of {Described(element, plural: true)}";
-        return plural ? "values" : "a value";
-    }
-
-    /// <summary>An enum's values as the wire writes them ("trust-region").</summary>
-    private static IEnumerable<string> WireNames(Type enumType) =>
-        Enum.GetValues(enumType).Cast<object>().Select(value => JsonSerializer.SerializeToElement(value, enumType, Wire).GetString()!);
-
-    /// <summary>A value as given, in JSON, cut short when long.</summary>
-    private static string Shown(JsonElement value)
-    {
-        const int limit = 60;
-        var text = value.GetRawText();
-        return text.Length <= limit ? text : text[..limit] + "…";
     }
 
     /// <summary>The options in the wire form, every field written.</summary>
@@ -126,7 +92,10 @@ public static class SdpoDefaults
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
         {
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-            Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) },
+            // A number is a JSON number ("learningRate": "0.1" is an error, not 0.1; the web defaults read numbers from
+            // strings), and an enum one of its kebab-case names exactly ("Frozen" is an error, not frozen).
+            NumberHandling = JsonNumberHandling.Strict,
+            Converters = { new KebabCaseEnumConverter() },
         };
         options.MakeReadOnly(populateMissingResolver: true);
         return options;

@@ -30,7 +30,8 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
     public const string DefaultName = "benchmark";
     public const int DefaultPassK = 64;
     private const string BodyLimitSetting = $"{BenchmarkOptions.SectionName}:{nameof(BenchmarkOptions.MaxBodyBytes)}";
-    private static readonly string[] NdjsonTypes = ["application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/ndjson"];
+    /// <summary>The media types of a body of problems, one JSON spec a line; the endpoint takes each (POST /benchmarks' Accepts).</summary>
+    public static readonly string[] NdjsonTypes = ["application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/ndjson"];
 
     public async Task<BenchmarkSubmission> ReadAsync(HttpRequest http, CancellationToken cancellationToken)
     {
@@ -292,19 +293,25 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
     /// <summary>The request, and its "sdpo" object as sent.</summary>
     private static (BenchmarkRequest, JsonElement?) Parse(byte[] body)
     {
-        JsonElement? sdpoFields;
+        JsonDocument document;
         try
         {
-            using var document = JsonDocument.Parse(body);
-            if (document.RootElement.ValueKind != JsonValueKind.Object) throw new RequestFieldException("body", "The request body must be a JSON object.");
-            RequestFields.CheckText(document.RootElement);
-            sdpoFields = RequestFields.SdpoFieldsOf(document.RootElement);
+            document = JsonDocument.Parse(body);
         }
         catch (JsonException ex)
         {
             throw new RequestFieldException("body", $"The body is not valid JSON: {ex.Message}");
         }
-        RequestFields.CheckSdpoFields(sdpoFields);
+        JsonElement? sdpoFields;
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object) throw new RequestFieldException("body", "The request body must be a JSON object.");
+            RequestFields.CheckText(document.RootElement);
+            sdpoFields = RequestFields.SdpoFieldsOf(document.RootElement);
+            // The SDPO options' own messages first (an unknown option lists the options), then every other field's.
+            RequestFields.CheckSdpoFields(sdpoFields);
+            RequestFields.CheckFields<BenchmarkRequest>(document.RootElement);
+        }
         try
         {
             return (JsonSerializer.Deserialize<BenchmarkRequest>(body, ServiceJson.StrictOptions)!, sdpoFields);

@@ -34,12 +34,13 @@ public static class BenchmarksApi
             .WithSummary("Run a benchmark: every (problem, method, seed) as a run through the queue, then discovery@k curves")
             .WithDescription("Problems come inline (`problems`: specs as POST /solve takes them), as a built-in suite drawn by seed " +
                              "(`suite`: arithmetic-easy, -mid, -hard or -rare), as a multipart upload (part `problems`: JSONL, one spec a line; " +
-                             "part `request`: the other options as JSON) or as an `application/x-ndjson` body with the options in the query " +
+                             "part `request`: the other options as JSON) or as an `application/x-ndjson` body (or application/jsonl, " +
+                             "application/x-jsonlines, application/ndjson) with the options in the query " +
                              "(name, methods, seeds, maxAttempts, attemptsPerStep, chains, model, selectHard, samples, k, constrained, distinctAttempts, " +
                              "distinctEquivalence, measureTeacherAdvantage). With `selectHard` every candidate's " +
                              "base-model pass@k is first estimated from `samples` i.i.d. best-of-k attempts (runs restarted after each pass, so " +
                              "sampling does not stop at the first), and only problems below `threshold` are kept. Answers 202 with the id.")
-            .Accepts<BenchmarkRequest>("application/json", "multipart/form-data", "application/x-ndjson")
+            .Accepts<BenchmarkRequest>("application/json", ["multipart/form-data", .. BenchmarkRequestReader.NdjsonTypes])
             .Produces<BenchmarkAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
             .Produces<BodyTooLargeProblem>(StatusCodes.Status413PayloadTooLarge, "application/problem+json")

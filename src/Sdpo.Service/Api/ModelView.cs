@@ -6,13 +6,14 @@ namespace Sdpo.Service.Api;
 /// <summary>A configured model: <c>state</c> is unloaded, loading, loaded or failed; <c>reason</c> says
 /// why a failed model cannot be used (submissions naming it answer 503); <c>contextLength</c> and
 /// <c>sdpoDefaults</c> (what a request's left-out SDPO fields become: the checkpoint's sdpo_defaults.json over
-/// the paper's defaults) are known once loaded. <c>threads</c> is the configured number of LibTorch CPU threads
+/// the paper's defaults; every option is written, see <c>ServiceJson</c>) are known once loaded. <c>threads</c> is the configured number of LibTorch CPU threads
 /// (null: LibTorch's default, one per core).</summary>
 public sealed record ModelView(string Name, string Device, string Dtype, bool IsDefault, ModelState State, string? Reason, int? ContextLength,
     SdpoOptions? SdpoDefaults = null, int? Threads = null)
 {
     public static ModelView Example => new("arithmetic", "cpu", "float32", true, ModelState.Loaded, null, 384,
-        new SdpoOptions { Divergence = DivergenceKind.ForwardKl }, Threads: 1);
+        // The embedded model's sdpo_defaults.json over the paper's defaults; every option is shown.
+        new SdpoOptions { Divergence = DivergenceKind.ForwardKl, Teacher = TeacherKind.Frozen, UpdatesPerBatch = 1, MaxDistilledAttempts = 1 }, Threads: 1);
 
     public static ModelView From(ModelInfo model, ModelAvailability availability) =>
         new(model.Name, model.Device, model.Dtype, model.IsDefault, availability.State, availability.Reason, availability.ContextLength, availability.SdpoDefaults,

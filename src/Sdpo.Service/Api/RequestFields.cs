@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Sdpo.Contracts;
 using Sdpo.Engine.Discovery;
 using Sdpo.Service.Engines;
@@ -18,13 +20,74 @@ public static class RequestFields
     }
 
     /// <summary>The 400 for a body that is JSON but not the request: a field it does not know, or one of the wrong type or
-    /// value (with <paramref name="validValues"/>' note on what it takes, where that names one for the field).</summary>
+    /// value (with <paramref name="validValues"/>' note on what it takes, where that names one for the field). A fallback:
+    /// <see cref="CheckFields"/> names such fields first, with what they take.</summary>
     public static RequestFieldException InvalidField(JsonException ex, Func<string, string?>? validValues = null)
     {
         var field = FieldOf(ex.Path);
         if (IsUnknownField(ex)) return new RequestFieldException(field, $"'{field}' is not a known field.");
         var note = validValues?.Invoke(field);
         return new RequestFieldException(field, $"'{field}' has an invalid value or type" + (note is null ? "." : $"; {note}."));
+    }
+
+    /// <summary>
+    /// A 400 naming the first field of a parsed request body (a JSON object, read as <typeparamref name="T"/> in the
+    /// service's wire form, <see cref="ServiceJson.StrictOptions"/>) that the request does not have or that its type
+    /// cannot read, before the body is deserialized: named as written ("budget.maxAttempts", "compareWith[0]") with what
+    /// it takes, as the SDPO fields' errors are: <c>method must be one of sdpo, best-of-k, multi-turn, self-teacher; got
+    /// "bestofk".</c>, <c>budget.maxAttempts must be an integer; got "64".</c> Problem specs (JSON values the problem
+    /// resolver reads) are left to it.
+    /// </summary>
+    public static void CheckFields<T>(JsonElement body)
+    {
+        if (body.ValueKind != JsonValueKind.Object) throw new RequestFieldException("body", $"The request body must be a JSON object; got {WireFields.Shown(body)}.");
+        CheckObject(body, ServiceJson.StrictOptions.GetTypeInfo(typeof(T)), prefix: null);
+    }
+
+    private static void CheckObject(JsonElement value, JsonTypeInfo info, string? prefix)
+    {
+        var comparison = info.Options.PropertyNameCaseInsensitive ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        var fields = info.Properties.Where(Settable).ToList();
+        foreach (var member in value.EnumerateObject())
+        {
+            var field = prefix is null ? member.Name : $"{prefix}.{member.Name}";
+            var property = fields.FirstOrDefault(p => string.Equals(p.Name, member.Name, comparison))
+                ?? throw new RequestFieldException(field, $"'{field}' is not a known field; the fields are {string.Join(", ", fields.Select(p => p.Name))}.");
+            CheckValue(member.Value, property.PropertyType, field, info.Options);
+        }
+    }
+
+    /// <summary>A property a request can set: not [JsonIgnore]d, and with a setter or a constructor parameter (a
+    /// computed property such as budget's effectiveChains is not a field of the request).</summary>
+    private static bool Settable(JsonPropertyInfo property) =>
+        (property.Set is not null || property.AssociatedParameter is not null)
+        && property.AttributeProvider?.GetCustomAttributes(typeof(JsonIgnoreAttribute), inherit: true)
+            .OfType<JsonIgnoreAttribute>().Any(ignore => ignore.Condition == JsonIgnoreCondition.Always) != true;
+
+    private static void CheckValue(JsonElement value, Type type, string field, JsonSerializerOptions options)
+    {
+        if ((Nullable.GetUnderlyingType(type) ?? type) == typeof(JsonElement)) return;
+        if (value.ValueKind == JsonValueKind.Null && (!type.IsValueType || Nullable.GetUnderlyingType(type) is not null)) return;
+        var info = options.GetTypeInfo(type);
+        if (info.Kind == JsonTypeInfoKind.Object && info.Properties.Count > 0 && value.ValueKind == JsonValueKind.Object)
+        {
+            CheckObject(value, info, field);
+            return;
+        }
+        if (info.Kind == JsonTypeInfoKind.Enumerable && info.ElementType is { } elementType && value.ValueKind == JsonValueKind.Array)
+        {
+            var index = 0;
+            foreach (var item in value.EnumerateArray()) CheckValue(item, elementType, $"{field}[{index++}]", options);
+            return;
+        }
+        try
+        {
+            value.Deserialize(info);
+        }
+        catch (JsonException)
+        {
+            throw new RequestFieldException(field, WireFields.MustBe(field, type, value, options));
+        }
     }
 
     /// <summary>A 400 naming the first string or field name of a parsed body that is not Unicode text (a lone

@@ -167,13 +167,10 @@ public static class SolveApi
         var query = db.Runs.AsNoTracking();
         if (status is not null)
         {
-            // By name only: Enum.TryParse would also take "3".
-            var wanted = Enum.GetValues<RunStatus>().Cast<RunStatus?>().FirstOrDefault(s => s.ToString()!.Equals(status, StringComparison.OrdinalIgnoreCase));
-            if (wanted is not { } filter)
-            {
-                var names = string.Join(", ", Enum.GetValues<RunStatus>().Select(s => s.ToString().ToLowerInvariant()));
-                return RunProblems.Field("status", $"Unknown status '{status}'; statuses are {names}.");
-            }
+            // Exactly as runs show it ("discovered"): not "Discovered" or "3".
+            var statuses = Enum.GetValues<RunStatus>().ToDictionary(s => JsonSerializer.SerializeToElement(s, ServiceJson.Options).GetString()!, StringComparer.Ordinal);
+            if (!statuses.TryGetValue(status, out var filter))
+                return RunProblems.Field("status", $"status must be one of {string.Join(", ", statuses.Keys)}; got '{status}'.");
             query = query.Where(r => r.Status == filter);
         }
 

@@ -66,18 +66,24 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
     private static (SolveRequest, JsonElement?) Parse(byte[] body)
     {
         // Syntax first, so that a malformed body is reported as such rather than as the field it broke off in.
-        JsonElement? sdpoFields;
+        JsonDocument document;
         try
         {
-            using var document = JsonDocument.Parse(body);
-            RequestFields.CheckText(document.RootElement);
-            sdpoFields = RequestFields.SdpoFieldsOf(document.RootElement);
+            document = JsonDocument.Parse(body);
         }
         catch (JsonException ex)
         {
             throw new RequestFieldException("body", $"The body is not valid JSON: {ex.Message}");
         }
-        RequestFields.CheckSdpoFields(sdpoFields);
+        JsonElement? sdpoFields;
+        using (document)
+        {
+            RequestFields.CheckText(document.RootElement);
+            sdpoFields = RequestFields.SdpoFieldsOf(document.RootElement);
+            // The SDPO options' own messages first (an unknown option lists the options), then every other field's.
+            RequestFields.CheckSdpoFields(sdpoFields);
+            RequestFields.CheckFields<SolveRequest>(document.RootElement);
+        }
         try
         {
             return (JsonSerializer.Deserialize<SolveRequest>(body, ServiceJson.StrictOptions)

@@ -80,6 +80,7 @@ public sealed class TeacherAdvantageReader(IProblemResolver problems, IEnginePro
             // Syntax first, so a malformed body is reported as such.
             using var document = JsonDocument.Parse(body);
             RequestFields.CheckText(document.RootElement);
+            RequestFields.CheckFields<TeacherAdvantageRequest>(document.RootElement);
         }
         catch (JsonException ex)
         {

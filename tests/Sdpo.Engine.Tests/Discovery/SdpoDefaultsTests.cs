@@ -59,6 +59,12 @@ public sealed class SdpoDefaultsTests : IDisposable
     [InlineData("""{"Teacher": null}""", "sdpo.Teacher", "sdpo.Teacher must be one of ema, frozen, trust-region; got null.")]
     [InlineData("""{"divergence": 1}""", "sdpo.divergence", "sdpo.divergence must be one of reverse-kl, forward-kl, jensen-shannon; got 1.")]
     [InlineData("""{"learningRate": "fast"}""", "sdpo.learningRate", "sdpo.learningRate must be a number; got \"fast\".")]
+    // Only the kebab-case names as written, and numbers as JSON numbers: not the C# name, another case, or a number in a string.
+    [InlineData("""{"teacher": "Frozen"}""", "sdpo.teacher", "sdpo.teacher must be one of ema, frozen, trust-region; got \"Frozen\".")]
+    [InlineData("""{"divergence": "forwardkl"}""", "sdpo.divergence", "sdpo.divergence must be one of reverse-kl, forward-kl, jensen-shannon; got \"forwardkl\".")]
+    [InlineData("""{"divergence": "1"}""", "sdpo.divergence", "sdpo.divergence must be one of reverse-kl, forward-kl, jensen-shannon; got \"1\".")]
+    [InlineData("""{"learningRate": "0.1"}""", "sdpo.learningRate", "sdpo.learningRate must be a number; got \"0.1\".")]
+    [InlineData("""{"loraLayers": ["1"]}""", "sdpo.loraLayers", "sdpo.loraLayers must be an array of integers or null; got [\"1\"].")]
     [InlineData("""{"loraRank": 2.5}""", "sdpo.loraRank", "sdpo.loraRank must be an integer; got 2.5.")]
     [InlineData("""{"logRatioClip": true}""", "sdpo.logRatioClip", "sdpo.logRatioClip must be a number or null; got true.")]
     [InlineData("""{"maxDistilledAttempts": "all"}""", "sdpo.maxDistilledAttempts", "sdpo.maxDistilledAttempts must be an integer or null; got \"all\".")]
