@@ -1,0 +1,39 @@
+using Microsoft.EntityFrameworkCore;
+using Sdpo.Service.Persistence;
+
+namespace Sdpo.Service.Execution;
+
+/// <summary>
+/// A client's cancel of runs, whoever asks for it (DELETE /solve/{id}, or a benchmark cancelling its runs). The cancel is
+/// saved first (runs.CancelRequested), so a stop or a crash after it does not undo it: at the next start
+/// <see cref="RunRecovery"/> ends the run cancelled instead of resuming it. Then each run's token is cancelled: a run no
+/// worker has taken yet leaves its queue and ends cancelled at once (<see cref="RunExecutor.CancelQueuedAsync"/>), one
+/// running stops at the engine's next check.
+/// </summary>
+public sealed class RunCanceller(IDbContextFactory<SdpoDbContext> contexts, RunControl control, RunQueue queue, RunExecutor executor)
+{
+    /// <summary>
+    /// Cancels those of <paramref name="runIds"/> that are still queued or running (those with a handle); the others, ended
+    /// or unknown, are left as they are. Returns the runs that had not started and have now ended cancelled, their end
+    /// saved. Asking again is harmless: a run already withdrawn is not ended twice.
+    /// </summary>
+    public async Task<IReadOnlyList<Guid>> CancelAsync(IReadOnlyCollection<Guid> runIds, CancellationToken cancellationToken)
+    {
+        var live = runIds.Distinct().Where(id => control.TryGet(id, out _)).ToList();
+        if (live.Count == 0) return [];
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+            await db.Runs.Where(r => live.Contains(r.Id) && !r.CancelRequested)
+                .ExecuteUpdateAsync(r => r.SetProperty(x => x.CancelRequested, true), cancellationToken);
+
+        var ended = new List<Guid>();
+        foreach (var id in live)
+        {
+            if (control.TryGet(id, out var handle)) handle.RequestCancel();
+            // Whoever withdraws the run ends it: this cancel, not a worker, and not another cancel of the same run.
+            if (!queue.TryWithdraw(id)) continue;
+            await executor.CancelQueuedAsync(id);
+            ended.Add(id);
+        }
+        return ended;
+    }
+}
