@@ -12,6 +12,10 @@ namespace Sdpo.Service.Execution;
 /// </summary>
 public sealed class RunCanceller(IDbContextFactory<SdpoDbContext> contexts, RunControl control, RunQueue queue, RunExecutor executor)
 {
+    /// <summary>One cancel at a time: a second cancel of a run that the first has withdrawn (a benchmark's DELETE and its
+    /// coordinator, say) returns only once the first has ended it, so whichever answers a client finds it ended.</summary>
+    private readonly SemaphoreSlim _one = new(1, 1);
+
     /// <summary>
     /// Cancels those of <paramref name="runIds"/> that are still queued or running (those with a handle); the others, ended
     /// or unknown, are left as they are. Returns the runs that had not started and have now ended cancelled, their end
@@ -19,21 +23,32 @@ public sealed class RunCanceller(IDbContextFactory<SdpoDbContext> contexts, RunC
     /// </summary>
     public async Task<IReadOnlyList<Guid>> CancelAsync(IReadOnlyCollection<Guid> runIds, CancellationToken cancellationToken)
     {
+        if (runIds.Count == 0) return [];
+        await _one.WaitAsync(cancellationToken);
+        try
+        {
+            return await CancelOneAtATimeAsync(runIds, cancellationToken);
+        }
+        finally
+        {
+            _one.Release();
+        }
+    }
+
+    private async Task<IReadOnlyList<Guid>> CancelOneAtATimeAsync(IReadOnlyCollection<Guid> runIds, CancellationToken cancellationToken)
+    {
         var live = runIds.Distinct().Where(id => control.TryGet(id, out _)).ToList();
         if (live.Count == 0) return [];
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
             await db.Runs.Where(r => live.Contains(r.Id) && !r.CancelRequested)
                 .ExecuteUpdateAsync(r => r.SetProperty(x => x.CancelRequested, true), cancellationToken);
 
-        var ended = new List<Guid>();
+        // The queued ones leave their queue first: a worker that a running one's cancel frees must not take one of them.
+        // Whoever withdraws a run ends it: this cancel, not a worker, and not another cancel of the same run.
+        var withdrawn = live.Where(queue.TryWithdraw).ToList();
         foreach (var id in live)
-        {
             if (control.TryGet(id, out var handle)) handle.RequestCancel();
-            // Whoever withdraws the run ends it: this cancel, not a worker, and not another cancel of the same run.
-            if (!queue.TryWithdraw(id)) continue;
-            await executor.CancelQueuedAsync(id);
-            ended.Add(id);
-        }
-        return ended;
+        foreach (var id in withdrawn) await executor.CancelQueuedAsync(id);
+        return withdrawn;
     }
 }
