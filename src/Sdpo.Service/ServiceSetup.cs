@@ -63,6 +63,7 @@ public static class ServiceSetup
         services.AddSingleton<RunQueue>();
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<RunSubmitter>();
+        services.AddSingleton<RunCanceller>();
         services.AddSingleton<RunEventStream>();
         services.AddSingleton<SolveRequestReader>();
         services.AddSingleton<TeacherAdvantageReader>();

@@ -1,8 +1,13 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Xml.Linq;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Sdpo.Engine.Discovery;
 using Sdpo.Engine.Metrics;
+using Sdpo.Service.Persistence;
 using Sdpo.Service.Tests.Support;
 
 namespace Sdpo.Service.Tests;
@@ -359,5 +364,145 @@ public sealed class BenchmarkFlowTests : IDisposable
 
         var progress = (await BenchmarkApi.GetAsync(host.Client, id)).GetProperty("progress");
         Assert.Equal((8, 8, 8), (progress.GetProperty("runsSubmitted").GetInt32(), progress.GetProperty("runsEnded").GetInt32(), progress.GetProperty("runsCancelled").GetInt32()));
+    }
+
+    /// <summary>Never passes, and holds each run at its third attempt until the run is cancelled.</summary>
+    private static FakeDiscoveryEngine HeldEngine(bool ignoresCancellation = false) => new()
+    {
+        DiscoverAt = _ => null, IgnoresCancellation = ignoresCancellation,
+        BeforeAttempt = index => index == 2 ? Task.Delay(Timeout.Infinite) : Task.CompletedTask,
+    };
+
+    private static async Task<List<Guid>> SubmittedRunsAsync(HttpClient client, Guid id, int count)
+    {
+        using var stream = await SseClient.OpenAsync(client, $"/benchmarks/{id}/events");
+        var capture = await SseClient.ReadAsync(stream, frames => frames.Count(f => f.Event == "submitted") == count);
+        return capture.Frames.Where(f => f.Event == "submitted").Select(f => f.Json.GetProperty("runId").GetGuid()).ToList();
+    }
+
+    [Fact]
+    public async Task A_benchmark_cancelled_while_screening_counts_the_screening_runs_it_submitted_ended_and_cancelled()
+    {
+        // The Swagger example's shape: 12 candidates to screen, 64 samples each. Eight sampling runs are outstanding at
+        // once (one running, held, seven queued behind it) when the cancel comes; the other four are never submitted.
+        await using var host = new ServiceHost(_data, HeldEngine(), FastCoordinator);
+        var problems = string.Join(", ", Enumerable.Range(100, 12).Select(target => BenchmarkApi.Arithmetic(target)));
+        var id = await BenchmarkApi.SubmitAsync(host.Client, $$$"""
+            {"problems": [{{{problems}}}], "methods": ["sdpo", "best-of-k"], "seeds": 3, "budget": {"maxAttempts": 256, "attemptsPerStep": 8},
+             "selectHard": {"threshold": 0.5, "samples": 64}}
+            """);
+        var submitted = await SubmittedRunsAsync(host.Client, id, 8);
+        var before = (await BenchmarkApi.GetAsync(host.Client, id)).GetProperty("progress");
+        Assert.Equal(8, before.GetProperty("screeningRuns").GetInt32());
+        Assert.Equal(HttpStatusCode.Accepted, (await host.Client.DeleteAsync($"/benchmarks/{id}")).StatusCode);
+
+        var capture = await BenchmarkApi.WaitForEndAsync(host.Client, id);
+        Assert.Equal("cancelled", capture.Frames[^1].Event);
+        var ended = capture.Frames.Where(f => f.Event == "run").ToList();
+        Assert.Equal(submitted.Order(), ended.Select(f => f.Json.GetProperty("runId").GetGuid()).Order());
+        Assert.All(ended, f => Assert.Equal(("screen", "cancelled"), (f.Json.GetProperty("purpose").GetString(), f.Json.GetProperty("status").GetString())));
+        Assert.DoesNotContain(capture.Frames, f => f.Event == "screened");
+
+        // The events' counts and GET's agree with the runs: eight submitted, eight ended, eight of them cancelled.
+        static (int, int, int, int, int) Screening(JsonElement counts, string ended) => (counts.GetProperty("screeningRuns").GetInt32(),
+            counts.GetProperty(ended).GetInt32(), counts.GetProperty("screeningRunsCancelled").GetInt32(),
+            counts.GetProperty(ended == "screeningRunsEnded" ? "runsEnded" : "runsFinished").GetInt32(), counts.GetProperty("runsCancelled").GetInt32());
+        Assert.Equal((8, 8, 8, 0, 0), Screening(ended[^1].Json.GetProperty("progress"), "screeningRunsFinished"));
+        Assert.Equal((8, 8, 8, 0, 0), Screening(capture.Frames[^1].Json.GetProperty("progress"), "screeningRunsFinished"));
+        var benchmark = await BenchmarkApi.GetAsync(host.Client, id);
+        Assert.Equal("cancelled", benchmark.GetProperty("status").GetString());
+        var progress = benchmark.GetProperty("progress");
+        Assert.Equal((8, 8, 8, 0, 0), Screening(progress, "screeningRunsEnded"));
+        Assert.Equal((12, 0, 0, 0), (progress.GetProperty("candidates").GetInt32(), progress.GetProperty("screened").GetInt32(),
+            progress.GetProperty("runsPlanned").GetInt32(), progress.GetProperty("runsSubmitted").GetInt32()));
+        foreach (var runId in submitted) Assert.Equal("cancelled", (await ServiceApi.GetRunAsync(host.Client, runId)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Cancelling_a_benchmark_ends_its_queued_runs_at_once_and_saves_the_cancel_of_its_running_one()
+    {
+        // Eight runs, one worker: the first runs (held at its third attempt), seven wait in the queue.
+        var engine = HeldEngine();
+        await using var host = new ServiceHost(_data, engine, FastCoordinator);
+        var id = await BenchmarkApi.SubmitAsync(host.Client, TwoProblems().Replace("\"maxAttempts\": 8", "\"maxAttempts\": 64"));
+        var runs = await SubmittedRunsAsync(host.Client, id, 8);
+        await ServiceApi.PollAsync(host.Client, runs[0], r => r.GetProperty("attempts").GetInt32() >= 2);
+        Assert.Equal(7, (await host.Client.GetFromJsonAsync<JsonElement>("/health")).GetProperty("queuedRuns").GetInt32());
+
+        Assert.Equal(HttpStatusCode.Accepted, (await host.Client.DeleteAsync($"/benchmarks/{id}")).StatusCode);
+        // Before the answer: the queued runs have left the queue and ended cancelled, never started; the running one's
+        // cancel is saved, so a restart would end it rather than resume it.
+        Assert.Equal(0, (await host.Client.GetFromJsonAsync<JsonElement>("/health")).GetProperty("queuedRuns").GetInt32());
+        foreach (var runId in runs.Skip(1))
+        {
+            var run = await ServiceApi.GetRunAsync(host.Client, runId);
+            Assert.Equal("cancelled", run.GetProperty("status").GetString());
+            Assert.Equal(JsonValueKind.Null, run.GetProperty("startedAt").ValueKind);
+            Assert.Equal(0, run.GetProperty("executions").GetInt32());
+        }
+        await using (var db = Downtime.Open(_data))
+            Assert.True((await db.Runs.SingleAsync(r => r.Id == runs[0])).CancelRequested);
+
+        var capture = await BenchmarkApi.WaitForEndAsync(host.Client, id);
+        Assert.Equal("cancelled", capture.Frames[^1].Event);
+        var ended = capture.Frames.Where(f => f.Event == "run").ToList();
+        Assert.Equal(runs.Order(), ended.Select(f => f.Json.GetProperty("runId").GetGuid()).Order());
+        Assert.All(ended, f => Assert.Equal("cancelled", f.Json.GetProperty("status").GetString()));
+        Assert.Equal(1, engine.Executions);
+        var progress = (await BenchmarkApi.GetAsync(host.Client, id)).GetProperty("progress");
+        Assert.Equal((8, 8, 8), (progress.GetProperty("runsSubmitted").GetInt32(), progress.GetProperty("runsEnded").GetInt32(), progress.GetProperty("runsCancelled").GetInt32()));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_benchmark_cancelled_just_before_a_crash_ends_cancelled_at_the_next_start_without_resuming_its_runs(bool runCancelLost)
+    {
+        Guid id;
+        List<Guid> runs;
+        // The engine never sees the cancel, as when the process is killed right after the 202: the host's stop gives up
+        // on the running run after a second, leaving it "running" in the database as a kill -9 would.
+        await using (var first = new ServiceHost(_data, HeldEngine(ignoresCancellation: true), FastCoordinator,
+                         services: s => s.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1))))
+        {
+            id = await BenchmarkApi.SubmitAsync(first.Client,
+                $$$"""{"problems": [{{{BenchmarkApi.Arithmetic(22, "3, 5, 7")}}}], "methods": ["best-of-k"], "seeds": 2, "budget": {"maxAttempts": 64, "attemptsPerStep": 4}}""");
+            runs = await SubmittedRunsAsync(first.Client, id, 2);
+            await ServiceApi.PollAsync(first.Client, runs[0], r => r.GetProperty("attempts").GetInt32() >= 2);
+            Assert.Equal(HttpStatusCode.Accepted, (await first.Client.DeleteAsync($"/benchmarks/{id}")).StatusCode);
+        }
+        await using (var db = Downtime.Open(_data))
+        {
+            var running = await db.Runs.SingleAsync(r => r.Id == runs[0]);
+            Assert.Equal((RunStatus.Running, true), (running.Status, running.CancelRequested));
+            Assert.Equal(RunStatus.Cancelled, (await db.Runs.SingleAsync(r => r.Id == runs[1])).Status);
+            Assert.Equal(BenchmarkStatus.Running, (await db.Benchmarks.SingleAsync(b => b.Id == id)).Status);
+            if (runCancelLost)
+            {
+                // A crash between the benchmark's cancel and its runs' being saved: the benchmark's alone is enough.
+                running.CancelRequested = false;
+                await db.SaveChangesAsync();
+            }
+        }
+
+        var engine = new FakeDiscoveryEngine { DiscoverAt = _ => null };
+        if (runCancelLost)
+        {
+            // The restart's recovery alone ends the run cancelled, unresumed, before any worker or coordinator sees it.
+            await using var withoutCoordinator = new ServiceHost(_data, engine, FastCoordinator, services: s =>
+                s.Remove(s.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(Sdpo.Service.Benchmarks.BenchmarkCoordinator))));
+            Assert.Equal("cancelled", (await ServiceApi.WaitForEndAsync(withoutCoordinator.Client, runs[0])).Frames[^1].Event);
+            Assert.Equal(0, engine.Executions);
+        }
+        await using var second = new ServiceHost(_data, engine, FastCoordinator);
+        var capture = await BenchmarkApi.WaitForEndAsync(second.Client, id);
+        Assert.Equal("cancelled", capture.Frames[^1].Event);
+        var ended = capture.Frames.Where(f => f.Event == "run").ToList();
+        Assert.Equal(runs.Order(), ended.Select(f => f.Json.GetProperty("runId").GetGuid()).Order());
+        Assert.All(ended, f => Assert.Equal("cancelled", f.Json.GetProperty("status").GetString()));
+        Assert.Equal(0, engine.Executions);
+        var run = await ServiceApi.GetRunAsync(second.Client, runs[0]);
+        Assert.Equal(("cancelled", 2, 1), (run.GetProperty("status").GetString(), run.GetProperty("attempts").GetInt32(), run.GetProperty("executions").GetInt32()));
+        Assert.Equal(HttpStatusCode.Conflict, (await second.Client.DeleteAsync($"/benchmarks/{id}")).StatusCode);
     }
 }

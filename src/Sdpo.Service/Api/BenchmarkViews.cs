@@ -15,14 +15,26 @@ public sealed record BenchmarkAccepted(Guid Id, BenchmarkStatus Status, int Prob
 
 /// <summary>
 /// How far a benchmark has got. Problems: candidates, judged by selection so far, kept. Runs: the benchmark's
-/// own runs planned, submitted and ended (selection's sampling runs are counted apart), attempts they made
-/// (ended runs and those in progress), discoveries, and the ended runs that were cancelled.
+/// own runs planned, submitted and ended, attempts they made (ended runs and those in progress), discoveries, and the
+/// ended runs that were cancelled. Selection's sampling runs are counted apart: ScreeningRuns those submitted,
+/// ScreeningRunsEnded those of them that have ended, ScreeningRunsCancelled those that ended cancelled.
 /// </summary>
 public sealed record BenchmarkProgress(
     int Candidates, int Screened, int Selected, int RunsPlanned, int RunsSubmitted, int RunsEnded, int ScreeningRuns, long Attempts, int Discoveries,
-    int RunsCancelled)
+    int RunsCancelled, int ScreeningRunsEnded, int ScreeningRunsCancelled)
 {
-    public static BenchmarkProgress Example => new(30, 30, 22, 132, 40, 32, 41, 5210, 19, 0);
+    public static BenchmarkProgress Example => new(30, 30, 22, 132, 40, 32, 41, 5210, 19, 0, 41, 0);
+
+    /// <summary>The progress from the benchmark's problems and run rows, with the attempts of its own runs in progress.</summary>
+    public static BenchmarkProgress Of(IReadOnlyCollection<BenchmarkProblemEntity> problems, bool selectHard, IReadOnlyCollection<BenchmarkRunEntity> runs,
+        long attemptsInProgress)
+    {
+        var main = BenchmarkRunTally.Of(runs, BenchmarkRunEntity.MainPurpose);
+        var screening = BenchmarkRunTally.Of(runs, BenchmarkRunEntity.ScreeningPurpose);
+        return new BenchmarkProgress(problems.Count, problems.Count(p => p.Selected is not null && selectHard), problems.Count(p => p.Selected == true),
+            main.Planned, main.Submitted, main.Ended, screening.Submitted, main.Attempts + attemptsInProgress, main.Discoveries,
+            main.Cancelled, screening.Ended, screening.Cancelled);
+    }
 }
 
 /// <summary>A candidate problem: its spec and label, and what hard-problem selection found.</summary>

@@ -144,19 +144,10 @@ public static class BenchmarksApi
         var runs = await db.BenchmarkRuns.AsNoTracking().Where(r => r.BenchmarkId == id).ToListAsync(cancellationToken);
         var request = JsonSerializer.Deserialize<BenchmarkRequest>(benchmark.RequestJson, ServiceJson.Options)!;
 
-        var main = runs.Where(r => r.Purpose == BenchmarkRunEntity.MainPurpose).ToList();
-        var ended = main.Where(r => r.Status is not null).ToList();
-        var inProgress = main.Where(r => r.RunId is not null && r.Status is null).Select(r => r.RunId!.Value).ToList();
+        var inProgress = runs.Where(r => r.Purpose == BenchmarkRunEntity.MainPurpose && r.RunId is not null && r.Status is null)
+            .Select(r => r.RunId!.Value).ToList();
         var attemptsInProgress = inProgress.Count == 0 ? 0 : await db.Attempts.LongCountAsync(a => inProgress.Contains(a.RunId), cancellationToken);
-        var progress = new BenchmarkProgress(
-            benchmark.Problems.Count,
-            benchmark.Problems.Count(p => p.Selected is not null && request.SelectHard is not null),
-            benchmark.Problems.Count(p => p.Selected == true),
-            main.Count, main.Count(r => r.RunId is not null), ended.Count,
-            runs.Count(r => r.Purpose == BenchmarkRunEntity.ScreeningPurpose),
-            ended.Sum(r => (long)r.Attempts) + attemptsInProgress,
-            ended.Count(r => r.Status == RunStatus.Discovered),
-            ended.Count(r => r.Status == RunStatus.Cancelled));
+        var progress = BenchmarkProgress.Of(benchmark.Problems, request.SelectHard is not null, runs, attemptsInProgress);
 
         var (results, final) = ReportOf(benchmark, request, runs);
         var gate = await db.BenchmarkEvents.AsNoTracking()
@@ -209,7 +200,7 @@ public static class BenchmarksApi
     }
 
     private static async Task<Results<Accepted<BenchmarkAccepted>, ProblemHttpResult>> CancelAsync(
-        Guid id, SdpoDbContext db, BenchmarkSignals signals, CancellationToken cancellationToken)
+        Guid id, SdpoDbContext db, BenchmarkCanceller canceller, CancellationToken cancellationToken)
     {
         var benchmark = await db.Benchmarks.AsNoTracking().Include(b => b.Problems).FirstOrDefaultAsync(b => b.Id == id, cancellationToken);
         if (benchmark is null) return NotFound(id);
@@ -219,8 +210,7 @@ public static class BenchmarksApi
                 detail: $"Benchmark {id} ended as {benchmark.Status.ToString().ToLowerInvariant()}; there is nothing to cancel.",
                 statusCode: StatusCodes.Status409Conflict);
         }
-        await db.Benchmarks.Where(b => b.Id == id).ExecuteUpdateAsync(b => b.SetProperty(x => x.CancelRequested, true), cancellationToken);
-        signals.WakeCoordinator();
+        await canceller.CancelAsync(id, cancellationToken);
         return TypedResults.Accepted($"/benchmarks/{id}",
             new BenchmarkAccepted(id, benchmark.Status, benchmark.Problems.Count, $"/benchmarks/{id}", $"/benchmarks/{id}/events"));
     }

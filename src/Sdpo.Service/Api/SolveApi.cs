@@ -233,11 +233,11 @@ public static class SolveApi
     /// next check.
     /// </summary>
     private static async Task<Results<Accepted<SolveAccepted>, ProblemHttpResult>> CancelAsync(
-        Guid id, SdpoDbContext db, RunControl control, RunQueue queue, RunExecutor executor, CancellationToken cancellationToken)
+        Guid id, SdpoDbContext db, RunControl control, RunCanceller canceller, CancellationToken cancellationToken)
     {
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (run is null) return RunProblems.RunNotFound(id);
-        if (run.Status.IsFinished() || !control.TryGet(id, out var handle))
+        if (run.Status.IsFinished() || !control.TryGet(id, out _))
         {
             return TypedResults.Problem(
                 title: "The run has already ended",
@@ -247,14 +247,7 @@ public static class SolveApi
                     : $"Run {id} has ended and its outcome is still being saved; there is nothing to cancel.",
                 statusCode: StatusCodes.Status409Conflict);
         }
-        await db.Runs.Where(r => r.Id == id).ExecuteUpdateAsync(r => r.SetProperty(x => x.CancelRequested, true), cancellationToken);
-        handle.RequestCancel();
-        var status = run.Status;
-        if (queue.TryWithdraw(id))
-        {
-            await executor.CancelQueuedAsync(id);
-            status = RunStatus.Cancelled;
-        }
+        var status = (await canceller.CancelAsync([id], cancellationToken)).Count > 0 ? RunStatus.Cancelled : run.Status;
         return TypedResults.Accepted($"/solve/{id}", new SolveAccepted(id, status, $"/solve/{id}", $"/solve/{id}/events"));
     }
 

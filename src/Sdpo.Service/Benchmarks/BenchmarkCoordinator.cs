@@ -23,7 +23,7 @@ public sealed class BenchmarkCoordinator(
     IProblemResolver problems,
     IEngineProvider engines,
     RunSubmitter submitter,
-    RunControl control,
+    RunCanceller canceller,
     BenchmarkSignals signals,
     BenchmarkGate gate,
     IOptions<BenchmarkOptions> options,
@@ -151,17 +151,22 @@ public sealed class BenchmarkCoordinator(
     }
 
     /// <summary>
-    /// A cancel: no more runs are queued, the queued and running ones are asked to stop (again each round, for one a
-    /// worker has only just taken), and the benchmark ends cancelled once every run it submitted has ended, each with
-    /// its <c>run</c> event, so its progress and its stream account for every run.
+    /// A cancel (<see cref="BenchmarkCanceller"/> has already cancelled the runs it found): no more runs are queued, and
+    /// its runs not ended are cancelled again each round as DELETE /solve/{id} cancels one, for one submitted while the
+    /// cancel was being made, or one a restart found (its cancel saved, a queued one out of its queue and ended at once).
+    /// The benchmark ends cancelled once every run it submitted has ended, each with its <c>run</c> event, so its
+    /// progress and its stream account for every run; runs planned but never submitted stay so.
     /// </summary>
     private async Task StopAsync(Advance state, CancellationToken cancellationToken)
     {
-        foreach (var row in state.Rows.Where(r => r.RunId is not null && r.Status is null))
-            if (control.TryGet(row.RunId!.Value, out var handle)) handle.RequestCancel();
+        var outstanding = state.Rows.Where(r => r.RunId is not null && r.Status is null).Select(r => r.RunId!.Value).ToList();
+        await canceller.CancelAsync(outstanding, cancellationToken);
         await ObserveEndedRunsAsync(state, cancellationToken);
         if (state.Rows.All(r => r.RunId is null || r.Status is not null))
-            Finish(state, BenchmarkStatus.Cancelled, new BenchmarkCancelled(state.Counts().RunsFinished));
+        {
+            var counts = state.Counts();
+            Finish(state, BenchmarkStatus.Cancelled, new BenchmarkCancelled(counts.RunsFinished, counts));
+        }
         await SaveAsync(state, cancellationToken);
     }
 
@@ -286,9 +291,13 @@ public sealed class BenchmarkCoordinator(
     private async Task SubmitAsync(Advance state, ModelInfo model, CancellationToken cancellationToken)
     {
         int outstanding = state.Rows.Count(r => r.RunId is not null && r.Status is null);
+        var id = state.Benchmark.Id;
         foreach (var row in state.Rows.Where(r => r.RunId is null && r.Status is null).OrderBy(r => r.Order).ToList())
         {
             if (outstanding >= options.Value.MaxOutstandingRuns) break;
+            // A cancel made during this round queues nothing more (one that comes just after this look is caught by the
+            // next round, which cancels what was submitted).
+            if (await state.Db.Benchmarks.AnyAsync(b => b.Id == id && b.CancelRequested, cancellationToken)) break;
             var problem = state.Benchmark.Problems.First(p => p.Index == row.ProblemIndex);
             var spec = JsonDocument.Parse(problem.SpecJson).RootElement.Clone();
             ResolvedProblem resolved;
@@ -385,10 +394,10 @@ public sealed class BenchmarkCoordinator(
 
         public BenchmarkCounts Counts()
         {
-            var main = Rows.Where(r => r.Purpose == BenchmarkRunEntity.MainPurpose).ToList();
-            var ended = main.Where(r => r.Status is not null).ToList();
-            return new BenchmarkCounts(ended.Count, main.Count, ended.Sum(r => (long)r.Attempts), ended.Count(r => r.Status == RunStatus.Discovered),
-                ended.Count(r => r.Status == RunStatus.Cancelled));
+            var main = BenchmarkRunTally.Of(Rows, BenchmarkRunEntity.MainPurpose);
+            var screening = BenchmarkRunTally.Of(Rows, BenchmarkRunEntity.ScreeningPurpose);
+            return new BenchmarkCounts(main.Ended, main.Planned, main.Attempts, main.Discoveries, main.Cancelled,
+                screening.Submitted, screening.Ended, screening.Cancelled);
         }
     }
 }

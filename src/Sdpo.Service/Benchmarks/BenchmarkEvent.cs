@@ -31,9 +31,14 @@ public abstract record BenchmarkEvent
     };
 }
 
-/// <summary>Runs of the benchmark proper (not selection's sampling runs) and what they found so far; RunsFinished counts
-/// every run that has ended, RunsCancelled those of them that ended cancelled.</summary>
-public sealed record BenchmarkCounts(int RunsFinished, int RunsPlanned, long Attempts, int Discoveries, int RunsCancelled = 0);
+/// <summary>
+/// Where the benchmark's runs stand. Its own runs: RunsFinished counts every one that has ended, RunsPlanned every one
+/// planned (submitted or not), Attempts and Discoveries what the ended ones made and found, RunsCancelled those that
+/// ended cancelled. Selection's sampling runs, apart: ScreeningRuns counts those submitted, ScreeningRunsFinished those
+/// that have ended, ScreeningRunsCancelled those that ended cancelled.
+/// </summary>
+public sealed record BenchmarkCounts(int RunsFinished, int RunsPlanned, long Attempts, int Discoveries, int RunsCancelled = 0,
+    int ScreeningRuns = 0, int ScreeningRunsFinished = 0, int ScreeningRunsCancelled = 0);
 
 public sealed record BenchmarkQueued(int Problems, IReadOnlyList<string> Methods, int Seeds, int MaxAttempts, bool SelectHard) : BenchmarkEvent
 {
@@ -106,7 +111,9 @@ public sealed record BenchmarkFailed(string Reason) : BenchmarkEvent
     [JsonIgnore] public override bool IsFinal => true;
 }
 
-public sealed record BenchmarkCancelled(int RunsFinished) : BenchmarkEvent
+/// <summary>The benchmark ended cancelled, once every run it submitted had ended: RunsFinished of its own runs, and the
+/// counts of all its runs (null in events saved before they were added).</summary>
+public sealed record BenchmarkCancelled(int RunsFinished, BenchmarkCounts? Progress = null) : BenchmarkEvent
 {
     [JsonIgnore] public override string Name => "cancelled";
     [JsonIgnore] public override bool IsFinal => true;

@@ -11,6 +11,7 @@ public static class BenchmarkServices
         services.AddSingleton<BenchmarkSignals>();
         services.AddSingleton<BenchmarkRequestReader>();
         services.AddSingleton<BenchmarkSubmitter>();
+        services.AddSingleton<BenchmarkCanceller>();
         services.AddSingleton<BenchmarkEventStream>();
         services.AddSingleton<BenchmarkGate>();
         services.AddHostedService<BenchmarkCoordinator>();

@@ -7,7 +7,8 @@ namespace Sdpo.Service.Execution;
 
 /// <summary>
 /// At start, re-queues every run that a previous process left queued, running or interrupted, so that the
-/// engine resumes it from its saved state; a run a client asked to cancel ends cancelled instead, and a run that
+/// engine resumes it from its saved state; a run a client asked to cancel ends cancelled instead (as does the run of a
+/// benchmark whose cancel was requested, should the crash have come before the run's own cancel was saved), and a run that
 /// cannot be resumed (its model is gone) is failed with the reason. No run stays "running" across a restart.
 /// </summary>
 public sealed class RunRecovery(
@@ -19,12 +20,17 @@ public sealed class RunRecovery(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var unfinished = new[] { RunStatus.Queued, RunStatus.Running, RunStatus.Interrupted };
         var runs = await db.Runs.Include(r => r.Methods).Where(r => unfinished.Contains(r.Status)).ToListAsync(cancellationToken);
+        var cancelledBenchmarks = db.Benchmarks.Where(b => b.CancelRequested).Select(b => b.Id);
+        var ofCancelledBenchmarks = (await db.BenchmarkRuns.Where(r => r.RunId != null && r.Status == null && cancelledBenchmarks.Contains(r.BenchmarkId))
+            .Select(r => r.RunId).ToListAsync(cancellationToken)).OfType<Guid>().ToHashSet();
         foreach (var run in runs.OrderBy(r => r.CreatedAt))
         {
-            if (run.CancelRequested)
+            if (run.CancelRequested || ofCancelledBenchmarks.Contains(run.Id))
             {
+                var status = run.Status;
+                run.CancelRequested = true;
                 await EndAsync(db, run, RunStatus.Cancelled, null, cancellationToken);
-                logger.LogInformation("Run {RunId} ({Status}) ended cancelled: its cancel was requested before the restart", run.Id, run.Status);
+                logger.LogInformation("Run {RunId} ({Status}) ended cancelled: its cancel was requested before the restart", run.Id, status);
                 continue;
             }
             var model = engines.Find(run.Model);
