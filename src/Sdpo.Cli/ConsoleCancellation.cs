@@ -9,7 +9,7 @@ namespace Sdpo.Cli;
 public sealed class ConsoleCancellation : IDisposable
 {
     /// <summary>Printed on standard error at the first signal.</summary>
-    public const string Notice = "Cancelling: the command stops at its next safe point and keeps what it has (Ctrl+C again to stop at once).";
+    public const string Notice = "Cancelling: the command stops at its next safe point and keeps what it has (a second Ctrl+C or SIGTERM stops it at once).";
 
     private readonly CancellationTokenSource _source = new();
     private readonly List<PosixSignalRegistration> _registrations = [];
