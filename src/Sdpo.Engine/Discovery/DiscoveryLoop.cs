@@ -75,20 +75,13 @@ public static class DiscoveryLoop
 
             if (stateDirectory is not null)
             {
-                string? saveFailure = null;
-                try
-                {
-                    await SaveAsync(policy, state, stateDirectory, CancellationToken.None);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or EngineException)
-                {
-                    saveFailure = $"Could not save the run's state: {e.Message}";
-                }
+                var (saveFailure, saveCancelled) = await SaveRetryingAsync(policy, state, stateDirectory, cancellationToken);
                 if (saveFailure is not null)
                 {
                     yield return new Failed(saveFailure);
                     yield break;
                 }
+                if (saveCancelled) break;
             }
         }
         yield return new Cancelled(state.Attempts);
@@ -507,6 +500,45 @@ public static class DiscoveryLoop
             throw new InvalidDataException($"{path} names the policy state {policyDirectory}, which is missing.");
         await policy.LoadAsync(policyDirectory, cancellationToken);
         return state;
+    }
+
+    /// <summary>How long a run waits for a disk that refuses its state (a full one) before it fails.</summary>
+    private static readonly TimeSpan SaveRetryLimit = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// Saves the state, waiting out a disk that refuses it (full, say: an I/O error) with a growing pause, up to
+    /// <see cref="SaveRetryLimit"/>, so that a passing shortage pauses the run instead of failing it. Cancelled while it
+    /// waits, the run stops as cancelled and resumes from its last saved step. Returns why it failed, if it did.
+    /// </summary>
+    private static async Task<(string? Failure, bool Cancelled)> SaveRetryingAsync(IDiscoveryPolicy policy, LoopState state, string directory,
+        CancellationToken cancellationToken)
+    {
+        var pause = TimeSpan.FromMilliseconds(100);
+        var deadline = DateTime.UtcNow + SaveRetryLimit;
+        while (true)
+        {
+            try
+            {
+                await SaveAsync(policy, state, directory, CancellationToken.None);
+                return (null, false);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                try
+                {
+                    await Task.Delay(pause, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return (null, true);
+                }
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or EngineException)
+            {
+                return ($"Could not save the run's state: {e.Message}", false);
+            }
+        }
     }
 
     /// <summary>

@@ -47,8 +47,13 @@ public class DiscoveryLoopTests
             return Task.FromResult(new UpdateFigures(0.5, 0.25, 0.1, 1.0, 1, 1));
         }
 
+        /// <summary>Which saves (counted from 0) to refuse with an I/O error, as a full disk does.</summary>
+        public Func<int, bool> RefusesSave { get; init; } = _ => false;
+        private int _saves;
+
         public Task SaveAsync(string directory, CancellationToken cancellationToken)
         {
+            if (RefusesSave(_saves++)) throw new IOException("No space left on device");
             Directory.CreateDirectory(directory);
             return File.WriteAllTextAsync(Path.Combine(directory, "updates.txt"), Updates.ToString(), cancellationToken);
         }
@@ -90,6 +95,14 @@ public class DiscoveryLoopTests
         policy.OnSample = () => { if (++samples == 4) cts.Cancel(); };
         await Collect(DiscoveryLoop.RunAsync(request, policy, directory, cts.Token));
     }
+
+    /// <summary>An event without its timings, which differ from run to run.</summary>
+    private static object Content(DiscoveryEvent e) => e switch
+    {
+        AttemptEvaluated a => (a.Index, a.Step, a.Text, a.Verdict),
+        StepCompleted step => (step.Step, step.AttemptsSoFar, step.TrainedAttempts),
+        _ => e,
+    };
 
     private static async Task<List<DiscoveryEvent>> Collect(IAsyncEnumerable<DiscoveryEvent> events)
     {
@@ -532,6 +545,49 @@ public class DiscoveryLoopTests
             Assert.Equal(uninterrupted[^1], after[^1]);
             // One committed policy state is kept; the uncommitted one is gone.
             Assert.Single(Directory.GetDirectories(directory));
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ADiskThatRefusesTheStateForAWhilePausesTheRunInsteadOfFailingIt()
+    {
+        var request = Request(new PassWhen(_ => false), maxAttempts: 40);
+        var uninterrupted = await Collect(DiscoveryLoop.RunAsync(request, new ScriptedPolicy()));
+        string directory = Path.Combine(Path.GetTempPath(), "sdpo-loop-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            // The second step's save is refused three times, then taken.
+            var events = await Collect(DiscoveryLoop.RunAsync(request, new ScriptedPolicy { RefusesSave = save => save is >= 1 and <= 3 }, directory));
+            Assert.Equal(uninterrupted.Select(Content), events.Select(Content));
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ARunWaitingForItsDiskStopsAsCancelledAndResumesFromItsLastSavedStep()
+    {
+        var request = Request(new PassWhen(_ => false), maxAttempts: 40);
+        var uninterrupted = await Collect(DiscoveryLoop.RunAsync(request, new ScriptedPolicy()));
+        string directory = Path.Combine(Path.GetTempPath(), "sdpo-loop-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            // Two steps saved, then the disk refuses every save until the run is cancelled.
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            var waiting = await Collect(DiscoveryLoop.RunAsync(request, new ScriptedPolicy { RefusesSave = save => save >= 2 }, directory, cts.Token));
+            Assert.IsType<Cancelled>(waiting[^1]);
+            Assert.DoesNotContain(waiting, e => e is Failed);
+            Assert.Equal(3, waiting.Count(e => e is StepCompleted)); // the third step ran; its save was never taken
+
+            var resumed = await Collect(DiscoveryLoop.RunAsync(request, new ScriptedPolicy(), directory));
+            Assert.Equal(uninterrupted.Where(e => e is not AttemptEvaluated { Step: < 2 } and not StepCompleted { Step: < 2 }).Select(Content),
+                resumed.Select(Content));
         }
         finally
         {
