@@ -15,6 +15,11 @@ catch (DatabaseUnavailableException)
     // The host has logged the reason, one line naming the file and what to do: exit with an error, not an abort.
     return 1;
 }
+catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    Console.Error.WriteLine($"{e.Message} Stop what uses it, or listen elsewhere with --urls or ASPNETCORE_URLS.");
+    return 1;
+}
 return 0;
 
 /// <summary>The entry point, visible to the integration tests' WebApplicationFactory.</summary>

@@ -45,23 +45,45 @@ public sealed class DatabaseStartupTests : IDisposable
     public async Task The_service_exits_with_code_1_and_the_reason_not_an_abort()
     {
         await File.WriteAllTextAsync(DatabaseFile, "This is not an SQLite database, only text that fills more than its header.");
+        var (exitCode, text) = await RunServiceAsync(Args(_data.Path));
+
+        Assert.True(exitCode == 1, $"exit code {exitCode}:\n{text}");
+        Assert.Contains($"The database {DatabaseFile} cannot be used: SQLite Error 26", text);
+        Assert.DoesNotContain("Unhandled exception", text);
+    }
+
+    [Fact]
+    public async Task An_address_in_use_exits_with_code_1_and_says_so_not_an_abort()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        int port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        var args = Args(_data.Path);
+        args[1] = $"http://127.0.0.1:{port}";
+        var (exitCode, text) = await RunServiceAsync(args);
+
+        Assert.True(exitCode == 1, $"exit code {exitCode}:\n{text}");
+        Assert.Contains("address already in use", text);
+        Assert.Contains("--urls", text);
+        Assert.DoesNotContain("Unhandled exception", text);
+    }
+
+    /// <summary>Runs the built service as its own process, as a user starts it, until it exits.</summary>
+    private async Task<(int ExitCode, string Output)> RunServiceAsync(string[] args)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = _data.Path,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "Sdpo.Service.dll") }.Concat(Args(_data.Path))) start.ArgumentList.Add(arg);
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "Sdpo.Service.dll") }.Concat(args)) start.ArgumentList.Add(arg);
         start.Environment["DOTNET_DbgEnableMiniDump"] = "0";
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
-        var text = await output + await errors;
-
-        Assert.True(process.ExitCode == 1, $"exit code {process.ExitCode}:\n{text}");
-        Assert.Contains($"The database {DatabaseFile} cannot be used: SQLite Error 26", text);
-        Assert.DoesNotContain("Unhandled exception", text);
+        return (process.ExitCode, await output + await errors);
     }
 }

@@ -102,6 +102,24 @@ public sealed class RecoveryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_resumed_run_no_longer_carries_the_note_of_its_interruption()
+    {
+        Guid id;
+        await using (var first = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => null, BeforeAttempt = index => index == 3 ? Task.Delay(Timeout.Infinite) : Task.CompletedTask }))
+        {
+            id = await ServiceApi.SubmitAsync(first.Client, LongRun);
+            await ServiceApi.PollAsync(first.Client, id, r => r.GetProperty("attempts").GetInt32() >= 3);
+        }
+        await using (var db = OpenDatabase())
+            Assert.Contains("resumes at the next start", (await db.Runs.SingleAsync(r => r.Id == id)).FailureReason);
+
+        await using var second = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => null, BeforeAttempt = index => index == 9 ? Task.Delay(Timeout.Infinite) : Task.CompletedTask });
+        var running = await ServiceApi.PollAsync(second.Client, id, r => r.GetProperty("attempts").GetInt32() >= 9);
+        Assert.Equal("running", running.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, running.GetProperty("failureReason").ValueKind);
+    }
+
+    [Fact]
     public async Task A_run_that_cannot_resume_is_failed_with_the_reason()
     {
         Guid id;

@@ -191,6 +191,7 @@ public sealed class RunWriter : BackgroundService
                     if (await db.Runs.FindAsync(started.RunId) is { } run)
                     {
                         run.Status = RunStatus.Running;
+                        run.FailureReason = null; // the note of an interruption it now resumes from
                         await ExecutionTime.StartAsync(db, run, run.Id, null, started.At);
                         run.StartedAt ??= started.At;
                         run.Executions++;
