@@ -20,7 +20,7 @@ public sealed class KebabCaseEnumConverter : JsonConverterFactory
 
     /// <summary>The wire names of <paramref name="enumType"/>'s values, in declaration order: a value's
     /// [JsonStringEnumMemberName] where it has one, else its C# name in kebab case.</summary>
-    public static IReadOnlyList<string> Names(Type enumType) =>
+    private static IReadOnlyList<string> Names(Type enumType) =>
         enumType.GetFields(BindingFlags.Public | BindingFlags.Static)
             .Select(field => field.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? JsonNamingPolicy.KebabCaseLower.ConvertName(field.Name))
             .ToList();

@@ -44,13 +44,8 @@ public sealed class RunExecutor(
         var waiting = false;
         try
         {
-            var run = await LoadAsync(runId);
+            var run = await LoadUnfinishedAsync(runId);
             if (run is null) return;
-            if (run.Status.IsFinished())
-            {
-                hub.Complete(runId);
-                return;
-            }
             recorder = await CreateRecorderAsync(run);
 
             var methods = run.Methods.OrderBy(m => m.Order).ToList();
@@ -164,13 +159,8 @@ public sealed class RunExecutor(
     {
         try
         {
-            var run = await LoadAsync(runId);
+            var run = await LoadUnfinishedAsync(runId);
             if (run is null) return;
-            if (run.Status.IsFinished())
-            {
-                hub.Complete(runId);
-                return;
-            }
             var recorder = await CreateRecorderAsync(run);
             foreach (var method in run.Methods.Where(m => !m.Status.IsFinished()).OrderBy(m => m.Order))
             {
@@ -273,12 +263,16 @@ public sealed class RunExecutor(
     private void Finish(Guid runId, (RunStatus Status, string? Reason) primaryOutcome) =>
         writer.Enqueue(new RunFinishedWrite(runId, primaryOutcome.Status, primaryOutcome.Reason, DateTimeOffset.UtcNow));
 
-    private async Task<RunEntity?> LoadAsync(Guid runId)
+    /// <summary>The run with its methods, or null when it is unknown or has ended already (its streams then close).</summary>
+    private async Task<RunEntity?> LoadUnfinishedAsync(Guid runId)
     {
         // Anything reported by an earlier execution of this run must be saved before it is read back.
         await writer.FlushAsync();
         await using var db = await contexts.CreateDbContextAsync();
-        return await db.Runs.AsNoTracking().Include(r => r.Methods).FirstOrDefaultAsync(r => r.Id == runId);
+        var run = await db.Runs.AsNoTracking().Include(r => r.Methods).FirstOrDefaultAsync(r => r.Id == runId);
+        if (run is null || !run.Status.IsFinished()) return run;
+        hub.Complete(runId);
+        return null;
     }
 
     private async Task<RunRecorder> CreateRecorderAsync(RunEntity run)
