@@ -63,9 +63,14 @@ public sealed class ModelLoadingTests : IDisposable
         var models = await host.Client.GetFromJsonAsync<JsonElement>("/models");
         Assert.Equal("failed", models[0].GetProperty("state").GetString());
         Assert.Contains(reasonMentions, models[0].GetProperty("reason").GetString(), StringComparison.OrdinalIgnoreCase);
+        // Its only model failed: nothing can be served, so the service reports itself unhealthy.
         var health = await host.Client.GetAsync("/health");
-        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        Assert.Equal(0, (await health.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("modelsLoaded").GetInt32());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        var report = await health.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("unhealthy", report.GetProperty("status").GetString());
+        Assert.Equal("ok", report.GetProperty("database").GetString());
+        Assert.Equal(0, report.GetProperty("modelsLoaded").GetInt32());
+        Assert.Equal(1, report.GetProperty("modelsFailed").GetInt32());
     }
 
     [Fact]
@@ -134,6 +139,36 @@ public sealed class ModelLoadingTests : IDisposable
         var id = await ServiceApi.SubmitAsync(host.Client, Request);
         Assert.Equal("discovered", (await ServiceApi.WaitForEndAsync(host.Client, id)).Frames[^1].Event);
         Assert.Equal(2, factory.Loads);
+    }
+
+    [Fact]
+    public async Task Health_is_503_while_every_model_has_failed_and_its_check_tries_the_load_again()
+    {
+        var factory = new GatedEngineFactory { FailuresFirst = 1 };
+        var settings = TinyArithmeticCheckpoint.ModelSettings("flaky", "/models/flaky");
+        settings["Service:ModelRetrySeconds"] = "0";
+        settings["Service:LoadModelsAtStart"] = "false";
+        await using var host = new ServiceHost(_data, engine: null, settings, services: s => s.AddSingleton<IEngineFactory>(factory));
+        factory.Open(new FakeDiscoveryEngine { DiscoverAt = _ => 0 });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await host.Client.PostAsync("/solve", ServiceApi.Json(Request))).StatusCode);
+        Assert.Equal(1, factory.Loads);
+
+        // No submission comes in (a balancer sends none to an unhealthy service): health checks alone reload the model.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JsonElement report;
+        while (true)
+        {
+            var health = await host.Client.GetAsync("/health");
+            report = await health.Content.ReadFromJsonAsync<JsonElement>();
+            if (report.GetProperty("modelsLoaded").GetInt32() == 1) break;
+            // Failed, or loading again (which is healthy: the model may yet serve).
+            Assert.Equal(report.GetProperty("modelsFailed").GetInt32() == 1 ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK, health.StatusCode);
+            Assert.True(DateTime.UtcNow < deadline, $"/health never became healthy: {report}");
+            await Task.Delay(50);
+        }
+        Assert.Equal(2, factory.Loads);
+        Assert.Equal("healthy", report.GetProperty("status").GetString());
+        Assert.Equal(0, report.GetProperty("modelsFailed").GetInt32());
     }
 
     private const string ValidConfig = """

@@ -13,9 +13,10 @@ public static class HealthApi
         app.MapGet("/health", CheckAsync)
             .WithTags("Service")
             .WithName("Health")
-            .WithSummary("Whether the service can take work: database reachable and taking writes, models configured")
+            .WithSummary("Whether the service can take work: database reachable and taking writes, a model usable")
             .WithDescription("200 with status \"healthy\", or 503 with the same report saying \"unhealthy\": the database does not answer or refuses " +
-                             "the runs' writes (writes says why and since when), or no model is configured.")
+                             "the runs' writes (writes says why and since when), no model is configured, or every configured model failed to load " +
+                             "(GET /models says why; a failed load is tried again by the next request, this one included, once Service:ModelRetrySeconds have passed).")
             .Produces<HealthReport>(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
@@ -26,9 +27,27 @@ public static class HealthApi
         var database = await db.Database.CanConnectAsync(cancellationToken) ? "ok" : "unreachable";
         // A database that answers reads may still refuse writes (a full disk): runs then neither save nor stream.
         var writes = writer.Failure is { } failure ? $"failing since {failure.Since:O}: {failure.Reason}" : "ok";
-        var healthy = database == "ok" && writes == "ok" && engines.Models.Count > 0;
-        var loaded = engines.Models.Count(m => engines.Availability(m).State == ModelState.Loaded);
-        var report = new HealthReport(healthy ? "healthy" : "unhealthy", database, writes, writer.Backlog, engines.Models.Count, loaded, queue.TotalLength, control.Count);
+        // A failed model is tried again here too once its retry interval has passed: a load balancer that stops sending
+        // work to an unhealthy service would otherwise never let a repaired model folder be loaded.
+        foreach (var model in engines.Models.Where(m => engines.Availability(m).State == ModelState.Failed)) TryStartLoading(engines, model);
+        var states = engines.Models.Select(m => engines.Availability(m).State).ToList();
+        var loaded = states.Count(s => s == ModelState.Loaded);
+        var failed = states.Count(s => s == ModelState.Failed);
+        // Every model failed: each submission would get 503, so a load balancer should not send any.
+        var healthy = database == "ok" && writes == "ok" && states.Count > failed;
+        var report = new HealthReport(healthy ? "healthy" : "unhealthy", database, writes, writer.Backlog, states.Count, loaded, failed, queue.TotalLength, control.Count);
         return healthy ? TypedResults.Ok(report) : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static void TryStartLoading(IEngineProvider engines, ModelInfo model)
+    {
+        try
+        {
+            engines.StartLoading(model);
+        }
+        catch (ModelUnavailableException)
+        {
+            // The service is stopping; the report says the model failed.
+        }
     }
 }

@@ -20,10 +20,11 @@ public sealed record ModelView(string Name, string Device, string Dtype, bool Is
             model.Threads);
 }
 
-/// <summary>Whether the service can take work: "healthy" when the database answers, takes the runs' writes and a model is
-/// configured (<c>modelsLoaded</c> of them ready now), else "unhealthy" with 503. <c>writes</c> is "ok", or
-/// why the database refuses writes and since when (they are retried, and <c>writeBacklog</c> of them wait).</summary>
-public sealed record HealthReport(string Status, string Database, string Writes, int WriteBacklog, int Models, int ModelsLoaded, int QueuedRuns, int ActiveRuns)
+/// <summary>Whether the service can take work: "healthy" when the database answers, takes the runs' writes and a configured
+/// model has not failed to load (<c>modelsLoaded</c> of them ready now, <c>modelsFailed</c> failed), else "unhealthy" with 503.
+/// <c>writes</c> is "ok", or why the database refuses writes and since when (they are retried, and <c>writeBacklog</c> of them wait).</summary>
+public sealed record HealthReport(string Status, string Database, string Writes, int WriteBacklog, int Models, int ModelsLoaded, int ModelsFailed,
+    int QueuedRuns, int ActiveRuns)
 {
-    public static HealthReport Example => new("healthy", "ok", "ok", 0, 1, 1, 0, 1);
+    public static HealthReport Example => new("healthy", "ok", "ok", 0, 1, 1, 0, 0, 1);
 }
