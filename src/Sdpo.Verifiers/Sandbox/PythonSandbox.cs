@@ -28,6 +28,7 @@ public sealed class PythonSandbox : IDisposable
     private readonly SemaphoreSlim _slots;
     private readonly Lazy<Task<string?>> _bubblewrapProblem;
     private readonly SandboxUserPool? _users;
+    private readonly SpecCodeCheck _specCheck;
 
     public PythonSandbox(PythonVerifierOptions options, ILogger<PythonSandbox>? logger = null)
     {
@@ -38,6 +39,8 @@ public sealed class PythonSandbox : IDisposable
         if (options.SandboxUserIdBase > 0 && NativeMethods.GetEffectiveUserId() == 0 && ResolvedSandboxOptions.FindOnPath("setpriv") is not null)
             _users = new SandboxUserPool(options.SandboxUserIdBase, 2 * options.MaxConcurrency); // spare uids space out reuse
         _bubblewrapProblem = new Lazy<Task<string?>>(ProbeBubblewrapAsync);
+        _specCheck = new SpecCodeCheck(_resolved, new PythonRunLimits(TimeSpan.FromSeconds(10), options.MemoryMb),
+            () => _bubblewrapProblem.Value.GetAwaiter().GetResult() is null ? _resolved.BubblewrapPath : null, _logger);
     }
 
     public PythonVerifierOptions Options => _options;
@@ -49,6 +52,14 @@ public sealed class PythonSandbox : IDisposable
     public PythonRunLimits LimitsFor(double? timeoutSeconds, int? memoryMb) => new(
         TimeSpan.FromSeconds(Math.Min(timeoutSeconds ?? _options.TimeoutSeconds, _options.MaxTimeoutSeconds)),
         Math.Min(memoryMb ?? _options.MemoryMb, _options.MaxMemoryMb));
+
+    /// <summary>
+    /// What makes a spec's code unusable (tests or sat that do not compile, no sat, an answer type that cannot be
+    /// evaluated), found without running it; null when nothing is, or when the check could not run. Blocks while
+    /// python3 compiles the code (tens of milliseconds; answers are remembered). <paramref name="job"/> is
+    /// {"mode": "tests", "tests"} or {"mode": "p3", "sat", "answerType"}.
+    /// </summary>
+    public SpecCodeProblem? CheckSpecCode(JsonObject job) => _specCheck.Check(job);
 
     /// <summary>
     /// Runs the harness on <paramref name="job"/> (its mode, code and tests; see harness.py). Throws only

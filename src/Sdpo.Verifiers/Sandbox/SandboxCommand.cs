@@ -15,7 +15,7 @@ internal static class SandboxCommand
     private static readonly string[] SystemFolders = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64"];
 
     public static List<string> Build(
-        ResolvedSandboxOptions options, string? bubblewrap, int? userId, string resultFile, PythonRunLimits limits, string harness)
+        ResolvedSandboxOptions options, string? bubblewrap, int? userId, string? resultFile, PythonRunLimits limits, string harness)
     {
         var args = new List<string> { "setsid" };
         if (userId is { } uid)
