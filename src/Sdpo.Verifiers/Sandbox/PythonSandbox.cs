@@ -68,13 +68,14 @@ public sealed class PythonSandbox : IDisposable
     /// </summary>
     public async Task<SandboxRun> RunHarnessAsync(JsonObject job, PythonRunLimits limits, CancellationToken cancellationToken = default)
     {
-        var started = Stopwatch.GetTimestamp();
         var bubblewrapProblem = await _bubblewrapProblem.Value.ConfigureAwait(false);
         var sandboxed = bubblewrapProblem is null;
         if (!sandboxed && _options.RequireSandbox)
-            return Refused($"The sandbox is required but unavailable: {bubblewrapProblem}", started);
+            return Refused($"The sandbox is required but unavailable: {bubblewrapProblem}", Stopwatch.GetTimestamp());
 
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // The run's duration is the verification's own: the wait for a slot, when verifications queue, is not in it.
+        var started = Stopwatch.GetTimestamp();
         int? userId = _users?.Rent();
         try
         {
