@@ -12,7 +12,8 @@ namespace Sdpo.Verifiers;
 /// <summary>
 /// Builds the verifier a spec describes. The sandbox and webhook client are shared services (concurrency
 /// slots, connection pool, circuits); kinds that need one that was not given fail with a spec exception.
-/// The attempt carries its problem, so a spec is all a verifier needs.
+/// The attempt carries its problem, so a spec is all a verifier needs. A python or p3 spec's code is compiled here
+/// (not run), so code that can never work is a spec exception rather than a verifier error on every attempt.
 /// </summary>
 public sealed class VerifierFactory(PythonSandbox? pythonSandbox = null, WebhookClient? webhookClient = null)
 {
@@ -26,8 +27,8 @@ public sealed class VerifierFactory(PythonSandbox? pythonSandbox = null, Webhook
         RegexSpec regex => new RegexVerifier(regex),
         NumericSpec numeric => new NumericVerifier(numeric),
         ArithmeticSpec arithmetic => CreateArithmetic(arithmetic, path),
-        PythonSpec python => new PythonVerifier(python, RequireSandbox(path)),
-        P3Spec p3 => new P3Verifier(p3, RequireSandbox(path)),
+        PythonSpec python => CreatePython(python, path),
+        P3Spec p3 => CreateP3(p3, path),
         HttpSpec http => new HttpVerifier(http,
             webhookClient ?? throw new VerifierSpecException($"{path}.kind", "http verifiers are not enabled on this service")),
         _ => throw new VerifierSpecException($"{path}.kind", $"verifier kind '{spec.Kind}' is not supported"),
@@ -43,6 +44,20 @@ public sealed class VerifierFactory(PythonSandbox? pythonSandbox = null, Webhook
         {
             throw new VerifierSpecException($"{path}.{e.Field}", e.Problem);
         }
+    }
+
+    private PythonVerifier CreatePython(PythonSpec spec, string path)
+    {
+        var sandbox = RequireSandbox(path);
+        PythonVerifier.CheckSpec(spec, sandbox, path);
+        return new PythonVerifier(spec, sandbox);
+    }
+
+    private P3Verifier CreateP3(P3Spec spec, string path)
+    {
+        var sandbox = RequireSandbox(path);
+        P3Verifier.CheckSpec(spec, sandbox, path);
+        return new P3Verifier(spec, sandbox);
     }
 
     private PythonSandbox RequireSandbox(string path) =>

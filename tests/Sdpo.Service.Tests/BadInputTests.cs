@@ -97,6 +97,27 @@ public sealed class BadInputTests : IAsyncLifetime
         await AssertNamesField(response, field);
     }
 
+    /// <summary>Spec code that can never work (it is compiled, not run, at submission): refused before anything is queued,
+    /// instead of every attempt ending a verifier error and the run "exhausted" as if the model had failed.</summary>
+    public static TheoryData<string, string, string> UnusableSpecCode => new()
+    {
+        { """{"kind": "python", "tests": "assert (("}""", "problem.verifier.tests", "'(' was never closed" },
+        { """{"kind": "p3", "sat": ""}""", "problem.verifier.sat", "defines no `sat` function" },
+        { """{"kind": "p3", "sat": "x = 1"}""", "problem.verifier.sat", "defines no `sat` function" },
+        { """{"kind": "p3", "sat": "def sat(x:"}""", "problem.verifier.sat", "does not compile" },
+        { """{"kind": "p3", "sat": "def sat(x):\n    return x == x", "answerType": "Lsit[int]"}""", "problem.verifier.answerType", "'Lsit'" },
+        { """{"kind": "p3", "sat": "def sat(x):\n    return x == x", "answerType": "List["}""", "problem.verifier.answerType", "does not compile" },
+    };
+
+    [PythonTheory]
+    [MemberData(nameof(UnusableSpecCode))]
+    public async Task Spec_code_that_does_not_compile_answers_400_naming_the_field(string verifier, string field, string problem)
+    {
+        var response = await _host.Client.PostAsync("/solve", ServiceApi.Json("""{"problem": {"prompt": "Solve it.", "verifier": """ + verifier + "}}"));
+        var body = await AssertNamesField(response, field);
+        Assert.Contains(problem, body);
+    }
+
     /// <summary>SDPO fields the options cannot read: named as written, with what the option takes (its type, an enum's
     /// wire values), not the serializer's note on a merged body.</summary>
     public static TheoryData<string, string, string> BadSdpoFields => new()

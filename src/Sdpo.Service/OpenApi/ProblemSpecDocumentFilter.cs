@@ -124,7 +124,7 @@ public sealed class ProblemSpecDocumentFilter(IOptions<PythonVerifierOptions> py
             ("fullMatch", Schemas.Boolean("The whole trimmed attempt must match, not just a part of it.", true))));
 
         yield return ("NumericVerifier", Verifier(NumericSpec.KindName,
-            "The number in the attempt must be within either tolerance of `answer`. The numbers may also be sent as numeric strings (\"3.5\").",
+            "The number in the attempt must be within either tolerance of `answer`. `answer` may also be sent as a numeric string (\"3.5\"); the tolerances are JSON numbers.",
             ["answer"], new { kind = NumericSpec.KindName, answer = 3.14159, absoluteTolerance = 0.001 },
             ("answer", Schemas.Number("The expected value.")),
             ("absoluteTolerance", WithDefault(Schemas.Number("The largest absolute difference that passes.", minimum: 0), 1e-9)),
@@ -145,7 +145,7 @@ public sealed class ProblemSpecDocumentFilter(IOptions<PythonVerifierOptions> py
             ("entryPoint", new OpenApiSchema
             {
                 Type = JsonSchemaType.String, MaxLength = VerifierSpecParser.MaxEntryPointLength, Pattern = "^[A-Za-z_][A-Za-z0-9_]*$",
-                Description = "The function `check(candidate)` is called with: a Python identifier.",
+                Description = "The function `check(candidate)` is called with: a Python identifier, not a keyword (`class`, `None`).",
             }),
             ("prefix", Schemas.String("Code put before the attempt (for completion-style tasks whose prompt holds the signature).", maxLength: VerifierSpecParser.MaxCodeLength)),
             ("timeoutSeconds", Schemas.Number($"The time limit of one verification; {PythonVerifierOptions.SectionName}:TimeoutSeconds ({caps.TimeoutSeconds}) when left out. " +

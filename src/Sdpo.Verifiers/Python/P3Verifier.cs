@@ -13,6 +13,16 @@ public sealed class P3Verifier(P3Spec spec, PythonSandbox sandbox) : IVerifier
 {
     public string Kind => P3Spec.KindName;
 
+    /// <summary>A sat that does not compile or is missing, or an answer type that cannot be evaluated, would fail every
+    /// attempt as a verifier error (or, for the type, skip the check): refused with the spec instead.</summary>
+    /// <exception cref="VerifierSpecException">Names sat or answerType.</exception>
+    public static void CheckSpec(P3Spec spec, PythonSandbox sandbox, string path)
+    {
+        var job = new JsonObject { ["mode"] = "p3", ["sat"] = spec.Sat, ["answerType"] = spec.AnswerType };
+        if (sandbox.CheckSpecCode(job) is { } problem)
+            throw new VerifierSpecException($"{path}.{problem.Field}", problem.Problem);
+    }
+
     public async Task<Verdict> VerifyAsync(Attempt attempt, CancellationToken cancellationToken = default)
     {
         var limits = sandbox.LimitsFor(spec.TimeoutSeconds, memoryMb: null);

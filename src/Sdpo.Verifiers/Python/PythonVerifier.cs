@@ -13,6 +13,14 @@ public sealed class PythonVerifier(PythonSpec spec, PythonSandbox sandbox) : IVe
 {
     public string Kind => PythonSpec.KindName;
 
+    /// <summary>Tests that do not compile would fail every attempt as a verifier error: refused with the spec instead.</summary>
+    /// <exception cref="VerifierSpecException">The tests do not compile.</exception>
+    public static void CheckSpec(PythonSpec spec, PythonSandbox sandbox, string path)
+    {
+        if (sandbox.CheckSpecCode(new JsonObject { ["mode"] = "tests", ["tests"] = spec.Tests }) is { } problem)
+            throw new VerifierSpecException($"{path}.{problem.Field}", problem.Problem);
+    }
+
     public async Task<Verdict> VerifyAsync(Attempt attempt, CancellationToken cancellationToken = default)
     {
         var limits = sandbox.LimitsFor(spec.TimeoutSeconds, spec.MemoryMb);

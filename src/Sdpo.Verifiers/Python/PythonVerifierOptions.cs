@@ -32,8 +32,12 @@ public sealed class PythonVerifierOptions
     public int OpenFilesLimit { get; set; } = 64;
     public long FileSizeLimitBytes { get; set; } = 16L * 1024 * 1024;
 
-    /// <summary>Size of the sandbox's private /tmp (bwrap only).</summary>
+    /// <summary>Size of the sandbox's private /tmp (bwrap only). Its files are held in memory, outside the memory limit.</summary>
     public long TmpSizeBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Size of the sandbox's /dev/shm (bwrap only; multiprocessing's semaphores and shared memory live there),
+    /// held in memory like /tmp. The rest of /dev is read-only.</summary>
+    public long ShmSizeBytes { get; set; } = 16L * 1024 * 1024;
 
     /// <summary>Bytes of stdout and of stderr kept (the tail) for feedback.</summary>
     public int MaxOutputBytes { get; set; } = 64 * 1024;

@@ -28,6 +28,7 @@ public sealed class PythonSandbox : IDisposable
     private readonly SemaphoreSlim _slots;
     private readonly Lazy<Task<string?>> _bubblewrapProblem;
     private readonly SandboxUserPool? _users;
+    private readonly SpecCodeCheck _specCheck;
 
     public PythonSandbox(PythonVerifierOptions options, ILogger<PythonSandbox>? logger = null)
     {
@@ -38,6 +39,8 @@ public sealed class PythonSandbox : IDisposable
         if (options.SandboxUserIdBase > 0 && NativeMethods.GetEffectiveUserId() == 0 && ResolvedSandboxOptions.FindOnPath("setpriv") is not null)
             _users = new SandboxUserPool(options.SandboxUserIdBase, 2 * options.MaxConcurrency); // spare uids space out reuse
         _bubblewrapProblem = new Lazy<Task<string?>>(ProbeBubblewrapAsync);
+        _specCheck = new SpecCodeCheck(_resolved, new PythonRunLimits(TimeSpan.FromSeconds(10), options.MemoryMb),
+            () => _bubblewrapProblem.Value.GetAwaiter().GetResult() is null ? _resolved.BubblewrapPath : null, _logger);
     }
 
     public PythonVerifierOptions Options => _options;
@@ -51,19 +54,28 @@ public sealed class PythonSandbox : IDisposable
         Math.Min(memoryMb ?? _options.MemoryMb, _options.MaxMemoryMb));
 
     /// <summary>
+    /// What makes a spec's code unusable (tests or sat that do not compile, no sat, an answer type that cannot be
+    /// evaluated), found without running it; null when nothing is, or when the check could not run. Blocks while
+    /// python3 compiles the code (tens of milliseconds; answers are remembered). <paramref name="job"/> is
+    /// {"mode": "tests", "tests"} or {"mode": "p3", "sat", "answerType"}.
+    /// </summary>
+    public SpecCodeProblem? CheckSpecCode(JsonObject job) => _specCheck.Check(job);
+
+    /// <summary>
     /// Runs the harness on <paramref name="job"/> (its mode, code and tests; see harness.py). Throws only
     /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> fires; everything
     /// else, including a missing interpreter, comes back in the <see cref="SandboxRun"/>.
     /// </summary>
     public async Task<SandboxRun> RunHarnessAsync(JsonObject job, PythonRunLimits limits, CancellationToken cancellationToken = default)
     {
-        var started = Stopwatch.GetTimestamp();
         var bubblewrapProblem = await _bubblewrapProblem.Value.ConfigureAwait(false);
         var sandboxed = bubblewrapProblem is null;
         if (!sandboxed && _options.RequireSandbox)
-            return Refused($"The sandbox is required but unavailable: {bubblewrapProblem}", started);
+            return Refused($"The sandbox is required but unavailable: {bubblewrapProblem}", Stopwatch.GetTimestamp());
 
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // The run's duration is the verification's own: the wait for a slot, when verifications queue, is not in it.
+        var started = Stopwatch.GetTimestamp();
         int? userId = _users?.Rent();
         try
         {

@@ -10,7 +10,8 @@ internal sealed record ResolvedSandboxOptions(
     int ProcessLimit,
     int OpenFilesLimit,
     long FileSizeLimitBytes,
-    long TmpSizeBytes)
+    long TmpSizeBytes,
+    long ShmSizeBytes)
 {
     public static ResolvedSandboxOptions From(PythonVerifierOptions options)
     {
@@ -22,13 +23,15 @@ internal sealed record ResolvedSandboxOptions(
         Require(options.OpenFilesLimit >= 16, nameof(options.OpenFilesLimit), "must be at least 16");
         Require(options.MaxOutputBytes >= 1024, nameof(options.MaxOutputBytes), "must be at least 1024");
         Require(options.OutputKillBytes >= options.MaxOutputBytes, nameof(options.OutputKillBytes), "must be >= MaxOutputBytes");
+        Require(options.TmpSizeBytes >= 1024 * 1024, nameof(options.TmpSizeBytes), "must be at least 1 MiB");
+        Require(options.ShmSizeBytes >= 1024 * 1024, nameof(options.ShmSizeBytes), "must be at least 1 MiB");
         Require(options.MaxConcurrency >= 1, nameof(options.MaxConcurrency), "must be at least 1");
 
         var python = options.PythonPath ?? (File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
         if (!Path.IsPathRooted(python)) python = FindOnPath(python) ?? python;
         var bubblewrap = options.UseBubblewrap ? options.BubblewrapPath ?? FindOnPath("bwrap") : null;
         return new ResolvedSandboxOptions(python, InterpreterPrefixOutsideSystem(python), bubblewrap,
-            options.ProcessLimit, options.OpenFilesLimit, options.FileSizeLimitBytes, options.TmpSizeBytes);
+            options.ProcessLimit, options.OpenFilesLimit, options.FileSizeLimitBytes, options.TmpSizeBytes, options.ShmSizeBytes);
     }
 
     public static string? FindOnPath(string program)

@@ -3,7 +3,8 @@ namespace Sdpo.Verifiers.Sandbox;
 /// <summary>
 /// Builds the command line of one run: setsid (own session and process group) → setpriv (a per-run uid when
 /// the service is root) → prlimit (rlimits) → bwrap (namespaces, read-only system, private /tmp, no network)
-/// → python3 -I -B -c harness.
+/// → python3 -I -B -c harness. The only writable file systems are /tmp and /dev/shm, tmpfs of TmpSizeBytes and
+/// ShmSizeBytes (the --size option needs bubblewrap 0.7 or later), and the result file.
 /// </summary>
 internal static class SandboxCommand
 {
@@ -14,7 +15,7 @@ internal static class SandboxCommand
     private static readonly string[] SystemFolders = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64"];
 
     public static List<string> Build(
-        ResolvedSandboxOptions options, string? bubblewrap, int? userId, string resultFile, PythonRunLimits limits, string harness)
+        ResolvedSandboxOptions options, string? bubblewrap, int? userId, string? resultFile, PythonRunLimits limits, string harness)
     {
         var args = new List<string> { "setsid" };
         if (userId is { } uid)
@@ -74,7 +75,15 @@ internal static class SandboxCommand
         }
         yield return "--proc";
         yield return "/proc";
+        // bwrap's /dev is a tmpfs of half the host's memory, and its /dev/shm a folder in it, both writable; tmpfs pages
+        // count against no rlimit, so /dev is made read-only below and /dev/shm gets a small tmpfs of its own.
         yield return "--dev";
+        yield return "/dev";
+        yield return "--size";
+        yield return options.ShmSizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        yield return "--tmpfs";
+        yield return "/dev/shm";
+        yield return "--remount-ro";
         yield return "/dev";
         yield return "--size";
         yield return options.TmpSizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -58,15 +58,19 @@ internal sealed class SpecObjectReader
         };
     }
 
-    public double RequiredNumber(string name) => OptionalNumber(name, double.MinValue, double.MaxValue) ?? throw Missing(name, "a number");
-
     /// <summary>A number, also accepted as a numeric string ("3.5") since answers often arrive as text.</summary>
-    public double? OptionalNumber(string name, double min, double max)
+    public double RequiredNumberOrNumericText(string name) =>
+        OptionalNumber(name, double.MinValue, double.MaxValue, acceptText: true) ?? throw Missing(name, "a number");
+
+    /// <summary>A JSON number, never one in a string, as in every other request field.</summary>
+    public double? OptionalNumber(string name, double min, double max) => OptionalNumber(name, min, max, acceptText: false);
+
+    private double? OptionalNumber(string name, double min, double max, bool acceptText)
     {
         if (!TryGet(name, out var value)) return null;
         double number;
         if (value.ValueKind == JsonValueKind.Number) number = value.GetDouble();
-        else if (value.ValueKind == JsonValueKind.String && double.TryParse(TextOf(name, value), System.Globalization.NumberStyles.Float,
+        else if (acceptText && value.ValueKind == JsonValueKind.String && double.TryParse(TextOf(name, value), System.Globalization.NumberStyles.Float,
                      System.Globalization.CultureInfo.InvariantCulture, out var parsed)) number = parsed;
         else throw WrongType(name, "a number", value);
         if (!double.IsFinite(number)) throw new VerifierSpecException(FieldPath(name), "must be a finite number");
@@ -76,12 +80,23 @@ internal sealed class SpecObjectReader
 
     public int RequiredInt(string name, int min, int max) => OptionalInt(name, min, max) ?? throw Missing(name, "an integer");
 
-    public int? OptionalInt(string name, int min, int max)
+    public int? OptionalInt(string name, int min, int max) => TryGet(name, out var value) ? Integer(value, FieldPath(name), min, max) : null;
+
+    /// <summary>An integral JSON number (1000.0 and 1e3 are 1000) within [min, max]; one out of range, however large, is
+    /// told the range rather than that it is not an integer.</summary>
+    private static int Integer(JsonElement value, string path, int min, int max)
     {
-        if (!TryGet(name, out var value)) return null;
-        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var number)) throw WrongType(name, "an integer", value);
-        if (number < min || number > max) throw new VerifierSpecException(FieldPath(name), $"is {number}; it must be between {min} and {max}");
-        return number;
+        if (value.ValueKind != JsonValueKind.Number) throw new VerifierSpecException(path, $"must be an integer, got {Describe(value.ValueKind)}");
+        if (value.TryGetInt32(out var number))
+        {
+            if (number < min || number > max) throw new VerifierSpecException(path, $"is {number}; it must be between {min} and {max}");
+            return number;
+        }
+        var integral = !value.TryGetDouble(out var real) || !double.IsFinite(real) || real == Math.Floor(real);
+        if (!integral) throw new VerifierSpecException(path, $"must be an integer, got {value.GetRawText()}");
+        if (!double.IsFinite(real) || real < min || real > max)
+            throw new VerifierSpecException(path, $"is {value.GetRawText()}; it must be between {min} and {max}");
+        return (int)real;
     }
 
     public IReadOnlyList<int> RequiredIntArray(string name, int maxCount, int min, int max)
@@ -92,11 +107,7 @@ internal sealed class SpecObjectReader
         var index = 0;
         foreach (var item in value.EnumerateArray())
         {
-            var itemPath = $"{FieldPath(name)}[{index++}]";
-            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out var number))
-                throw new VerifierSpecException(itemPath, $"must be an integer, got {Describe(item.ValueKind)}");
-            if (number < min || number > max) throw new VerifierSpecException(itemPath, $"is {number}; it must be between {min} and {max}");
-            items.Add(number);
+            items.Add(Integer(item, $"{FieldPath(name)}[{index++}]", min, max));
         }
         if (items.Count == 0) throw new VerifierSpecException(FieldPath(name), "must not be empty");
         if (items.Count > maxCount) throw new VerifierSpecException(FieldPath(name), $"has {items.Count} items; the limit is {maxCount}");

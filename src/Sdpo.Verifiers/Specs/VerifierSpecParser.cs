@@ -55,7 +55,7 @@ public static class VerifierSpecParser
                 reader.OptionalBool("foldWhitespace", false)),
             RegexSpec.KindName => ParseRegex(reader),
             NumericSpec.KindName => new NumericSpec(
-                reader.RequiredNumber("answer"),
+                reader.RequiredNumberOrNumericText("answer"),
                 reader.OptionalNumber("absoluteTolerance", 0, double.MaxValue) ?? 1e-9,
                 reader.OptionalNumber("relativeTolerance", 0, 1) ?? 0),
             ArithmeticSpec.KindName => ParseArithmetic(reader),
@@ -115,7 +115,7 @@ public static class VerifierSpecParser
             reader.OptionalNumber("timeoutSeconds", MinTimeoutSeconds, MaxTimeoutSeconds),
             reader.OptionalInt("memoryMb", MinMemoryMb, MaxMemoryMb));
         if (spec.EntryPoint is { } entryPoint && !IsPythonIdentifier(entryPoint))
-            throw new VerifierSpecException(reader.FieldPath("entryPoint"), $"'{entryPoint}' is not a Python identifier");
+            throw new VerifierSpecException(reader.FieldPath("entryPoint"), $"'{entryPoint}' is not a Python identifier (letters, digits and _, not a keyword)");
         if (string.IsNullOrWhiteSpace(spec.Tests))
             throw new VerifierSpecException(reader.FieldPath("tests"), "must not be empty");
         return spec;
@@ -131,6 +131,14 @@ public static class VerifierSpecParser
         return new HttpSpec(url, reader.OptionalNumber("timeoutSeconds", MinTimeoutSeconds, MaxTimeoutSeconds));
     }
 
+    /// <summary>Python's keyword.kwlist: a function can never be named one. Soft keywords (match, case, type, _) can.</summary>
+    private static readonly HashSet<string> PythonKeywords = new(StringComparer.Ordinal)
+    {
+        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
+        "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or",
+        "pass", "raise", "return", "try", "while", "with", "yield",
+    };
+
     private static bool IsPythonIdentifier(string name) =>
-        Regex.IsMatch(name, @"^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.None, TimeSpan.FromSeconds(1));
+        Regex.IsMatch(name, @"^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.None, TimeSpan.FromSeconds(1)) && !PythonKeywords.Contains(name);
 }

@@ -125,6 +125,30 @@ public class SandboxAttackTests
     }
 
     [PythonFact(needsBubblewrap: true)]
+    public async Task DevIsReadOnlyAndDevShmIsBounded()
+    {
+        // bwrap's /dev and /dev/shm were a writable tmpfs of half the host's memory, outside the memory limit: files of
+        // the size limit, one after another, filled it. 512 MiB is far above the configured ShmSizeBytes (16 MiB).
+        const string code = """
+            def fill(folder):
+                try:
+                    for i in range(64):
+                        with open(f'{folder}/f{i}', 'wb') as f:
+                            f.write(b'x' * (8 << 20))
+                    return 'wrote 512 MiB'
+                except OSError as error:
+                    return error.errno
+
+            shm = fill('/dev/shm')
+            dev = fill('/dev')
+            with open('/dev/null', 'w') as null:
+                null.write('still usable')
+            """;
+        var verdict = await Sandboxes.RunPython(Sandboxes.Sandboxed, code, "import errno\nassert shm == errno.ENOSPC, shm\nassert dev == errno.EROFS, dev\n");
+        Assert.True(verdict.Passed, verdict.Feedback);
+    }
+
+    [PythonFact(needsBubblewrap: true)]
     public async Task TheEnvironmentIsCleared()
     {
         Environment.SetEnvironmentVariable("SDPO_TEST_SECRET", "hunter2");

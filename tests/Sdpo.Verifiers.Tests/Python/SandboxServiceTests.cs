@@ -42,6 +42,22 @@ public class SandboxServiceTests
             verifier.VerifyAsync(Sandboxes.AttemptOf("while True:\n    pass\n"), cancellation.Token));
     }
 
+    [PythonFact]
+    public async Task AVerdictsDurationLeavesOutTheWaitForAFreeSlot()
+    {
+        // One slot: the second verification waits for the first (1.5 s) and then runs its own 1.5 s. Measured from before
+        // the wait, it reported about 3 s.
+        using var sandbox = new PythonSandbox(new PythonVerifierOptions { MaxConcurrency = 1, TimeoutSeconds = 10 });
+        var runs = Enumerable.Range(0, 2)
+            .Select(_ => Sandboxes.RunPython(sandbox, "import time\ntime.sleep(1.5)\n", "assert True\n"))
+            .ToList();
+        foreach (var verdict in await Task.WhenAll(runs))
+        {
+            Assert.True(verdict.Passed, verdict.Feedback);
+            Assert.InRange(verdict.Duration.TotalSeconds, 1.5, 2.7);
+        }
+    }
+
     [PythonFact(needsBubblewrap: true)]
     public void SpecLimitsAreCappedByTheOptions()
     {

@@ -52,12 +52,34 @@ public class VerifierSpecParserTests
     [InlineData("""{"kind":"\udc00x"}""", "verifier.kind", "not valid Unicode text")]
     [InlineData("""{"kind":"numeric","answer":"1\ud800"}""", "verifier.answer", "not valid Unicode text")]
     [InlineData("""{"kind":"exact","answer":"4","\ud800":1}""", "verifier", "has a field name that is not valid Unicode text")]
+    // Numbers are JSON numbers, never text, as in every request field (only the numeric verifier's answer may be text).
+    [InlineData("""{"kind":"python","tests":"assert 1","timeoutSeconds":"5"}""", "verifier.timeoutSeconds", "must be a number, got a string")]
+    [InlineData("""{"kind":"p3","sat":"def sat(x): return True","timeoutSeconds":"5"}""", "verifier.timeoutSeconds", "must be a number, got a string")]
+    [InlineData("""{"kind":"http","url":"https://example.org/","timeoutSeconds":"5"}""", "verifier.timeoutSeconds", "must be a number, got a string")]
+    [InlineData("""{"kind":"numeric","answer":1,"absoluteTolerance":"0.1"}""", "verifier.absoluteTolerance", "must be a number, got a string")]
+    // An integer out of range is told the range, however large; one with a fraction is not an integer.
+    [InlineData("""{"kind":"arithmetic","numbers":[1,2,3],"target":1000000000000}""", "verifier.target", "is 1000000000000; it must be between")]
+    [InlineData("""{"kind":"arithmetic","numbers":[1,2,1e20],"target":3}""", "verifier.numbers[2]", "is 1e20; it must be between")]
+    [InlineData("""{"kind":"python","tests":"assert 1","memoryMb":100000.0}""", "verifier.memoryMb", "is 100000.0; it must be between")]
+    [InlineData("""{"kind":"python","tests":"assert 1","memoryMb":256.5}""", "verifier.memoryMb", "must be an integer, got 256.5")]
+    [InlineData("""{"kind":"python","tests":"assert 1","entryPoint":"class"}""", "verifier.entryPoint", "not a Python identifier")]
+    [InlineData("""{"kind":"python","tests":"assert 1","entryPoint":"None"}""", "verifier.entryPoint", "not a Python identifier")]
     public void BadSpecsNameTheField(string json, string field, string message)
     {
         var error = Assert.Throws<VerifierSpecException>(() => VerifierSpecParser.Parse(json));
         Assert.Equal(field, error.Field);
         Assert.Contains(message, error.Message);
         Assert.StartsWith(field + ":", error.Message);
+    }
+
+    [Fact]
+    public void IntegralNumbersAndSoftKeywordsAreAccepted()
+    {
+        Assert.Equal(1000, Assert.IsType<PythonSpec>(VerifierSpecParser.Parse("""{"kind":"python","tests":"assert 1","memoryMb":1000.0}""")).MemoryMb);
+        Assert.Equal(22, Assert.IsType<ArithmeticSpec>(VerifierSpecParser.Parse("""{"kind":"arithmetic","numbers":[3,5,7],"target":2.2e1}""")).Target);
+        // match, case, type and _ are soft keywords: `def match(...)` is a function like any other.
+        foreach (var name in new[] { "match", "case", "type", "_" })
+            Assert.Equal(name, Assert.IsType<PythonSpec>(VerifierSpecParser.Parse($$"""{"kind":"python","tests":"assert 1","entryPoint":"{{name}}"}""")).EntryPoint);
     }
 
     [Fact]

@@ -1241,26 +1241,30 @@ def _classify_test_error(error):
     return "runtime-error", _user_traceback(error)
 
 
-def _type_matches(value, annotation, namespace):
-    """P3's answer-type check for the annotations its puzzles use (int, str, List[...], ...)."""
+def _expected_type(text, namespace, what):
+    """The type an answer-type text names, evaluated where sat was defined. One that cannot be evaluated is the
+    puzzle's fault, and skipping the check would let answers of any type through: a verifier error."""
     try:
-        expected = eval(annotation, namespace)
-    except Exception:
-        return True  # an annotation we cannot evaluate is not the candidate's fault
-    return _matches(value, expected)
+        return eval(text, namespace)
+    except BaseException as error:
+        raise _Report("verifier-error", "The puzzle's %s %s cannot be evaluated: %s" % (
+            what, _short(text), "".join(traceback.format_exception_only(type(error), error)).strip()))
 
 
-def _first_parameter_annotation(sat):
-    """sat's own annotation of its answer (`def sat(x: int)`), as source text, when the spec names no answer type."""
+def _first_parameter_annotation(sat, namespace):
+    """sat's own annotation of its answer (`def sat(x: int)`), as (type, source text), when the spec names no answer
+    type; (None, None) when it has none."""
     import inspect
     try:
         parameter = next(iter(inspect.signature(sat).parameters.values()))
     except (StopIteration, TypeError, ValueError):
-        return None
+        return None, None
     annotation = parameter.annotation
     if annotation is inspect.Parameter.empty:
-        return None
-    return annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
+        return None, None
+    if isinstance(annotation, str):  # `from __future__ import annotations`
+        return _expected_type(annotation, namespace, "annotation of sat's answer"), annotation
+    return annotation, inspect.formatannotation(annotation)
 
 
 def _matches(value, expected):
@@ -1319,8 +1323,12 @@ def _check_p3(job, link):
     if nested is not None:
         raise _Report("wrong", "The answer holds a %s object; sat needs a plain value (a number, string, list, ...)."
                       % nested._sdpo_type)
-    answer_type = job.get("answerType") or _first_parameter_annotation(sat)
-    if answer_type and not _type_matches(answer, answer_type, sat_namespace):
+    answer_type = job.get("answerType")
+    if answer_type:
+        expected = _expected_type(answer_type, sat_namespace, "answerType")
+    else:
+        expected, answer_type = _first_parameter_annotation(sat, sat_namespace)
+    if answer_type and not _matches(answer, expected):
         raise _Report("wrong", "The answer %s has type %s, but sat expects %s." % (_short(answer), type(answer).__name__, answer_type))
     link.close()  # sat runs on the copy; the solution has nothing more to do
     try:
