@@ -55,7 +55,8 @@ public static class BenchmarksApi
             .WithName("GetBenchmark")
             .WithSummary("A benchmark's progress and results: per method discovery@k with bootstrap intervals, mean attempts, attempts ratio, a row per problem")
             .WithDescription("results.methods[].curve: discovery@k (the share of completed runs whose first pass came at attempt k or " +
-                             "earlier) at k = 1, 2, 4, … and the budget, each with a 90% percentile-bootstrap interval over runs. " +
+                             "earlier) at k = 1, 2, 4, … and the budget, each with a 90% percentile-bootstrap interval over runs; estimate, lower and " +
+                             "upper are null for a method with no completed run (undefined, not 0). " +
                              "meanAttemptsToDiscovery averages over runs that discovered; meanAttemptsSpent counts a miss as the budget. " +
                              AttemptsRatioDefinition + " results.problems[]: each selected problem with every method's runs by seed. " +
                              "While the benchmark runs, results cover the runs ended so far (resultsFinal false).")
