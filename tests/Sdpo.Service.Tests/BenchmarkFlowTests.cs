@@ -491,7 +491,7 @@ public sealed class BenchmarkFlowTests : IDisposable
             // The restart's recovery alone ends the run cancelled, unresumed, before any worker or coordinator sees it.
             await using var withoutCoordinator = new ServiceHost(_data, engine, FastCoordinator, services: s =>
                 s.Remove(s.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(Sdpo.Service.Benchmarks.BenchmarkCoordinator))));
-            Assert.Equal("cancelled", (await ServiceApi.WaitForEndAsync(withoutCoordinator.Client, runs[0])).Frames[^1].Event);
+            Assert.Equal("cancelled", (await ServiceApi.WaitForEndAsync(withoutCoordinator.Client, runs[0])).Frames.LastMethodEvent().Event);
             Assert.Equal(0, engine.Executions);
         }
         await using var second = new ServiceHost(_data, engine, FastCoordinator);
