@@ -256,7 +256,8 @@ public sealed class BenchmarkFlowTests : IDisposable
         Assert.Equal("arithmetic", first.GetProperty("problems")[0].GetProperty("spec").GetProperty("kind").GetString());
 
         var list = JsonDocument.Parse(await host.Client.GetStringAsync("/benchmarks")).RootElement;
-        Assert.Equal(4, list.GetArrayLength());
+        Assert.Equal(4, list.GetProperty("total").GetInt32());
+        Assert.Equal(4, list.GetProperty("items").GetArrayLength());
     }
 
     [Fact]
