@@ -143,7 +143,8 @@ public static class ServiceLoadRunner
     }
 
     /// <summary>Attempts, a step after every full step that did not end the run, and the final event.</summary>
-    private static int ExpectedEvents(LoadOptions options) => options.AttemptsPerRun + (options.AttemptsPerRun - 1) / options.AttemptsPerStep + 1;
+    /// <summary>Each attempt, each step, the method's discovered event and the run's ended event.</summary>
+    private static int ExpectedEvents(LoadOptions options) => options.AttemptsPerRun + (options.AttemptsPerRun - 1) / options.AttemptsPerStep + 2;
 
     private static async Task<(int Events, bool Complete)> SubscribeAsync(
         HttpClient client, ChannelReader<Guid> runs, int expectedEvents, ConcurrentQueue<string> problems, CancellationToken deadline)
@@ -163,15 +164,15 @@ public static class ServiceLoadRunner
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline);
         await using var stream = await response.Content.ReadAsStreamAsync(deadline);
         var ids = new List<long>();
-        string? lastEvent = null;
+        string? lastEvent = null, beforeLast = null;
         await foreach (var item in SseParser.Create(stream).EnumerateAsync(deadline))
         {
             ids.Add(long.Parse(item.EventId ?? "-1", CultureInfo.InvariantCulture));
-            lastEvent = item.EventType;
+            (beforeLast, lastEvent) = (lastEvent, item.EventType);
         }
-        var complete = ids.SequenceEqual(Enumerable.Range(1, expectedEvents).Select(i => (long)i)) && lastEvent == "discovered";
+        var complete = ids.SequenceEqual(Enumerable.Range(1, expectedEvents).Select(i => (long)i)) && (beforeLast, lastEvent) == ("discovered", "ended");
         if (!complete)
-            problems.Enqueue($"the stream of run {id} delivered ids [{string.Join(",", ids)}] ending with '{lastEvent}', expected 1..{expectedEvents} ending with 'discovered'");
+            problems.Enqueue($"the stream of run {id} delivered ids [{string.Join(",", ids)}] ending with '{beforeLast}', '{lastEvent}', expected 1..{expectedEvents} ending with 'discovered', 'ended'");
         return (ids.Count, complete);
     }
 

@@ -314,7 +314,7 @@ public sealed class BadInputTests : IAsyncLifetime
         for (var i = 0; i < 5; i++) await _host.Client.PostAsync("/solve", ServiceApi.Json("""{"problem": {"kind": 5}}"""));
         var id = await ServiceApi.SubmitAsync(_host.Client);
         var capture = await ServiceApi.WaitForEndAsync(_host.Client, id);
-        Assert.Equal("discovered", capture.Frames[^1].Event);
+        Assert.Equal("discovered", capture.Frames.LastMethodEvent().Event);
     }
 
     /// <summary>Asserts a 400 naming <paramref name="field"/> alone; returns its message.</summary>

@@ -256,7 +256,8 @@ public sealed class BenchmarkFlowTests : IDisposable
         Assert.Equal("arithmetic", first.GetProperty("problems")[0].GetProperty("spec").GetProperty("kind").GetString());
 
         var list = JsonDocument.Parse(await host.Client.GetStringAsync("/benchmarks")).RootElement;
-        Assert.Equal(4, list.GetArrayLength());
+        Assert.Equal(4, list.GetProperty("total").GetInt32());
+        Assert.Equal(4, list.GetProperty("items").GetArrayLength());
     }
 
     [Fact]
@@ -491,7 +492,7 @@ public sealed class BenchmarkFlowTests : IDisposable
             // The restart's recovery alone ends the run cancelled, unresumed, before any worker or coordinator sees it.
             await using var withoutCoordinator = new ServiceHost(_data, engine, FastCoordinator, services: s =>
                 s.Remove(s.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(Sdpo.Service.Benchmarks.BenchmarkCoordinator))));
-            Assert.Equal("cancelled", (await ServiceApi.WaitForEndAsync(withoutCoordinator.Client, runs[0])).Frames[^1].Event);
+            Assert.Equal("cancelled", (await ServiceApi.WaitForEndAsync(withoutCoordinator.Client, runs[0])).Frames.LastMethodEvent().Event);
             Assert.Equal(0, engine.Executions);
         }
         await using var second = new ServiceHost(_data, engine, FastCoordinator);

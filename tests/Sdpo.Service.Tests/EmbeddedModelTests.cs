@@ -31,7 +31,7 @@ public sealed class EmbeddedModelTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var capture = await SseClient.ReadAsync(response, timeoutSeconds: 120);
 
-        var final = capture.Frames[^1];
+        var final = capture.Frames.LastMethodEvent();
         Assert.Equal("discovered", final.Event);
         string answer = final.Json.GetProperty("text").GetString()!;
         var attempts = capture.Frames.Where(f => f.Event == "attempt").ToList();

@@ -15,9 +15,9 @@ public sealed class LoadTests
         Assert.Equal(0, report.Lost);
         Assert.Equal(12, report.Finished);
         Assert.Equal(4, report.CompleteStreams);
-        // 3 attempts, a step after attempt 2, and the discovery: 5 events a run.
-        Assert.Equal(12 * 5, report.EventsStored);
-        Assert.Equal(4 * 5, report.EventsStreamed);
+        // 3 attempts, a step after attempt 2, the discovery and the run's ended event: 6 events a run.
+        Assert.Equal(12 * 6, report.EventsStored);
+        Assert.Equal(4 * 6, report.EventsStreamed);
         Assert.True(report.SubmitP50Ms > 0 && report.SubmitP50Ms <= report.SubmitP99Ms);
     }
 }

@@ -118,7 +118,7 @@ public sealed class ModelLoadingTests : IDisposable
 
         factory.Open(new FakeDiscoveryEngine { DiscoverAt = _ => 1 });
         var id = await ServiceApi.SubmitAsync(host.Client, Request);
-        Assert.Equal("discovered", (await ServiceApi.WaitForEndAsync(host.Client, id)).Frames[^1].Event);
+        Assert.Equal("discovered", (await ServiceApi.WaitForEndAsync(host.Client, id)).Frames.LastMethodEvent().Event);
         Assert.Equal(1, factory.Loads);
     }
 
@@ -137,7 +137,7 @@ public sealed class ModelLoadingTests : IDisposable
         Assert.Contains("checkpoint is being copied", await first.Content.ReadAsStringAsync());
 
         var id = await ServiceApi.SubmitAsync(host.Client, Request);
-        Assert.Equal("discovered", (await ServiceApi.WaitForEndAsync(host.Client, id)).Frames[^1].Event);
+        Assert.Equal("discovered", (await ServiceApi.WaitForEndAsync(host.Client, id)).Frames.LastMethodEvent().Event);
         Assert.Equal(2, factory.Loads);
     }
 

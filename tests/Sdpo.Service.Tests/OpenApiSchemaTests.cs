@@ -274,6 +274,7 @@ public sealed class OpenApiSchemaTests(OpenApiDocumentFixture fixture) : IClassF
     [Theory]
     [InlineData("/solve")]
     [InlineData("/solve/{id}/attempts")]
+    [InlineData("/benchmarks")]
     public void Paging_parameters_are_integers_with_their_bounds(string path)
     {
         var parameters = Operation(path, "get").GetProperty("parameters").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!);
@@ -287,6 +288,27 @@ public sealed class OpenApiSchemaTests(OpenApiDocumentFixture fixture) : IClassF
         Assert.Equal((SolveApi.MaxPageSize, false), Upper(limit));
         Assert.Equal(SolveApi.DefaultPageSize, limit.GetProperty("default").GetInt32());
     }
+
+    [Fact]
+    public void Discovery_figures_are_nullable_and_event_streams_document_their_end_and_a_bad_id()
+    {
+        // null when a method has no completed run.
+        var point = Schema("DiscoveryPoint").GetProperty("properties");
+        foreach (var name in new[] { "estimate", "lower", "upper" })
+            Assert.True(IsNullable(point.GetProperty(name)), $"DiscoveryPoint.{name}: {point.GetProperty(name)}");
+        foreach (var path in new[] { "/solve/{id}/events", "/benchmarks/{id}/events" })
+        {
+            var responses = Operation(path, "get").GetProperty("responses");
+            Assert.True(responses.TryGetProperty("204", out _), $"GET {path} does not document 204");
+            Assert.True(responses.TryGetProperty("400", out _), $"GET {path} does not document 400");
+        }
+        Assert.True(Operation("/benchmarks", "get").GetProperty("responses").TryGetProperty("400", out _));
+    }
+
+    private static bool IsNullable(JsonElement schema) =>
+        schema.TryGetProperty("nullable", out var nullable) && nullable.GetBoolean()
+        || schema.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.Array && type.EnumerateArray().Any(t => t.GetString() == "null")
+        || schema.TryGetProperty("oneOf", out var oneOf) && oneOf.EnumerateArray().Any(IsNullable);
 
     [Theory]
     [InlineData("/solve/{id}/adapter", "application/zip")]

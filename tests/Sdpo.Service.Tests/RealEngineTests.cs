@@ -45,8 +45,8 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
         Assert.Equal(0, first.GetProperty("index").GetInt32());
         Assert.True(first.GetProperty("verdict").GetProperty("passed").GetBoolean(), first.ToString());
         Assert.True(first.GetProperty("tokenCount").GetInt32() is > 0 and <= 12);
-        Assert.Equal("discovered", capture.Frames[^1].Event);
-        Assert.Equal(0, capture.Frames[^1].Json.GetProperty("attemptIndex").GetInt32());
+        Assert.Equal("discovered", capture.Frames.LastMethodEvent().Event);
+        Assert.Equal(0, capture.Frames.LastMethodEvent().Json.GetProperty("attemptIndex").GetInt32());
 
         var models = await host.Client.GetFromJsonAsync<JsonElement>("/models");
         Assert.Equal("loaded", models[0].GetProperty("state").GetString());
@@ -68,7 +68,7 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
         var steps = capture.Frames.Where(f => f.Event == "step").ToList();
         Assert.Equal(2, steps.Count);
         Assert.All(steps, s => Assert.True(double.IsFinite(s.Json.GetProperty("loss").GetDouble()), s.Data));
-        Assert.Equal("exhausted", capture.Frames[^1].Event);
+        Assert.Equal("exhausted", capture.Frames.LastMethodEvent().Event);
 
         var run = await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "exhausted");
         Assert.Equal(16, run.GetProperty("attempts").GetInt32());
@@ -101,6 +101,7 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
             Assert.Equal(Enumerable.Range(0, 6), frames.Where(f => f.Event == "attempt").Select(f => f.Json.GetProperty("index").GetInt32()));
             Assert.Equal("exhausted", frames[^1].Event);
         }
+        Assert.Equal("ended", capture.Frames[^1].Event);
 
         var run = await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "exhausted");
         var methods = run.GetProperty("methods").EnumerateArray().ToList();
@@ -118,7 +119,7 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
         var capture = await ServiceApi.WaitForEndAsync(host.Client, id, timeoutSeconds: 60);
 
         Assert.Equal(Enumerable.Range(0, 8), capture.Frames.Where(f => f.Event == "attempt").Select(f => f.Json.GetProperty("index").GetInt32()));
-        Assert.Equal("exhausted", capture.Frames[^1].Event);
+        Assert.Equal("exhausted", capture.Frames.LastMethodEvent().Event);
         var run = await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "exhausted");
         Assert.Equal(1, run.GetProperty("configuration").GetProperty("budget").GetProperty("chains").GetInt32());
     }
@@ -204,7 +205,7 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
 
         var id = await ServiceApi.SubmitAsync(host.Client,
             "{\"problem\": " + Unsolvable + ", \"method\": \"best-of-k\", \"budget\": {\"maxAttempts\": 2, \"attemptsPerStep\": 2}, \"sampling\": {\"maxNewTokens\": 4}}");
-        Assert.Equal("exhausted", (await ServiceApi.WaitForEndAsync(host.Client, id, timeoutSeconds: 60)).Frames[^1].Event);
+        Assert.Equal("exhausted", (await ServiceApi.WaitForEndAsync(host.Client, id, timeoutSeconds: 60)).Frames.LastMethodEvent().Event);
         var after = await host.Client.GetFromJsonAsync<JsonElement>("/models");
         Assert.Equal("loaded", after[0].GetProperty("state").GetString());
         Assert.True(after[0].GetProperty("contextLength").GetInt32() > 0);

@@ -49,7 +49,7 @@ public sealed class RecoveryTests : IDisposable
         Assert.Equal(Enumerable.Range(1, frames.Count).Select(i => (long)i), frames.Select(f => f.Id));
         Assert.Equal(Enumerable.Range(0, 31), frames.Where(f => f.Event == "attempt").Select(f => f.Json.GetProperty("index").GetInt32()));
         Assert.Equal(Enumerable.Range(0, 7), frames.Where(f => f.Event == "step").Select(f => f.Json.GetProperty("step").GetInt32()));
-        Assert.Equal("discovered", frames[^1].Event);
+        Assert.Equal("discovered", frames.LastMethodEvent().Event);
 
         var details = await ServiceApi.PollAsync(second.Client, id, r => r.GetProperty("status").GetString() == "discovered");
         Assert.Equal(31, details.GetProperty("attemptsToDiscovery").GetInt32());
@@ -136,7 +136,7 @@ public sealed class RecoveryTests : IDisposable
         Assert.Equal("failed", run.GetProperty("status").GetString());
         Assert.Contains("no longer configured", run.GetProperty("failureReason").GetString());
         var capture = await ServiceApi.WaitForEndAsync(second.Client, id);
-        Assert.Equal("failed", capture.Frames[^1].Event);
+        Assert.Equal("failed", capture.Frames.LastMethodEvent().Event);
         Assert.True(run.GetProperty("attempts").GetInt32() >= 2, "attempts made before the restart are kept");
         // Its one execution counts to its last saved event: neither the hour down nor nothing.
         await using var db = OpenDatabase();
@@ -168,8 +168,8 @@ public sealed class RecoveryTests : IDisposable
         var engine = new FakeDiscoveryEngine { DiscoverAt = _ => 30 };
         await using var second = new ServiceHost(_data, engine);
         var capture = await ServiceApi.WaitForEndAsync(second.Client, id);
-        Assert.Equal("cancelled", capture.Frames[^1].Event);
-        Assert.Equal(7, capture.Frames[^1].Json.GetProperty("attempts").GetInt32());
+        Assert.Equal("cancelled", capture.Frames.LastMethodEvent().Event);
+        Assert.Equal(7, capture.Frames.LastMethodEvent().Json.GetProperty("attempts").GetInt32());
         Assert.Equal(0, engine.Executions);
         var run = await ServiceApi.GetRunAsync(second.Client, id);
         Assert.Equal("cancelled", run.GetProperty("status").GetString());
@@ -196,7 +196,7 @@ public sealed class RecoveryTests : IDisposable
         var engine = new FakeDiscoveryEngine { DiscoverAt = _ => null };
         await using var second = new ServiceHost(_data, engine, settings);
         var capture = await ServiceApi.WaitForEndAsync(second.Client, id);
-        Assert.Equal(["cancelled"], capture.Frames.Select(f => f.Event));
+        Assert.Equal(["cancelled", "ended"], capture.Frames.Select(f => f.Event));
         var run = await ServiceApi.GetRunAsync(second.Client, id);
         Assert.Equal("cancelled", run.GetProperty("status").GetString());
         Assert.Equal(0, run.GetProperty("attempts").GetInt32());
@@ -240,7 +240,7 @@ public sealed class RecoveryTests : IDisposable
         var flaky = new FailingEngineFactory(failures: 1, engine);
         await using var third = new ServiceHost(_data, engine: null, settings, services: s => s.AddSingleton<IEngineFactory>(flaky));
         var capture = await ServiceApi.WaitForEndAsync(third.Client, id);
-        Assert.Equal("discovered", capture.Frames[^1].Event);
+        Assert.Equal("discovered", capture.Frames.LastMethodEvent().Event);
         Assert.Equal(Enumerable.Range(0, 31), capture.Frames.Where(f => f.Event == "attempt").Select(f => f.Json.GetProperty("index").GetInt32()));
         Assert.Equal(2, flaky.Loads);
         var run = await ServiceApi.PollAsync(third.Client, id, r => r.GetProperty("status").GetString() == "discovered");

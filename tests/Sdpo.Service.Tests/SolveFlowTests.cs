@@ -34,8 +34,8 @@ public sealed class SolveFlowTests : IDisposable
         var attempts = capture.Frames.Where(f => f.Event == "attempt").ToList();
         Assert.Equal(Enumerable.Range(0, 11), attempts.Select(f => f.Json.GetProperty("index").GetInt32()));
         Assert.Single(capture.Frames, f => f.Event == "step");
-        Assert.Equal("discovered", capture.Frames[^1].Event);
-        Assert.Equal(10, capture.Frames[^1].Json.GetProperty("attemptIndex").GetInt32());
+        Assert.Equal("discovered", capture.Frames.LastMethodEvent().Event);
+        Assert.Equal(10, capture.Frames.LastMethodEvent().Json.GetProperty("attemptIndex").GetInt32());
         Assert.Equal(Enumerable.Range(1, capture.Frames.Count).Select(i => (long)i), capture.Frames.Select(f => f.Id));
 
         var run = await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "discovered");
@@ -150,7 +150,7 @@ public sealed class SolveFlowTests : IDisposable
         Assert.Equal("id: 1", firstFrame[0]);
         Assert.Equal("event: attempt", firstFrame[1]);
         Assert.StartsWith("data: {\"type\":\"attempt\",\"method\":\"sdpo\",\"index\":0,", firstFrame[2]);
-        Assert.Equal(["attempt", "attempt", "attempt", "discovered"], capture.Frames.Select(f => f.Event));
+        Assert.Equal(["attempt", "attempt", "attempt", "discovered", "ended"], capture.Frames.Select(f => f.Event));
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public sealed class SolveFlowTests : IDisposable
         var all = firstPart.Concat(rest.Frames).ToList();
         Assert.Equal(Enumerable.Range(1, all.Count).Select(i => (long)i), all.Select(f => f.Id));
         Assert.Equal(Enumerable.Range(0, 21), all.Where(f => f.Event == "attempt").Select(f => f.Json.GetProperty("index").GetInt32()));
-        Assert.Equal("discovered", all[^1].Event);
+        Assert.Equal("discovered", all.LastMethodEvent().Event);
 
         // A finished run replays everything from the database and closes.
         var replay = await ServiceApi.WaitForEndAsync(host.Client, id);
@@ -205,7 +205,7 @@ public sealed class SolveFlowTests : IDisposable
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         var capture = await SseClient.ReadAsync(response);
         Assert.True(capture.Ended);
-        Assert.Equal(["attempt", "attempt", "attempt", "attempt", "discovered"], capture.Frames.Select(f => f.Event));
+        Assert.Equal(["attempt", "attempt", "attempt", "attempt", "discovered", "ended"], capture.Frames.Select(f => f.Event));
 
         // The Location header names the run, so a client whose stream dropped can resume it with Last-Event-ID.
         var location = response.Headers.Location?.ToString();
@@ -225,11 +225,11 @@ public sealed class SolveFlowTests : IDisposable
         var id = await ServiceApi.SubmitAsync(host.Client);
 
         var capture = await ServiceApi.WaitForEndAsync(host.Client, id);
-        Assert.Equal("failed", capture.Frames[^1].Event);
+        Assert.Equal("failed", capture.Frames.LastMethodEvent().Event);
         var run = await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "failed");
         Assert.Equal("The engine failed: weight_decay must be non-negative", run.GetProperty("failureReason").GetString());
         Assert.Equal("The engine failed: weight_decay must be non-negative", run.GetProperty("methods")[0].GetProperty("failureReason").GetString());
-        Assert.DoesNotContain("libc10", capture.Frames[^1].Data);
+        Assert.DoesNotContain("libc10", capture.Frames.LastMethodEvent().Data);
     }
 
     [Fact]
@@ -278,7 +278,7 @@ public sealed class SolveFlowTests : IDisposable
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
 
         var capture = await reading;
-        Assert.Equal("cancelled", capture.Frames[^1].Event);
+        Assert.Equal("cancelled", capture.Frames.LastMethodEvent().Event);
         var run = await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "cancelled");
         Assert.True(run.GetProperty("attempts").GetInt32() < 10000);
         Assert.NotEqual(System.Text.Json.JsonValueKind.Null, run.GetProperty("finishedAt").ValueKind);
@@ -303,7 +303,7 @@ public sealed class SolveFlowTests : IDisposable
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
 
         var capture = await ServiceApi.WaitForEndAsync(host.Client, id);
-        Assert.Equal("cancelled", capture.Frames[^1].Event);
+        Assert.Equal("cancelled", capture.Frames.LastMethodEvent().Event);
         var run = await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("finishedAt").ValueKind != JsonValueKind.Null);
         Assert.Equal("cancelled", run.GetProperty("status").GetString());
         // Each method's own outcome stays as it ended, the primary's discovery included.
@@ -340,7 +340,7 @@ public sealed class SolveFlowTests : IDisposable
             Assert.Equal(0, run.GetProperty("executions").GetInt32());
             Assert.Equal(["cancelled", "cancelled"], run.GetProperty("methods").EnumerateArray().Select(m => m.GetProperty("status").GetString()));
             var capture = await ServiceApi.WaitForEndAsync(host.Client, id);
-            Assert.Equal([("cancelled", "best-of-k"), ("cancelled", "sdpo")], capture.Frames.Select(f => (f.Event, f.Method)));
+            Assert.Equal([("cancelled", "best-of-k"), ("cancelled", "sdpo"), ("ended", null)], capture.Frames.Select(f => (f.Event, f.Method)));
             Assert.Equal(HttpStatusCode.Conflict, (await host.Client.DeleteAsync($"/solve/{id}")).StatusCode);
         }
 

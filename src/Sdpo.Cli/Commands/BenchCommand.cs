@@ -331,7 +331,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         for (int i = 0; i < report.Ks.Count; i++)
         {
             var cells = new List<string> { report.Ks[i].ToString(CultureInfo.InvariantCulture) };
-            cells.AddRange(report.Methods.Select(m => m.Curve.Count > i ? $"{m.Curve[i].Estimate:F2} [grey][[{m.Curve[i].Lower:F2}, {m.Curve[i].Upper:F2}]][/]" : "-"));
+            cells.AddRange(report.Methods.Select(m => m.Curve.Count > i && m.Curve[i].Estimate is not null ? $"{m.Curve[i].Estimate:F2} [grey][[{m.Curve[i].Lower:F2}, {m.Curve[i].Upper:F2}]][/]" : "-"));
             curves.AddRow(cells.ToArray());
         }
         AnsiConsole.Write(curves);

@@ -104,7 +104,7 @@ public sealed record BenchmarkReport(
 }
 
 /// <summary>One method over all problems and seeds. <see cref="Runs"/> counts completed runs (the ones the
-/// statistics use); <see cref="FailedRuns"/> those that failed or were cancelled. The wall-time figures cover
+/// statistics use; with none, the curve's figures are null); <see cref="FailedRuns"/> those that failed or were cancelled. The wall-time figures cover
 /// runs whose time was recorded (null when none was).</summary>
 public sealed record MethodReport(
     string Method,
@@ -134,7 +134,8 @@ public sealed record AttemptsRatioReport(
     public static AttemptsRatioReport Compute(string method, IReadOnlyList<int?> methodRuns, string baseline, IReadOnlyList<int?> baselineRuns, int budget,
         double? methodSecondsPerAttempt = null, double? baselineSecondsPerAttempt = null)
     {
-        double level = DiscoveryStatistics.DiscoveryAtK(baselineRuns, budget);
+        // No baseline run completed: no level to reach, as when it never discovers.
+        double level = DiscoveryStatistics.DiscoveryAtK(baselineRuns, budget) ?? 0;
         int? baselineAttempts = level > 0 ? DiscoveryStatistics.AttemptsToReach(baselineRuns, level, budget) : null;
         int? methodAttempts = level > 0 ? DiscoveryStatistics.AttemptsToReach(methodRuns, level, budget) : null;
         double? baselineSeconds = baselineAttempts * baselineSecondsPerAttempt;

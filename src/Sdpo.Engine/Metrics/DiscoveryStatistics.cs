@@ -1,7 +1,8 @@
 namespace Sdpo.Engine.Metrics;
 
-/// <summary>A discovery@k figure with its bootstrap confidence interval.</summary>
-public sealed record DiscoveryPoint(int K, double Estimate, double Lower, double Upper);
+/// <summary>A discovery@k figure with its bootstrap confidence interval; all three null when no run has completed (the
+/// share of none is undefined, not 0).</summary>
+public sealed record DiscoveryPoint(int K, double? Estimate, double? Lower, double? Upper);
 
 /// <summary>
 /// Statistics over discovery runs, each run being one (problem, seed) pair summarised by the 1-based number of
@@ -9,10 +10,10 @@ public sealed record DiscoveryPoint(int K, double Estimate, double Lower, double
 /// </summary>
 public static class DiscoveryStatistics
 {
-    /// <summary>discovery@k = P(first success ≤ k), the share of runs that had passed by attempt k.</summary>
-    public static double DiscoveryAtK(IReadOnlyList<int?> firstSuccess, int k)
+    /// <summary>discovery@k = P(first success ≤ k), the share of runs that had passed by attempt k; null without runs.</summary>
+    public static double? DiscoveryAtK(IReadOnlyList<int?> firstSuccess, int k)
     {
-        if (firstSuccess.Count == 0) return 0;
+        if (firstSuccess.Count == 0) return null;
         return firstSuccess.Count(a => a is { } attempt && attempt <= k) / (double)firstSuccess.Count;
     }
 
@@ -38,10 +39,10 @@ public static class DiscoveryStatistics
         var samples = new double[ks.Count][];
         for (int i = 0; i < ks.Count; i++) samples[i] = new double[resamples];
         var draw = new int?[n];
-        for (int r = 0; r < resamples; r++)
+        for (int r = 0; r < resamples && n > 0; r++)
         {
             for (int j = 0; j < n; j++) draw[j] = firstSuccess[random.Next(n)];
-            for (int i = 0; i < ks.Count; i++) samples[i][r] = DiscoveryAtK(draw, ks[i]);
+            for (int i = 0; i < ks.Count; i++) samples[i][r] = DiscoveryAtK(draw, ks[i])!.Value;
         }
         double tail = (1 - confidence) / 2;
         var points = new List<DiscoveryPoint>(ks.Count);
@@ -49,7 +50,7 @@ public static class DiscoveryStatistics
         {
             Array.Sort(samples[i]);
             points.Add(new DiscoveryPoint(ks[i], DiscoveryAtK(firstSuccess, ks[i]),
-                n == 0 ? 0 : Quantile(samples[i], tail), n == 0 ? 0 : Quantile(samples[i], 1 - tail)));
+                n == 0 ? null : Quantile(samples[i], tail), n == 0 ? null : Quantile(samples[i], 1 - tail)));
         }
         return points;
     }
@@ -81,8 +82,7 @@ public static class DiscoveryStatistics
     /// </summary>
     public static double? AttemptsRatio(IReadOnlyList<int?> method, IReadOnlyList<int?> baseline, int budget)
     {
-        double level = DiscoveryAtK(baseline, budget);
-        if (level <= 0) return null;
+        if (DiscoveryAtK(baseline, budget) is not (> 0 and var level)) return null;
         int? baselineAttempts = AttemptsToReach(baseline, level, budget);
         int? methodAttempts = AttemptsToReach(method, level, budget);
         return baselineAttempts is { } b && methodAttempts is { } m && m > 0 ? (double)b / m : null;

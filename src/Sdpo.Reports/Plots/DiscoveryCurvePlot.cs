@@ -6,6 +6,7 @@ namespace Sdpo.Reports.Plots;
 /// <summary>
 /// discovery@k against k on a log2 axis, one line per method with its bootstrap interval as a shaded band,
 /// drawn with ScottPlot. Ticks sit at the powers of two the report evaluates (and the budget), labelled with k.
+/// A method with no completed run has no curve (its discovery@k is undefined, not 0): the legend says so instead.
 /// </summary>
 public static class DiscoveryCurvePlot
 {
@@ -31,13 +32,18 @@ public static class DiscoveryCurvePlot
             var method = report.Methods[i];
             if (method.Curve.Count == 0) continue;
             var color = Palette[i % Palette.Length];
+            if (method.Runs == 0 || method.Curve.Any(p => p.Estimate is null))
+            {
+                plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"{method.Method}: no runs ended", LineColor = color, LineWidth = 2, LinePattern = LinePattern.Dotted });
+                continue;
+            }
             double[] xs = method.Curve.Select(p => Math.Log2(p.K)).ToArray();
 
-            var band = plot.Add.FillY(xs, method.Curve.Select(p => p.Lower).ToArray(), method.Curve.Select(p => p.Upper).ToArray());
+            var band = plot.Add.FillY(xs, method.Curve.Select(p => p.Lower!.Value).ToArray(), method.Curve.Select(p => p.Upper!.Value).ToArray());
             band.FillStyle.Color = color.WithAlpha(0.2);
             band.LineStyle.Width = 0;
 
-            var line = plot.Add.Scatter(xs, method.Curve.Select(p => p.Estimate).ToArray());
+            var line = plot.Add.Scatter(xs, method.Curve.Select(p => p.Estimate!.Value).ToArray());
             line.Color = color;
             line.LineWidth = 2;
             line.MarkerSize = 6;

@@ -49,13 +49,16 @@ public static class BenchmarksApi
 
         group.MapGet("/", ListAsync)
             .WithName("Benchmarks")
-            .WithSummary("Every benchmark, newest first, with its status");
+            .WithSummary("Every benchmark, newest first, with its status, one page at a time")
+            .WithPaging("benchmarks")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
 
         group.MapGet("/{id:guid}", GetAsync)
             .WithName("GetBenchmark")
             .WithSummary("A benchmark's progress and results: per method discovery@k with bootstrap intervals, mean attempts, attempts ratio, a row per problem")
             .WithDescription("results.methods[].curve: discovery@k (the share of completed runs whose first pass came at attempt k or " +
-                             "earlier) at k = 1, 2, 4, … and the budget, each with a 90% percentile-bootstrap interval over runs. " +
+                             "earlier) at k = 1, 2, 4, … and the budget, each with a 90% percentile-bootstrap interval over runs; estimate, lower and " +
+                             "upper are null for a method with no completed run (undefined, not 0). " +
                              "meanAttemptsToDiscovery averages over runs that discovered; meanAttemptsSpent counts a miss as the budget. " +
                              AttemptsRatioDefinition + " results.problems[]: each selected problem with every method's runs by seed. " +
                              "While the benchmark runs, results cover the runs ended so far (resultsFinal false).")
@@ -66,7 +69,10 @@ public static class BenchmarksApi
             .WithLastEventId()
             .WithSummary("The benchmark's progress as server-sent events (queued, phase, submitted, run, screened, completed, failed, cancelled)")
             .WithDescription("Each event has an `id:` line; reconnecting with `Last-Event-ID` replays exactly the events after it, then live ones. " +
-                             "An idle stream gets a keep-alive comment; the stream closes after the final event. Attempt-level events of each run " +
+                             "An idle stream gets a keep-alive comment; the stream closes after the final event. A reconnect to an ended benchmark " +
+                             "with nothing after `Last-Event-ID` is answered 204 (an EventSource then stops), and a `Last-Event-ID` beyond its last " +
+                             "event 400. The `completed` event gives each method's ratios against best-of-k in `ratios`; its `attemptsRatio` and " +
+                             "`wallTimeRatio` are those of the method `ratiosMethod` names. Attempt-level events of each run " +
                              "stream at the `eventsUrl` of its `submitted` event.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -128,13 +134,23 @@ public static class BenchmarksApi
             "arithmetic", 30, DateTimeOffset.Parse("2026-01-01T12:00:00Z"), DateTimeOffset.Parse("2026-01-01T14:00:00Z"), "/benchmarks/0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c");
     }
 
-    private static async Task<Ok<List<BenchmarkSummary>>> ListAsync(SdpoDbContext db, CancellationToken cancellationToken)
+    /// <summary>A page of benchmarks, newest first; <c>total</c> counts every benchmark.</summary>
+    public sealed record BenchmarkPage(int Total, int Offset, int Limit, IReadOnlyList<BenchmarkSummary> Items)
     {
-        var rows = await db.Benchmarks.AsNoTracking()
+        public static BenchmarkPage Example => new(1, 0, Paging.DefaultPageSize, [BenchmarkSummary.Example]);
+    }
+
+    private static async Task<Results<Ok<BenchmarkPage>, ValidationProblem>> ListAsync(
+        string? offset, string? limit, SdpoDbContext db, CancellationToken cancellationToken)
+    {
+        if (!Paging.TryRead(offset, limit, out var skip, out var take, out var problem)) return problem!;
+        var total = await db.Benchmarks.CountAsync(cancellationToken);
+        // Ids are version-7 GUIDs, stored as text that sorts by creation time (as GET /solve orders runs).
+        var rows = await db.Benchmarks.AsNoTracking().OrderByDescending(b => b.Id).Skip(skip).Take(take)
             .Select(b => new { b.Id, b.Name, b.Status, b.Model, Problems = b.Problems.Count, b.CreatedAt, b.FinishedAt })
             .ToListAsync(cancellationToken);
-        return TypedResults.Ok(rows.OrderByDescending(b => b.CreatedAt)
-            .Select(b => new BenchmarkSummary(b.Id, b.Name, b.Status, b.Model, b.Problems, b.CreatedAt, b.FinishedAt, $"/benchmarks/{b.Id}")).ToList());
+        return TypedResults.Ok(new BenchmarkPage(total, skip, take,
+            rows.Select(b => new BenchmarkSummary(b.Id, b.Name, b.Status, b.Model, b.Problems, b.CreatedAt, b.FinishedAt, $"/benchmarks/{b.Id}")).ToList()));
     }
 
     private static async Task<Results<Ok<BenchmarkDetails>, ProblemHttpResult>> GetAsync(Guid id, SdpoDbContext db, CancellationToken cancellationToken)
@@ -167,7 +183,7 @@ public static class BenchmarksApi
             ? (JsonSerializer.Deserialize<BenchmarkReport>(saved, ServiceJson.Options), true)
             : (BenchmarkResults.Build(request, benchmark.Problems, runs), false);
 
-    private static async Task<Results<ServerSentEventStream, ProblemHttpResult, ValidationProblem>> EventsAsync(
+    private static async Task<Results<ServerSentEventStream, NoContent, ProblemHttpResult, ValidationProblem>> EventsAsync(
         Guid id, HttpRequest request, SdpoDbContext db, BenchmarkEventStream stream, IOptions<ServiceOptions> options,
         IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
     {
@@ -175,7 +191,13 @@ public static class BenchmarksApi
         var lastEventId = request.Headers["Last-Event-ID"].ToString();
         if (lastEventId.Length > 0 && (!long.TryParse(lastEventId, out after) || after < 0))
             return RunProblems.Field("Last-Event-ID", $"Last-Event-ID must be a non-negative event id, not '{lastEventId}'.");
-        if (!await db.Benchmarks.AnyAsync(b => b.Id == id, cancellationToken)) return NotFound(id);
+        var benchmark = await db.Benchmarks.AsNoTracking().Where(b => b.Id == id).Select(b => new { b.Status }).FirstOrDefaultAsync(cancellationToken);
+        if (benchmark is null) return NotFound(id);
+        // As for runs: read after the status, the last saved id bounds every id handed out, and an ended benchmark has its final event saved.
+        var lastSaved = await db.BenchmarkEvents.Where(e => e.BenchmarkId == id).MaxAsync(e => (long?)e.Sequence, cancellationToken) ?? 0;
+        if (after > lastSaved)
+            return RunProblems.Field("Last-Event-ID", $"Last-Event-ID {after} is beyond benchmark {id}'s last event, {lastSaved}; no such event was sent.");
+        if (benchmark.Status.IsFinished() && after == lastSaved) return TypedResults.NoContent();
         return new ServerSentEventStream(stream.ReadAsync(id, after, CancellationToken.None),
             TimeSpan.FromSeconds(options.Value.KeepAliveSeconds), lifetime.ApplicationStopping, subject: "benchmark");
     }

@@ -16,8 +16,8 @@ namespace Sdpo.Service.Api;
 /// <summary>POST /solve and the endpoints that follow one run.</summary>
 public static class SolveApi
 {
-    public const int MaxPageSize = 500;
-    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = Paging.MaxPageSize;
+    public const int DefaultPageSize = Paging.DefaultPageSize;
 
     public static IEndpointRouteBuilder MapSolveApi(this IEndpointRouteBuilder app)
     {
@@ -49,10 +49,13 @@ public static class SolveApi
             .WithName("RunEvents")
             .WithLastEventId()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("The run's events as server-sent events (attempt, step, discovered, exhausted, cancelled, failed)")
+            .WithSummary("The run's events as server-sent events (attempt, step, discovered, exhausted, cancelled, failed, then ended)")
             .WithDescription("Each event has an `id:` line; reconnecting with `Last-Event-ID` replays exactly the events after it, " +
-                             "then live ones. An idle stream gets a keep-alive comment. A finished run replays everything and closes. A stream the " +
-                             "service's shutdown ends gets a last `interrupted` event without an id; the run resumes at the next start.");
+                             "then live ones. An idle stream gets a keep-alive comment. Once every method has ended, the run's last event is " +
+                             "`ended`, with the run's status. A finished run replays everything and closes; a reconnect to an ended run with " +
+                             "nothing after `Last-Event-ID` is answered 204, which tells an EventSource to stop, and a `Last-Event-ID` beyond the " +
+                             "run's last event 400. A stream the service's shutdown ends gets a last `interrupted` event without an id; the run " +
+                             "resumes at the next start.");
 
         solve.MapGet("/{id:guid}/attempts", AttemptsAsync)
             .WithName("RunAttempts")
@@ -160,10 +163,7 @@ public static class SolveApi
     private static async Task<Results<Ok<RunPage>, ValidationProblem>> ListAsync(
         string? status, string? offset, string? limit, SdpoDbContext db, CancellationToken cancellationToken)
     {
-        if (!TryParseInRange(offset, 0, 0, int.MaxValue, out var skip))
-            return RunProblems.Field("offset", "offset must be a non-negative integer.");
-        if (!TryParseInRange(limit, DefaultPageSize, 1, MaxPageSize, out var take))
-            return RunProblems.Field("limit", $"limit must be an integer between 1 and {MaxPageSize}.");
+        if (!Paging.TryRead(offset, limit, out var skip, out var take, out var pageProblem)) return pageProblem!;
         var query = db.Runs.AsNoTracking();
         if (status is not null)
         {
@@ -190,7 +190,7 @@ public static class SolveApi
         return TypedResults.Ok(new RunPage(total, skip, take, items));
     }
 
-    private static async Task<Results<ServerSentEventStream, ProblemHttpResult, ValidationProblem>> Events(
+    private static async Task<Results<ServerSentEventStream, NoContent, ProblemHttpResult, ValidationProblem>> Events(
         Guid id, HttpRequest request, SdpoDbContext db, RunEventStream stream, IOptions<ServiceOptions> options,
         IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
     {
@@ -198,17 +198,22 @@ public static class SolveApi
         var lastEventId = request.Headers["Last-Event-ID"].ToString();
         if (lastEventId.Length > 0 && (!long.TryParse(lastEventId, out after) || after < 0))
             return RunProblems.Field("Last-Event-ID", $"Last-Event-ID must be a non-negative event id, not '{lastEventId}'.");
-        if (!await db.Runs.AnyAsync(r => r.Id == id, cancellationToken)) return RunProblems.RunNotFound(id);
+        var run = await db.Runs.AsNoTracking().Where(r => r.Id == id).Select(r => new { r.Status }).FirstOrDefaultAsync(cancellationToken);
+        if (run is null) return RunProblems.RunNotFound(id);
+        // Read after the status: a run seen ended has every event saved, and an id a client holds was saved before it got it,
+        // so one above the last saved id was never handed out (it would skip every later event, the end included).
+        var lastSaved = await db.Events.Where(e => e.RunId == id).MaxAsync(e => (long?)e.Sequence, cancellationToken) ?? 0;
+        if (after > lastSaved)
+            return RunProblems.Field("Last-Event-ID", $"Last-Event-ID {after} is beyond run {id}'s last event, {lastSaved}; no such event was sent.");
+        // 204 tells an EventSource to stop reconnecting: an empty 200 would have it reconnect for ever.
+        if (run.Status.IsFinished() && after == lastSaved) return TypedResults.NoContent();
         return new ServerSentEventStream(stream.ReadAsync(id, after, CancellationToken.None), KeepAlive(options), lifetime.ApplicationStopping);
     }
 
     private static async Task<Results<Ok<AttemptPage>, ProblemHttpResult, ValidationProblem>> AttemptsAsync(
         Guid id, string? method, string? offset, string? limit, SdpoDbContext db, CancellationToken cancellationToken)
     {
-        if (!TryParseInRange(offset, 0, 0, int.MaxValue, out var skip))
-            return RunProblems.Field("offset", "offset must be a non-negative integer.");
-        if (!TryParseInRange(limit, DefaultPageSize, 1, MaxPageSize, out var take))
-            return RunProblems.Field("limit", $"limit must be an integer between 1 and {MaxPageSize}.");
+        if (!Paging.TryRead(offset, limit, out var skip, out var take, out var pageProblem)) return pageProblem!;
         var run = await db.Runs.AsNoTracking().Include(r => r.Methods).FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (run is null) return RunProblems.RunNotFound(id);
         var selected = method ?? run.Method;
@@ -272,11 +277,6 @@ public static class SolveApi
         return TypedResults.File(zip.ToArray(), "application/zip", $"adapter-{id}.zip");
     }
 
-    /// <summary>offset and limit as the handlers read them: bound as text, so that a bad value gets a problem naming it.</summary>
-    private static RouteHandlerBuilder WithPaging(this RouteHandlerBuilder builder, string items) => builder
-        .WithIntegerQuery("offset", $"How many {items} to skip.", 0, null, 0)
-        .WithIntegerQuery("limit", $"How many {items} to return at most.", 1, MaxPageSize, DefaultPageSize);
-
     private static bool AcceptsEventStream(HttpRequest request) =>
         request.Headers.Accept.Any(value => value is not null && value.Contains(ServerSentEventStream.MediaType, StringComparison.OrdinalIgnoreCase));
 
@@ -284,11 +284,4 @@ public static class SolveApi
 
     private static double? Milliseconds(DateTimeOffset? from, DateTimeOffset? to) =>
         from is { } a && to is { } b ? (b - a).TotalMilliseconds : null;
-
-    private static bool TryParseInRange(string? text, int fallback, int min, int max, out int value)
-    {
-        value = fallback;
-        if (text is null) return true;
-        return int.TryParse(text, out value) && value >= min && value <= max;
-    }
 }

@@ -273,10 +273,11 @@ public sealed class BenchmarkCoordinator(
         var report = BenchmarkResults.Build(state.Request, state.Benchmark.Problems, state.Rows, allowEmpty: true)!;
         state.Benchmark.ResultJson = JsonSerializer.Serialize(report, ServiceJson.Options);
         var summaries = report.Methods.Select(m => new BenchmarkMethodSummary(m.Method, m.Runs, m.Discoveries,
-            m.Curve.Count == 0 ? 0 : m.Curve[^1].Estimate, m.MeanAttemptsToDiscovery)).ToList();
+            m.Curve.Count == 0 ? null : m.Curve[^1].Estimate, m.MeanAttemptsToDiscovery)).ToList();
+        var first = report.AttemptsRatios.FirstOrDefault();
+        var ratios = report.AttemptsRatios.ToDictionary(r => r.Method, r => new BenchmarkMethodRatios(r.Ratio, r.WallTimeRatio), StringComparer.Ordinal);
         Finish(state, BenchmarkStatus.Completed,
-            new BenchmarkCompleted(summaries, report.AttemptsRatios.FirstOrDefault()?.Ratio, $"/benchmarks/{state.Benchmark.Id}",
-                report.AttemptsRatios.FirstOrDefault()?.WallTimeRatio));
+            new BenchmarkCompleted(summaries, first?.Ratio, $"/benchmarks/{state.Benchmark.Id}", first?.WallTimeRatio, first?.Method, ratios));
     }
 
     private static void Finish(Advance state, BenchmarkStatus status, BenchmarkEvent final, string? reason = null)

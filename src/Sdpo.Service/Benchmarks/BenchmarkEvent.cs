@@ -93,17 +93,24 @@ public sealed record BenchmarkTeacherAdvantage(double? MeanNats, double? Positiv
 /// <summary>One problem's share of the measurement: its failures' mean advantage, or why it has none.</summary>
 public sealed record BenchmarkProblemAdvantage(int Problem, string Label, double? MeanNats, int Cases, string? Note);
 
-/// <summary>Per method: completed runs, discoveries and discovery@budget.</summary>
-public sealed record BenchmarkMethodSummary(string Method, int Runs, int Discoveries, double DiscoveryAtBudget, double? MeanAttemptsToDiscovery);
+/// <summary>Per method: completed runs, discoveries and discovery@budget (null when no run completed).</summary>
+public sealed record BenchmarkMethodSummary(string Method, int Runs, int Discoveries, double? DiscoveryAtBudget, double? MeanAttemptsToDiscovery);
 
-/// <summary>The end of a benchmark: each method's summary, the first method's attempts ratio and wall-time ratio against
-/// best-of-k (see the results' attemptsRatios), and where the full results are.</summary>
-public sealed record BenchmarkCompleted(IReadOnlyList<BenchmarkMethodSummary> Methods, double? AttemptsRatio, string ResultsUrl, double? WallTimeRatio = null)
+/// <summary>The end of a benchmark: each method's summary, each method's attempts ratio and wall-time ratio against
+/// best-of-k in <see cref="Ratios"/> (keyed by method; see the results' attemptsRatios), and where the full results are.
+/// <see cref="AttemptsRatio"/> and <see cref="WallTimeRatio"/> are those of the first method other than best-of-k in
+/// the request's order, as before <see cref="Ratios"/> existed; <see cref="RatiosMethod"/> names it (the three are null
+/// in events saved before these were added, or without best-of-k).</summary>
+public sealed record BenchmarkCompleted(IReadOnlyList<BenchmarkMethodSummary> Methods, double? AttemptsRatio, string ResultsUrl, double? WallTimeRatio = null,
+    string? RatiosMethod = null, IReadOnlyDictionary<string, BenchmarkMethodRatios>? Ratios = null)
     : BenchmarkEvent
 {
     [JsonIgnore] public override string Name => "completed";
     [JsonIgnore] public override bool IsFinal => true;
 }
+
+/// <summary>One method's attempts ratio and wall-time ratio against best-of-k (null as in the results' attemptsRatios).</summary>
+public sealed record BenchmarkMethodRatios(double? AttemptsRatio, double? WallTimeRatio);
 
 public sealed record BenchmarkFailed(string Reason) : BenchmarkEvent
 {

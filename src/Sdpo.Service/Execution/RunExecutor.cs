@@ -41,6 +41,8 @@ public sealed class RunExecutor(
         var handle = control.Register(runId);
         RunRecorder? recorder = null;
         string? currentMethod = null;
+        List<RunMethodEntity>? methods = null;
+        Dictionary<string, (RunStatus Status, string? Reason)>? outcomes = null;
         var waiting = false;
         try
         {
@@ -48,8 +50,8 @@ public sealed class RunExecutor(
             if (run is null) return;
             recorder = await CreateRecorderAsync(run);
 
-            var methods = run.Methods.OrderBy(m => m.Order).ToList();
-            var outcomes = methods.Where(m => m.Status.IsFinished()).ToDictionary(m => m.Method, m => (m.Status, m.FailureReason));
+            methods = run.Methods.OrderBy(m => m.Order).ToList();
+            outcomes = methods.Where(m => m.Status.IsFinished()).ToDictionary(m => m.Method, m => (m.Status, (string?)m.FailureReason));
 
             SolveRequest plan;
             ResolvedProblem problem;
@@ -64,7 +66,7 @@ public sealed class RunExecutor(
             catch (Exception ex)
             {
                 FailRemaining(recorder, methods, outcomes, $"The run cannot start: {ex.Message}");
-                Finish(runId, outcomes[methods[0].Method]);
+                Finish(recorder, runId, methods, outcomes, outcomes[methods[0].Method]);
                 return;
             }
 
@@ -98,7 +100,7 @@ public sealed class RunExecutor(
             catch (Exception ex)
             {
                 FailRemaining(recorder, methods, outcomes, $"The run cannot start: {ex.Message}");
-                Finish(runId, outcomes[methods[0].Method]);
+                Finish(recorder, runId, methods, outcomes, outcomes[methods[0].Method]);
                 return;
             }
             handle.WaitReason = null;
@@ -135,15 +137,20 @@ public sealed class RunExecutor(
             var runOutcome = outcomes.Values.Any(o => o.Status == RunStatus.Cancelled)
                 ? (RunStatus.Cancelled, null)
                 : outcomes[methods[0].Method];
-            Finish(runId, runOutcome);
+            Finish(recorder, runId, methods, outcomes, runOutcome);
         }
         catch (Exception ex)
         {
             // Last resort: a run never stays "running" because the service itself failed.
             logger.LogError(ex, "Run {RunId} failed in the service", runId);
             var reason = $"The service failed while running the run: {ex.Message}";
-            if (recorder is not null && currentMethod is not null) recorder.Record(currentMethod, new Failed(reason));
-            writer.Enqueue(new RunFinishedWrite(runId, RunStatus.Failed, reason, DateTimeOffset.UtcNow));
+            if (recorder is not null && currentMethod is not null)
+            {
+                recorder.Record(currentMethod, new Failed(reason));
+                outcomes?.TryAdd(currentMethod, (RunStatus.Failed, reason));
+            }
+            if (recorder is not null && methods is not null && outcomes is not null) Finish(recorder, runId, methods, outcomes, (RunStatus.Failed, reason));
+            else writer.Enqueue(new RunFinishedWrite(runId, RunStatus.Failed, reason, DateTimeOffset.UtcNow));
         }
         finally
         {
@@ -162,13 +169,21 @@ public sealed class RunExecutor(
             var run = await LoadUnfinishedAsync(runId);
             if (run is null) return;
             var recorder = await CreateRecorderAsync(run);
-            foreach (var method in run.Methods.Where(m => !m.Status.IsFinished()).OrderBy(m => m.Order))
+            var methods = run.Methods.OrderBy(m => m.Order).ToList();
+            var outcomes = new Dictionary<string, (RunStatus Status, string? Reason)>();
+            foreach (var method in methods)
             {
+                if (method.Status.IsFinished())
+                {
+                    outcomes[method.Method] = (method.Status, method.FailureReason);
+                    continue;
+                }
                 var tally = recorder.Tally(method.Method);
                 recorder.Record(method.Method, new Cancelled(tally.Attempts));
+                outcomes[method.Method] = (RunStatus.Cancelled, null);
                 writer.Enqueue(new MethodFinishedWrite(runId, method.Method, RunStatus.Cancelled, tally.Attempts, tally.Tokens, null, null, DateTimeOffset.UtcNow));
             }
-            Finish(runId, (RunStatus.Cancelled, null));
+            Finish(recorder, runId, methods, outcomes, (RunStatus.Cancelled, null));
             // Saved before the cancel is answered: the run reads as cancelled at once.
             await writer.FlushAsync();
         }
@@ -249,7 +264,7 @@ public sealed class RunExecutor(
         return (end < 0 ? trimmed : trimmed[..end]).TrimEnd();
     }
 
-    private void FailRemaining(RunRecorder recorder, List<RunMethodEntity> methods, Dictionary<string, (RunStatus, string?)> outcomes, string reason)
+    private void FailRemaining(RunRecorder recorder, List<RunMethodEntity> methods, Dictionary<string, (RunStatus Status, string? Reason)> outcomes, string reason)
     {
         foreach (var method in methods.Where(m => !outcomes.ContainsKey(m.Method)))
         {
@@ -260,8 +275,14 @@ public sealed class RunExecutor(
         }
     }
 
-    private void Finish(Guid runId, (RunStatus Status, string? Reason) primaryOutcome) =>
-        writer.Enqueue(new RunFinishedWrite(runId, primaryOutcome.Status, primaryOutcome.Reason, DateTimeOffset.UtcNow));
+    /// <summary>Ends the run with its <c>ended</c> event, numbered after every method's final event.</summary>
+    private void Finish(RunRecorder recorder, Guid runId, List<RunMethodEntity> methods, Dictionary<string, (RunStatus Status, string? Reason)> outcomes,
+        (RunStatus Status, string? Reason) runOutcome)
+    {
+        var ended = recorder.End(runOutcome.Status, runOutcome.Reason,
+            methods.Where(m => outcomes.ContainsKey(m.Method)).Select(m => new RunEndedMethod(m.Method, outcomes[m.Method].Status)).ToList());
+        writer.Enqueue(new RunFinishedWrite(runId, runOutcome.Status, runOutcome.Reason, DateTimeOffset.UtcNow, ended));
+    }
 
     /// <summary>The run with its methods, or null when it is unknown or has ended already (its streams then close).</summary>
     private async Task<RunEntity?> LoadUnfinishedAsync(Guid runId)

@@ -62,6 +62,10 @@ public sealed class RunRecorder
         _writer.Enqueue(new EventWrite(_runId, method, discoveryEvent, stored, now));
     }
 
+    /// <summary>The run's <c>ended</c> event, numbered after every event recorded so far, for its <see cref="RunFinishedWrite"/>.</summary>
+    public StoredEvent End(RunStatus status, string? reason, IReadOnlyList<RunEndedMethod> methods) =>
+        new RunEnded(status, reason, methods).ToStored(++_sequence);
+
     /// <summary>The SSE data of an event: the engine's event with its "type" and the method it belongs to.</summary>
     public static string Serialize(string method, DiscoveryEvent discoveryEvent)
     {

@@ -50,7 +50,7 @@ public sealed class RunRecovery(
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Ends the run and each method not ended yet as failed (with the reason) or cancelled, each method with
-    /// its final event.</summary>
+    /// its final event, and the run with its <c>ended</c> event.</summary>
     private static async Task EndAsync(SdpoDbContext db, RunEntity run, RunStatus status, string? reason, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
@@ -76,5 +76,10 @@ public sealed class RunRecovery(
         run.Status = status;
         run.FailureReason = reason;
         run.FinishedAt = now;
+        var ended = new RunEnded(status, reason, run.Methods.OrderBy(m => m.Order).Select(m => new RunEndedMethod(m.Method, m.Status)).ToList()).ToStored(++sequence);
+        db.Events.Add(new EventEntity
+        {
+            RunId = run.Id, Sequence = ended.Sequence, Name = ended.Name, Method = "", IsFinal = true, Payload = ended.Data, CreatedAt = now,
+        });
     }
 }

@@ -173,8 +173,11 @@ public sealed class RunWriter : BackgroundService
     private void AfterSave(List<RunWrite> saved, List<RunWrite> writes)
     {
         // Streamed only now, in order: an event that was never saved is never seen, so its id cannot be reused for another.
-        foreach (var write in saved.OfType<EventWrite>())
-            if (write.Stored is { } stored) _hub.Publish(write.RunId, stored);
+        foreach (var write in saved)
+        {
+            if (write is EventWrite { Stored: { } stored }) _hub.Publish(write.RunId, stored);
+            else if (write is RunFinishedWrite { Ended: { } ended }) _hub.Publish(write.RunId, ended);
+        }
         // A run's streams end even when its last write was refused: the run itself has ended.
         foreach (var finished in writes.OfType<RunFinishedWrite>())
             _hub.Complete(finished.RunId);
@@ -227,6 +230,15 @@ public sealed class RunWriter : BackgroundService
                         finishedRun.FailureReason = runFinished.Reason;
                         finishedRun.FinishedAt = runFinished.Status.IsFinished() ? runFinished.At : null;
                         ExecutionTime.End(finishedRun, runFinished.At);
+                    }
+                    if (runFinished.Ended is { } ended)
+                    {
+                        // A run-level event: it belongs to no one method.
+                        db.Events.Add(new EventEntity
+                        {
+                            RunId = runFinished.RunId, Sequence = ended.Sequence, Name = ended.Name, Method = "",
+                            IsFinal = ended.IsFinal, Payload = ended.Data, CreatedAt = runFinished.At,
+                        });
                     }
                     break;
             }

@@ -17,5 +17,6 @@ public sealed record EventWrite(Guid RunId, string Method, DiscoveryEvent Event,
 public sealed record MethodFinishedWrite(
     Guid RunId, string Method, RunStatus Status, int Attempts, long Tokens, int? AttemptsToDiscovery, string? Reason, DateTimeOffset At) : RunWrite(RunId);
 
-/// <summary>The run ended, or was interrupted by a shutdown; once saved, its live streams end.</summary>
-public sealed record RunFinishedWrite(Guid RunId, RunStatus Status, string? Reason, DateTimeOffset At) : RunWrite(RunId);
+/// <summary>The run ended, or was interrupted by a shutdown; once saved, its live streams end. <see cref="Ended"/> is the
+/// run's <c>ended</c> event, saved with the run's status and streamed last; null for an interruption.</summary>
+public sealed record RunFinishedWrite(Guid RunId, RunStatus Status, string? Reason, DateTimeOffset At, StoredEvent? Ended = null) : RunWrite(RunId);

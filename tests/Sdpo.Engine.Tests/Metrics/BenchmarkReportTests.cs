@@ -30,9 +30,21 @@ public class BenchmarkReportTests
         Assert.Equal([0.0, 0.0, 0.25, 0.5], bestOfK.Curve.Select(p => p.Estimate));
         Assert.Equal((4, 0, 3), (sdpo.Runs, sdpo.FailedRuns, sdpo.Discoveries));
         Assert.Equal((4, 1, 2), (bestOfK.Runs, bestOfK.FailedRuns, bestOfK.Discoveries));
-        foreach (var point in report.Methods.SelectMany(m => m.Curve)) Assert.InRange(point.Estimate, point.Lower, point.Upper);
+        foreach (var point in report.Methods.SelectMany(m => m.Curve)) Assert.InRange(point.Estimate!.Value, point.Lower!.Value, point.Upper!.Value);
         // The intervals are the library's bootstrap over the same runs.
         Assert.Equal(DiscoveryStatistics.Curve(new int?[] { 1, 3, null, 5 }, [1, 2, 4, 8]), sdpo.Curve);
+    }
+
+    [Fact]
+    public void A_method_whose_runs_all_failed_has_no_discovery_figures_rather_than_zeros()
+    {
+        var report = BenchmarkReport.Build(Problems, Methods, [new("p1", "sdpo", 1, 1, 1), new("p1", "best-of-k", 1, null, 3, Completed: false)], budget: 8);
+        var bestOfK = report.Methods[1];
+        Assert.Equal((0, 1), (bestOfK.Runs, bestOfK.FailedRuns));
+        Assert.All(bestOfK.Curve, point => Assert.Equal((null, null, null), (point.Estimate, point.Lower, point.Upper)));
+        Assert.Equal([1.0, 1.0, 1.0, 1.0], report.Methods[0].Curve.Select(p => p.Estimate));
+        // No baseline run to set a level: no ratio.
+        Assert.Null(Assert.Single(report.AttemptsRatios).Ratio);
     }
 
     [Fact]

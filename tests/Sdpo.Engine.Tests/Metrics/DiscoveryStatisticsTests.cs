@@ -9,10 +9,10 @@ public class DiscoveryStatisticsTests
     [Fact]
     public void DiscoveryAtKCountsRunsThatHadPassedByAttemptK()
     {
-        Assert.Equal(0.2, DiscoveryStatistics.DiscoveryAtK(Runs, 1), 12);
-        Assert.Equal(0.2, DiscoveryStatistics.DiscoveryAtK(Runs, 2), 12);
-        Assert.Equal(0.6, DiscoveryStatistics.DiscoveryAtK(Runs, 3), 12);
-        Assert.Equal(0.8, DiscoveryStatistics.DiscoveryAtK(Runs, 16), 12);
+        Assert.Equal(0.2, DiscoveryStatistics.DiscoveryAtK(Runs, 1)!.Value, 12);
+        Assert.Equal(0.2, DiscoveryStatistics.DiscoveryAtK(Runs, 2)!.Value, 12);
+        Assert.Equal(0.6, DiscoveryStatistics.DiscoveryAtK(Runs, 3)!.Value, 12);
+        Assert.Equal(0.8, DiscoveryStatistics.DiscoveryAtK(Runs, 16)!.Value, 12);
         Assert.Equal(new[] { 1, 2, 4, 8, 16, 20 }, DiscoveryStatistics.PowersOfTwoUpTo(20));
     }
 
@@ -43,9 +43,9 @@ public class DiscoveryStatisticsTests
         var curve = DiscoveryStatistics.Curve(Runs, new[] { 1, 3, 16 });
         foreach (var point in curve)
         {
-            Assert.InRange(point.Estimate, point.Lower, point.Upper);
-            Assert.InRange(point.Lower, 0, 1);
-            Assert.InRange(point.Upper, 0, 1);
+            Assert.InRange(point.Estimate!.Value, point.Lower!.Value, point.Upper!.Value);
+            Assert.InRange(point.Lower.Value, 0, 1);
+            Assert.InRange(point.Upper.Value, 0, 1);
         }
         Assert.True(curve[1].Upper - curve[1].Lower > 0.2); // 5 runs: a wide interval
         var certain = DiscoveryStatistics.Curve(new int?[] { 2, 2, 2 }, new[] { 1, 2 });
@@ -53,6 +53,14 @@ public class DiscoveryStatisticsTests
         Assert.Equal(new DiscoveryPoint(2, 1, 1, 1), certain[1]);
         // Same seed, same interval.
         Assert.Equal(curve, DiscoveryStatistics.Curve(Runs, new[] { 1, 3, 16 }));
+    }
+
+    [Fact]
+    public void WithoutCompletedRunsDiscoveryAtKIsUndefinedNotZero()
+    {
+        Assert.Null(DiscoveryStatistics.DiscoveryAtK([], 4));
+        Assert.Equal([new DiscoveryPoint(1, null, null, null), new DiscoveryPoint(4, null, null, null)], DiscoveryStatistics.Curve([], new[] { 1, 4 }));
+        Assert.Null(DiscoveryStatistics.AttemptsRatio([1, 2], [], 4));
     }
 
     [Theory]

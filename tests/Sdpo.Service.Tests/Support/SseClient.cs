@@ -9,7 +9,8 @@ namespace Sdpo.Service.Tests.Support;
 public sealed record SseFrame(long Id, string Event, string Data)
 {
     public JsonElement Json => JsonDocument.Parse(Data).RootElement;
-    public string Method => Json.GetProperty("method").GetString()!;
+    /// <summary>The method the event belongs to; null for the run's <c>ended</c> event, which belongs to none.</summary>
+    public string? Method => Json.TryGetProperty("method", out var method) ? method.GetString() : null;
 }
 
 /// <summary>What a stream delivered: its frames, its keep-alive comments and the raw text.</summary>
@@ -51,5 +52,16 @@ public static class SseClient
             throw new TimeoutException($"The event stream did not end within {timeoutSeconds}s; received: {string.Join(", ", frames.Select(f => $"{f.Id}:{f.Event}"))}");
         }
         return new SseCapture(frames, recording.Comments, recording.Text, Ended: true);
+    }
+}
+
+public static class RunFrames
+{
+    /// <summary>A run stream's last method event (discovered, exhausted, cancelled, failed): the one just before the run's
+    /// closing <c>ended</c> event, which it checks is there.</summary>
+    public static SseFrame LastMethodEvent(this IReadOnlyList<SseFrame> frames)
+    {
+        Assert.Equal("ended", frames[^1].Event);
+        return frames[^2];
     }
 }
