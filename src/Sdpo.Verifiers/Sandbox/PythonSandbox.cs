@@ -111,8 +111,16 @@ public sealed class PythonSandbox : IDisposable
             request["key"] = Convert.ToHexString(key);
             request["resultPath"] = sandboxed ? SandboxCommand.ResultFileInside : resultPath;
 
+            string? seccompFile = null;
+            if (sandboxed && SeccompFilter.Program is { } filter)
+            {
+                // Read by bwrap before anything of the run starts; outside the sandbox, so the run never sees it.
+                seccompFile = Path.Combine(runFolder, "seccomp.bpf");
+                await File.WriteAllBytesAsync(seccompFile, filter, cancellationToken).ConfigureAwait(false);
+            }
+
             var command = SandboxCommand.Build(_resolved, sandboxed ? _resolved.BubblewrapPath : null, userId,
-                resultPath, limits, HarnessSource.Value);
+                resultPath, limits, HarnessSource.Value, seccompFile);
             var execution = await ExecuteAsync(command, sandboxed ? null : runFolder, request.ToJsonString(), limits.Timeout,
                 cancellationToken).ConfigureAwait(false);
 
@@ -277,17 +285,27 @@ public sealed class PythonSandbox : IDisposable
         else problem = await TryBubblewrapAsync().ConfigureAwait(false);
         if (problem is not null)
             _logger.LogWarning("Python verifications run WITHOUT the bubblewrap sandbox ({Reason}): only rlimits and timeouts apply, and every verdict says Sandboxed = false.", problem);
+        else if (SeccompFilter.Program is null)
+            _logger.LogWarning("Python verifications run without the seccomp filter on {Architecture}: System V IPC and memfd files can hold memory outside the memory limit.",
+                System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture);
         return problem;
     }
 
     private async Task<string?> TryBubblewrapAsync()
     {
-        // Probe as the runs will run: under the per-run uid when switching users, since unprivileged bwrap may be refused.
-        var command = new List<string>();
+        // Probe as the runs will run: under the per-run uid when switching users, since unprivileged bwrap may be refused,
+        // and with the seccomp filter, which a kernel without seccomp would refuse.
+        string? seccompFile = null;
+        if (SeccompFilter.Program is { } filter)
+        {
+            seccompFile = Path.GetTempFileName();
+            await File.WriteAllBytesAsync(seccompFile, filter).ConfigureAwait(false);
+        }
+        List<string> command = seccompFile is null ? [] : SandboxCommand.OpeningSeccompFile(seccompFile);
         var probeUid = _users?.Rent();
         if (probeUid is { } uid) command.AddRange(["setpriv", $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--"]);
         command.Add(_resolved.BubblewrapPath!);
-        command.AddRange(SandboxCommand.BubblewrapArguments(_resolved, resultFile: null));
+        command.AddRange(SandboxCommand.BubblewrapArguments(_resolved, resultFile: null, withSeccompFilter: seccompFile is not null));
         var start = new ProcessStartInfo(command[0])
         {
             UseShellExecute = false,
@@ -313,6 +331,7 @@ public sealed class PythonSandbox : IDisposable
         finally
         {
             if (probeUid is { } rented) _users!.Return(rented);
+            if (seccompFile is not null) File.Delete(seccompFile);
         }
     }
 

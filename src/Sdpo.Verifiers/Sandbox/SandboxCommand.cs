@@ -1,9 +1,10 @@
 namespace Sdpo.Verifiers.Sandbox;
 
 /// <summary>
-/// Builds the command line of one run: setsid (own session and process group) → setpriv (a per-run uid when
-/// the service is root) → prlimit (rlimits) → bwrap (namespaces, read-only system, private /tmp, no network)
-/// → python3 -I -B -c harness. The only writable file systems are /tmp and /dev/shm, tmpfs of TmpSizeBytes and
+/// Builds the command line of one run: sh (opens the seccomp filter's file, when there is one, as fd 9 and execs
+/// the rest) → setsid (own session and process group) → setpriv (a per-run uid when the service is root) → prlimit
+/// (rlimits) → bwrap (namespaces, read-only system, private /tmp, no network, the seccomp filter) → python3 -I -B
+/// -c harness. The only writable file systems are /tmp and /dev/shm, tmpfs of TmpSizeBytes and
 /// ShmSizeBytes (the --size option needs bubblewrap 0.7 or later), and the result file.
 /// </summary>
 internal static class SandboxCommand
@@ -12,12 +13,18 @@ internal static class SandboxCommand
     /// (a writable folder would let the candidate fill the host's disk with files of the size limit each).</summary>
     public const string ResultFileInside = "/sdpo-run/result.json";
 
+    /// <summary>The descriptor bwrap reads the seccomp filter from (<see cref="SeccompFilter"/>).</summary>
+    public const int SeccompFd = 9;
+
     private static readonly string[] SystemFolders = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64"];
 
     public static List<string> Build(
-        ResolvedSandboxOptions options, string? bubblewrap, int? userId, string? resultFile, PythonRunLimits limits, string harness)
+        ResolvedSandboxOptions options, string? bubblewrap, int? userId, string? resultFile, PythonRunLimits limits, string harness,
+        string? seccompFile = null)
     {
-        var args = new List<string> { "setsid" };
+        var withFilter = bubblewrap is not null && seccompFile is not null;
+        List<string> args = withFilter ? OpeningSeccompFile(seccompFile!) : [];
+        args.Add("setsid");
         if (userId is { } uid)
             args.AddRange(["setpriv", $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--"]);
 
@@ -36,13 +43,21 @@ internal static class SandboxCommand
         if (bubblewrap is not null)
         {
             args.Add(bubblewrap);
-            args.AddRange(BubblewrapArguments(options, resultFile));
+            args.AddRange(BubblewrapArguments(options, resultFile, withFilter));
         }
         args.AddRange([options.PythonPath, "-I", "-B", "-c", harness]);
         return args;
     }
 
-    public static IEnumerable<string> BubblewrapArguments(ResolvedSandboxOptions options, string? resultFile)
+    /// <summary>
+    /// The start of a command that runs the rest with <paramref name="seccompFile"/> open as <see cref="SeccompFd"/>:
+    /// .NET passes no descriptors to a child, so a shell opens it and execs in its place (same pid, so the process
+    /// group that setsid makes is still the started process's).
+    /// </summary>
+    public static List<string> OpeningSeccompFile(string seccompFile) =>
+        ["/bin/sh", "-c", $"exec \"$@\" {SeccompFd}<\"$0\"", seccompFile];
+
+    public static IEnumerable<string> BubblewrapArguments(ResolvedSandboxOptions options, string? resultFile, bool withSeccompFilter)
     {
         yield return "--unshare-all";
         yield return "--die-with-parent";
@@ -98,6 +113,11 @@ internal static class SandboxCommand
         // bwrap's root is a tmpfs of its own, writable and without a size limit: files written there would fill memory.
         yield return "--remount-ro";
         yield return "/";
+        if (withSeccompFilter)
+        {
+            yield return "--seccomp";
+            yield return SeccompFd.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         yield return "--chdir";
         yield return "/tmp";
         foreach (var (name, value) in SandboxEnvironment("/tmp"))

@@ -16,7 +16,7 @@ public sealed record SpecCodeProblem(string Field, string Problem);
 /// Compiles a python or p3 spec's code once, on submission, with speccheck.py (which runs none of it), so that
 /// tests that do not compile, a puzzle without `sat` or an answer type that cannot be evaluated are refused
 /// instead of failing every attempt as a verifier error. It runs like the harness (rlimits, bubblewrap when the
-/// runs have it) but as the service's user: it runs no candidate code. Synchronous, since problems are resolved
+/// runs have it) but as the service's user and without the seccomp filter: it runs no candidate code. Synchronous, since problems are resolved
 /// synchronously; a check takes tens of milliseconds and its answers are remembered, as runs resolve their problem
 /// again when they start. When the check itself cannot run, the spec is let through (the runs then say why).
 /// </summary>

@@ -2,10 +2,14 @@ using System.Runtime.InteropServices;
 
 namespace Sdpo.Verifiers.Tests.Support;
 
-/// <summary>A fact that runs Python; skipped (saying why) where python3 is missing, and, when sandboxed, bwrap too.</summary>
+/// <summary>A fact that runs Python; skipped (saying why) where python3 is missing, and, when sandboxed, bwrap too;
+/// <c>needsX64</c> for a candidate that runs x86 machine code.</summary>
 public sealed class PythonFactAttribute : FactAttribute
 {
-    public PythonFactAttribute(bool needsBubblewrap = false) => Skip = PythonSkip.Reason(needsBubblewrap);
+    public PythonFactAttribute(bool needsBubblewrap = false, bool needsX64 = false) =>
+        Skip = needsX64 && RuntimeInformation.ProcessArchitecture != Architecture.X64
+            ? "The candidate runs x86-64 machine code."
+            : PythonSkip.Reason(needsBubblewrap);
 }
 
 /// <summary>The theory form of <see cref="PythonFactAttribute"/>.</summary>
