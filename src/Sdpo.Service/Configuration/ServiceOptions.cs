@@ -39,4 +39,8 @@ public sealed class ServiceOptions
 
     /// <summary>After a model failed to load, the next use tries again once this many seconds have passed.</summary>
     [Range(0, 86_400)] public double ModelRetrySeconds { get; set; } = 30;
+
+    /// <summary>Days an ended run of no benchmark, or an ended benchmark with its runs, is kept before the service deletes
+    /// it (records and folders); unset keeps everything for ever.</summary>
+    [Range(0.00001, 36_500)] public double? RetainEndedRunsDays { get; set; }
 }
