@@ -310,6 +310,14 @@ public sealed class OpenApiSchemaTests(OpenApiDocumentFixture fixture) : IClassF
             Assert.True(responses.TryGetProperty(status, out _), $"DELETE {path} has no {status}");
     }
 
+    [Fact]
+    public void A_run_states_its_queue_position()
+    {
+        var position = Schema("RunDetails").GetProperty("properties").GetProperty("queuePosition");
+        Assert.Equal("integer", position.GetProperty("type").GetString());
+        Assert.True(position.GetProperty("nullable").GetBoolean());
+    }
+
     [Theory]
     [InlineData("/solve/{id}/events")]
     [InlineData("/benchmarks/{id}/events")]

@@ -122,7 +122,7 @@ public static class SolveApi
     }
 
     private static async Task<Results<Ok<RunDetails>, ProblemHttpResult>> GetAsync(
-        Guid id, SdpoDbContext db, RunControl control, CancellationToken cancellationToken)
+        Guid id, SdpoDbContext db, RunControl control, RunQueue queue, CancellationToken cancellationToken)
     {
         var run = await db.Runs.AsNoTracking().Include(r => r.Methods).FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (run is null) return RunProblems.RunNotFound(id);
@@ -155,6 +155,7 @@ public static class SolveApi
             run.Id, run.Status, run.Method, run.Model, run.Device, run.Seed,
             primary.Attempts, primary.Tokens, steps, events, primary.AttemptsToDiscovery, primary.PassingAttempt,
             run.FailureReason, run.Status.IsFinished() || !control.TryGet(id, out var handle) ? null : handle.WaitReason,
+            run.Status.IsFinished() ? null : queue.Position(id),
             run.CreatedAt, run.StartedAt, run.FinishedAt,
             Milliseconds(run.CreatedAt, run.StartedAt), ExecutionTime.Milliseconds(run), run.Executions,
             configuration, methods, $"/solve/{id}/events", $"/solve/{id}/attempts"));
