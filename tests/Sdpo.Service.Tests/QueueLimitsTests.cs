@@ -5,7 +5,7 @@ using Sdpo.Service.Tests.Support;
 
 namespace Sdpo.Service.Tests;
 
-/// <summary>What operators and clients see of a busy device: the budget cap and queue positions.</summary>
+/// <summary>What operators and clients see of a busy device: the budget cap, queue positions and /health's counts.</summary>
 public sealed class QueueLimitsTests : IDisposable
 {
     private const string LongRun = """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "budget": {"maxAttempts": 10000}}""";
@@ -39,7 +39,7 @@ public sealed class QueueLimitsTests : IDisposable
     }
 
     [Fact]
-    public async Task A_queued_run_shows_its_place_in_the_queue()
+    public async Task A_queued_run_shows_its_place_in_the_queue_and_health_counts_only_executing_runs_as_active()
     {
         var settings = new Dictionary<string, string> { ["Service:RunsPerDevice"] = "1" };
         var engine = new FakeDiscoveryEngine { DiscoverAt = _ => null, BeforeAttempt = index => index == 2 ? Task.Delay(Timeout.Infinite) : Task.CompletedTask };
@@ -51,6 +51,8 @@ public sealed class QueueLimitsTests : IDisposable
 
         Assert.Equal(JsonValueKind.Null, (await ServiceApi.GetRunAsync(host.Client, running)).GetProperty("queuePosition").ValueKind);
         Assert.Equal([1, 2, 3], await PositionsAsync(host.Client, waiting));
+        var health = await host.Client.GetFromJsonAsync<JsonElement>("/health");
+        Assert.Equal((3, 1), (health.GetProperty("queuedRuns").GetInt32(), health.GetProperty("activeRuns").GetInt32()));
 
         // The first leaves the queue: the others move up.
         Assert.Equal(HttpStatusCode.Accepted, (await host.Client.DeleteAsync($"/solve/{waiting[0]}")).StatusCode);
@@ -62,6 +64,8 @@ public sealed class QueueLimitsTests : IDisposable
         await ServiceApi.PollAsync(host.Client, waiting[1], r => r.GetProperty("status").GetString() == "running");
         Assert.Equal(JsonValueKind.Null, (await ServiceApi.GetRunAsync(host.Client, waiting[1])).GetProperty("queuePosition").ValueKind);
         Assert.Equal([1], await PositionsAsync(host.Client, waiting.Skip(2)));
+        health = await host.Client.GetFromJsonAsync<JsonElement>("/health");
+        Assert.Equal((1, 1), (health.GetProperty("queuedRuns").GetInt32(), health.GetProperty("activeRuns").GetInt32()));
     }
 
     private static async Task<List<int>> PositionsAsync(HttpClient client, IEnumerable<Guid> ids)
