@@ -64,6 +64,7 @@ public static class ServiceSetup
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<RunSubmitter>();
         services.AddSingleton<RunCanceller>();
+        services.AddSingleton<RunDeleter>();
         services.AddSingleton<RunEventStream>();
         services.AddSingleton<SolveRequestReader>();
         services.AddSingleton<TeacherAdvantageReader>();
@@ -78,6 +79,7 @@ public static class ServiceSetup
         services.AddHostedService(provider => provider.GetRequiredService<RunWriter>());
         services.AddHostedService<DeviceWorkers>();
         services.AddBenchmarks();
+        services.AddHostedService<EndedRunRetention>();
 
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context => RunProblems.FillType(context.ProblemDetails));
         services.ConfigureHttpJsonOptions(options => ServiceJson.Configure(options.SerializerOptions));

@@ -337,7 +337,9 @@ public sealed class BenchmarkFlowTests : IDisposable
         foreach (var runId in submitted)
             await ServiceApi.PollAsync(host.Client, runId, r => r.GetProperty("status").GetString() == "cancelled");
         Assert.Equal("cancelled", (await BenchmarkApi.GetAsync(host.Client, id)).GetProperty("status").GetString());
-        Assert.Equal(HttpStatusCode.Conflict, (await host.Client.DeleteAsync($"/benchmarks/{id}")).StatusCode);
+        // Ended: DELETE now deletes it with its runs.
+        Assert.Equal(HttpStatusCode.NoContent, (await host.Client.DeleteAsync($"/benchmarks/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/benchmarks/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/benchmarks/{Guid.NewGuid()}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/benchmarks/{Guid.NewGuid()}/events")).StatusCode);
     }
@@ -504,6 +506,6 @@ public sealed class BenchmarkFlowTests : IDisposable
         Assert.Equal(0, engine.Executions);
         var run = await ServiceApi.GetRunAsync(second.Client, runs[0]);
         Assert.Equal(("cancelled", 2, 1), (run.GetProperty("status").GetString(), run.GetProperty("attempts").GetInt32(), run.GetProperty("executions").GetInt32()));
-        Assert.Equal(HttpStatusCode.Conflict, (await second.Client.DeleteAsync($"/benchmarks/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await second.Client.DeleteAsync($"/benchmarks/{id}")).StatusCode);
     }
 }

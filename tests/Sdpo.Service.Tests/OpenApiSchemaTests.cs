@@ -323,6 +323,24 @@ public sealed class OpenApiSchemaTests(OpenApiDocumentFixture fixture) : IClassF
     }
 
     [Theory]
+    [InlineData("/solve/{id}")]
+    [InlineData("/benchmarks/{id}")]
+    public void Delete_declares_the_cancel_the_deletion_and_the_conflict(string path)
+    {
+        var responses = Operation(path, "delete").GetProperty("responses");
+        foreach (var status in new[] { "202", "204", "404", "409" })
+            Assert.True(responses.TryGetProperty(status, out _), $"DELETE {path} has no {status}");
+    }
+
+    [Fact]
+    public void A_run_states_its_queue_position()
+    {
+        var position = Schema("RunDetails").GetProperty("properties").GetProperty("queuePosition");
+        Assert.Equal("integer", position.GetProperty("type").GetString());
+        Assert.True(position.GetProperty("nullable").GetBoolean());
+    }
+
+    [Theory]
     [InlineData("/solve/{id}/events")]
     [InlineData("/benchmarks/{id}/events")]
     public void Event_streams_declare_the_Last_Event_ID_header(string path)

@@ -90,6 +90,9 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
             SelectHard = request.SelectHard is { } selection ? CheckSelection(selection) : null,
         };
         RequestFields.ValidateOptions("budget", normalized.Budget.Validate);
+        RequestFields.CheckMaxAttempts("budget.maxAttempts", normalized.Budget.MaxAttempts, service.Value);
+        // Hard-problem selection's sampling runs are budgeted up to the samples still to draw.
+        if (normalized.SelectHard is { } hard) RequestFields.CheckMaxAttempts("selectHard.samples", hard.Samples, service.Value);
         RequestFields.ValidateOptions("sampling", normalized.Sampling.Validate);
         RequestFields.ValidateOptions("sdpo", normalized.Sdpo.Validate);
         long runs = (long)specs.Count * methods.Count * seeds;

@@ -90,9 +90,12 @@ public static class BenchmarksApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
-        group.MapDelete("/{id:guid}", CancelAsync)
+        group.MapDelete("/{id:guid}", CancelOrDeleteAsync)
             .WithName("CancelBenchmark")
             .WithSummary("Cancel a benchmark: no more runs are queued, its queued or running runs are cancelled, and it ends cancelled once they have ended")
+            .WithDescription("On an ended benchmark: deletes it, its events and every run it made (their records and folders), 204; " +
+                             "409 while one of its runs has not ended.")
+            .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
@@ -221,20 +224,29 @@ public static class BenchmarksApi
             : TypedResults.File(DiscoveryCurvePlot.RenderPng(report, title), "image/png", $"benchmark-{id}.png");
     }
 
-    private static async Task<Results<Accepted<BenchmarkAccepted>, ProblemHttpResult>> CancelAsync(
-        Guid id, SdpoDbContext db, BenchmarkCanceller canceller, CancellationToken cancellationToken)
+    /// <summary>A benchmark not ended is cancelled (202); an ended one is deleted with its runs (204).</summary>
+    private static async Task<Results<Accepted<BenchmarkAccepted>, NoContent, ProblemHttpResult>> CancelOrDeleteAsync(
+        Guid id, SdpoDbContext db, BenchmarkCanceller canceller, BenchmarkDeleter deleter, CancellationToken cancellationToken)
     {
         var benchmark = await db.Benchmarks.AsNoTracking().Include(b => b.Problems).FirstOrDefaultAsync(b => b.Id == id, cancellationToken);
         if (benchmark is null) return NotFound(id);
-        if (benchmark.Status.IsFinished())
+        if (!benchmark.Status.IsFinished())
         {
-            return TypedResults.Problem(title: "The benchmark has already ended",
-                detail: $"Benchmark {id} ended as {benchmark.Status.ToString().ToLowerInvariant()}; there is nothing to cancel.",
-                statusCode: StatusCodes.Status409Conflict);
+            await canceller.CancelAsync(id, cancellationToken);
+            return TypedResults.Accepted($"/benchmarks/{id}",
+                new BenchmarkAccepted(id, benchmark.Status, benchmark.Problems.Count, $"/benchmarks/{id}", $"/benchmarks/{id}/events"));
         }
-        await canceller.CancelAsync(id, cancellationToken);
-        return TypedResults.Accepted($"/benchmarks/{id}",
-            new BenchmarkAccepted(id, benchmark.Status, benchmark.Problems.Count, $"/benchmarks/{id}", $"/benchmarks/{id}/events"));
+        var (outcome, unsettled) = await deleter.DeleteAsync(id, cancellationToken);
+        return outcome switch
+        {
+            BenchmarkDeletion.Deleted => TypedResults.NoContent(),
+            BenchmarkDeletion.RunsNotSettled => TypedResults.Problem(title: "The benchmark's runs have not all ended",
+                detail: $"Benchmark {id} ended as {benchmark.Status.ToString().ToLowerInvariant()}, but {unsettled.Count} of its runs " +
+                        $"({string.Join(", ", unsettled.Take(5))}{(unsettled.Count > 5 ? ", …" : "")}) are still queued, running or saving their outcome; " +
+                        "cancel them (DELETE /solve/{runId}) or wait for them to end, then retry.",
+                statusCode: StatusCodes.Status409Conflict),
+            _ => NotFound(id),
+        };
     }
 
     private static ProblemHttpResult NotFound(Guid id) =>

@@ -22,7 +22,7 @@ public static class HealthApi
     }
 
     private static async Task<Results<Ok<HealthReport>, JsonHttpResult<HealthReport>>> CheckAsync(
-        SdpoDbContext db, IEngineProvider engines, RunQueue queue, RunControl control, RunWriter writer, CancellationToken cancellationToken)
+        SdpoDbContext db, IEngineProvider engines, RunQueue queue, RunExecutor executor, RunWriter writer, CancellationToken cancellationToken)
     {
         var database = await db.Database.CanConnectAsync(cancellationToken) ? "ok" : "unreachable";
         // A database that answers reads may still refuse writes (a full disk): runs then neither save nor stream.
@@ -35,7 +35,7 @@ public static class HealthApi
         var failed = states.Count(s => s == ModelState.Failed);
         // Every model failed: each submission would get 503, so a load balancer should not send any.
         var healthy = database == "ok" && writes == "ok" && states.Count > failed;
-        var report = new HealthReport(healthy ? "healthy" : "unhealthy", database, writes, writer.Backlog, states.Count, loaded, failed, queue.TotalLength, control.Count);
+        var report = new HealthReport(healthy ? "healthy" : "unhealthy", database, writes, writer.Backlog, states.Count, loaded, failed, queue.TotalLength, executor.Executing);
         return healthy ? TypedResults.Ok(report) : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 

@@ -22,7 +22,8 @@ public sealed record ModelView(string Name, string Device, string Dtype, bool Is
 
 /// <summary>Whether the service can take work: "healthy" when the database answers, takes the runs' writes and a configured
 /// model has not failed to load (<c>modelsLoaded</c> of them ready now, <c>modelsFailed</c> failed), else "unhealthy" with 503.
-/// <c>writes</c> is "ok", or why the database refuses writes and since when (they are retried, and <c>writeBacklog</c> of them wait).</summary>
+/// <c>writes</c> is "ok", or why the database refuses writes and since when (they are retried, and <c>writeBacklog</c> of them wait).
+/// <c>queuedRuns</c> wait in the devices' queues; <c>activeRuns</c> are being executed by a worker now.</summary>
 public sealed record HealthReport(string Status, string Database, string Writes, int WriteBacklog, int Models, int ModelsLoaded, int ModelsFailed,
     int QueuedRuns, int ActiveRuns)
 {

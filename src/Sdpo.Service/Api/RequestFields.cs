@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Sdpo.Contracts;
 using Sdpo.Engine.Discovery;
+using Sdpo.Service.Configuration;
 using Sdpo.Service.Engines;
 using Sdpo.Service.Problems;
 
@@ -105,6 +106,15 @@ public static class RequestFields
         engines.Find(name) ?? throw (name is null
             ? new ServiceUnavailableException("No model is configured.")
             : new RequestFieldException("model", $"Unknown model '{name}'. Known models: {string.Join(", ", engines.Models.Select(m => m.Name))}."));
+
+    /// <summary>The operator's cap on the attempts of one run (<see cref="ServiceOptions.MaxAttemptsPerRun"/>), within the
+    /// engine's own limit, so that one request cannot hold a device for hours.</summary>
+    public static void CheckMaxAttempts(string field, int maxAttempts, ServiceOptions options)
+    {
+        if (maxAttempts > options.MaxAttemptsPerRun)
+            throw new RequestFieldException(field,
+                $"{field} must be at most {options.MaxAttemptsPerRun} on this service ({ServiceOptions.MaxAttemptsPerRunKey}); got {maxAttempts}.");
+    }
 
     /// <summary>Runs an engine option record's Validate(); its out-of-range error becomes a 400 naming "section.option".</summary>
     public static void ValidateOptions(string section, Action validate)

@@ -64,11 +64,14 @@ public static class SolveApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A page of the run's attempts in index order: the primary method's, or those of the run's method named by method=");
 
-        solve.MapDelete("/{id:guid}", CancelAsync)
+        solve.MapDelete("/{id:guid}", CancelOrDeleteAsync)
             .WithName("CancelRun")
+            .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .WithSummary("Cancel a queued or running run");
+            .WithSummary("Cancel a queued or running run (202); delete an ended one, its records and its folder (204)")
+            .WithDescription("A run of a benchmark is deleted with its benchmark (DELETE /benchmarks/{id}), not alone: 409. " +
+                             "An ended run whose outcome is still being saved gets 409 too; retry in a moment. A deleted run's URLs answer 404.");
 
         solve.MapGet("/{id:guid}/adapter", AdapterAsync)
             .WithName("RunAdapter")
@@ -122,7 +125,7 @@ public static class SolveApi
     }
 
     private static async Task<Results<Ok<RunDetails>, ProblemHttpResult>> GetAsync(
-        Guid id, SdpoDbContext db, RunControl control, CancellationToken cancellationToken)
+        Guid id, SdpoDbContext db, RunControl control, RunQueue queue, CancellationToken cancellationToken)
     {
         var run = await db.Runs.AsNoTracking().Include(r => r.Methods).FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (run is null) return RunProblems.RunNotFound(id);
@@ -155,6 +158,7 @@ public static class SolveApi
             run.Id, run.Status, run.Method, run.Model, run.Device, run.Seed,
             primary.Attempts, primary.Tokens, steps, events, primary.AttemptsToDiscovery, primary.PassingAttempt,
             run.FailureReason, run.Status.IsFinished() || !control.TryGet(id, out var handle) ? null : handle.WaitReason,
+            run.Status.IsFinished() ? null : queue.Position(id),
             run.CreatedAt, run.StartedAt, run.FinishedAt,
             Milliseconds(run.CreatedAt, run.StartedAt), ExecutionTime.Milliseconds(run), run.Executions,
             configuration, methods, $"/solve/{id}/events", $"/solve/{id}/attempts"));
@@ -233,27 +237,40 @@ public static class SolveApi
     }
 
     /// <summary>
-    /// The cancel is saved before it is answered, so a restart ends the run cancelled rather than resuming it. A run no
-    /// worker has taken yet leaves its queue and ends cancelled before the answer; a running one stops at the engine's
-    /// next check.
+    /// A queued or running run is cancelled: the cancel is saved before it is answered, so a restart ends the run cancelled
+    /// rather than resuming it. A run no worker has taken yet leaves its queue and ends cancelled before the answer; a
+    /// running one stops at the engine's next check. An ended run is deleted, rows and folder, unless a benchmark holds it.
     /// </summary>
-    private static async Task<Results<Accepted<SolveAccepted>, ProblemHttpResult>> CancelAsync(
-        Guid id, SdpoDbContext db, RunControl control, RunCanceller canceller, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<SolveAccepted>, NoContent, ProblemHttpResult>> CancelOrDeleteAsync(
+        Guid id, SdpoDbContext db, RunControl control, RunCanceller canceller, RunDeleter deleter, CancellationToken cancellationToken)
     {
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (run is null) return RunProblems.RunNotFound(id);
-        if (run.Status.IsFinished() || !control.TryGet(id, out _))
+        if (!run.Status.IsFinished() && control.TryGet(id, out _))
         {
-            return TypedResults.Problem(
-                title: "The run has already ended",
-                // Not finished in the database yet no longer running: its end is still waiting to be saved.
-                detail: run.Status.IsFinished()
-                    ? $"Run {id} ended as {run.Status.ToString().ToLowerInvariant()}; there is nothing to cancel."
-                    : $"Run {id} has ended and its outcome is still being saved; there is nothing to cancel.",
-                statusCode: StatusCodes.Status409Conflict);
+            var status = (await canceller.CancelAsync([id], cancellationToken)).Count > 0 ? RunStatus.Cancelled : run.Status;
+            return TypedResults.Accepted($"/solve/{id}", new SolveAccepted(id, status, $"/solve/{id}", $"/solve/{id}/events"));
         }
-        var status = (await canceller.CancelAsync([id], cancellationToken)).Count > 0 ? RunStatus.Cancelled : run.Status;
-        return TypedResults.Accepted($"/solve/{id}", new SolveAccepted(id, status, $"/solve/{id}", $"/solve/{id}/events"));
+        switch (await deleter.DeleteAsync(id, cancellationToken))
+        {
+            case RunDeletion.Deleted:
+                return TypedResults.NoContent();
+            case RunDeletion.NotFound:
+                return RunProblems.RunNotFound(id);
+            case RunDeletion.InBenchmark:
+                var benchmark = await db.BenchmarkRuns.AsNoTracking().Where(r => r.RunId == id).Select(r => r.BenchmarkId).FirstAsync(cancellationToken);
+                return TypedResults.Problem(
+                    title: "The run belongs to a benchmark",
+                    detail: $"Run {id} is one of benchmark {benchmark}'s runs, whose results count it; delete the benchmark " +
+                            $"(DELETE /benchmarks/{benchmark}, once it has ended) to delete it with its runs.",
+                    statusCode: StatusCodes.Status409Conflict);
+            default:
+                // Ended, yet its end is not saved yet: its writer may still touch its rows.
+                return TypedResults.Problem(
+                    title: "The run is still ending",
+                    detail: $"Run {id} has ended and its outcome is still being saved; retry in a moment.",
+                    statusCode: StatusCodes.Status409Conflict);
+        }
     }
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> AdapterAsync(
@@ -273,7 +290,15 @@ public static class SolveApi
                 statusCode: StatusCodes.Status404NotFound);
         }
         using var zip = new MemoryStream();
-        await ZipFile.CreateFromDirectoryAsync(adapter, zip, CompressionLevel.Fastest, includeBaseDirectory: false, cancellationToken);
+        try
+        {
+            await ZipFile.CreateFromDirectoryAsync(adapter, zip, CompressionLevel.Fastest, includeBaseDirectory: false, cancellationToken);
+        }
+        catch (Exception ex) when (ex is DirectoryNotFoundException or FileNotFoundException)
+        {
+            // The run was deleted while its adapter was being read.
+            return RunProblems.RunNotFound(id);
+        }
         return TypedResults.File(zip.ToArray(), "application/zip", $"adapter-{id}.zip");
     }
 

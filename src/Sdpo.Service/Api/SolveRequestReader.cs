@@ -45,6 +45,7 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
             CompareWith = request.CompareWith ?? [],
         };
         RequestFields.ValidateOptions("budget", normalized.Budget.Validate);
+        RequestFields.CheckMaxAttempts("budget.maxAttempts", normalized.Budget.MaxAttempts, options.Value);
         RequestFields.ValidateOptions("sampling", normalized.Sampling.Validate);
         RequestFields.ValidateOptions("sdpo", normalized.Sdpo.Validate);
         RequestFields.CheckConstrained(normalized.Sampling, problem.Verifier, "problem");

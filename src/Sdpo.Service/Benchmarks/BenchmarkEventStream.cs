@@ -27,7 +27,10 @@ public sealed class BenchmarkEventStream(IDbContextFactory<SdpoDbContext> contex
             await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
             {
                 // Status first: a benchmark seen finished has its final event saved, so the page below holds it.
-                finished = await db.Benchmarks.AnyAsync(b => b.Id == benchmarkId && Finished.Contains(b.Status), cancellationToken);
+                var status = await db.Benchmarks.Where(b => b.Id == benchmarkId).Select(b => (BenchmarkStatus?)b.Status).FirstOrDefaultAsync(cancellationToken);
+                // Gone: deleted (ended, so its final event was there) while this stream read it; nothing more will come.
+                if (status is null) yield break;
+                finished = status.Value.IsFinished();
                 page = await db.BenchmarkEvents.AsNoTracking()
                     .Where(e => e.BenchmarkId == benchmarkId && e.Sequence > last)
                     .OrderBy(e => e.Sequence)
@@ -47,6 +50,4 @@ public sealed class BenchmarkEventStream(IDbContextFactory<SdpoDbContext> contex
             cancellationToken.ThrowIfCancellationRequested();
         }
     }
-
-    private static readonly BenchmarkStatus[] Finished = [BenchmarkStatus.Completed, BenchmarkStatus.Failed, BenchmarkStatus.Cancelled];
 }

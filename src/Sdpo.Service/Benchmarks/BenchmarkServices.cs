@@ -12,6 +12,7 @@ public static class BenchmarkServices
         services.AddSingleton<BenchmarkRequestReader>();
         services.AddSingleton<BenchmarkSubmitter>();
         services.AddSingleton<BenchmarkCanceller>();
+        services.AddSingleton<BenchmarkDeleter>();
         services.AddSingleton<BenchmarkEventStream>();
         services.AddSingleton<BenchmarkGate>();
         services.AddHostedService<BenchmarkCoordinator>();

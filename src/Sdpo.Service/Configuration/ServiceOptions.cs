@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Sdpo.Engine.Discovery;
 
 namespace Sdpo.Service.Configuration;
 
@@ -39,4 +40,14 @@ public sealed class ServiceOptions
 
     /// <summary>After a model failed to load, the next use tries again once this many seconds have passed.</summary>
     [Range(0, 86_400)] public double ModelRetrySeconds { get; set; } = 30;
+
+    /// <summary>Most attempts one run may ask for (budget.maxAttempts, a benchmark's too); more is answered 400. At most the engine's own limit.</summary>
+    [Range(1, DiscoveryBudget.MaxAllowedAttempts)] public int MaxAttemptsPerRun { get; set; } = DiscoveryBudget.MaxAllowedAttempts;
+
+    /// <summary>The configuration key of <see cref="MaxAttemptsPerRun"/>, which a 400 names.</summary>
+    public const string MaxAttemptsPerRunKey = $"{SectionName}:{nameof(MaxAttemptsPerRun)}";
+
+    /// <summary>Days an ended run of no benchmark, or an ended benchmark with its runs, is kept before the service deletes
+    /// it (records and folders); unset keeps everything for ever.</summary>
+    [Range(0.00001, 36_500)] public double? RetainEndedRunsDays { get; set; }
 }

@@ -36,7 +36,25 @@ public sealed class RunExecutor(
     /// model that fails at once must not keep a worker busy trying.</summary>
     private const double MinimumModelWaitSeconds = 1;
 
+    private int _executing;
+
+    /// <summary>Runs that a worker executes now (loading their model, sampling, training); not those waiting in a queue.</summary>
+    public int Executing => Volatile.Read(ref _executing);
+
     public async Task ExecuteAsync(Guid runId, CancellationToken shutdown)
+    {
+        Interlocked.Increment(ref _executing);
+        try
+        {
+            await ExecuteRunAsync(runId, shutdown);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _executing);
+        }
+    }
+
+    private async Task ExecuteRunAsync(Guid runId, CancellationToken shutdown)
     {
         var handle = control.Register(runId);
         RunRecorder? recorder = null;

@@ -10,8 +10,8 @@ namespace Sdpo.Service.Execution;
 public sealed class RunQueue
 {
     private readonly ConcurrentDictionary<string, DeviceQueue> _queues;
-    /// <summary>The runs in a queue that no worker has taken yet, with their queue.</summary>
-    private readonly ConcurrentDictionary<Guid, DeviceQueue> _waiting = new();
+    /// <summary>The runs in a queue that no worker has taken yet, with their queue and their place in it.</summary>
+    private readonly ConcurrentDictionary<Guid, Waiting> _waiting = new();
     private readonly int _capacity;
 
     public RunQueue(IEngineProvider engines, IOptions<ServiceOptions> options)
@@ -47,8 +47,8 @@ public sealed class RunQueue
     public void Enqueue(string device, Guid runId)
     {
         var queue = Get(device);
-        _waiting[runId] = queue;
-        queue.Channel.Writer.TryWrite(runId);
+        var waiting = _waiting[runId] = new Waiting(queue);
+        queue.Write(runId, waiting);
     }
 
     /// <summary>Queues a recovered run at start, past the capacity: it was accepted before the restart.</summary>
@@ -66,8 +66,8 @@ public sealed class RunQueue
     {
         var queue = Get(device);
         Interlocked.Increment(ref queue.Count);
-        _waiting[runId] = queue;
-        _ = Task.Delay(delay, stopping).ContinueWith(_ => queue.Channel.Writer.TryWrite(runId),
+        var waiting = _waiting[runId] = new Waiting(queue);
+        _ = Task.Delay(delay, stopping).ContinueWith(_ => queue.Write(runId, waiting),
             CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
     }
 
@@ -75,9 +75,18 @@ public sealed class RunQueue
     /// has it (or it is not queued).</summary>
     public bool TryWithdraw(Guid runId)
     {
-        if (!_waiting.TryRemove(runId, out var queue)) return false;
-        Interlocked.Decrement(ref queue.Count);
+        if (!_waiting.TryRemove(runId, out var waiting)) return false;
+        Interlocked.Decrement(ref waiting.Queue.Count);
         return true;
+    }
+
+    /// <summary>Where a run stands in its device's queue, 1 being the next one a worker takes; null when it is not
+    /// waiting there. A run waiting to try its model again stands behind the runs queued until it is put back.</summary>
+    public int? Position(Guid runId)
+    {
+        if (!_waiting.TryGetValue(runId, out var run)) return null;
+        var ticket = Volatile.Read(ref run.Ticket);
+        return 1 + _waiting.Values.Count(other => other.Queue == run.Queue && Volatile.Read(ref other.Ticket) < ticket);
     }
 
     /// <summary>Waits for the next run of a device; its place is freed as it is handed out. Withdrawn runs are skipped.</summary>
@@ -101,5 +110,23 @@ public sealed class RunQueue
     {
         public readonly Channel<Guid> Channel = System.Threading.Channels.Channel.CreateUnbounded<Guid>();
         public int Count;
+        private long _tickets;
+
+        /// <summary>Numbers the run as it enters the channel, in channel order: its position counts the runs numbered before it.</summary>
+        public void Write(Guid runId, Waiting waiting)
+        {
+            lock (this)
+            {
+                Volatile.Write(ref waiting.Ticket, ++_tickets);
+                Channel.Writer.TryWrite(runId);
+            }
+        }
+    }
+
+    private sealed class Waiting(DeviceQueue queue)
+    {
+        public readonly DeviceQueue Queue = queue;
+        /// <summary>Its number in the queue's channel; the largest until it is written there.</summary>
+        public long Ticket = long.MaxValue;
     }
 }

@@ -1,0 +1,218 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Sdpo.Engine.Discovery;
+using Sdpo.Service.Benchmarks;
+using Sdpo.Service.Execution;
+using Sdpo.Service.Persistence;
+using Sdpo.Service.Tests.Support;
+
+namespace Sdpo.Service.Tests;
+
+/// <summary>Deleting ended runs and benchmarks, by DELETE or by the retention setting.</summary>
+public sealed class RetentionTests : IDisposable
+{
+    private const string CompareRequest =
+        """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "compareWith": ["best-of-k"], "budget": {"maxAttempts": 16, "attemptsPerStep": 4}}""";
+    private const string LongRun = """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "budget": {"maxAttempts": 10000}}""";
+    private static readonly Dictionary<string, string> FastCoordinator = new() { ["Benchmarks:PollMilliseconds"] = "20" };
+
+    private readonly TestDataFolder _data = new();
+
+    public void Dispose() => _data.Dispose();
+
+    [Fact]
+    public async Task Delete_on_an_ended_run_removes_its_records_and_folder_and_its_urls_answer_404()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 6 });
+        var id = await ServiceApi.SubmitAsync(host.Client, CompareRequest);
+        var kept = await ServiceApi.SubmitAsync(host.Client, CompareRequest);
+        foreach (var run in new[] { id, kept }) await ServiceApi.PollAsync(host.Client, run, r => r.GetProperty("status").GetString() == "discovered");
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync($"/solve/{id}/adapter")).StatusCode);
+        Assert.True(Directory.Exists(RunFolder(id)));
+
+        var delete = await host.Client.DeleteAsync($"/solve/{id}");
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+
+        Assert.False(Directory.Exists(RunFolder(id)));
+        foreach (var url in new[] { $"/solve/{id}", $"/solve/{id}/events", $"/solve/{id}/attempts", $"/solve/{id}/adapter" })
+        {
+            var response = await host.Client.GetAsync(url);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.DeleteAsync($"/solve/{id}")).StatusCode);
+        await using (var db = OpenDatabase())
+        {
+            Assert.Equal(0, await db.Attempts.CountAsync(a => a.RunId == id));
+            Assert.Equal(0, await db.Events.CountAsync(e => e.RunId == id));
+            Assert.Equal(0, await db.Steps.CountAsync(s => s.RunId == id));
+            Assert.Equal(0, await db.RunMethods.CountAsync(m => m.RunId == id));
+            Assert.True(await db.Attempts.AnyAsync(a => a.RunId == kept), "the other run keeps its records");
+        }
+        Assert.True(Directory.Exists(RunFolder(kept)));
+        var list = await host.Client.GetFromJsonAsync<JsonElement>("/solve");
+        Assert.Equal([kept], list.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("id").GetGuid()));
+    }
+
+    [Fact]
+    public async Task Delete_still_cancels_a_running_run_and_deletes_it_once_it_has_ended()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => null, AttemptDelay = TimeSpan.FromMilliseconds(20) });
+        var id = await ServiceApi.SubmitAsync(host.Client, LongRun);
+        await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("attempts").GetInt32() >= 2);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await host.Client.DeleteAsync($"/solve/{id}")).StatusCode);
+        await ServiceApi.WaitForEndAsync(host.Client, id);
+        await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "cancelled");
+        // Its stream has ended, so its last write is saved: nothing writes the run any more.
+        Assert.Equal(HttpStatusCode.NoContent, (await host.Client.DeleteAsync($"/solve/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/solve/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_ended_run_whose_writes_are_not_all_saved_or_that_a_worker_holds_is_not_deleted()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 2 });
+        var id = await ServiceApi.SubmitAsync(host.Client);
+        await ServiceApi.WaitForEndAsync(host.Client, id);
+        await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "discovered");
+        var hub = host.Services.GetRequiredService<RunEventHub>();
+        var control = host.Services.GetRequiredService<RunControl>();
+
+        // As between the save of its final status and the end of its streams: the writer is not done with it.
+        hub.Activate(id);
+        var refused = await host.Client.DeleteAsync($"/solve/{id}");
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("still being saved", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        hub.Complete(id);
+
+        // As between that save and its worker letting go of it.
+        control.Register(id);
+        Assert.Equal(HttpStatusCode.Conflict, (await host.Client.DeleteAsync($"/solve/{id}")).StatusCode);
+        control.Remove(id);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await host.Client.DeleteAsync($"/solve/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_benchmarks_run_is_deleted_only_with_its_ended_benchmark()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 1 }, FastCoordinator);
+        var id = await BenchmarkApi.SubmitAsync(host.Client,
+            $$"""{"problems": [{{BenchmarkApi.Arithmetic(22, "3, 5, 7")}}], "methods": ["sdpo", "best-of-k"], "seeds": 1, "budget": {"maxAttempts": 4, "attemptsPerStep": 2} }""");
+        var capture = await BenchmarkApi.WaitForEndAsync(host.Client, id);
+        Assert.Equal("completed", capture.Frames[^1].Event);
+        var runs = capture.Frames.Where(f => f.Event == "submitted").Select(f => f.Json.GetProperty("runId").GetGuid()).ToList();
+        Assert.Equal(2, runs.Count);
+        var standalone = await ServiceApi.SubmitAsync(host.Client);
+        await ServiceApi.PollAsync(host.Client, standalone, r => r.GetProperty("finishedAt").ValueKind != JsonValueKind.Null);
+
+        var alone = await host.Client.DeleteAsync($"/solve/{runs[0]}");
+        Assert.Equal(HttpStatusCode.Conflict, alone.StatusCode);
+        Assert.Equal("application/problem+json", alone.Content.Headers.ContentType?.MediaType);
+        Assert.Contains($"DELETE /benchmarks/{id}", (await alone.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync($"/solve/{runs[0]}")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await host.Client.DeleteAsync($"/benchmarks/{id}")).StatusCode);
+        foreach (var url in new[] { $"/benchmarks/{id}", $"/benchmarks/{id}/events", $"/benchmarks/{id}/plot.svg" })
+            Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync(url)).StatusCode);
+        foreach (var run in runs)
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/solve/{run}")).StatusCode);
+            Assert.False(Directory.Exists(RunFolder(run)));
+        }
+        await using (var db = OpenDatabase())
+        {
+            Assert.Equal(0, await db.BenchmarkRuns.CountAsync(r => r.BenchmarkId == id));
+            Assert.Equal(0, await db.BenchmarkEvents.CountAsync(e => e.BenchmarkId == id));
+            Assert.Equal(0, await db.BenchmarkProblems.CountAsync(p => p.BenchmarkId == id));
+            Assert.Equal(0, await db.Attempts.CountAsync(a => runs.Contains(a.RunId)));
+        }
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync($"/solve/{standalone}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_benchmark_event_stream_ends_when_its_benchmark_is_gone()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine(), FastCoordinator);
+        var stream = host.Services.GetRequiredService<BenchmarkEventStream>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        // A deleted benchmark reads as an unknown one: no events, and the reader stops rather than waiting for more.
+        var events = 0;
+        await foreach (var _ in stream.ReadAsync(Guid.NewGuid(), 0, timeout.Token)) events++;
+        Assert.Equal(0, events);
+    }
+
+    [Fact]
+    public async Task Retention_deletes_what_ended_before_its_period_and_keeps_the_rest()
+    {
+        var engine = new FakeDiscoveryEngine
+        {
+            DiscoverAtFor = request => request.Problem.Prompt.Contains("22") ? 1 : null,
+            BeforeAttempt = index => index == 2 ? Task.Delay(Timeout.Infinite) : Task.CompletedTask,
+        };
+        var settings = new Dictionary<string, string>(FastCoordinator) { ["Service:RunsPerDevice"] = "4" };
+        await using var host = new ServiceHost(_data, engine, settings);
+        var ended = await ServiceApi.SubmitAsync(host.Client);
+        var running = await ServiceApi.SubmitAsync(host.Client, LongRun.Replace("22", "23"));
+        await ServiceApi.PollAsync(host.Client, ended, r => r.GetProperty("finishedAt").ValueKind != JsonValueKind.Null);
+        await ServiceApi.PollAsync(host.Client, running, r => r.GetProperty("attempts").GetInt32() >= 2);
+        // A benchmark still running, one of whose runs has ended: neither goes while the benchmark runs.
+        var benchmark = await BenchmarkApi.SubmitAsync(host.Client,
+            $$"""{"problems": [{{BenchmarkApi.Arithmetic(22, "3, 5, 7")}}, {{BenchmarkApi.Arithmetic(23, "3, 5, 7")}}], "methods": ["best-of-k"], "seeds": 1, "budget": {"maxAttempts": 64} }""");
+        var benchmarkRuns = await SubmittedRunsAsync(host.Client, benchmark, 2);
+        await ServiceApi.PollAsync(host.Client, benchmarkRuns[0], r => r.GetProperty("finishedAt").ValueKind != JsonValueKind.Null);
+
+        var retention = ActivatorUtilities.CreateInstance<EndedRunRetention>(host.Services);
+        await retention.DeleteEndedBeforeAsync(DateTimeOffset.UtcNow - TimeSpan.FromHours(1), CancellationToken.None);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync($"/solve/{ended}")).StatusCode);
+
+        await retention.DeleteEndedBeforeAsync(DateTimeOffset.UtcNow + TimeSpan.FromMinutes(1), CancellationToken.None);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/solve/{ended}")).StatusCode);
+        Assert.False(Directory.Exists(RunFolder(ended)));
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync($"/solve/{running}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync($"/solve/{benchmarkRuns[0]}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync($"/benchmarks/{benchmark}")).StatusCode);
+
+        // Once the benchmark has ended, it goes with its runs.
+        Assert.Equal(HttpStatusCode.Accepted, (await host.Client.DeleteAsync($"/benchmarks/{benchmark}")).StatusCode);
+        Assert.Equal("cancelled", (await BenchmarkApi.WaitForEndAsync(host.Client, benchmark)).Frames[^1].Event);
+        await retention.DeleteEndedBeforeAsync(DateTimeOffset.UtcNow + TimeSpan.FromMinutes(1), CancellationToken.None);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/benchmarks/{benchmark}")).StatusCode);
+        foreach (var run in benchmarkRuns) Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/solve/{run}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync($"/solve/{running}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_retention_setting_deletes_ended_runs_in_the_background()
+    {
+        // 0.00002 days: 1.7 s, looked at every second.
+        var settings = new Dictionary<string, string> { ["Service:RetainEndedRunsDays"] = "0.00002" };
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 1 }, settings);
+        var id = await ServiceApi.SubmitAsync(host.Client);
+        await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("finishedAt").ValueKind != JsonValueKind.Null);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while ((await host.Client.GetAsync($"/solve/{id}")).StatusCode != HttpStatusCode.NotFound)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the ended run was not deleted within 15 s");
+            await Task.Delay(100);
+        }
+        Assert.False(Directory.Exists(RunFolder(id)));
+    }
+
+    private static async Task<List<Guid>> SubmittedRunsAsync(HttpClient client, Guid id, int count)
+    {
+        using var stream = await SseClient.OpenAsync(client, $"/benchmarks/{id}/events");
+        var capture = await SseClient.ReadAsync(stream, frames => frames.Count(f => f.Event == "submitted") >= count);
+        return capture.Frames.Where(f => f.Event == "submitted").Select(f => f.Json.GetProperty("runId").GetGuid()).ToList();
+    }
+
+    private string RunFolder(Guid id) => Path.Combine(_data.Path, "runs", id.ToString("D"));
+
+    private SdpoDbContext OpenDatabase() =>
+        new(new DbContextOptionsBuilder<SdpoDbContext>().UseSqlite($"Data Source={Path.Combine(_data.Path, "sdpo.db")}").Options);
+}
