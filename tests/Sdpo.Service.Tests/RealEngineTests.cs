@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Extensions.Options;
+using Sdpo.Service.Configuration;
 using Sdpo.Engine;
 using Sdpo.Engine.Sdpo;
 using Sdpo.Verifiers.Arithmetic;
@@ -222,8 +222,8 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
         }
 
         settings["Models:0:Threads"] = "0";
-        var error = Assert.Throws<OptionsValidationException>(() => new ServiceHost(_data, engine: null, settings));
-        Assert.Contains("Threads", error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<ServiceSettingsException>(() => new ServiceHost(_data, engine: null, settings));
+        Assert.Contains("Models:0:Threads is 0", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
