@@ -221,8 +221,11 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
             Assert.Equal(1, models[0].GetProperty("threads").GetInt32());
         }
 
+        // As Program.cs builds it: Program.cs ends a bad setting's start with exit code 1, which the test host cannot report.
         settings["Models:0:Threads"] = "0";
-        var error = Assert.Throws<ServiceSettingsException>(() => new ServiceHost(_data, engine: null, settings));
+        await using var app = ProgramApp.Build(["--urls", "http://127.0.0.1:0", "--Service:DataFolder", _data.Path,
+            .. settings.SelectMany(setting => new[] { $"--{setting.Key}", setting.Value })]);
+        var error = await Assert.ThrowsAsync<ServiceSettingsException>(() => app.StartAsync());
         Assert.Contains("Models:0:Threads is 0", error.Message, StringComparison.Ordinal);
     }
 
