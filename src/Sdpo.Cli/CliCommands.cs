@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using Sdpo.Cli.Commands;
+using Sdpo.Engine;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -48,8 +49,9 @@ public static class CliCommands
                 CliErrors.Write(pretty);
             else
                 CliErrors.Write(new Markup($"[red]Error:[/] {Markup.Escape(message ?? exception.Message)}{Environment.NewLine}"));
-            // Spectre's parse and validation errors: the command line is at fault. Anything else is unexpected (Spectre's -1, 255).
-            return exception is CommandAppException ? CliErrors.BadInput : -1;
+            // Spectre's parse and validation errors: the command line is at fault; so is a model folder that does not load
+            // (--model, --init-from), whichever command loads it. Anything else is unexpected (Spectre's -1, 255).
+            return exception is CommandAppException or CheckpointException ? CliErrors.BadInput : -1;
         });
     }
 

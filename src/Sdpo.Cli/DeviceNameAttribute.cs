@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
+using Sdpo.Engine.Runtime;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -8,15 +7,9 @@ namespace Sdpo.Cli;
 /// <summary>A --device that LibTorch can open: cpu, cuda or cuda:N. Checked while parsing, where a mistyped one
 /// surfaced only once the model loaded, as an enum parse error.</summary>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed partial class DeviceNameAttribute() : ParameterValidationAttribute("--device must be cpu, cuda or cuda:N (N the GPU's index, e.g. cuda:0).")
+public sealed class DeviceNameAttribute() : ParameterValidationAttribute($"--device must be {DeviceName.Accepted}.")
 {
     // Spectre prints the attribute's ErrorMessage, not the result's.
     public override ValidationResult Validate(CommandParameterContext context) =>
-        context.Value is not string device || IsValid(device) ? ValidationResult.Success() : ValidationResult.Error();
-
-    public static bool IsValid(string device) =>
-        DevicePattern().IsMatch(device.ToLower(CultureInfo.InvariantCulture));
-
-    [GeneratedRegex(@"^(cpu|cuda(:\d+)?)$")]
-    private static partial Regex DevicePattern();
+        context.Value is not string device || DeviceName.IsValid(device) ? ValidationResult.Success() : ValidationResult.Error();
 }

@@ -3,6 +3,8 @@ using Sdpo.Engine.Discovery;
 using Sdpo.Engine.Models;
 using Sdpo.Engine.Runtime;
 using Sdpo.Engine.Tokenization;
+using Sdpo.Engine.Tokenization.HuggingFace;
+using Sdpo.Engine.Tokenization.SentencePiece;
 using Sdpo.Engine.Tokenization.Prompting;
 using static TorchSharp.torch;
 
@@ -55,6 +57,7 @@ public sealed class LanguageModel : IDisposable
     {
         if (torchThreads is < 1) throw new ArgumentOutOfRangeException(nameof(torchThreads), torchThreads, "A model needs at least one torch thread.");
         var tokenizer = TokenizerLoader.Load(folder);
+        CheckVocabulary(tokenizer, CheckpointLoader.LoadConfig(folder), folder);
         var sdpoDefaults = Discovery.SdpoDefaults.Load(folder);
         var format = PromptFormat.ForCheckpoint(folder);
         var thread = new DeviceThread(new Device(device), $"torch-{name}");
@@ -75,6 +78,18 @@ public sealed class LanguageModel : IDisposable
             thread.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Throws <see cref="CheckpointException"/> when the tokenizer can produce an id the model has no embedding for:
+    /// a tokenizer from another model, which would otherwise load and then fail every prompt. A model's vocabulary larger
+    /// than its tokenizer's is normal (Qwen pads its embeddings to a multiple of 128).</summary>
+    private static void CheckVocabulary(ITextTokenizer tokenizer, ModelConfig config, string folder)
+    {
+        if (tokenizer.VocabularySize <= config.VocabSize) return;
+        var tokenizerFile = tokenizer is SentencePieceTextTokenizer ? SentencePieceTextTokenizer.FileName : TokenizerJsonFile.FileName;
+        throw new CheckpointException(
+            $"The tokenizer {Path.Combine(folder, tokenizerFile)} has {tokenizer.VocabularySize} tokens but {CheckpointFiles.Config}'s vocab_size is " +
+            $"{config.VocabSize}: ids {config.VocabSize} and above have no embedding. The tokenizer belongs to another model; put this model's own in the folder.");
     }
 
     /// <summary>The token ids the model continues for a raw user prompt (formatted, BOS where the model uses one).</summary>

@@ -1,4 +1,5 @@
 using Sdpo.Service;
+using Sdpo.Service.Configuration;
 using Sdpo.Service.Persistence;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,9 +11,9 @@ try
 {
     app.Run();
 }
-catch (DatabaseUnavailableException)
+catch (Exception e) when (e is DatabaseUnavailableException or ServiceSettingsException)
 {
-    // The host has logged the reason, one line naming the file and what to do: exit with an error, not an abort.
+    // The host has logged the reason, one line naming the file or the setting and what to do: exit with an error, not an abort.
     return 1;
 }
 catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)

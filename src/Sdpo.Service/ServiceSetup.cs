@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
-using Sdpo.Engine.Models;
 using Sdpo.Service.Api;
 using Sdpo.Service.Benchmarks;
 using Sdpo.Service.Configuration;
@@ -30,13 +29,8 @@ public static class ServiceSetup
         services.AddOptions<ServiceOptions>().BindConfiguration(ServiceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ModelCatalogOptions>()
             .Configure<IConfiguration>((catalog, configuration) => configuration.GetSection(ModelOptions.SectionName).Bind(catalog.Models))
-            .Validate(catalog => catalog.Models.All(m => !string.IsNullOrWhiteSpace(m.Name) && !string.IsNullOrWhiteSpace(m.Device) && !string.IsNullOrWhiteSpace(m.Path)),
-                "Every entry of Models needs a Name, a Path and a Device.")
-            .Validate(catalog => catalog.Models.All(m => ModelDtype.TryParse(m.Dtype) is not null),
-                "Every entry of Models needs a Dtype of float32, bfloat16 or float16.")
-            .Validate(catalog => catalog.Models.All(m => m.Threads is null or >= 1), "A model's Threads, where given, must be at least 1.")
-            .Validate(catalog => catalog.Models.Select(m => m.Name).Distinct().Count() == catalog.Models.Count, "Model names must be unique.")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ModelCatalogOptions>, ModelCatalogOptionsValidation>();
 
         services.AddSingleton<DataPaths>();
         services.AddDbContextFactory<SdpoDbContext>((provider, options) =>
@@ -71,7 +65,8 @@ public static class ServiceSetup
         services.AddSingleton<TeacherAdvantageMeter>();
 
         // Start in this order, stop in the reverse: the workers stop (interrupting runs) before the writer
-        // drains, and the writer before the database goes away.
+        // drains, and the writer before the database goes away. The settings are checked first, as the first is built.
+        services.AddHostedService<SettingsCheck>();
         services.AddHostedService<DatabaseInitializer>();
         services.AddHostedService<ModelPreloader>();
         services.AddHostedService<RunRecovery>();

@@ -8,9 +8,38 @@ public sealed class CommandLineTests : IDisposable
 {
     /// <summary>Stands for an output folder in the cases' arguments; nothing may be written there.</summary>
     private const string Out = "{output}";
+    /// <summary>Stands for a model folder whose config.json is cut off, beside the embedded model's tokenizer.</summary>
+    private const string BrokenModel = "{broken-model}";
+    /// <summary>Stands for a JSONL file of one solvable puzzle.</summary>
+    private const string Problems = "{problems}";
     private readonly string _output = Directory.CreateTempSubdirectory("sdpo-cli-").FullName;
+    private readonly TemporaryFolder _inputs = new();
 
-    public void Dispose() => Directory.Delete(_output, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_output, recursive: true);
+        _inputs.Dispose();
+    }
+
+    private string[] Resolve(IEnumerable<string> args) => [.. args.Select(a => a switch
+    {
+        Out => _output,
+        BrokenModel => BrokenModelFolder(),
+        Problems => _inputs.Write("problems.jsonl", """{"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}""" + "\n"),
+        _ => a,
+    })];
+
+    /// <summary>Without white space and quotes: Spectre wraps a long path where it likes, keeping or dropping the space.</summary>
+    private static string Squeezed(string text) => new([.. text.Where(c => !char.IsWhiteSpace(c) && c != '\'')]);
+
+    private string BrokenModelFolder()
+    {
+        var folder = Directory.CreateDirectory(_inputs.File("broken-model")).FullName;
+        foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json" })
+            File.Copy(Path.Combine(Checkout.EmbeddedModel, file), Path.Combine(folder, file), overwrite: true);
+        File.WriteAllText(Path.Combine(folder, "config.json"), """{"architectures": ["Qwen3ForCausalLM"], "vocab_size": """);
+        return folder;
+    }
 
     [Theory]
     [InlineData("0", "solve", "--numbers", "1,1,2", "--target", "97")]
@@ -92,6 +121,40 @@ public sealed class CommandLineTests : IDisposable
         Assert.DoesNotContain("budget.", error);
         Assert.DoesNotContain("sampling.", error);
         Assert.Empty(Directory.GetFileSystemEntries(_output));
+    }
+
+    [Theory]
+    [InlineData("solve", "--numbers", "3,5,7", "--target", "22", "--model", BrokenModel)]
+    [InlineData("eval", "--per-tier", "1", "--samples", "1", "-m", BrokenModel, "-o", Out)]
+    [InlineData("probe", "--problems", Problems, "--seeds", "1", "--updates", "1", "--model", BrokenModel, "-o", Out)]
+    [InlineData("bench", "--suite", "arithmetic-rare", "--count", "1", "--budget", "2", "-g", "2", "--methods", "best-of-k", "--model", BrokenModel, "-o", Out)]
+    [InlineData("pretrain", "--quick", "--steps", "1", "--init-from", BrokenModel, "-o", Out)]
+    public async Task AModelFolderThatDoesNotLoadExitsWithTwoNamingTheFile(params string[] args)
+    {
+        // README's exit codes: 2 for a missing or malformed model folder. Only a missing one got 2; a malformed one
+        // escaped to Spectre's handler, exit code 255, in every command that loads a model.
+        var (exitCode, standardOutput, standardError) = await CliRunner.RunSplitAsync([.. Resolve(args), "--threads", "1"]);
+
+        Assert.True(exitCode == 2, standardOutput + standardError);
+        Assert.Contains(Squeezed(Path.Combine(_inputs.File("broken-model"), "config.json") + " is not valid JSON"), Squeezed(standardError));
+        Assert.Empty(Directory.GetFileSystemEntries(_output));
+    }
+
+    [Theory]
+    [InlineData("pass@1", "eval", "--per-tier", "1", "--samples", "1")]
+    [InlineData("after update", "probe", "--problems", Problems, "--seeds", "1", "--updates", "1")]
+    [InlineData("problems ×", "bench", "--suite", "arithmetic-rare", "--count", "1", "--budget", "2", "-g", "2", "--methods", "best-of-k")]
+    [InlineData("Training into", "pretrain", "--quick", "--steps", "1")]
+    public async Task AnOutputThatIsAFileIsRefusedBeforeAnyWork(string workDone, params string[] args)
+    {
+        // eval and probe found it only when writing their report, after all their work, and exited 255; pretrain at its
+        // first checkpoint, naming <output>/checkpoint rather than the flag.
+        var file = _inputs.Write("taken", "");
+        var (exitCode, standardOutput, standardError) = await CliRunner.RunSplitAsync([.. Resolve(args), "-o", file, "--threads", "1"]);
+
+        Assert.True(exitCode == 2, standardOutput + standardError);
+        Assert.Contains(Squeezed($"-o/--output: '{file}' is a file, not a folder."), Squeezed(standardError));
+        Assert.DoesNotContain(workDone, standardOutput + standardError);
     }
 
     [Theory]

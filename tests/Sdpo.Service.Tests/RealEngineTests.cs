@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Extensions.Options;
+using Sdpo.Service.Configuration;
 using Sdpo.Engine;
 using Sdpo.Engine.Sdpo;
 using Sdpo.Verifiers.Arithmetic;
@@ -222,9 +222,12 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
             Assert.Equal(1, models[0].GetProperty("threads").GetInt32());
         }
 
+        // As Program.cs builds it: Program.cs ends a bad setting's start with exit code 1, which the test host cannot report.
         settings["Models:0:Threads"] = "0";
-        var error = Assert.Throws<OptionsValidationException>(() => new ServiceHost(_data, engine: null, settings));
-        Assert.Contains("Threads", error.Message, StringComparison.Ordinal);
+        await using var app = ProgramApp.Build(["--urls", "http://127.0.0.1:0", "--Service:DataFolder", _data.Path,
+            .. settings.SelectMany(setting => new[] { $"--{setting.Key}", setting.Value })]);
+        var error = await Assert.ThrowsAsync<ServiceSettingsException>(() => app.StartAsync());
+        Assert.Contains("Models:0:Threads is 0", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -148,4 +148,24 @@ public sealed class TeacherAdvantageTests : IAsyncLifetime
         Assert.Contains("(wrong)", detail);
         Assert.Contains("15 is 7 less than the target 22", detail);
     }
+
+    [Fact]
+    public async Task An_engine_that_fails_on_a_valid_case_answers_problem_json_with_its_reason()
+    {
+        // A model with another model's tokenizer failed in the scorer with an ArgumentException: a bare 500, the reason only in the log.
+        using var data = new TestDataFolder();
+        await using var host = new ServiceHost(data, new FakeDiscoveryEngine
+        {
+            Advantage = (_, _, _) => throw new ArgumentException("Pair 0 holds a token id outside the vocabulary [0, 257).\nSecond line.", "pairs"),
+        });
+
+        var response = await host.Client.PostAsync("/teacher-advantage", ServiceApi.Json(Cases(Case(""" "answer": "3*5+7", "attempt": "3+5+7" """))));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("The engine failed", problem.GetProperty("title").GetString());
+        Assert.Equal("The engine failed on cases[0] with model 'fake-model': Pair 0 holds a token id outside the vocabulary [0, 257).",
+            problem.GetProperty("detail").GetString());
+    }
 }

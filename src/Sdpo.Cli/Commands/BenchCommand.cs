@@ -124,6 +124,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
                 new DiscoveryBudget(settings.Budget, settings.Group, settings.Chains), settings.ToSampling(),
                 settings.SdpoOptions(folder));
             template.Validate();
+            OutputFolder.Create(settings.Output);
         }
         catch (Exception ex) when (ex is ArgumentException or IOException or InvalidOperationException or EngineException)
         {

@@ -72,6 +72,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
                 if (skippedAsTrained > 0)
                     AnsiConsole.MarkupLine($"Skipped {skippedAsTrained} generated puzzles this model's policy-gradient training sampled.");
             }
+            OutputFolder.Create(settings.Output);
         }
         catch (Exception ex) when (ex is IOException or ArgumentException or InvalidDataException or JsonException)
         {
@@ -129,7 +130,6 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         }
         AnsiConsole.MarkupLine($"{hard.Count} of {results.Count} puzzles are hard for this model (pass@{k} < {settings.HardThreshold}).");
 
-        Directory.CreateDirectory(settings.Output);
         var json = new JsonSerializerOptions { WriteIndented = true };
         await File.WriteAllTextAsync(Path.Combine(settings.Output, "eval.json"), JsonSerializer.Serialize(new
         {

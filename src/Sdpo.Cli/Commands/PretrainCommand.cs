@@ -103,6 +103,15 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
     public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (settings.Threads is { } threads) TorchSharp.torch.set_num_threads(threads);
+        try
+        {
+            OutputFolder.Create(settings.Output);
+        }
+        catch (IOException ex)
+        {
+            CliErrors.Print(ex.Message);
+            return Task.FromResult(CliErrors.BadInput);
+        }
         var defaults = settings.Defaults;
         var options = defaults with
         {

@@ -53,6 +53,7 @@ public sealed class ProbeCommand : AsyncCommand<ProbeCommand.Settings>
             puzzles = Cli.ProblemsFile.Read(settings.ProblemsFile!);
             folder = CliModel.ResolveFolder(settings.Model);
             options = SdpoOptionsJson.ParseForModel(settings.SdpoJson, settings.LearningRate, folder);
+            OutputFolder.Create(settings.Output);
         }
         catch (Exception ex) when (ex is ArgumentException or IOException or EngineException)
         {
@@ -80,7 +81,6 @@ public sealed class ProbeCommand : AsyncCommand<ProbeCommand.Settings>
                                $"{runs.Count(r => r.Discovered)} found an answer within {settings.Updates * settings.Group} attempts; " +
                                $"mean log solution mass before any update {(runs.Count > 0 ? runs.Average(r => r.InitialLogMass) : double.NaN):F2} nats.");
 
-        Directory.CreateDirectory(settings.Output);
         var path = Path.Combine(settings.Output, "probe.json");
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(new
         {

@@ -24,7 +24,8 @@ public static class TeacherAdvantageApi
             .ProducesValidationProblem()
             .Produces<BodyTooLargeProblem>(StatusCodes.Status413PayloadTooLarge, "application/problem+json")
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status500InternalServerError);
         return app;
     }
 
@@ -47,6 +48,10 @@ public static class TeacherAdvantageApi
         catch (Exception ex) when (ex is ModelUnavailableException or ServiceUnavailableException)
         {
             return RunProblems.ModelUnavailable(http.Response, ex, options.Value.RetryAfterSeconds);
+        }
+        catch (TeacherAdvantageFailedException ex)
+        {
+            return TypedResults.Problem(title: "The engine failed", detail: ex.Message, statusCode: StatusCodes.Status500InternalServerError);
         }
     }
 }

@@ -10,9 +10,10 @@ namespace Sdpo.Service.Gate;
 /// the problem and none is given, the passing answer nearest to the attempt) passes its verifier, takes the feedback of
 /// its failed attempt from the verifier (or the feedback given), and scores the answer with and without that feedback
 /// in SDPO's teacher context. A case that cannot be measured (the answer fails, the attempt passes or
-/// has no feedback, the context does not fit, constrained: the grammar cannot produce the answer) is a <see cref="RequestFieldException"/> naming it.
+/// has no feedback, the context does not fit, constrained: the grammar cannot produce the answer) is a <see cref="RequestFieldException"/> naming it;
+/// an engine that fails on a valid case, a <see cref="TeacherAdvantageFailedException"/>.
 /// </summary>
-public sealed class TeacherAdvantageMeter
+public sealed class TeacherAdvantageMeter(ILogger<TeacherAdvantageMeter> logger)
 {
     public async Task<TeacherAdvantageReport> MeasureAsync(TeacherAdvantageSubmission submission, CancellationToken cancellationToken)
     {
@@ -35,6 +36,13 @@ public sealed class TeacherAdvantageMeter
             catch (EngineException ex)
             {
                 throw new RequestFieldException(spec.Field, $"{spec.Field}: {ex.Message}");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // As a run's engine failure is its failureReason: the first line, where an unhandled one answered a bare 500.
+                logger.LogWarning(ex, "The engine failed measuring the teacher advantage of {Case} on model {Model}", spec.Field, submission.Model.Name);
+                var firstLine = ex.Message.Trim().Split(['\r', '\n'], 2)[0];
+                throw new TeacherAdvantageFailedException($"The engine failed on {spec.Field} with model '{submission.Model.Name}': {firstLine}", ex);
             }
             if (!double.IsFinite(advantage.Nats))
                 throw new RequestFieldException($"{spec.Field}.answer",
