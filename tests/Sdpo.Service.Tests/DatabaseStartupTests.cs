@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Sdpo.Service.Persistence;
 using Sdpo.Service.Tests.Support;
 
@@ -68,22 +67,5 @@ public sealed class DatabaseStartupTests : IDisposable
         Assert.DoesNotContain("Unhandled exception", text);
     }
 
-    /// <summary>Runs the built service as its own process, as a user starts it, until it exits.</summary>
-    private async Task<(int ExitCode, string Output)> RunServiceAsync(string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = _data.Path,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "Sdpo.Service.dll") }.Concat(args)) start.ArgumentList.Add(arg);
-        start.Environment["DOTNET_DbgEnableMiniDump"] = "0";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output + await errors);
-    }
+    private Task<(int ExitCode, string Output)> RunServiceAsync(string[] args) => ServiceProcess.RunAsync(_data.Path, args);
 }
