@@ -30,12 +30,14 @@ public static class HealthApi
         // A failed model is tried again here too once its retry interval has passed: a load balancer that stops sending
         // work to an unhealthy service would otherwise never let a repaired model folder be loaded.
         foreach (var model in engines.Models.Where(m => engines.Availability(m).State == ModelState.Failed)) TryStartLoading(engines, model);
-        var states = engines.Models.Select(m => engines.Availability(m).State).ToList();
-        var loaded = states.Count(s => s == ModelState.Loaded);
-        var failed = states.Count(s => s == ModelState.Failed);
+        var availability = engines.Models.Select(engines.Availability).ToList();
+        var loaded = availability.Count(a => a.State == ModelState.Loaded);
+        // A model loading again after a failure counts as failed until the load succeeds, or the service would
+        // report itself healthy on every check that happens to start a retry.
+        var failed = availability.Count(a => a.State == ModelState.Failed || a.Retrying);
         // Every model failed: each submission would get 503, so a load balancer should not send any.
-        var healthy = database == "ok" && writes == "ok" && states.Count > failed;
-        var report = new HealthReport(healthy ? "healthy" : "unhealthy", database, writes, writer.Backlog, states.Count, loaded, failed, queue.TotalLength, executor.Executing);
+        var healthy = database == "ok" && writes == "ok" && availability.Count > failed;
+        var report = new HealthReport(healthy ? "healthy" : "unhealthy", database, writes, writer.Backlog, availability.Count, loaded, failed, queue.TotalLength, executor.Executing);
         return healthy ? TypedResults.Ok(report) : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 

@@ -44,9 +44,10 @@ public sealed class ConfiguredEngineProvider : IEngineProvider, IDisposable
 
     public ModelAvailability Availability(ModelInfo model)
     {
-        var load = Slot(model).Load;
+        var slot = Slot(model);
+        var load = slot.Load;
         if (load is null) return new ModelAvailability(ModelState.Unloaded);
-        if (!load.IsCompleted) return new ModelAvailability(ModelState.Loading);
+        if (!load.IsCompleted) return new ModelAvailability(ModelState.Loading, Retrying: Interlocked.Read(ref slot.FailedAt) != 0);
         return load.IsCompletedSuccessfully
             ? new ModelAvailability(ModelState.Loaded, ContextLength: load.Result.ContextLength, SdpoDefaults: load.Result.SdpoDefaults)
             : new ModelAvailability(ModelState.Failed, Reason(load));

@@ -12,5 +12,7 @@ public enum ModelState
 }
 
 /// <summary>A model's state; <see cref="Reason"/> says why a failed model cannot be used, <see cref="ContextLength"/>
-/// and <see cref="SdpoDefaults"/> (the SDPO options of a request that sets none) are known once it is loaded.</summary>
-public sealed record ModelAvailability(ModelState State, string? Reason = null, int? ContextLength = null, SdpoOptions? SdpoDefaults = null);
+/// and <see cref="SdpoDefaults"/> (the SDPO options of a request that sets none) are known once it is loaded;
+/// <see cref="Retrying"/>: loading again after a failed load, so not known to be usable.</summary>
+public sealed record ModelAvailability(ModelState State, string? Reason = null, int? ContextLength = null, SdpoOptions? SdpoDefaults = null,
+    bool Retrying = false);
