@@ -433,7 +433,9 @@ public static class DiscoveryLoop
         {
             verdict = Verdict.Fail(VerdictStatus.VerifierError, $"The verifier failed: {e.Message}");
         }
-        return new VerifiedAttempt(verdict, clock.Elapsed.TotalMilliseconds);
+        // A verifier's own measure leaves out what it waited for before verifying (a free sandbox slot, say).
+        var verifying = verdict.Duration > TimeSpan.Zero ? verdict.Duration : clock.Elapsed;
+        return new VerifiedAttempt(verdict, verifying.TotalMilliseconds);
     }
 
     private sealed record VerifiedAttempt(Verdict Verdict, double Milliseconds, bool Reused = false);

@@ -172,6 +172,31 @@ public class DiscoveryLoopTests
     }
 
     [Fact]
+    public async Task AnAttemptsVerifyingTimeIsTheVerifiersOwnMeasureWhereItGivesOne()
+    {
+        // The call takes 150 ms, of which the verifier says it worked 7 (the rest a wait for a slot); a verifier
+        // that says nothing is timed around its call.
+        var events = await Collect(DiscoveryLoop.RunAsync(Request(new WaitingVerifier(TimeSpan.FromMilliseconds(7)), maxAttempts: 2),
+            new ScriptedPolicy((_, slot, _) => $"x{slot}")));
+        Assert.All(events.OfType<AttemptEvaluated>(), a => Assert.Equal(7, a.Timings.VerifyingMs, precision: 6));
+
+        var untimed = await Collect(DiscoveryLoop.RunAsync(Request(new WaitingVerifier(TimeSpan.Zero), maxAttempts: 2),
+            new ScriptedPolicy((_, slot, _) => $"x{slot}")));
+        Assert.All(untimed.OfType<AttemptEvaluated>(), a => Assert.True(a.Timings.VerifyingMs >= 140, $"{a.Timings.VerifyingMs} ms"));
+    }
+
+    /// <summary>Waits 150 ms, then fails the attempt, reporting <paramref name="reported"/> as its duration.</summary>
+    private sealed class WaitingVerifier(TimeSpan reported) : IVerifier
+    {
+        public string Kind => "test";
+        public async Task<Verdict> VerifyAsync(Attempt attempt, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(150, cancellationToken);
+            return Verdict.Fail(VerdictStatus.Wrong, "no") with { Duration = reported };
+        }
+    }
+
+    [Fact]
     public async Task MaxDistilledAttemptsKeepsTheMostFrequentMistakesWithAllTheirCopies()
     {
         string Text(int slot) => slot switch { 1 or 3 or 5 => "often", 2 or 6 => "twice", _ => $"once{slot}" };
