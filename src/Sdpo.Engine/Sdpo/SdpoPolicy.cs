@@ -63,9 +63,11 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
     public Task<IReadOnlyList<SampledAttempt>> SampleAsync(IReadOnlyList<string> contexts, AttemptSampling sampling, long seed, CancellationToken cancellationToken)
     {
         var prompts = contexts.Select(_encodings.Encode).ToList();
+        // A context that leaves less than maxNewTokens (a self-teacher's, near the limit) gets what is left: the
+        // generator stops at the model's context end. One that leaves no token at all cannot be sampled.
         int longest = prompts.Max(p => p.Count);
-        if (longest + sampling.MaxNewTokens > _model.ContextLength)
-            throw new ContextLengthException(longest + sampling.MaxNewTokens, _model.ContextLength, "prompt plus maxNewTokens");
+        if (longest + 1 > _model.ContextLength)
+            throw new ContextLengthException(longest + 1, _model.ContextLength, "context plus one new token");
         var options = new SamplingOptions
         {
             Temperature = sampling.Temperature,
