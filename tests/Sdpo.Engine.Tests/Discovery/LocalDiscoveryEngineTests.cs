@@ -78,4 +78,35 @@ public sealed class LocalDiscoveryEngineTests(ToyLanguageModel toy) : IClassFixt
         Assert.True(attempts.Count(a => a.Text == "e") >= 6, string.Join(", ", attempts.Select(a => a.Text)));
         Assert.All(attempts, a => Assert.True(policy.CountContextTokens(teacher) + a.TokenIds.Count <= toy.Model.ContextLength));
     }
+
+    [Theory]
+    [InlineData(TeacherKind.Frozen, false)]
+    [InlineData(TeacherKind.Ema, true)]
+    public async Task Only_a_teacher_that_changes_is_saved_and_a_saved_run_resumes_to_the_same_continuation(TeacherKind teacher, bool saved)
+    {
+        var request = new DiscoveryRequest(new Problem(ToyLanguageModel.Prompt), new NamesE(), DiscoveryMethod.Sdpo, new DiscoveryBudget(24, 8),
+            new AttemptSampling(MaxNewTokens: 4), new SdpoOptions { LearningRate = 2e-2, Teacher = teacher }, Seed: 3);
+        var uninterrupted = (await Run(request)).OfType<AttemptEvaluated>().Select(a => (a.Index, a.Text)).ToList();
+        string directory = Path.Combine(Path.GetTempPath(), "sdpo-engine-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using (var cts = new CancellationTokenSource())
+            {
+                // Cancelled once the first step is reported: the loop saves it, then stops.
+                await foreach (var e in _engine.RunAsync(request, directory, cts.Token)) if (e is StepCompleted) cts.Cancel();
+            }
+            var policy = Assert.Single(Directory.GetDirectories(directory, "policy-*"));
+            Assert.Equal(saved, Directory.Exists(Path.Combine(policy, "teacher")));
+            Assert.True(Directory.Exists(Path.Combine(policy, "student")));
+
+            var resumed = new List<DiscoveryEvent>();
+            await foreach (var e in _engine.RunAsync(request, directory)) resumed.Add(e);
+            Assert.IsType<Exhausted>(resumed[^1]);
+            Assert.Equal(uninterrupted.Skip(8), resumed.OfType<AttemptEvaluated>().Select(a => (a.Index, a.Text)));
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
 }
