@@ -523,6 +523,20 @@ public static class DiscoveryLoop
         return state;
     }
 
+    /// <summary>
+    /// Removes what only resuming needs from a run's <paramref name="stateDirectory"/> (the loop file and the policy's
+    /// state: optimizer moments, student, teacher), for whoever ends the run for good; the engine cannot tell a cancel
+    /// that ends a run from one that a restart resumes. What an ended run still serves, the exported adapter
+    /// (<see cref="LocalDiscoveryEngine.AdapterFolder"/>), stays.
+    /// </summary>
+    public static void DiscardResumeState(string stateDirectory)
+    {
+        if (!Directory.Exists(stateDirectory)) return;
+        foreach (var file in Directory.EnumerateFiles(stateDirectory, LoopStateFile + "*")) File.Delete(file);
+        // Committed folders, one left by an uncommitted save, and a policy's own staging ones (policy-N.saving-…).
+        foreach (var folder in Directory.EnumerateDirectories(stateDirectory, PolicyStateFolder + "*")) Directory.Delete(folder, recursive: true);
+    }
+
     /// <summary>How long a run waits for a disk that refuses its state (a full one) before it fails.</summary>
     private static readonly TimeSpan SaveRetryLimit = TimeSpan.FromMinutes(30);
 

@@ -579,6 +579,28 @@ public class DiscoveryLoopTests
     }
 
     [Fact]
+    public async Task DiscardingTheResumeStateOfAnEndedRunLeavesOnlyItsAdapter()
+    {
+        var request = Request(new PassWhen(_ => false), maxAttempts: 40);
+        string directory = Path.Combine(Path.GetTempPath(), "sdpo-loop-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await RunCancelledAtThirdStep(request, directory);
+            Directory.CreateDirectory(Path.Combine(directory, "policy-2.saving-0123")); // a save cut off mid-way
+            File.WriteAllText(Path.Combine(directory, "loop.json.tmp"), "{}");
+            Directory.CreateDirectory(Path.Combine(directory, LocalDiscoveryEngine.AdapterFolder));
+
+            DiscoveryLoop.DiscardResumeState(directory);
+            Assert.Equal([LocalDiscoveryEngine.AdapterFolder], Directory.GetFileSystemEntries(directory).Select(Path.GetFileName));
+            DiscoveryLoop.DiscardResumeState(Path.Combine(directory, "missing")); // nothing to discard
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task ASaveCutOffBeforeItsCommitResumesFromTheLastCommittedStep()
     {
         var request = Request(new PassWhen(_ => false), maxAttempts: 40);
