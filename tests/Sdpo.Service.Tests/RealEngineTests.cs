@@ -85,6 +85,10 @@ public sealed class RealEngineTests : IClassFixture<TinyArithmeticCheckpoint>, I
         // The base model as PEFT's from_pretrained can load it: the checkpoint's folder, not the configured model name.
         using var config = JsonDocument.Parse(zip.GetEntry("adapter_config.json")!.Open());
         Assert.Equal(Path.GetFullPath(_checkpoint.Folder), config.RootElement.GetProperty("base_model_name_or_path").GetString());
+
+        // Ended, the run keeps only what it still serves: the resume state (loop file, optimizer, student) is gone.
+        var state = Path.Combine(_data.Path, "runs", id.ToString("D"), "state");
+        Assert.Equal(["adapter"], Directory.GetFileSystemEntries(state).Select(Path.GetFileName));
     }
 
     [Fact]

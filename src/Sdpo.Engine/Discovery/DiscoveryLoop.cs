@@ -150,7 +150,7 @@ public static class DiscoveryLoop
             if (CarriesFeedback(request))
             {
                 RecordChainFeedback(state, budget.EffectiveChains, verdicts.Select(v => v.Verdict.Feedback).ToList(),
-                    latestOnly: request.Method != DiscoveryMethod.MultiTurn);
+                    samples.Select(s => s.TokenIds.Count).ToList(), latestOnly: request.Method != DiscoveryMethod.MultiTurn);
             }
 
             outcome.Step = new StepCompleted(state.Step, state.Attempts, update?.Loss, update?.MeanDivergence,
@@ -281,10 +281,11 @@ public static class DiscoveryLoop
         string prompt = request.Problem.Prompt;
         int chainIndex = slot % request.EffectiveBudget.EffectiveChains;
         var chain = state.ChainFeedback.Count > chainIndex ? state.ChainFeedback[chainIndex] : [];
+        int? feedbackTokens = state.ChainFeedbackTokens.Count > chainIndex ? state.ChainFeedbackTokens[chainIndex] : null;
         return request.Method switch
         {
             DiscoveryMethod.MultiTurn => MultiTurnPrompt.BuildWithin(prompt, chain, ContextRoom(request, policy), policy.CountContextTokens),
-            _ when CarriesFeedback(request) => SelfTeacherContext(request, policy, chain.Count > 0 ? chain[^1] : null),
+            _ when CarriesFeedback(request) => SelfTeacherContext(request, policy, chain.Count > 0 ? chain[^1] : null, feedbackTokens),
             _ => prompt,
         };
     }
@@ -294,37 +295,51 @@ public static class DiscoveryLoop
         request.Method is DiscoveryMethod.MultiTurn or DiscoveryMethod.SelfTeacher
         || request.Method == DiscoveryMethod.Sdpo && request.EffectiveSdpo.SampleWithFeedback;
 
-    /// <summary>The teacher's context for the chain's latest feedback; the plain prompt when there is none or it cannot fit.</summary>
-    private static string SelfTeacherContext(DiscoveryRequest request, IDiscoveryPolicy policy, string? latestFeedback)
+    /// <summary>
+    /// The teacher's context for the chain's latest feedback, leaving room for an attempt of maxNewTokens. Where no
+    /// teacher context fits beside that many, it leaves room for an attempt as long as the one that drew the feedback
+    /// (<paramref name="feedbackAttemptTokens"/>) and the sampler stops at the model's context end, as it would for
+    /// any context: near the context limit the method still samples from its feedback. The plain prompt when there is
+    /// no feedback, or when even that room leaves no teacher context within the cap.
+    /// </summary>
+    private static string SelfTeacherContext(DiscoveryRequest request, IDiscoveryPolicy policy, string? latestFeedback, int? feedbackAttemptTokens)
     {
         string prompt = request.Problem.Prompt;
         if (!TeacherPrompt.HasSignal(latestFeedback, passingSibling: null)) return prompt;
-        return TeacherPrompt.BuildWithin(prompt, latestFeedback, passingSibling: null, TeacherContextRoom(request, policy), policy.CountContextTokens)
+        int maxNewTokens = request.EffectiveSampling.MaxNewTokens;
+        string? Within(int attemptTokens) => TeacherPrompt.BuildWithin(prompt, latestFeedback, passingSibling: null,
+            TeacherContextRoom(request, policy, attemptTokens), policy.CountContextTokens);
+        return Within(maxNewTokens)
+            ?? (feedbackAttemptTokens is { } tokens && tokens < maxNewTokens ? Within(tokens) : null)
             ?? prompt;
     }
 
     /// <summary>Appends each chain's newest feedback: that of the chain's first attempt in the step that has any
     /// (attempt i belongs to chain i mod chains; its attempts are drawn alike, so the first will do), else its first
-    /// attempt's empty one. Self-teacher chains need only the newest, so keep just that.</summary>
-    private static void RecordChainFeedback(LoopState state, int chains, IReadOnlyList<string> feedback, bool latestOnly)
+    /// attempt's empty one. Self-teacher chains need only the newest, so keep just that, with the length in tokens of
+    /// the attempt it came from.</summary>
+    private static void RecordChainFeedback(LoopState state, int chains, IReadOnlyList<string> feedback, IReadOnlyList<int> attemptTokens, bool latestOnly)
     {
         while (state.ChainFeedback.Count < chains) state.ChainFeedback.Add(new List<string>());
+        while (state.ChainFeedbackTokens.Count < chains) state.ChainFeedbackTokens.Add(0);
         for (int chain = 0; chain < Math.Min(chains, feedback.Count); chain++)
         {
             int first = chain;
             while (first < feedback.Count && string.IsNullOrWhiteSpace(feedback[first])) first += chains;
+            if (first >= feedback.Count) first = chain;
             if (latestOnly) state.ChainFeedback[chain].Clear();
-            state.ChainFeedback[chain].Add(first < feedback.Count ? feedback[first] : feedback[chain]);
+            state.ChainFeedback[chain].Add(feedback[first]);
+            state.ChainFeedbackTokens[chain] = attemptTokens[first];
         }
     }
 
     /// <summary>Each failed attempt with feedback, for distillation into the student on the plain question (whatever
     /// context it was sampled from) under the teacher context of its own feedback. With a limit on the attempts
-    /// distilled, they are chosen first, so that only their teacher contexts are built (each is tokenized to fit it).</summary>
+    /// distilled, they are chosen first, so that only their teacher contexts are built (each is tokenized to fit it).
+    /// The attempts are already sampled: a teacher context leaves room for the attempt's own tokens, not for maxNewTokens.</summary>
     private static List<TrainingAttempt> TrainingAttempts(DiscoveryRequest request, IDiscoveryPolicy policy,
         IReadOnlyList<SampledAttempt> samples, IReadOnlyList<Verdict> verdicts)
     {
-        int maxTokens = TeacherContextRoom(request, policy);
         // A passing sibling would be the teacher's solution; the loop stops at the first pass, so in discovery
         // none exists, but keep the reference template's shape.
         string? sibling = null;
@@ -332,17 +347,18 @@ public static class DiscoveryLoop
             .Where(i => !verdicts[i].Passed && TeacherPrompt.HasSignal(verdicts[i].Feedback, sibling))
             .ToList();
         if (request.EffectiveSdpo.MaxDistilledAttempts is { } limit) candidates = MostFrequent(candidates, samples, limit);
-        var teacherContexts = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var teacherContexts = new Dictionary<(string Feedback, int Room), string?>();
         var attempts = new List<TrainingAttempt>();
         foreach (int i in candidates)
         {
             var feedback = verdicts[i].Feedback;
-            if (!teacherContexts.TryGetValue(feedback, out var teacher))
+            int room = TeacherContextRoom(request, policy, samples[i].TokenIds.Count);
+            if (!teacherContexts.TryGetValue((feedback, room), out var teacher))
             {
-                // A question too long for the cap even with the feedback cut away gives no teacher: no loss, as
-                // for an attempt without feedback, rather than a context over the cap (or the model's length).
-                teacher = TeacherPrompt.BuildWithin(request.Problem.Prompt, feedback, sibling, maxTokens, policy.CountContextTokens);
-                teacherContexts[feedback] = teacher;
+                // A question too long for the cap (or for the model's context beside the attempt) even with the
+                // feedback cut away gives no teacher: no loss, as for an attempt without feedback.
+                teacher = TeacherPrompt.BuildWithin(request.Problem.Prompt, feedback, sibling, room, policy.CountContextTokens);
+                teacherContexts[(feedback, room)] = teacher;
             }
             if (teacher is not null) attempts.Add(new TrainingAttempt(samples[i], request.Problem.Prompt, teacher));
         }
@@ -442,11 +458,14 @@ public static class DiscoveryLoop
 
     /// <summary>Tokens a context may take so that an attempt of maxNewTokens (and its stop token) still fits after it.</summary>
     private static int ContextRoom(DiscoveryRequest request, IDiscoveryPolicy policy) =>
-        policy.MaxContextTokens - request.EffectiveSampling.MaxNewTokens - 1;
+        ContextRoom(policy, request.EffectiveSampling.MaxNewTokens);
 
-    /// <summary>Tokens a teacher context may take: SDPO's cap, and room for the attempt after it.</summary>
-    private static int TeacherContextRoom(DiscoveryRequest request, IDiscoveryPolicy policy) =>
-        Math.Min(request.EffectiveSdpo.MaxTeacherContextTokens, ContextRoom(request, policy));
+    /// <summary>Tokens a context may take so that an attempt of <paramref name="attemptTokens"/> and its stop token fit after it.</summary>
+    private static int ContextRoom(IDiscoveryPolicy policy, int attemptTokens) => policy.MaxContextTokens - attemptTokens - 1;
+
+    /// <summary>Tokens a teacher context may take: SDPO's cap, and room for an attempt of <paramref name="attemptTokens"/> after it.</summary>
+    private static int TeacherContextRoom(DiscoveryRequest request, IDiscoveryPolicy policy, int attemptTokens) =>
+        Math.Min(request.EffectiveSdpo.MaxTeacherContextTokens, ContextRoom(policy, attemptTokens));
 
     /// <summary>
     /// The run's sampling seed: the request's seed mixed with its prompt, so that runs of different problems with the
@@ -502,6 +521,20 @@ public static class DiscoveryLoop
             throw new InvalidDataException($"{path} names the policy state {policyDirectory}, which is missing.");
         await policy.LoadAsync(policyDirectory, cancellationToken);
         return state;
+    }
+
+    /// <summary>
+    /// Removes what only resuming needs from a run's <paramref name="stateDirectory"/> (the loop file and the policy's
+    /// state: optimizer moments, student, teacher), for whoever ends the run for good; the engine cannot tell a cancel
+    /// that ends a run from one that a restart resumes. What an ended run still serves, the exported adapter
+    /// (<see cref="LocalDiscoveryEngine.AdapterFolder"/>), stays.
+    /// </summary>
+    public static void DiscardResumeState(string stateDirectory)
+    {
+        if (!Directory.Exists(stateDirectory)) return;
+        foreach (var file in Directory.EnumerateFiles(stateDirectory, LoopStateFile + "*")) File.Delete(file);
+        // Committed folders, one left by an uncommitted save, and a policy's own staging ones (policy-N.saving-…).
+        foreach (var folder in Directory.EnumerateDirectories(stateDirectory, PolicyStateFolder + "*")) Directory.Delete(folder, recursive: true);
     }
 
     /// <summary>How long a run waits for a disk that refuses its state (a full one) before it fails.</summary>
@@ -575,6 +608,8 @@ public static class DiscoveryLoop
         /// before steps had folders of their own ("policy").</summary>
         public string? PolicyFolder { get; set; }
         public List<List<string>> ChainFeedback { get; set; } = new();
+        /// <summary>Per chain, the tokens of the attempt its latest feedback came from; empty in states saved before it.</summary>
+        public List<int> ChainFeedbackTokens { get; set; } = new();
         /// <summary>Verdicts by answer text, for reuse; not saved, so a resumed run verifies its answers afresh.</summary>
         [JsonIgnore] public Dictionary<string, Verdict> KnownVerdicts { get; } = new(StringComparer.Ordinal);
         /// <summary>Failed answers by text, with <see cref="AttemptSampling.DistinctAttempts"/>: saved, so a resumed run

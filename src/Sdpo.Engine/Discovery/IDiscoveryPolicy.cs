@@ -24,7 +24,8 @@ public interface IDiscoveryPolicy : IDisposable
     /// <summary>The model's context in tokens: a formatted context plus its attempt must fit in it.</summary>
     int MaxContextTokens { get; }
 
-    /// <summary>Samples one attempt per context. The same contexts, seed and learned state give the same attempts.</summary>
+    /// <summary>Samples one attempt per context, each ending at maxNewTokens or at the model's context end, whichever
+    /// comes first. The same contexts, seed and learned state give the same attempts.</summary>
     Task<IReadOnlyList<SampledAttempt>> SampleAsync(IReadOnlyList<string> contexts, AttemptSampling sampling, long seed, CancellationToken cancellationToken);
 
     /// <summary>One SDPO update from the failed attempts that carry feedback.</summary>

@@ -6,7 +6,9 @@ namespace Sdpo.Engine.Lora;
 /// What an SDPO run needs to resume: the student adapter, its EMA teacher and the optimizer over the student's
 /// <see cref="LoraAdapter.Parameters"/>. Saved as a folder: <c>student/</c> and <c>teacher/</c> in PEFT layout
 /// (the student loads directly in PEFT or vLLM) and <c>optimizer.bin</c> in TorchSharp's AdamW state format
-/// (<see cref="AdapterAdamW.Save"/>), whose entries follow the order of the student's parameters. Owns and disposes all three.
+/// (<see cref="AdapterAdamW.Save"/>), whose entries follow the order of the student's parameters. A teacher that is
+/// no adapter of its own (the base model: a frozen or trust-region teacher) is not saved: it never changes, and
+/// writing a copy every step would only wear the disk. Owns and disposes all three.
 /// </summary>
 public sealed class AdapterTrainingState : IDisposable
 {
@@ -14,7 +16,7 @@ public sealed class AdapterTrainingState : IDisposable
     public const string TeacherFolder = "teacher";
     public const string OptimizerFileName = "optimizer.bin";
 
-    public AdapterTrainingState(LoraAdapter student, LoraAdapter teacher, AdapterAdamW optimizer)
+    public AdapterTrainingState(LoraAdapter student, LoraAdapter? teacher, AdapterAdamW optimizer)
     {
         Student = student;
         Teacher = teacher;
@@ -22,7 +24,9 @@ public sealed class AdapterTrainingState : IDisposable
     }
 
     public LoraAdapter Student { get; }
-    public LoraAdapter Teacher { get; }
+    /// <summary>The EMA teacher; null where the teacher is the base model. States saved before that was so may hold
+    /// a teacher folder for such a run too (a copy of the student), which loads here and the run ignores.</summary>
+    public LoraAdapter? Teacher { get; }
     public AdapterAdamW Optimizer { get; }
 
     /// <summary>Writes the state to <paramref name="folder"/>, replacing an earlier save there only once the new
@@ -35,7 +39,7 @@ public sealed class AdapterTrainingState : IDisposable
         try
         {
             PeftAdapterFormat.Save(Student, Path.Combine(staging, StudentFolder), baseModelNameOrPath);
-            PeftAdapterFormat.Save(Teacher, Path.Combine(staging, TeacherFolder), baseModelNameOrPath);
+            if (Teacher is not null) PeftAdapterFormat.Save(Teacher, Path.Combine(staging, TeacherFolder), baseModelNameOrPath);
             Optimizer.Save(Path.Combine(staging, OptimizerFileName));
 
             if (Directory.Exists(folder)) Directory.Move(folder, previous);
@@ -62,8 +66,9 @@ public sealed class AdapterTrainingState : IDisposable
         AdapterAdamW? optimizer = null;
         try
         {
-            teacher = PeftAdapterFormat.Load(Path.Combine(folder, TeacherFolder), baseModel);
-            if (!teacher.ModulePaths.SequenceEqual(student.ModulePaths) || teacher.Options != student.Options)
+            string teacherFolder = Path.Combine(folder, TeacherFolder);
+            if (Directory.Exists(teacherFolder)) teacher = PeftAdapterFormat.Load(teacherFolder, baseModel);
+            if (teacher is not null && (!teacher.ModulePaths.SequenceEqual(student.ModulePaths) || teacher.Options != student.Options))
                 throw new AdapterException($"Training state {folder}: the teacher adapter's layers or options differ from the student's.");
             optimizer = createOptimizer(student);
             LoadOptimizerState(optimizer, optimizerPath);
@@ -94,7 +99,7 @@ public sealed class AdapterTrainingState : IDisposable
     public void Dispose()
     {
         Optimizer.Dispose();
-        Teacher.Dispose();
+        Teacher?.Dispose();
         Student.Dispose();
     }
 }

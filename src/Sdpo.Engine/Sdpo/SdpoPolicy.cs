@@ -63,9 +63,11 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
     public Task<IReadOnlyList<SampledAttempt>> SampleAsync(IReadOnlyList<string> contexts, AttemptSampling sampling, long seed, CancellationToken cancellationToken)
     {
         var prompts = contexts.Select(_encodings.Encode).ToList();
+        // A context that leaves less than maxNewTokens (a self-teacher's, near the limit) gets what is left: the
+        // generator stops at the model's context end. One that leaves no token at all cannot be sampled.
         int longest = prompts.Max(p => p.Count);
-        if (longest + sampling.MaxNewTokens > _model.ContextLength)
-            throw new ContextLengthException(longest + sampling.MaxNewTokens, _model.ContextLength, "prompt plus maxNewTokens");
+        if (longest + 1 > _model.ContextLength)
+            throw new ContextLengthException(longest + 1, _model.ContextLength, "context plus one new token");
         var options = new SamplingOptions
         {
             Temperature = sampling.Temperature,
@@ -265,13 +267,14 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
         }, cancellationToken);
     }
 
-    /// <summary>Saves student, teacher and AdamW state (a frozen or trust-region run stores its student as the teacher).</summary>
+    /// <summary>Saves student and AdamW state, and an EMA teacher (a frozen or trust-region teacher is the base model,
+    /// which never changes: nothing of it is saved).</summary>
     public Task SaveAsync(string directory, CancellationToken cancellationToken) =>
         _model.Thread.RunAsync(() =>
         {
             Directory.CreateDirectory(directory);
             if (_student is null) return;
-            new AdapterTrainingState(_student, _teacher ?? _student, _optimizer!).Save(directory, BaseModelNameOrPath);
+            new AdapterTrainingState(_student, _teacher, _optimizer!).Save(directory, BaseModelNameOrPath);
         }, cancellationToken);
 
     /// <summary>Writes the student adapter in PEFT layout (adapter_config.json + adapter_model.safetensors).</summary>
@@ -289,13 +292,18 @@ public sealed class SdpoPolicy : IDiscoveryPolicy
             if (_student is null) return;
             _openings.Clear();
             var saved = AdapterTrainingState.Load(directory, _model.Model, CreateOptimizer);
+            if (_options.Teacher == TeacherKind.Ema && saved.Teacher is null)
+            {
+                saved.Dispose();
+                throw new AdapterException($"Training state {directory} has no teacher, which an EMA teacher needs.");
+            }
             _optimizer!.Dispose();
             _teacher?.Dispose();
             _student.Dispose();
             _student = saved.Student;
             _optimizer = saved.Optimizer;
             if (_options.Teacher == TeacherKind.Ema) _teacher = saved.Teacher;
-            else saved.Teacher.Dispose();
+            else saved.Teacher?.Dispose();
         }, cancellationToken);
 
     public void Dispose()

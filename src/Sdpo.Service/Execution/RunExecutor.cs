@@ -134,6 +134,7 @@ public sealed class RunExecutor(
                     recorder.Record(method.Method, new Cancelled(tally.Attempts));
                     outcomes[method.Method] = (RunStatus.Cancelled, null);
                     writer.Enqueue(new MethodFinishedWrite(runId, method.Method, RunStatus.Cancelled, tally.Attempts, tally.Tokens, null, null, DateTimeOffset.UtcNow));
+                    DiscardResumeState(runId, method);
                     continue;
                 }
                 DiscoveryMethodNames.TryParse(method.Method, out var discoveryMethod);
@@ -148,6 +149,7 @@ public sealed class RunExecutor(
                     return;
                 }
                 outcomes[method.Method] = outcome;
+                DiscardResumeState(runId, method);
             }
             currentMethod = null;
             // A run the client stopped before all its methods ended is cancelled, whatever the primary found:
@@ -200,6 +202,7 @@ public sealed class RunExecutor(
                 recorder.Record(method.Method, new Cancelled(tally.Attempts));
                 outcomes[method.Method] = (RunStatus.Cancelled, null);
                 writer.Enqueue(new MethodFinishedWrite(runId, method.Method, RunStatus.Cancelled, tally.Attempts, tally.Tokens, null, null, DateTimeOffset.UtcNow));
+                DiscardResumeState(runId, method); // an interrupted run re-queued at a start has some
             }
             Finish(recorder, runId, methods, outcomes, (RunStatus.Cancelled, null));
             // Saved before the cancel is answered: the run reads as cancelled at once.
@@ -290,6 +293,21 @@ public sealed class RunExecutor(
             recorder.Record(method.Method, new Failed(reason));
             outcomes[method.Method] = (RunStatus.Failed, reason);
             writer.Enqueue(new MethodFinishedWrite(method.RunId, method.Method, RunStatus.Failed, tally.Attempts, tally.Tokens, null, reason, DateTimeOffset.UtcNow));
+            DiscardResumeState(method.RunId, method);
+        }
+    }
+
+    /// <summary>Drops what only resuming a method needs, once it has ended for good (the engine knows its layout); the
+    /// adapter stays for <c>GET /solve/{id}/adapter</c>. Failing costs only disk, so it is logged rather than raised.</summary>
+    private void DiscardResumeState(Guid runId, RunMethodEntity method)
+    {
+        try
+        {
+            DiscoveryLoop.DiscardResumeState(paths.StateDirectory(runId, method.Method, primary: method.Order == 0));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(ex, "Could not remove the resume state of run {RunId} ({Method})", runId, method.Method);
         }
     }
 

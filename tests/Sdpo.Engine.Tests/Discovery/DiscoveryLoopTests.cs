@@ -412,6 +412,38 @@ public class DiscoveryLoopTests
         Assert.Equal(4, roomy.UpdateBatches.Count);
     }
 
+    /// <summary>A model context where a teacher context fits beside the scripted 3-token attempts but not beside
+    /// maxNewTokens (64): the shortest teacher context of "Q" takes more than 150 - 64 - 1 = 85 tokens.</summary>
+    private const int TightContext = 150;
+
+    [Fact]
+    public async Task SdpoLeavesRoomForTheSampledAttemptsOwnTokensNotForMaxNewTokens()
+    {
+        var policy = new ScriptedPolicy { MaxContextTokens = TightContext };
+        var events = await Collect(DiscoveryLoop.RunAsync(Request(new PassWhen(_ => false), maxAttempts: 16, perStep: 4), policy));
+        Assert.IsType<Exhausted>(events[^1]);
+        Assert.All(events.OfType<StepCompleted>(), step => Assert.Equal(4, step.TrainedAttempts));
+        Assert.Equal(4, policy.UpdateBatches.Count);
+        Assert.All(policy.UpdateBatches.SelectMany(b => b), t =>
+        {
+            Assert.Contains("feedback for", t.TeacherContext);
+            Assert.True(t.TeacherContext.Length + t.Attempt.TokenIds.Count + 1 <= TightContext, $"{t.TeacherContext.Length}");
+        });
+    }
+
+    [Fact]
+    public async Task SelfTeacherSamplesFromItsFeedbackWhereOnlyAnAttemptAsLongAsTheOneThatDrewItFits()
+    {
+        var policy = new ScriptedPolicy { MaxContextTokens = TightContext };
+        await Collect(DiscoveryLoop.RunAsync(Request(new PassWhen(_ => false), DiscoveryMethod.SelfTeacher, maxAttempts: 12, perStep: 4), policy));
+        Assert.All(policy.SampledContexts[0], c => Assert.Equal("Q", c));
+        Assert.All(policy.SampledContexts.Skip(1).SelectMany(c => c), c =>
+        {
+            Assert.Contains("feedback for", c);
+            Assert.True(c.Length + 3 + 1 <= TightContext, $"{c.Length}");
+        });
+    }
+
     [Theory]
     [InlineData(DiscoveryMethod.MultiTurn)]
     [InlineData(DiscoveryMethod.SelfTeacher)]
@@ -539,6 +571,28 @@ public class DiscoveryLoopTests
             // A different request must not silently pick up this state.
             var other = await Collect(DiscoveryLoop.RunAsync(Request(verifier, maxAttempts: 40, seed: 99), new ScriptedPolicy(), directory));
             Assert.IsType<Failed>(Assert.Single(other));
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task DiscardingTheResumeStateOfAnEndedRunLeavesOnlyItsAdapter()
+    {
+        var request = Request(new PassWhen(_ => false), maxAttempts: 40);
+        string directory = Path.Combine(Path.GetTempPath(), "sdpo-loop-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await RunCancelledAtThirdStep(request, directory);
+            Directory.CreateDirectory(Path.Combine(directory, "policy-2.saving-0123")); // a save cut off mid-way
+            File.WriteAllText(Path.Combine(directory, "loop.json.tmp"), "{}");
+            Directory.CreateDirectory(Path.Combine(directory, LocalDiscoveryEngine.AdapterFolder));
+
+            DiscoveryLoop.DiscardResumeState(directory);
+            Assert.Equal([LocalDiscoveryEngine.AdapterFolder], Directory.GetFileSystemEntries(directory).Select(Path.GetFileName));
+            DiscoveryLoop.DiscardResumeState(Path.Combine(directory, "missing")); // nothing to discard
         }
         finally
         {

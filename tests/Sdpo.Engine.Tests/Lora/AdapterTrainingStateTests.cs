@@ -37,7 +37,7 @@ public sealed class AdapterTrainingStateTests : IDisposable
         using var _ = resumed;
         Step(resumed);
         Assert.All(resumed.Student.Parameters.Zip(original.Student.Parameters), p => Assert.True(Bits.Same(p.First, p.Second)));
-        Assert.All(resumed.Teacher.Parameters.Zip(original.Teacher.Parameters), p => Assert.True(Bits.Same(p.First, p.Second)));
+        Assert.All(resumed.Teacher!.Parameters.Zip(original.Teacher!.Parameters), p => Assert.True(Bits.Same(p.First, p.Second)));
 
         // Control: the same adapters with a fresh AdamW (moments and step count lost) take a different step.
         var student = PeftAdapterFormat.Load(Path.Combine(_folder, "student"), _model);
@@ -95,6 +95,6 @@ public sealed class AdapterTrainingStateTests : IDisposable
             _model.forward(_input).square().mean().backward();
             state.Optimizer.Step();
         }
-        state.Teacher.UpdateEma(state.Student, EmaRate);
+        state.Teacher!.UpdateEma(state.Student, EmaRate);
     }
 }
