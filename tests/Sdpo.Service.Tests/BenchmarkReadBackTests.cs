@@ -101,8 +101,8 @@ public sealed class BenchmarkReadBackTests : IDisposable
                     (point.GetProperty("estimate").ValueKind, point.GetProperty("lower").ValueKind, point.GetProperty("upper").ValueKind)));
         }
         var svg = await host.Client.GetStringAsync($"/benchmarks/{id}/plot.svg");
-        Assert.Contains("sdpo: no runs ended", svg);
-        Assert.Contains("best-of-k: no runs ended", svg);
+        Assert.Contains("sdpo: no completed runs", svg);
+        Assert.Contains("best-of-k: no completed runs", svg);
         Assert.DoesNotContain("(n = 0)", svg);
     }
 
@@ -113,7 +113,7 @@ public sealed class BenchmarkReadBackTests : IDisposable
             [new BenchmarkRunOutcome("p1", "sdpo", 1, 2, 2), new BenchmarkRunOutcome("p1", "best-of-k", 1, null, 3, Completed: false)], budget: 8);
         var svg = DiscoveryCurvePlot.RenderSvg(report);
         Assert.Contains("sdpo (n = 1)", svg);
-        Assert.Contains("best-of-k: no runs ended", svg);
+        Assert.Contains("best-of-k: no completed runs", svg);
     }
 
     [Fact]

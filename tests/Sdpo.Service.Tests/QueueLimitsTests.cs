@@ -39,6 +39,17 @@ public sealed class QueueLimitsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_cap_below_the_default_budget_says_the_refused_number_is_the_default()
+    {
+        var settings = new Dictionary<string, string> { ["Service:MaxAttemptsPerRun"] = "10" };
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine(), settings);
+        var refused = await host.Client.PostAsync("/solve", ServiceApi.Json("""{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var message = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("budget.maxAttempts")[0].GetString();
+        Assert.Contains("got 64, the default when the request does not set it", message);
+    }
+
+    [Fact]
     public async Task A_queued_run_shows_its_place_in_the_queue_and_health_counts_only_executing_runs_as_active()
     {
         var settings = new Dictionary<string, string> { ["Service:RunsPerDevice"] = "1" };

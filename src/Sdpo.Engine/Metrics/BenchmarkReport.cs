@@ -113,7 +113,7 @@ public sealed record MethodReport(
     int Discoveries,
     IReadOnlyList<DiscoveryPoint> Curve,
     double? MeanAttemptsToDiscovery,
-    double MeanAttemptsSpent,
+    double? MeanAttemptsSpent,
     double? SecondsPerAttempt = null,
     double? MeanSecondsToDiscovery = null);
 

@@ -62,9 +62,9 @@ public static class DiscoveryStatistics
         return found.Count == 0 ? null : found.Average();
     }
 
-    /// <summary>Mean attempts spent per run, counting a run that never succeeded as the whole budget.</summary>
-    public static double MeanAttemptsSpent(IReadOnlyList<int?> firstSuccess, int budget) =>
-        firstSuccess.Count == 0 ? 0 : firstSuccess.Average(a => (double)(a ?? budget));
+    /// <summary>Mean attempts spent per run, counting a run that never succeeded as the whole budget; null without runs.</summary>
+    public static double? MeanAttemptsSpent(IReadOnlyList<int?> firstSuccess, int budget) =>
+        firstSuccess.Count == 0 ? null : firstSuccess.Average(a => (double)(a ?? budget));
 
     /// <summary>The smallest k ≤ budget with discovery@k ≥ level, or null when the level is never reached.</summary>
     public static int? AttemptsToReach(IReadOnlyList<int?> firstSuccess, double level, int budget)

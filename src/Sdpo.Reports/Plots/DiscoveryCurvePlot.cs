@@ -34,7 +34,7 @@ public static class DiscoveryCurvePlot
             var color = Palette[i % Palette.Length];
             if (method.Runs == 0 || method.Curve.Any(p => p.Estimate is null))
             {
-                plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"{method.Method}: no runs ended", LineColor = color, LineWidth = 2, LinePattern = LinePattern.Dotted });
+                plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"{method.Method}: no completed runs", LineColor = color, LineWidth = 2, LinePattern = LinePattern.Dotted });
                 continue;
             }
             double[] xs = method.Curve.Select(p => Math.Log2(p.K)).ToArray();

@@ -111,10 +111,14 @@ public static class RequestFields
     /// engine's own limit, so that one request cannot hold a device for hours.</summary>
     public static void CheckMaxAttempts(string field, int maxAttempts, ServiceOptions options)
     {
-        if (maxAttempts > options.MaxAttemptsPerRun)
-            throw new RequestFieldException(field,
-                $"{field} must be at most {options.MaxAttemptsPerRun} on this service ({ServiceOptions.MaxAttemptsPerRunKey}); got {maxAttempts}.");
+        if (maxAttempts <= options.MaxAttemptsPerRun) return;
+        // A cap below the default budget refuses requests that left the budget out: say where the number came from.
+        var origin = field == "budget.maxAttempts" && maxAttempts == DefaultMaxAttempts ? ", the default when the request does not set it" : "";
+        throw new RequestFieldException(field,
+            $"{field} must be at most {options.MaxAttemptsPerRun} on this service ({ServiceOptions.MaxAttemptsPerRunKey}); got {maxAttempts}{origin}.");
     }
+
+    private static readonly int DefaultMaxAttempts = new DiscoveryBudget().MaxAttempts;
 
     /// <summary>Runs an engine option record's Validate(); its out-of-range error becomes a 400 naming "section.option".</summary>
     public static void ValidateOptions(string section, Action validate)

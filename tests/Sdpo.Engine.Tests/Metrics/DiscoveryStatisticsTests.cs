@@ -20,7 +20,7 @@ public class DiscoveryStatisticsTests
     public void MeansAndAttemptsToReachAreHandComputed()
     {
         Assert.Equal(17 / 4.0, DiscoveryStatistics.MeanAttemptsToDiscovery(Runs)!.Value, 12);
-        Assert.Equal((17 + 16) / 5.0, DiscoveryStatistics.MeanAttemptsSpent(Runs, 16), 12);
+        Assert.Equal((17 + 16) / 5.0, DiscoveryStatistics.MeanAttemptsSpent(Runs, 16)!.Value, 12);
         Assert.Null(DiscoveryStatistics.MeanAttemptsToDiscovery(new int?[] { null, null }));
         Assert.Equal(3, DiscoveryStatistics.AttemptsToReach(Runs, 0.6, 16));
         Assert.Equal(10, DiscoveryStatistics.AttemptsToReach(Runs, 0.7, 16));
@@ -61,6 +61,7 @@ public class DiscoveryStatisticsTests
         Assert.Null(DiscoveryStatistics.DiscoveryAtK([], 4));
         Assert.Equal([new DiscoveryPoint(1, null, null, null), new DiscoveryPoint(4, null, null, null)], DiscoveryStatistics.Curve([], new[] { 1, 4 }));
         Assert.Null(DiscoveryStatistics.AttemptsRatio([1, 2], [], 4));
+        Assert.Null(DiscoveryStatistics.MeanAttemptsSpent([], 4));
     }
 
     [Theory]
