@@ -161,7 +161,7 @@ public sealed class PythonSandbox : IDisposable
         using var process = new Process { StartInfo = start };
         try
         {
-            process.Start();
+            ProcessLauncher.Start(process);
         }
         catch (Exception error) when (error is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
@@ -316,7 +316,8 @@ public sealed class PythonSandbox : IDisposable
         foreach (var argument in new[] { _resolved.PythonPath, "-I", "-c", "print('ok')" }) start.ArgumentList.Add(argument);
         try
         {
-            using var probe = Process.Start(start)!;
+            using var probe = new Process { StartInfo = start };
+            ProcessLauncher.Start(probe);
             var output = probe.StandardOutput.ReadToEndAsync();
             var error = probe.StandardError.ReadToEndAsync();
             await probe.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20)).ConfigureAwait(false);
