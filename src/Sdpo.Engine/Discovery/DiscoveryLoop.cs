@@ -132,6 +132,16 @@ public static class DiscoveryLoop
                 }
             }
             state.Attempts += samples.Count;
+            foreach (var verified in verdicts)
+                state.VerifierErrorsInARow = verified.Verdict.Status == VerdictStatus.VerifierError ? state.VerifierErrorsInARow + 1 : 0;
+            if (state.VerifierErrorsInARow >= MaxVerifierErrorsInARow)
+            {
+                // The verifier itself fails (a webhook down, a sandbox missing), not the attempts: every later attempt
+                // would be spent the same way.
+                outcome.Failure = $"The verifier failed on the last {state.VerifierErrorsInARow} attempts, so the run stopped " +
+                                  $"instead of spending its budget: {verdicts[^1].Verdict.Feedback}";
+                return outcome;
+            }
 
             UpdateFigures? update = null;
             int trained = 0;
@@ -170,6 +180,9 @@ public static class DiscoveryLoop
         }
         return outcome;
     }
+
+    /// <summary>Verifier errors in a row (attempts the verifier could not judge) that end a run as failed.</summary>
+    public const int MaxVerifierErrorsInARow = 8;
 
     /// <summary>At most this many rounds of drawing again; a repeat left after them stays an attempt.</summary>
     private const int MaxRedrawRounds = 3;
@@ -619,5 +632,7 @@ public static class DiscoveryLoop
         public HashSet<string> KnownFailureKeys { get; set; } = new(StringComparer.Ordinal);
         /// <summary>How many of the previous step's first draw were repeats: the spare rows of the next draw.</summary>
         public int RepeatsLastStep { get; set; }
+        /// <summary>Attempts in a row the verifier could not judge (<see cref="VerdictStatus.VerifierError"/>).</summary>
+        public int VerifierErrorsInARow { get; set; }
     }
 }

@@ -172,6 +172,27 @@ public class DiscoveryLoopTests
     }
 
     [Fact]
+    public async Task ARunWhoseVerifierFailsOnEightAttemptsInARowFailsInsteadOfSpendingItsBudget()
+    {
+        // Steps of 4: the verifier can judge nothing from attempt 3 on; attempts 0 to 2 are wrong.
+        var broken = new DelegateVerifier(a => a.Index < 3
+            ? Verdict.Fail(VerdictStatus.Wrong, "no")
+            : Verdict.Fail(VerdictStatus.VerifierError, "The webhook answered 502."));
+        var events = await Collect(DiscoveryLoop.RunAsync(Request(broken, DiscoveryMethod.BestOfK, maxAttempts: 64, perStep: 4) with { ReuseVerdicts = false },
+            new ScriptedPolicy((_, slot, _) => $"x{slot}")));
+        Assert.Equal(12, events.OfType<AttemptEvaluated>().Count()); // 3 wrong, then 8 verifier errors end step 2 at 11
+        var failed = Assert.IsType<Failed>(events[^1]);
+        Assert.Contains("failed on the last 9 attempts", failed.Reason);
+        Assert.Contains("The webhook answered 502.", failed.Reason);
+
+        // Errors broken up by verdicts never add up to eight in a row: the run goes on to its budget.
+        var flaky = new DelegateVerifier(a => Verdict.Fail(a.Index % 4 == 0 ? VerdictStatus.Wrong : VerdictStatus.VerifierError, "flaky"));
+        var spent = await Collect(DiscoveryLoop.RunAsync(Request(flaky, DiscoveryMethod.BestOfK, maxAttempts: 32, perStep: 4) with { ReuseVerdicts = false },
+            new ScriptedPolicy((_, slot, _) => $"x{slot}")));
+        Assert.IsType<Exhausted>(spent[^1]);
+    }
+
+    [Fact]
     public async Task AnAttemptsVerifyingTimeIsTheVerifiersOwnMeasureWhereItGivesOne()
     {
         // The call takes 150 ms, of which the verifier says it worked 7 (the rest a wait for a slot); a verifier
@@ -545,7 +566,8 @@ public class DiscoveryLoopTests
             Assert.Equal(VerdictStatus.VerifierError, a.Verdict.Status);
             Assert.Contains("boom", a.Verdict.Feedback);
         });
-        Assert.IsType<Exhausted>(events[^1]);
+        // Eight attempts the verifier could not judge end the run as failed, saying why.
+        Assert.Contains("boom", Assert.IsType<Failed>(events[^1]).Reason);
     }
 
     [Fact]
