@@ -171,6 +171,8 @@ public sealed class RunExecutor(
             }
             if (recorder is not null && methods is not null && outcomes is not null) Finish(recorder, runId, methods, outcomes, (RunStatus.Failed, reason));
             else writer.Enqueue(new RunFinishedWrite(runId, RunStatus.Failed, reason, DateTimeOffset.UtcNow));
+            // The run has ended for good: none of its methods resumes.
+            foreach (var method in methods ?? []) DiscardResumeState(runId, method);
         }
         finally
         {
