@@ -129,11 +129,17 @@ public sealed class RecoveryTests : IDisposable
             await ServiceApi.PollAsync(first.Client, id, r => r.GetProperty("attempts").GetInt32() >= 2);
         }
 
-        // Killed mid-run an hour ago: its execution was never closed.
+        // Killed mid-run an hour ago: its execution was never closed. Its state folder holds what an SDPO run's would.
         await Downtime.PassAsync(_data, TimeSpan.FromHours(1), killed: true);
+        var state = Path.Combine(_data.Path, "runs", id.ToString("D"), "state");
+        Directory.CreateDirectory(Path.Combine(state, "policy-1"));
+        Directory.CreateDirectory(Path.Combine(state, "adapter"));
+        await File.WriteAllTextAsync(Path.Combine(state, "loop.json"), "{}");
         await using var second = new ServiceHost(_data, new FakeDiscoveryEngine(), modelName: "another-model");
         var run = await ServiceApi.GetRunAsync(second.Client, id);
         Assert.Equal("failed", run.GetProperty("status").GetString());
+        // Ended for good: only the adapter is left, as when a worker ends a run.
+        Assert.Equal(["adapter"], Directory.EnumerateFileSystemEntries(state).Select(Path.GetFileName));
         Assert.Contains("no longer configured", run.GetProperty("failureReason").GetString());
         var capture = await ServiceApi.WaitForEndAsync(second.Client, id);
         Assert.Equal("failed", capture.Frames.LastMethodEvent().Event);

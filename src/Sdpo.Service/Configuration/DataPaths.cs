@@ -25,6 +25,20 @@ public sealed class DataPaths
             ? Path.Combine(RunDirectory(runId), "state")
             : Path.Combine(RunDirectory(runId), "compare", method, "state");
 
+    /// <summary>Drops what only resuming a method needs, once it has ended for good (the engine knows its layout); the
+    /// adapter stays for <c>GET /solve/{id}/adapter</c>. Failing costs only disk, so it is logged rather than raised.</summary>
+    public void DiscardResumeState(Guid runId, string method, bool primary, ILogger logger)
+    {
+        try
+        {
+            Sdpo.Engine.Discovery.DiscoveryLoop.DiscardResumeState(StateDirectory(runId, method, primary));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(ex, "Could not remove the resume state of run {RunId} ({Method})", runId, method);
+        }
+    }
+
     /// <summary>A method's adapter in PEFT layout, which the engine writes when the method ends (SDPO trains one).</summary>
     public string AdapterDirectory(Guid runId, string method, bool primary) => Path.Combine(StateDirectory(runId, method, primary), "adapter");
 }

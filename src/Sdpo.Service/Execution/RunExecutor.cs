@@ -58,7 +58,6 @@ public sealed class RunExecutor(
     {
         var handle = control.Register(runId);
         RunRecorder? recorder = null;
-        string? currentMethod = null;
         List<RunMethodEntity>? methods = null;
         Dictionary<string, (RunStatus Status, string? Reason)>? outcomes = null;
         var waiting = false;
@@ -127,7 +126,6 @@ public sealed class RunExecutor(
 
             foreach (var method in methods.Where(m => !outcomes.ContainsKey(m.Method)))
             {
-                currentMethod = method.Method;
                 var tally = recorder.Tally(method.Method);
                 if (handle.CancelRequested)
                 {
@@ -151,7 +149,6 @@ public sealed class RunExecutor(
                 outcomes[method.Method] = outcome;
                 DiscardResumeState(runId, method);
             }
-            currentMethod = null;
             // A run the client stopped before all its methods ended is cancelled, whatever the primary found:
             // not all the work asked for was done. Each method keeps its own outcome.
             var runOutcome = outcomes.Values.Any(o => o.Status == RunStatus.Cancelled)
@@ -164,15 +161,14 @@ public sealed class RunExecutor(
             // Last resort: a run never stays "running" because the service itself failed.
             logger.LogError(ex, "Run {RunId} failed in the service", runId);
             var reason = $"The service failed while running the run: {ex.Message}";
-            if (recorder is not null && currentMethod is not null)
+            if (recorder is not null && methods is not null && outcomes is not null)
             {
-                recorder.Record(currentMethod, new Failed(reason));
-                outcomes?.TryAdd(currentMethod, (RunStatus.Failed, reason));
+                // Every method not ended yet, the one that was running included, ends failed: its final event, its
+                // row and its resume state, as any other end; then the run with its ended event.
+                FailRemaining(recorder, methods, outcomes, reason);
+                Finish(recorder, runId, methods, outcomes, (RunStatus.Failed, reason));
             }
-            if (recorder is not null && methods is not null && outcomes is not null) Finish(recorder, runId, methods, outcomes, (RunStatus.Failed, reason));
             else writer.Enqueue(new RunFinishedWrite(runId, RunStatus.Failed, reason, DateTimeOffset.UtcNow));
-            // The run has ended for good: none of its methods resumes.
-            foreach (var method in methods ?? []) DiscardResumeState(runId, method);
         }
         finally
         {
@@ -299,19 +295,8 @@ public sealed class RunExecutor(
         }
     }
 
-    /// <summary>Drops what only resuming a method needs, once it has ended for good (the engine knows its layout); the
-    /// adapter stays for <c>GET /solve/{id}/adapter</c>. Failing costs only disk, so it is logged rather than raised.</summary>
-    private void DiscardResumeState(Guid runId, RunMethodEntity method)
-    {
-        try
-        {
-            DiscoveryLoop.DiscardResumeState(paths.StateDirectory(runId, method.Method, primary: method.Order == 0));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            logger.LogWarning(ex, "Could not remove the resume state of run {RunId} ({Method})", runId, method.Method);
-        }
-    }
+    private void DiscardResumeState(Guid runId, RunMethodEntity method) =>
+        paths.DiscardResumeState(runId, method.Method, primary: method.Order == 0, logger);
 
     /// <summary>Ends the run with its <c>ended</c> event, numbered after every method's final event.</summary>
     private void Finish(RunRecorder recorder, Guid runId, List<RunMethodEntity> methods, Dictionary<string, (RunStatus Status, string? Reason)> outcomes,

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Sdpo.Engine.Discovery;
+using Sdpo.Service.Configuration;
 using Sdpo.Service.Engines;
 using Sdpo.Service.Persistence;
 
@@ -13,7 +14,7 @@ namespace Sdpo.Service.Execution;
 /// </summary>
 public sealed class RunRecovery(
     IDbContextFactory<SdpoDbContext> contexts, IEngineProvider engines, RunQueue queue, RunControl control, RunEventHub hub,
-    ILogger<RunRecovery> logger) : IHostedService
+    DataPaths paths, ILogger<RunRecovery> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -23,6 +24,7 @@ public sealed class RunRecovery(
         var cancelledBenchmarks = db.Benchmarks.Where(b => b.CancelRequested).Select(b => b.Id);
         var ofCancelledBenchmarks = (await db.BenchmarkRuns.Where(r => r.RunId != null && r.Status == null && cancelledBenchmarks.Contains(r.BenchmarkId))
             .Select(r => r.RunId).ToListAsync(cancellationToken)).OfType<Guid>().ToHashSet();
+        var ended = new List<RunEntity>();
         foreach (var run in runs.OrderBy(r => r.CreatedAt))
         {
             if (run.CancelRequested || ofCancelledBenchmarks.Contains(run.Id))
@@ -30,6 +32,7 @@ public sealed class RunRecovery(
                 var status = run.Status;
                 run.CancelRequested = true;
                 await EndAsync(db, run, RunStatus.Cancelled, null, cancellationToken);
+                ended.Add(run);
                 logger.LogInformation("Run {RunId} ({Status}) ended cancelled: its cancel was requested before the restart", run.Id, status);
                 continue;
             }
@@ -37,6 +40,7 @@ public sealed class RunRecovery(
             if (model is null || !queue.Devices.Contains(model.Device))
             {
                 await EndAsync(db, run, RunStatus.Failed, $"The run cannot resume: model '{run.Model}' is no longer configured.", cancellationToken);
+                ended.Add(run);
                 continue;
             }
             control.Register(run.Id);
@@ -45,6 +49,9 @@ public sealed class RunRecovery(
             logger.LogInformation("Run {RunId} ({Status}) re-queued to resume on {Device}", run.Id, run.Status, model.Device);
         }
         await db.SaveChangesAsync(cancellationToken);
+        // Ended for good once saved: what only a resume reads goes, as when a worker ends a run.
+        foreach (var run in ended)
+            foreach (var method in run.Methods) paths.DiscardResumeState(run.Id, method.Method, primary: method.Order == 0, logger);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
