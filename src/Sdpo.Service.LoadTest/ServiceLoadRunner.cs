@@ -142,7 +142,6 @@ public static class ServiceLoadRunner
             eventsStored, streams.Sum(s => (long)s.Events), streams.Count(s => s.Complete), problems.ToList());
     }
 
-    /// <summary>Attempts, a step after every full step that did not end the run, and the final event.</summary>
     /// <summary>Each attempt, each step, the method's discovered event and the run's ended event.</summary>
     private static int ExpectedEvents(LoadOptions options) => options.AttemptsPerRun + (options.AttemptsPerRun - 1) / options.AttemptsPerStep + 2;
 

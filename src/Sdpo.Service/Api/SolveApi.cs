@@ -258,7 +258,10 @@ public static class SolveApi
             case RunDeletion.NotFound:
                 return RunProblems.RunNotFound(id);
             case RunDeletion.InBenchmark:
-                var benchmark = await db.BenchmarkRuns.AsNoTracking().Where(r => r.RunId == id).Select(r => r.BenchmarkId).FirstAsync(cancellationToken);
+                var benchmark = await db.BenchmarkRuns.AsNoTracking().Where(r => r.RunId == id).Select(r => (Guid?)r.BenchmarkId)
+                    .FirstOrDefaultAsync(cancellationToken);
+                // Its benchmark was deleted, with the run, since the deleter looked.
+                if (benchmark is null) return RunProblems.RunNotFound(id);
                 return TypedResults.Problem(
                     title: "The run belongs to a benchmark",
                     detail: $"Run {id} is one of benchmark {benchmark}'s runs, whose results count it; delete the benchmark " +

@@ -62,10 +62,24 @@ public sealed class EndedRunRetention(
         }
         int deletedRuns = 0, deletedBenchmarks = 0;
         foreach (var id in oldRuns)
-            if (await runs.DeleteAsync(id, cancellationToken) == RunDeletion.Deleted) deletedRuns++;
+            if (await TryAsync(id, async () => await runs.DeleteAsync(id, cancellationToken) == RunDeletion.Deleted)) deletedRuns++;
         foreach (var id in oldBenchmarks)
-            if ((await benchmarks.DeleteAsync(id, cancellationToken)).Outcome == BenchmarkDeletion.Deleted) deletedBenchmarks++;
+            if (await TryAsync(id, async () => (await benchmarks.DeleteAsync(id, cancellationToken)).Outcome == BenchmarkDeletion.Deleted)) deletedBenchmarks++;
         if (deletedRuns + deletedBenchmarks > 0)
             logger.LogInformation("Deleted {Runs} runs and {Benchmarks} benchmarks that ended before {Cutoff:O}", deletedRuns, deletedBenchmarks, cutoff);
+    }
+
+    /// <summary>One deletion; one that fails (a locked database) is logged and left for the next pass, not the rest.</summary>
+    private async Task<bool> TryAsync(Guid id, Func<Task<bool>> delete)
+    {
+        try
+        {
+            return await delete();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Could not delete {Id}; the next pass tries again", id);
+            return false;
+        }
     }
 }

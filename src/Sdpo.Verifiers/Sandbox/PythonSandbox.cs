@@ -298,8 +298,16 @@ public sealed class PythonSandbox : IDisposable
         string? seccompFile = null;
         if (SeccompFilter.Program is { } filter)
         {
-            seccompFile = Path.GetTempFileName();
-            await File.WriteAllBytesAsync(seccompFile, filter).ConfigureAwait(false);
+            try
+            {
+                seccompFile = Path.GetTempFileName();
+                await File.WriteAllBytesAsync(seccompFile, filter).ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                // A probe that throws would be remembered as thrown, failing every later run: it is a problem instead.
+                return $"the seccomp filter could not be written for the bubblewrap test run: {error.Message}";
+            }
         }
         List<string> command = seccompFile is null ? [] : SandboxCommand.OpeningSeccompFile(seccompFile);
         var probeUid = _users?.Rent();
