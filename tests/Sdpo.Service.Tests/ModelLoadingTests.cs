@@ -126,10 +126,7 @@ public sealed class ModelLoadingTests : IDisposable
     public async Task A_failed_load_is_tried_again_after_the_retry_interval()
     {
         var factory = new GatedEngineFactory { FailuresFirst = 1 };
-        var settings = TinyArithmeticCheckpoint.ModelSettings("flaky", "/models/flaky");
-        settings["Service:ModelRetrySeconds"] = "0";
-        settings["Service:LoadModelsAtStart"] = "false";
-        await using var host = new ServiceHost(_data, engine: null, settings, services: s => s.AddSingleton<IEngineFactory>(factory));
+        await using var host = FlakyModelHost(factory);
         factory.Open(new FakeDiscoveryEngine { DiscoverAt = _ => 0 });
 
         var first = await host.Client.PostAsync("/solve", ServiceApi.Json(Request));
@@ -145,10 +142,7 @@ public sealed class ModelLoadingTests : IDisposable
     public async Task Health_is_503_while_every_model_has_failed_and_its_check_tries_the_load_again()
     {
         var factory = new GatedEngineFactory { FailuresFirst = 1 };
-        var settings = TinyArithmeticCheckpoint.ModelSettings("flaky", "/models/flaky");
-        settings["Service:ModelRetrySeconds"] = "0";
-        settings["Service:LoadModelsAtStart"] = "false";
-        await using var host = new ServiceHost(_data, engine: null, settings, services: s => s.AddSingleton<IEngineFactory>(factory));
+        await using var host = FlakyModelHost(factory);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await host.Client.PostAsync("/solve", ServiceApi.Json(Request))).StatusCode);
         Assert.Equal(1, factory.Loads);
 
@@ -178,6 +172,15 @@ public sealed class ModelLoadingTests : IDisposable
         Assert.Equal("healthy", report.GetProperty("status").GetString());
         Assert.Equal(1, report.GetProperty("modelsLoaded").GetInt32());
         Assert.Equal(0, report.GetProperty("modelsFailed").GetInt32());
+    }
+
+    /// <summary>A service whose one model, loaded by <paramref name="factory"/> at first use, may be tried again at once.</summary>
+    private ServiceHost FlakyModelHost(GatedEngineFactory factory)
+    {
+        var settings = TinyArithmeticCheckpoint.ModelSettings("flaky", "/models/flaky");
+        settings["Service:ModelRetrySeconds"] = "0";
+        settings["Service:LoadModelsAtStart"] = "false";
+        return new ServiceHost(_data, engine: null, settings, services: s => s.AddSingleton<IEngineFactory>(factory));
     }
 
     // vocab_size 257, the arithmetic tokenizer's: a smaller one is a fault of its own (ids without an embedding).

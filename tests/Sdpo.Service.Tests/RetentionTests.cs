@@ -135,7 +135,7 @@ public sealed class RetentionTests : IDisposable
     }
 
     [Fact]
-    public async Task A_benchmark_event_stream_ends_when_its_benchmark_is_gone()
+    public async Task A_benchmark_event_stream_of_a_benchmark_not_in_the_database_ends_at_once()
     {
         await using var host = new ServiceHost(_data, new FakeDiscoveryEngine(), FastCoordinator);
         var stream = host.Services.GetRequiredService<BenchmarkEventStream>();

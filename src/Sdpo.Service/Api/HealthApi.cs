@@ -29,8 +29,10 @@ public static class HealthApi
         var writes = writer.Failure is { } failure ? $"failing since {failure.Since:O}: {failure.Reason}" : "ok";
         // A failed model is tried again here too once its retry interval has passed: a load balancer that stops sending
         // work to an unhealthy service would otherwise never let a repaired model folder be loaded.
-        foreach (var model in engines.Models.Where(m => engines.Availability(m).State == ModelState.Failed)) TryStartLoading(engines, model);
+        // The report reads the states before those retries: a model retried now counts as failed either way.
         var availability = engines.Models.Select(engines.Availability).ToList();
+        for (int i = 0; i < availability.Count; i++)
+            if (availability[i].State == ModelState.Failed) TryStartLoading(engines, engines.Models[i]);
         var loaded = availability.Count(a => a.State == ModelState.Loaded);
         // A model loading again after a failure counts as failed until the load succeeds, or the service would
         // report itself healthy on every check that happens to start a retry.

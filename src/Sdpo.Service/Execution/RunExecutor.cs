@@ -126,13 +126,9 @@ public sealed class RunExecutor(
 
             foreach (var method in methods.Where(m => !outcomes.ContainsKey(m.Method)))
             {
-                var tally = recorder.Tally(method.Method);
                 if (handle.CancelRequested)
                 {
-                    recorder.Record(method.Method, new Cancelled(tally.Attempts));
-                    outcomes[method.Method] = (RunStatus.Cancelled, null);
-                    writer.Enqueue(new MethodFinishedWrite(runId, method.Method, RunStatus.Cancelled, tally.Attempts, tally.Tokens, null, null, DateTimeOffset.UtcNow));
-                    DiscardResumeState(runId, method);
+                    EndMethod(recorder, method, outcomes, RunStatus.Cancelled, null);
                     continue;
                 }
                 DiscoveryMethodNames.TryParse(method.Method, out var discoveryMethod);
@@ -196,11 +192,7 @@ public sealed class RunExecutor(
                     outcomes[method.Method] = (method.Status, method.FailureReason);
                     continue;
                 }
-                var tally = recorder.Tally(method.Method);
-                recorder.Record(method.Method, new Cancelled(tally.Attempts));
-                outcomes[method.Method] = (RunStatus.Cancelled, null);
-                writer.Enqueue(new MethodFinishedWrite(runId, method.Method, RunStatus.Cancelled, tally.Attempts, tally.Tokens, null, null, DateTimeOffset.UtcNow));
-                DiscardResumeState(runId, method); // an interrupted run re-queued at a start has some
+                EndMethod(recorder, method, outcomes, RunStatus.Cancelled, null); // an interrupted run re-queued at a start has resume state
             }
             Finish(recorder, runId, methods, outcomes, (RunStatus.Cancelled, null));
             // Saved before the cancel is answered: the run reads as cancelled at once.
@@ -285,14 +277,20 @@ public sealed class RunExecutor(
 
     private void FailRemaining(RunRecorder recorder, List<RunMethodEntity> methods, Dictionary<string, (RunStatus Status, string? Reason)> outcomes, string reason)
     {
-        foreach (var method in methods.Where(m => !outcomes.ContainsKey(m.Method)))
-        {
-            var tally = recorder.Tally(method.Method);
-            recorder.Record(method.Method, new Failed(reason));
-            outcomes[method.Method] = (RunStatus.Failed, reason);
-            writer.Enqueue(new MethodFinishedWrite(method.RunId, method.Method, RunStatus.Failed, tally.Attempts, tally.Tokens, null, reason, DateTimeOffset.UtcNow));
-            DiscardResumeState(method.RunId, method);
-        }
+        foreach (var method in methods.Where(m => !outcomes.ContainsKey(m.Method)).ToList())
+            EndMethod(recorder, method, outcomes, RunStatus.Failed, reason);
+    }
+
+    /// <summary>Ends, cancelled or failed, a method the engine is not running: its final event, its row, its outcome, and
+    /// no resume state left.</summary>
+    private void EndMethod(RunRecorder recorder, RunMethodEntity method, Dictionary<string, (RunStatus Status, string? Reason)> outcomes,
+        RunStatus status, string? reason)
+    {
+        var tally = recorder.Tally(method.Method);
+        recorder.Record(method.Method, status == RunStatus.Cancelled ? new Cancelled(tally.Attempts) : new Failed(reason!));
+        outcomes[method.Method] = (status, reason);
+        writer.Enqueue(new MethodFinishedWrite(method.RunId, method.Method, status, tally.Attempts, tally.Tokens, null, reason, DateTimeOffset.UtcNow));
+        DiscardResumeState(method.RunId, method);
     }
 
     private void DiscardResumeState(Guid runId, RunMethodEntity method) =>
