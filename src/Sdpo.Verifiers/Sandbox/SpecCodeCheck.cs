@@ -57,7 +57,8 @@ internal sealed class SpecCodeCheck(ResolvedSandboxOptions options, PythonRunLim
         foreach (var (name, value) in SandboxCommand.SandboxEnvironment("/tmp")) start.Environment[name] = value;
         try
         {
-            using var process = Process.Start(start)!;
+            using var process = new Process { StartInfo = start };
+            ProcessLauncher.Start(process);
             var output = process.StandardOutput.ReadToEndAsync();
             var error = process.StandardError.ReadToEndAsync();
             try
