@@ -98,6 +98,51 @@ public sealed class RetentionTests : IDisposable
     }
 
     [Fact]
+    public async Task Delete_on_a_run_a_shutdown_interrupted_says_it_resumes_at_the_next_start_and_to_cancel_it_then()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 2 });
+        var id = await ServiceApi.SubmitAsync(host.Client);
+        await ServiceApi.WaitForEndAsync(host.Client, id);
+        await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "discovered");
+        // As the service's shutdown leaves a run it stopped, while the stopping process still answers: interrupted, held
+        // by no worker, its streams ended. Nothing in this process runs it again; the next start resumes it.
+        await using (var db = OpenDatabase())
+            await db.Runs.Where(r => r.Id == id).ExecuteUpdateAsync(r => r.SetProperty(x => x.Status, RunStatus.Interrupted));
+
+        var refused = await host.Client.DeleteAsync($"/solve/{id}");
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        var detail = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
+        Assert.Contains("resumes when the service starts again", detail);
+        Assert.Contains($"cancel it once the service is back (DELETE /solve/{id})", detail);
+        Assert.DoesNotContain("still being saved", detail);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync($"/solve/{id}")).StatusCode);
+        Assert.True(Directory.Exists(RunFolder(id)));
+    }
+
+    [Fact]
+    public async Task Delete_on_an_ended_benchmark_with_an_interrupted_run_names_it_and_says_it_resumes_at_the_next_start()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 1 }, FastCoordinator);
+        var id = await BenchmarkApi.SubmitAsync(host.Client,
+            $$"""{"problems": [{{BenchmarkApi.Arithmetic(22, "3, 5, 7")}}], "methods": ["sdpo", "best-of-k"], "seeds": 1, "budget": {"maxAttempts": 4, "attemptsPerStep": 2} }""");
+        var capture = await BenchmarkApi.WaitForEndAsync(host.Client, id);
+        var runs = capture.Frames.Where(f => f.Event == "submitted").Select(f => f.Json.GetProperty("runId").GetGuid()).ToList();
+        // As a shutdown leaves a run that a benchmark which had already ended (failed, say) left going.
+        await using (var db = OpenDatabase())
+            await db.Runs.Where(r => r.Id == runs[0]).ExecuteUpdateAsync(r => r.SetProperty(x => x.Status, RunStatus.Interrupted));
+
+        var refused = await host.Client.DeleteAsync($"/benchmarks/{id}");
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        var detail = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
+        Assert.Contains($"1 of its runs ({runs[0]}) have not ended", detail);
+        Assert.Contains("were stopped by the service's shutdown and resume when it starts again: cancel them once it is back", detail);
+        Assert.DoesNotContain("saving their outcome", detail);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync($"/benchmarks/{id}")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_benchmarks_run_is_deleted_only_with_its_ended_benchmark()
     {
         await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 1 }, FastCoordinator);

@@ -94,7 +94,8 @@ public static class BenchmarksApi
             .WithName("CancelBenchmark")
             .WithSummary("Cancel a benchmark: no more runs are queued, its queued or running runs are cancelled, and it ends cancelled once they have ended")
             .WithDescription("On an ended benchmark: deletes it, its events and every run it made (their records and folders), 204; " +
-                             "409 while one of its runs has not ended.")
+                             "409 while one of its runs has not ended, naming them; an `interrupted` one (stopped by a shutdown) resumes at the next start, " +
+                             "so cancel it once the service is back.")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
@@ -242,11 +243,29 @@ public static class BenchmarksApi
             BenchmarkDeletion.Deleted => TypedResults.NoContent(),
             BenchmarkDeletion.RunsNotSettled => TypedResults.Problem(title: "The benchmark's runs have not all ended",
                 detail: $"Benchmark {id} ended as {benchmark.Status.ToString().ToLowerInvariant()}, but {unsettled.Count} of its runs " +
-                        $"({string.Join(", ", unsettled.Take(5))}{(unsettled.Count > 5 ? ", …" : "")}) are still queued, running or saving their outcome; " +
-                        "cancel them (DELETE /solve/{runId}) or wait for them to end, then retry.",
+                        $"({Listed(unsettled.Select(r => r.Id))}) have not ended. " + UnsettledAdvice(unsettled),
                 statusCode: StatusCodes.Status409Conflict),
             _ => NotFound(id),
         };
+    }
+
+    /// <summary>What to do about the runs that keep an ended benchmark: an interrupted one is run by no worker until the next
+    /// start resumes it, so only a cancel after that start ends it.</summary>
+    private static string UnsettledAdvice(IReadOnlyList<(Guid Id, RunStatus Status)> unsettled)
+    {
+        var interrupted = unsettled.Where(r => r.Status == RunStatus.Interrupted).Select(r => r.Id).ToList();
+        if (interrupted.Count == 0)
+            return "They are still queued, running or saving their outcome; cancel them (DELETE /solve/{runId}) or wait for them to end, then retry.";
+        var which = interrupted.Count == unsettled.Count ? "They" : $"{interrupted.Count} of them ({Listed(interrupted)})";
+        var others = interrupted.Count == unsettled.Count ? "" : " and cancel the others, still queued, running or saving their outcome, or wait for them to end,";
+        return $"{which} were stopped by the service's shutdown and resume when it starts again: cancel them once it is back " +
+               $"(DELETE /solve/{{runId}}),{others} then retry.";
+    }
+
+    private static string Listed(IEnumerable<Guid> ids)
+    {
+        var list = ids.ToList();
+        return string.Join(", ", list.Take(5)) + (list.Count > 5 ? ", …" : "");
     }
 
     private static ProblemHttpResult NotFound(Guid id) =>

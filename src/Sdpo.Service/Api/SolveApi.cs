@@ -71,7 +71,9 @@ public static class SolveApi
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Cancel a queued or running run (202); delete an ended one, its records and its folder (204)")
             .WithDescription("A run of a benchmark is deleted with its benchmark (DELETE /benchmarks/{id}), not alone: 409. " +
-                             "An ended run whose outcome is still being saved gets 409 too; retry in a moment. A deleted run's URLs answer 404.");
+                             "An ended run whose outcome is still being saved gets 409 too; retry in a moment. So does an `interrupted` run " +
+                             "(stopped by a shutdown, it resumes at the next start): cancel it once the service is back, then delete it. " +
+                             "A deleted run's URLs answer 404.");
 
         solve.MapGet("/{id:guid}/adapter", AdapterAsync)
             .WithName("RunAdapter")
@@ -266,6 +268,14 @@ public static class SolveApi
                     title: "The run belongs to a benchmark",
                     detail: $"Run {id} is one of benchmark {benchmark}'s runs, whose results count it; delete the benchmark " +
                             $"(DELETE /benchmarks/{benchmark}, once it has ended) to delete it with its runs.",
+                    statusCode: StatusCodes.Status409Conflict);
+            case RunDeletion.Interrupted:
+                // Seen while the service stops: nothing in this process runs it again, but the next start resumes it.
+                return TypedResults.Problem(
+                    title: "The run was interrupted",
+                    detail: $"Run {id} was stopped by the service's shutdown and resumes when the service starts again; it has not ended, " +
+                            $"so it cannot be deleted. To have it gone, cancel it once the service is back (DELETE /solve/{id}), then delete it " +
+                            "when it has ended (DELETE again).",
                     statusCode: StatusCodes.Status409Conflict);
             default:
                 // Ended, yet its end is not saved yet: its writer may still touch its rows.

@@ -14,7 +14,8 @@ public enum BenchmarkDeletion { Deleted, NotFound, NotEnded, RunsNotSettled }
 /// </summary>
 public sealed class BenchmarkDeleter(IDbContextFactory<SdpoDbContext> contexts, RunDeleter runs, BenchmarkSignals signals)
 {
-    public async Task<(BenchmarkDeletion Outcome, IReadOnlyList<Guid> Unsettled)> DeleteAsync(Guid benchmarkId, CancellationToken cancellationToken)
+    /// <summary>Unsettled lists the runs that keep the benchmark, with their status (an <c>interrupted</c> one resumes at the next start).</summary>
+    public async Task<(BenchmarkDeletion Outcome, IReadOnlyList<(Guid Id, RunStatus Status)> Unsettled)> DeleteAsync(Guid benchmarkId, CancellationToken cancellationToken)
     {
         List<Guid> runIds;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
@@ -25,7 +26,7 @@ public sealed class BenchmarkDeleter(IDbContextFactory<SdpoDbContext> contexts, 
             runIds = (await db.BenchmarkRuns.Where(r => r.BenchmarkId == benchmarkId && r.RunId != null).Select(r => r.RunId).ToListAsync(cancellationToken))
                 .OfType<Guid>().Distinct().ToList();
             var statuses = await db.Runs.Where(r => runIds.Contains(r.Id)).Select(r => new { r.Id, r.Status }).ToListAsync(cancellationToken);
-            var unsettled = statuses.Where(r => !runs.IsSettled(r.Id, r.Status)).Select(r => r.Id).ToList();
+            var unsettled = statuses.Where(r => !runs.IsSettled(r.Id, r.Status)).Select(r => (r.Id, r.Status)).ToList();
             if (unsettled.Count > 0) return (BenchmarkDeletion.RunsNotSettled, unsettled);
 
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);

@@ -4,8 +4,9 @@ using Sdpo.Service.Persistence;
 
 namespace Sdpo.Service.Execution;
 
-/// <summary>What a request to delete one run found.</summary>
-public enum RunDeletion { Deleted, NotFound, NotSettled, InBenchmark }
+/// <summary>What a request to delete one run found. <see cref="Interrupted"/>: stopped by a shutdown and held by no worker,
+/// so it resumes at the next start (<see cref="RunRecovery"/>) rather than ending in this process.</summary>
+public enum RunDeletion { Deleted, NotFound, NotSettled, Interrupted, InBenchmark }
 
 /// <summary>
 /// Removes ended runs: their rows (the run, its methods, attempts, steps and events) and their folder. Only a settled
@@ -25,6 +26,7 @@ public sealed class RunDeleter(
         {
             var status = await db.Runs.Where(r => r.Id == runId).Select(r => (RunStatus?)r.Status).FirstOrDefaultAsync(cancellationToken);
             if (status is null) return RunDeletion.NotFound;
+            if (status == RunStatus.Interrupted && !control.TryGet(runId, out _)) return RunDeletion.Interrupted;
             if (!IsSettled(runId, status.Value)) return RunDeletion.NotSettled;
             if (await db.BenchmarkRuns.AnyAsync(r => r.RunId == runId, cancellationToken)) return RunDeletion.InBenchmark;
             var deleted = await DeleteRowsAsync(db, [runId], cancellationToken);
