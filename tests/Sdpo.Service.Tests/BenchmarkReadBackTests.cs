@@ -1,8 +1,10 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Sdpo.Engine.Discovery;
 using Sdpo.Engine.Metrics;
 using Sdpo.Reports.Plots;
+using Sdpo.Service.Persistence;
 using Sdpo.Service.Tests.Support;
 
 namespace Sdpo.Service.Tests;
@@ -139,6 +141,40 @@ public sealed class BenchmarkReadBackTests : IDisposable
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
             Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{query}: {problem}");
+        }
+    }
+
+    [Fact]
+    public async Task The_list_filters_by_status_as_benchmarks_show_it_and_names_the_statuses_for_an_unknown_one()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 0 }, FastCoordinator);
+        var ids = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add(await BenchmarkApi.SubmitAsync(host.Client, Benchmark("\"best-of-k\"")));
+            await BenchmarkApi.WaitForEndAsync(host.Client, ids[^1]);
+        }
+        // A status no flow of this engine reaches quickly, set as the coordinator would save it.
+        await using (var db = Downtime.Open(_data))
+            await db.Benchmarks.Where(b => b.Id == ids[1]).ExecuteUpdateAsync(b => b.SetProperty(x => x.Status, BenchmarkStatus.Cancelled));
+
+        var completed = JsonDocument.Parse(await host.Client.GetStringAsync("/benchmarks?status=completed&limit=1")).RootElement;
+        Assert.Equal(2, completed.GetProperty("total").GetInt32());
+        Assert.Equal([ids[2]], completed.GetProperty("items").EnumerateArray().Select(b => b.GetProperty("id").GetGuid()));
+        var cancelled = JsonDocument.Parse(await host.Client.GetStringAsync("/benchmarks?status=cancelled")).RootElement;
+        Assert.Equal([ids[1]], cancelled.GetProperty("items").EnumerateArray().Select(b => b.GetProperty("id").GetGuid()));
+        Assert.Equal("cancelled", cancelled.GetProperty("items")[0].GetProperty("status").GetString());
+        var running = JsonDocument.Parse(await host.Client.GetStringAsync("/benchmarks?status=running")).RootElement;
+        Assert.Equal(0, running.GetProperty("total").GetInt32());
+
+        foreach (var status in new[] { "Completed", "COMPLETED", "3", "done" })
+        {
+            var response = await host.Client.GetAsync($"/benchmarks?status={status}");
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var errors = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
+            Assert.Equal($"status must be one of queued, screening, running, completed, failed, cancelled; got '{status}'.",
+                errors.GetProperty("status")[0].GetString());
         }
     }
 }

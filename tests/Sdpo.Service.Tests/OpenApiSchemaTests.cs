@@ -289,6 +289,17 @@ public sealed class OpenApiSchemaTests(OpenApiDocumentFixture fixture) : IClassF
         Assert.Equal(SolveApi.DefaultPageSize, limit.GetProperty("default").GetInt32());
     }
 
+    [Theory]
+    [InlineData("/solve", "queued, running, interrupted, discovered, exhausted, cancelled, failed")]
+    [InlineData("/benchmarks", "queued, screening, running, completed, failed, cancelled")]
+    public void Status_filters_are_strings_of_the_statuses_as_the_api_writes_them(string path, string statuses)
+    {
+        var parameters = Operation(path, "get").GetProperty("parameters").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!);
+        var status = parameters["status"].GetProperty("schema");
+        Assert.Equal("string", status.GetProperty("type").GetString());
+        Assert.Equal(statuses, string.Join(", ", status.GetProperty("enum").EnumerateArray().Select(v => v.GetString())));
+    }
+
     [Fact]
     public void Discovery_figures_are_nullable_and_event_streams_document_their_end_and_a_bad_id()
     {

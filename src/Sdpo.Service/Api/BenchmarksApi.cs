@@ -49,8 +49,9 @@ public static class BenchmarksApi
 
         group.MapGet("/", ListAsync)
             .WithName("Benchmarks")
-            .WithSummary("Every benchmark, newest first, with its status, one page at a time")
+            .WithSummary("Every benchmark, newest first, with its status, one page at a time (status=running and the like to filter)")
             .WithPaging("benchmarks")
+            .WithStatusFilter<BenchmarkStatus>("benchmarks")
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
         group.MapGet("/{id:guid}", GetAsync)
@@ -138,19 +139,22 @@ public static class BenchmarksApi
             "arithmetic", 30, DateTimeOffset.Parse("2026-01-01T12:00:00Z"), DateTimeOffset.Parse("2026-01-01T14:00:00Z"), "/benchmarks/0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c");
     }
 
-    /// <summary>A page of benchmarks, newest first; <c>total</c> counts every benchmark.</summary>
+    /// <summary>A page of benchmarks, newest first; <c>total</c> counts every benchmark (of the status asked for).</summary>
     public sealed record BenchmarkPage(int Total, int Offset, int Limit, IReadOnlyList<BenchmarkSummary> Items)
     {
         public static BenchmarkPage Example => new(1, 0, Paging.DefaultPageSize, [BenchmarkSummary.Example]);
     }
 
     private static async Task<Results<Ok<BenchmarkPage>, ValidationProblem>> ListAsync(
-        string? offset, string? limit, SdpoDbContext db, CancellationToken cancellationToken)
+        string? status, string? offset, string? limit, SdpoDbContext db, CancellationToken cancellationToken)
     {
         if (!Paging.TryRead(offset, limit, out var skip, out var take, out var problem)) return problem!;
-        var total = await db.Benchmarks.CountAsync(cancellationToken);
+        if (!StatusFilter.TryRead<BenchmarkStatus>(status, out var filter, out var statusProblem)) return statusProblem!;
+        var query = db.Benchmarks.AsNoTracking();
+        if (filter is { } only) query = query.Where(b => b.Status == only);
+        var total = await query.CountAsync(cancellationToken);
         // Ids are version-7 GUIDs, stored as text that sorts by creation time (as GET /solve orders runs).
-        var rows = await db.Benchmarks.AsNoTracking().OrderByDescending(b => b.Id).Skip(skip).Take(take)
+        var rows = await query.OrderByDescending(b => b.Id).Skip(skip).Take(take)
             .Select(b => new { b.Id, b.Name, b.Status, b.Model, Problems = b.Problems.Count, b.CreatedAt, b.FinishedAt })
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(new BenchmarkPage(total, skip, take,

@@ -26,6 +26,7 @@ public static class SolveApi
             .WithName("Runs")
             .WithSummary("Every run, newest first, one page at a time (status=discovered and the like to filter)")
             .WithPaging("runs")
+            .WithStatusFilter<RunStatus>("runs")
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
         solve.MapGet("/{id:guid}", GetAsync)
@@ -170,15 +171,9 @@ public static class SolveApi
         string? status, string? offset, string? limit, SdpoDbContext db, CancellationToken cancellationToken)
     {
         if (!Paging.TryRead(offset, limit, out var skip, out var take, out var pageProblem)) return pageProblem!;
+        if (!StatusFilter.TryRead<RunStatus>(status, out var filter, out var statusProblem)) return statusProblem!;
         var query = db.Runs.AsNoTracking();
-        if (status is not null)
-        {
-            // Exactly as runs show it ("discovered"): not "Discovered" or "3".
-            var statuses = Enum.GetValues<RunStatus>().ToDictionary(s => JsonSerializer.SerializeToElement(s, ServiceJson.Options).GetString()!, StringComparer.Ordinal);
-            if (!statuses.TryGetValue(status, out var filter))
-                return RunProblems.Field("status", $"status must be one of {string.Join(", ", statuses.Keys)}; got '{status}'.");
-            query = query.Where(r => r.Status == filter);
-        }
+        if (filter is { } only) query = query.Where(r => r.Status == only);
 
         var total = await query.CountAsync(cancellationToken);
         // Ids are version-7 GUIDs, stored as text that sorts by creation time; SQLite cannot order by DateTimeOffset.

@@ -11,6 +11,9 @@ namespace Sdpo.Service.OpenApi;
 /// </summary>
 public sealed record DocumentedIntegerParameter(string Name, ParameterLocation In, string Description, long? Minimum, long? Maximum, long? Default, string Format = "int32");
 
+/// <summary>A query value bound as text that the handler takes only as one of <see cref="Values"/> (a status filter, say).</summary>
+public sealed record DocumentedEnumParameter(string Name, string Description, IReadOnlyList<string> Values);
+
 public static class DocumentedParameters
 {
     /// <summary>Documents the query parameter <paramref name="name"/> as an integer from <paramref name="minimum"/> to
@@ -18,6 +21,11 @@ public static class DocumentedParameters
     public static TBuilder WithIntegerQuery<TBuilder>(this TBuilder builder, string name, string description, long minimum, long? maximum, long @default)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new DocumentedIntegerParameter(name, ParameterLocation.Query, description, minimum, maximum, @default));
+
+    /// <summary>Documents the query parameter <paramref name="name"/> as a string that is one of <paramref name="values"/>.</summary>
+    public static TBuilder WithEnumQuery<TBuilder>(this TBuilder builder, string name, string description, IReadOnlyList<string> values)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new DocumentedEnumParameter(name, description, values));
 
     /// <summary>The header a client reconnecting to an event stream sends; the handlers read it themselves (a bad value is
     /// answered 400 naming it).</summary>
@@ -31,27 +39,38 @@ public static class DocumentedParameters
         builder.WithMetadata(new DocumentedIntegerParameter(name, ParameterLocation.Header, description, minimum, null, null, format));
 }
 
-/// <summary>Writes each <see cref="DocumentedIntegerParameter"/> of an endpoint into its operation, replacing the
-/// generated parameter of that name or adding it.</summary>
+/// <summary>Writes each <see cref="DocumentedIntegerParameter"/> and <see cref="DocumentedEnumParameter"/> of an endpoint into
+/// its operation, replacing the generated parameter of that name or adding it.</summary>
 public sealed class DocumentedParameterOperationFilter : IOperationFilter
 {
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {
-        var documented = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<DocumentedIntegerParameter>().ToList();
-        if (documented.Count == 0) return;
-        operation.Parameters ??= [];
-        foreach (var parameter in documented)
+        var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
+        foreach (var parameter in metadata.OfType<DocumentedIntegerParameter>())
         {
             var schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = parameter.Format };
             Schemas.WithBounds(schema, parameter.Minimum, parameter.Maximum);
             if (parameter.Default is { } value) schema.Default = JsonValue.Create(value);
-            var replacement = new OpenApiParameter
+            Replace(operation, new OpenApiParameter
             {
                 Name = parameter.Name, In = parameter.In, Description = parameter.Description, Required = false, Schema = schema,
-            };
-            var index = operation.Parameters.ToList().FindIndex(p => p.In == parameter.In && string.Equals(p.Name, parameter.Name, StringComparison.OrdinalIgnoreCase));
-            if (index >= 0) operation.Parameters[index] = replacement;
-            else operation.Parameters.Add(replacement);
+            });
         }
+        foreach (var parameter in metadata.OfType<DocumentedEnumParameter>())
+        {
+            var schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = parameter.Values.Select(v => (JsonNode)JsonValue.Create(v)!).ToList() };
+            Replace(operation, new OpenApiParameter
+            {
+                Name = parameter.Name, In = ParameterLocation.Query, Description = parameter.Description, Required = false, Schema = schema,
+            });
+        }
+    }
+
+    private static void Replace(OpenApiOperation operation, OpenApiParameter replacement)
+    {
+        operation.Parameters ??= [];
+        var index = operation.Parameters.ToList().FindIndex(p => p.In == replacement.In && string.Equals(p.Name, replacement.Name, StringComparison.OrdinalIgnoreCase));
+        if (index >= 0) operation.Parameters[index] = replacement;
+        else operation.Parameters.Add(replacement);
     }
 }
