@@ -17,18 +17,21 @@ namespace Sdpo.Verifiers;
 /// </summary>
 public sealed class VerifierFactory(PythonSandbox? pythonSandbox = null, WebhookClient? webhookClient = null)
 {
+    /// <summary>Asynchronous for the python and p3 specs' check, which runs python3 (and first waits for the sandbox's
+    /// one-time probe); <paramref name="cancellationToken"/> stops it.</summary>
     /// <exception cref="VerifierSpecException">The JSON is not a valid spec; <c>Field</c> names the culprit.</exception>
-    public IVerifier Create(JsonElement spec, string path = VerifierSpecParser.DefaultPath) =>
-        Create(VerifierSpecParser.Parse(spec, path), path);
+    public async Task<IVerifier> CreateAsync(JsonElement spec, string path = VerifierSpecParser.DefaultPath, CancellationToken cancellationToken = default) =>
+        await CreateAsync(VerifierSpecParser.Parse(spec, path), path, cancellationToken).ConfigureAwait(false);
 
-    public IVerifier Create(VerifierSpec spec, string path = VerifierSpecParser.DefaultPath) => spec switch
+    /// <inheritdoc cref="CreateAsync(JsonElement, string, CancellationToken)"/>
+    public async Task<IVerifier> CreateAsync(VerifierSpec spec, string path = VerifierSpecParser.DefaultPath, CancellationToken cancellationToken = default) => spec switch
     {
         ExactSpec exact => new ExactVerifier(exact),
         RegexSpec regex => new RegexVerifier(regex),
         NumericSpec numeric => new NumericVerifier(numeric),
         ArithmeticSpec arithmetic => CreateArithmetic(arithmetic, path),
-        PythonSpec python => CreatePython(python, path),
-        P3Spec p3 => CreateP3(p3, path),
+        PythonSpec python => await CreatePythonAsync(python, path, cancellationToken).ConfigureAwait(false),
+        P3Spec p3 => await CreateP3Async(p3, path, cancellationToken).ConfigureAwait(false),
         HttpSpec http => new HttpVerifier(http,
             webhookClient ?? throw new VerifierSpecException($"{path}.kind", "http verifiers are not enabled on this service")),
         _ => throw new VerifierSpecException($"{path}.kind", $"verifier kind '{spec.Kind}' is not supported"),
@@ -46,17 +49,17 @@ public sealed class VerifierFactory(PythonSandbox? pythonSandbox = null, Webhook
         }
     }
 
-    private PythonVerifier CreatePython(PythonSpec spec, string path)
+    private async Task<PythonVerifier> CreatePythonAsync(PythonSpec spec, string path, CancellationToken cancellationToken)
     {
         var sandbox = RequireSandbox(path);
-        PythonVerifier.CheckSpec(spec, sandbox, path);
+        await PythonVerifier.CheckSpecAsync(spec, sandbox, path, cancellationToken).ConfigureAwait(false);
         return new PythonVerifier(spec, sandbox);
     }
 
-    private P3Verifier CreateP3(P3Spec spec, string path)
+    private async Task<P3Verifier> CreateP3Async(P3Spec spec, string path, CancellationToken cancellationToken)
     {
         var sandbox = RequireSandbox(path);
-        P3Verifier.CheckSpec(spec, sandbox, path);
+        await P3Verifier.CheckSpecAsync(spec, sandbox, path, cancellationToken).ConfigureAwait(false);
         return new P3Verifier(spec, sandbox);
     }
 

@@ -137,7 +137,8 @@ public sealed class OpenApiSchemaTests(OpenApiDocumentFixture fixture) : IClassF
         {
             try
             {
-                resolver.Resolve(JsonDocument.Parse(problem.ToJsonString()).RootElement);
+                // Waited for here: CheckBounds probes synchronously.
+                resolver.ResolveAsync(JsonDocument.Parse(problem.ToJsonString()).RootElement, CancellationToken.None).GetAwaiter().GetResult();
                 return true;
             }
             catch (ProblemSpecException)

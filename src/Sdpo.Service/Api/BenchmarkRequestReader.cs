@@ -113,7 +113,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
             ResolvedProblem problem;
             try
             {
-                problem = problems.Resolve(specs[i]);
+                problem = await problems.ResolveAsync(specs[i], cancellationToken);
             }
             catch (ProblemSpecException ex)
             {

@@ -30,7 +30,7 @@ public sealed class SolveRequestReader(IProblemResolver problems, IEngineProvide
         ResolvedProblem problem;
         try
         {
-            problem = problems.Resolve(problemJson);
+            problem = await problems.ResolveAsync(problemJson, cancellationToken);
         }
         catch (ProblemSpecException ex)
         {

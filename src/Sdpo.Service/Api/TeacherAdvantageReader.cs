@@ -37,20 +37,21 @@ public sealed class TeacherAdvantageReader(IProblemResolver problems, IEnginePro
         if (request.Cases is not { Count: > 0 } cases) throw new RequestFieldException("cases", "cases must list at least one case: a problem, a correct answer, and an attempt or feedback.");
         if (cases.Count > MaxCases) throw new RequestFieldException("cases", $"A request may hold at most {MaxCases} cases, not {cases.Count}.");
 
-        var specs = cases.Select((c, i) => Check(c, $"cases[{i}]", request.Constrained)).ToList();
+        var specs = new List<TeacherAdvantageCaseSpec>(cases.Count);
+        for (var i = 0; i < cases.Count; i++) specs.Add(await CheckAsync(cases[i], $"cases[{i}]", request.Constrained, cancellationToken));
         var model = RequestFields.ConfiguredModel(engines, request.Model);
         var engine = await engines.GetEngineAsync(model, TimeSpan.FromSeconds(options.Value.ModelLoadWaitSeconds), cancellationToken);
         return new TeacherAdvantageSubmission(model, engine, request.Constrained, specs);
     }
 
-    private TeacherAdvantageCaseSpec Check(TeacherAdvantageCase? @case, string field, bool constrained)
+    private async Task<TeacherAdvantageCaseSpec> CheckAsync(TeacherAdvantageCase? @case, string field, bool constrained, CancellationToken cancellationToken)
     {
         if (@case is null) throw new RequestFieldException(field, $"{field} must be an object with a problem, an answer, and an attempt or feedback.");
         if (@case.Problem is not { ValueKind: not JsonValueKind.Null } spec) throw new RequestFieldException($"{field}.problem", $"{field}.problem is required.");
         ResolvedProblem problem;
         try
         {
-            problem = problems.Resolve(spec);
+            problem = await problems.ResolveAsync(spec, cancellationToken);
         }
         catch (ProblemSpecException ex)
         {

@@ -304,7 +304,7 @@ public sealed class BenchmarkCoordinator(
             ResolvedProblem resolved;
             try
             {
-                resolved = problems.Resolve(spec);
+                resolved = await problems.ResolveAsync(spec, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -57,7 +57,7 @@ public sealed class BenchmarkGate(IProblemResolver problems, TeacherAdvantageMet
         ResolvedProblem resolved;
         try
         {
-            resolved = problems.Resolve(JsonDocument.Parse(problem.SpecJson).RootElement);
+            resolved = await problems.ResolveAsync(JsonDocument.Parse(problem.SpecJson).RootElement, cancellationToken);
         }
         catch (ProblemSpecException ex)
         {

@@ -77,8 +77,14 @@ public sealed class RunExecutor(
             {
                 plan = JsonSerializer.Deserialize<SolveRequest>(run.RequestJson, ServiceJson.Options)
                        ?? throw new InvalidOperationException("the stored request is empty");
-                problem = problems.Resolve(plan.Problem ?? throw new InvalidOperationException("the stored request has no problem"));
+                problem = await problems.ResolveAsync(plan.Problem ?? throw new InvalidOperationException("the stored request has no problem"), shutdown);
                 model = engines.Find(run.Model) ?? throw new InvalidOperationException($"model '{run.Model}' is no longer configured");
+            }
+            catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+            {
+                // Stopped while its verifier's code was being checked (or the sandbox probed): not the problem's fault.
+                writer.Enqueue(new RunFinishedWrite(runId, RunStatus.Interrupted, "The service stopped before the run started; it resumes at the next start.", DateTimeOffset.UtcNow));
+                return;
             }
             catch (Exception ex)
             {

@@ -25,7 +25,7 @@ public sealed class ProblemSpecResolver(VerifierFactory verifiers, IOptions<Pyth
     public const int MaxIdLength = 256;
     private static readonly string[] PromptFields = ["prompt", "verifier", "id"];
 
-    public ResolvedProblem Resolve(JsonElement problem)
+    public async Task<ResolvedProblem> ResolveAsync(JsonElement problem, CancellationToken cancellationToken)
     {
         if (problem.ValueKind != JsonValueKind.Object)
             throw new ProblemSpecException(ProblemPath, "problem must be a JSON object.");
@@ -42,7 +42,7 @@ public sealed class ProblemSpecResolver(VerifierFactory verifiers, IOptions<Pyth
                     $"Unknown problem kind '{other}'. Known kinds: {ArithmeticPuzzle.KindName} (or give a prompt and a verifier)."),
             };
         }
-        return ResolvePromptAndVerifier(problem);
+        return await ResolvePromptAndVerifierAsync(problem, cancellationToken);
     }
 
     private static ResolvedProblem ResolveArithmetic(JsonElement problem)
@@ -59,7 +59,7 @@ public sealed class ProblemSpecResolver(VerifierFactory verifiers, IOptions<Pyth
         }
     }
 
-    private ResolvedProblem ResolvePromptAndVerifier(JsonElement problem)
+    private async Task<ResolvedProblem> ResolvePromptAndVerifierAsync(JsonElement problem, CancellationToken cancellationToken)
     {
         foreach (var property in problem.EnumerateObject())
         {
@@ -88,7 +88,7 @@ public sealed class ProblemSpecResolver(VerifierFactory verifiers, IOptions<Pyth
             var spec = VerifierSpecParser.Parse(verifier, VerifierPath);
             CheckSandboxCaps(spec);
             CheckWebhookAddress(spec);
-            return new ResolvedProblem(new Problem(prompt, id), verifiers.Create(spec, VerifierPath));
+            return new ResolvedProblem(new Problem(prompt, id), await verifiers.CreateAsync(spec, VerifierPath, cancellationToken));
         }
         catch (VerifierSpecException ex)
         {

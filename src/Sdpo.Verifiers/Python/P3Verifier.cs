@@ -16,10 +16,10 @@ public sealed class P3Verifier(P3Spec spec, PythonSandbox sandbox) : IVerifier
     /// <summary>A sat that does not compile or is missing, or an answer type that cannot be evaluated, would fail every
     /// attempt as a verifier error (or, for the type, skip the check): refused with the spec instead.</summary>
     /// <exception cref="VerifierSpecException">Names sat or answerType.</exception>
-    public static void CheckSpec(P3Spec spec, PythonSandbox sandbox, string path)
+    public static async Task CheckSpecAsync(P3Spec spec, PythonSandbox sandbox, string path, CancellationToken cancellationToken = default)
     {
         var job = new JsonObject { ["mode"] = "p3", ["sat"] = spec.Sat, ["answerType"] = spec.AnswerType };
-        if (sandbox.CheckSpecCode(job) is { } problem)
+        if (await sandbox.CheckSpecCodeAsync(job, cancellationToken).ConfigureAwait(false) is { } problem)
             throw new VerifierSpecException($"{path}.{problem.Field}", problem.Problem);
     }
 

@@ -15,9 +15,10 @@ public sealed class PythonVerifier(PythonSpec spec, PythonSandbox sandbox) : IVe
 
     /// <summary>Tests that do not compile would fail every attempt as a verifier error: refused with the spec instead.</summary>
     /// <exception cref="VerifierSpecException">The tests do not compile.</exception>
-    public static void CheckSpec(PythonSpec spec, PythonSandbox sandbox, string path)
+    public static async Task CheckSpecAsync(PythonSpec spec, PythonSandbox sandbox, string path, CancellationToken cancellationToken = default)
     {
-        if (sandbox.CheckSpecCode(new JsonObject { ["mode"] = "tests", ["tests"] = spec.Tests }) is { } problem)
+        var job = new JsonObject { ["mode"] = "tests", ["tests"] = spec.Tests };
+        if (await sandbox.CheckSpecCodeAsync(job, cancellationToken).ConfigureAwait(false) is { } problem)
             throw new VerifierSpecException($"{path}.{problem.Field}", problem.Problem);
     }
 

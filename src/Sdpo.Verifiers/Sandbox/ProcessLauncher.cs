@@ -17,13 +17,13 @@ internal static class ProcessLauncher
         new Thread(Launch) { IsBackground = true, Name = "Sandbox process launcher" }.Start();
     }
 
-    /// <summary>Starts <paramref name="process"/> on the launcher's thread and waits for it to have started; throws what
-    /// <see cref="Process.Start()"/> throws.</summary>
-    public static void Start(Process process)
+    /// <summary>Starts <paramref name="process"/> on the launcher's thread; the task ends once it has started, or throws what
+    /// <see cref="Process.Start()"/> throws. Awaited, so that no caller's thread waits on the launcher's.</summary>
+    public static Task StartAsync(Process process)
     {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Pending.Add((process, started));
-        started.Task.GetAwaiter().GetResult();
+        return started.Task;
     }
 
     private static void Launch()

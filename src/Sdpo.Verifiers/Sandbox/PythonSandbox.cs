@@ -40,7 +40,8 @@ public sealed class PythonSandbox : IDisposable
             _users = new SandboxUserPool(options.SandboxUserIdBase, 2 * options.MaxConcurrency); // spare uids space out reuse
         _bubblewrapProblem = new Lazy<Task<string?>>(ProbeBubblewrapAsync);
         _specCheck = new SpecCodeCheck(_resolved, new PythonRunLimits(TimeSpan.FromSeconds(10), options.MemoryMb),
-            () => _bubblewrapProblem.Value.GetAwaiter().GetResult() is null ? _resolved.BubblewrapPath : null, _logger);
+            async cancellationToken => await _bubblewrapProblem.Value.WaitAsync(cancellationToken).ConfigureAwait(false) is null ? _resolved.BubblewrapPath : null,
+            _logger);
     }
 
     public PythonVerifierOptions Options => _options;
@@ -55,11 +56,14 @@ public sealed class PythonSandbox : IDisposable
 
     /// <summary>
     /// What makes a spec's code unusable (tests or sat that do not compile, no sat, an answer type that cannot be
-    /// evaluated), found without running it; null when nothing is, or when the check could not run. Blocks while
-    /// python3 compiles the code (tens of milliseconds; answers are remembered). <paramref name="job"/> is
-    /// {"mode": "tests", "tests"} or {"mode": "p3", "sat", "answerType"}.
+    /// evaluated), found without running it; null when nothing is, or when the check could not run. python3 compiles the
+    /// code (tens of milliseconds; answers are remembered), after the one-time bubblewrap probe for the first check.
+    /// Throws only <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> fires, which stops the
+    /// wait (the probe goes on for the runs) and kills the check. <paramref name="job"/> is {"mode": "tests", "tests"} or
+    /// {"mode": "p3", "sat", "answerType"}.
     /// </summary>
-    public SpecCodeProblem? CheckSpecCode(JsonObject job) => _specCheck.Check(job);
+    public Task<SpecCodeProblem?> CheckSpecCodeAsync(JsonObject job, CancellationToken cancellationToken = default) =>
+        _specCheck.CheckAsync(job, cancellationToken);
 
     /// <summary>
     /// Runs the harness on <paramref name="job"/> (its mode, code and tests; see harness.py). Throws only
@@ -161,7 +165,7 @@ public sealed class PythonSandbox : IDisposable
         using var process = new Process { StartInfo = start };
         try
         {
-            ProcessLauncher.Start(process);
+            await ProcessLauncher.StartAsync(process).ConfigureAwait(false);
         }
         catch (Exception error) when (error is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
@@ -325,7 +329,7 @@ public sealed class PythonSandbox : IDisposable
         try
         {
             using var probe = new Process { StartInfo = start };
-            ProcessLauncher.Start(probe);
+            await ProcessLauncher.StartAsync(probe).ConfigureAwait(false);
             var output = probe.StandardOutput.ReadToEndAsync();
             var error = probe.StandardError.ReadToEndAsync();
             await probe.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20)).ConfigureAwait(false);

@@ -17,7 +17,7 @@ public class ProcessLauncherTests
             var start = new ProcessStartInfo("/usr/bin/setpriv") { UseShellExecute = false };
             foreach (var argument in new[] { "--pdeathsig", "KILL", "--", "sleep", "2" }) start.ArgumentList.Add(argument);
             process = new Process { StartInfo = start };
-            ProcessLauncher.Start(process);
+            ProcessLauncher.StartAsync(process).GetAwaiter().GetResult();
             Thread.Sleep(TimeSpan.FromSeconds(1));
         });
         thread.Start();

@@ -25,11 +25,11 @@ public class SpecCodeCheckTests
     [InlineData("""{"kind":"p3","sat":"def sat(x):\n    return x == x","answerType":"List["}""", "verifier.answerType", "does not compile")]
     [InlineData("""{"kind":"p3","sat":"def sat(x):\n    return x == x","answerType":"List[int, str]"}""", "verifier.answerType", "Too many arguments")]
     [InlineData("""{"kind":"p3","sat":"def sat(x):\n    return x == x","answerType":"Dict[str, int]"}""", "verifier.answerType", "'Dict'")]
-    public void CodeThatCanNeverWorkIsRefusedNamingTheField(string json, string field, string problem)
+    public async Task CodeThatCanNeverWorkIsRefusedNamingTheField(string json, string field, string problem)
     {
         var factory = new VerifierFactory(Sandboxes.AsTheServiceRunsIt);
         using var document = JsonDocument.Parse(json);
-        var error = Assert.Throws<VerifierSpecException>(() => factory.Create(document.RootElement));
+        var error = await Assert.ThrowsAsync<VerifierSpecException>(() => factory.CreateAsync(document.RootElement));
         Assert.Equal(field, error.Field);
         Assert.Contains(problem, error.Problem);
     }
@@ -41,10 +41,10 @@ public class SpecCodeCheckTests
     [InlineData("""{"kind":"p3","sat":"from typing import Dict\ndef sat(x):\n    return x == x","answerType":"Dict[str, int]"}""")]
     [InlineData("""{"kind":"p3","sat":"class Point:\n    pass\ndef sat(x):\n    return x == x","answerType":"Point"}""")]
     [InlineData("""{"kind":"p3","sat":"if True:\n    def sat(x):\n        return True","answerType":"int | str"}""")]
-    public void WorkingCodeIsAccepted(string json)
+    public async Task WorkingCodeIsAccepted(string json)
     {
         using var document = JsonDocument.Parse(json);
-        Assert.NotNull(new VerifierFactory(Sandboxes.AsTheServiceRunsIt).Create(document.RootElement));
+        Assert.NotNull(await new VerifierFactory(Sandboxes.AsTheServiceRunsIt).CreateAsync(document.RootElement));
     }
 
     [PythonTheory]

@@ -92,15 +92,15 @@ public class VerifierSpecParserTests
     }
 
     [Fact]
-    public void FactoryBuildsTheKindAndRefusesKindsWithoutTheirService()
+    public async Task FactoryBuildsTheKindAndRefusesKindsWithoutTheirService()
     {
         var factory = new VerifierFactory();
         using var exact = JsonDocument.Parse("""{"kind":"exact","answer":"7"}""");
-        Assert.IsType<ExactVerifier>(factory.Create(exact.RootElement));
-        Assert.Equal("arithmetic", factory.Create(new ArithmeticSpec([1, 2, 3], 6)).Kind);
-        var error = Assert.Throws<VerifierSpecException>(() => factory.Create(new PythonSpec("assert True")));
+        Assert.IsType<ExactVerifier>(await factory.CreateAsync(exact.RootElement));
+        Assert.Equal("arithmetic", (await factory.CreateAsync(new ArithmeticSpec([1, 2, 3], 6))).Kind);
+        var error = await Assert.ThrowsAsync<VerifierSpecException>(() => factory.CreateAsync(new PythonSpec("assert True")));
         Assert.Equal("verifier.kind", error.Field);
-        Assert.Throws<VerifierSpecException>(() => factory.Create(new HttpSpec(new Uri("https://example.org/"))));
+        await Assert.ThrowsAsync<VerifierSpecException>(() => factory.CreateAsync(new HttpSpec(new Uri("https://example.org/"))));
     }
 
     [Fact]
