@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Sdpo.Contracts;
+using Sdpo.Engine.Checkpoints;
 using Sdpo.Engine.Sdpo;
 
 namespace Sdpo.Engine.Discovery;
@@ -548,6 +549,8 @@ public static class DiscoveryLoop
         foreach (var file in Directory.EnumerateFiles(stateDirectory, LoopStateFile + "*")) File.Delete(file);
         // Committed folders, one left by an uncommitted save, and a policy's own staging ones (policy-N.saving-…).
         foreach (var folder in Directory.EnumerateDirectories(stateDirectory, PolicyStateFolder + "*")) Directory.Delete(folder, recursive: true);
+        // What an export cut short by a crash left beside the adapter.
+        AtomicFolder.RemoveLeftovers(Path.Combine(stateDirectory, LocalDiscoveryEngine.AdapterFolder));
     }
 
     /// <summary>How long a run waits for a disk that refuses its state (a full one) before it fails.</summary>

@@ -1,3 +1,4 @@
+using Sdpo.Engine.Checkpoints;
 using TorchSharp;
 
 namespace Sdpo.Engine.Lora;
@@ -31,26 +32,13 @@ public sealed class AdapterTrainingState : IDisposable
 
     /// <summary>Writes the state to <paramref name="folder"/>, replacing an earlier save there only once the new
     /// one is complete, so a crash mid-save leaves the previous state readable.</summary>
-    public void Save(string folder, string? baseModelNameOrPath = null)
-    {
-        folder = Path.GetFullPath(folder);
-        var staging = folder + ".saving-" + Guid.NewGuid().ToString("N");
-        var previous = folder + ".previous-" + Guid.NewGuid().ToString("N");
-        try
+    public void Save(string folder, string? baseModelNameOrPath = null) =>
+        AtomicFolder.Write(folder, staging =>
         {
             PeftAdapterFormat.Save(Student, Path.Combine(staging, StudentFolder), baseModelNameOrPath);
             if (Teacher is not null) PeftAdapterFormat.Save(Teacher, Path.Combine(staging, TeacherFolder), baseModelNameOrPath);
             Optimizer.Save(Path.Combine(staging, OptimizerFileName));
-
-            if (Directory.Exists(folder)) Directory.Move(folder, previous);
-            Directory.Move(staging, folder);
-            if (Directory.Exists(previous)) Directory.Delete(previous, recursive: true);
-        }
-        finally
-        {
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-        }
-    }
+        });
 
     /// <summary>
     /// Reads a saved state for <paramref name="baseModel"/>. <paramref name="createOptimizer"/> builds the

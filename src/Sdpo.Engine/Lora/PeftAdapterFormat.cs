@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Sdpo.Engine.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,12 +32,16 @@ public static class PeftAdapterFormat
         return new PeftAdapterFiles(WriteConfig(adapter.Options, baseModelNameOrPath), weights);
     }
 
+    /// <summary>Writes the adapter to <paramref name="folder"/> whole (<see cref="AtomicFolder"/>), replacing an earlier
+    /// one there: a reader of the folder (a service serving it, say) never finds one file without the other or a torn one.</summary>
     public static void Save(LoraAdapter adapter, string folder, string? baseModelNameOrPath = null)
     {
         var files = Export(adapter, baseModelNameOrPath);
-        Directory.CreateDirectory(folder);
-        File.WriteAllBytes(Path.Combine(folder, ConfigFileName), files.AdapterConfigJson);
-        File.WriteAllBytes(Path.Combine(folder, WeightsFileName), files.AdapterModelSafetensors);
+        AtomicFolder.Write(folder, staging =>
+        {
+            File.WriteAllBytes(Path.Combine(staging, ConfigFileName), files.AdapterConfigJson);
+            File.WriteAllBytes(Path.Combine(staging, WeightsFileName), files.AdapterModelSafetensors);
+        });
     }
 
     public static LoraAdapter Load(string folder, nn.Module baseModel)

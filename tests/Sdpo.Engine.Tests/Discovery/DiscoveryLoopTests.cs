@@ -611,6 +611,7 @@ public class DiscoveryLoopTests
             Directory.CreateDirectory(Path.Combine(directory, "policy-2.saving-0123")); // a save cut off mid-way
             File.WriteAllText(Path.Combine(directory, "loop.json.tmp"), "{}");
             Directory.CreateDirectory(Path.Combine(directory, LocalDiscoveryEngine.AdapterFolder));
+            Directory.CreateDirectory(Path.Combine(directory, LocalDiscoveryEngine.AdapterFolder + ".saving-4567")); // an export cut off mid-way
 
             DiscoveryLoop.DiscardResumeState(directory);
             Assert.Equal([LocalDiscoveryEngine.AdapterFolder], Directory.GetFileSystemEntries(directory).Select(Path.GetFileName));

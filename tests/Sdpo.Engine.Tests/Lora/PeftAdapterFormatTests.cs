@@ -44,6 +44,20 @@ public sealed class PeftAdapterFormatTests : IDisposable
     }
 
     [Fact]
+    public void SaveReplacesAnEarlierFolderWholeRatherThanWritingIntoIt()
+    {
+        // What a reader of the folder must never see, as a save writing in place would leave it when cut off.
+        Directory.CreateDirectory(Path.Combine(_folder, PeftAdapterFormat.WeightsFileName));
+        File.WriteAllText(Path.Combine(_folder, PeftAdapterFormat.ConfigFileName), "{}");
+
+        PeftAdapterFormat.Save(_adapter, _folder);
+
+        using var loaded = PeftAdapterFormat.Load(_folder, _model);
+        Assert.Equal(_adapter.ModulePaths, loaded.ModulePaths);
+        Assert.Equal([Path.GetFileName(_folder)], Directory.GetFileSystemEntries(Path.GetDirectoryName(_folder)!, Path.GetFileName(_folder) + "*").Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void FilesKeysAndConfigAreExactlyPeftS()
     {
         PeftAdapterFormat.Save(_adapter, _folder, "Qwen/Qwen3-0.6B");
