@@ -451,6 +451,24 @@ public sealed class SolveFlowTests : IDisposable
     }
 
     [Fact]
+    public async Task An_adapter_folder_short_of_a_file_is_not_served_nor_one_still_being_written()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 9 });
+        var id = await ServiceApi.SubmitAsync(host.Client, """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "budget": {"attemptsPerStep": 4}}""");
+        await ServiceApi.WaitForEndAsync(host.Client, id);
+        var adapter = Path.Combine(_data.Path, "runs", id.ToString("D"), "state", "adapter");
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync($"/solve/{id}/adapter")).StatusCode);
+
+        // As an export writing in place leaves it when a download lands between its two files.
+        File.Delete(Path.Combine(adapter, "adapter_model.safetensors"));
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/solve/{id}/adapter")).StatusCode);
+
+        // Only an export's staging folder, not yet renamed into place.
+        Directory.Move(adapter, adapter + ".saving-0123");
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/solve/{id}/adapter")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_run_compared_with_sdpo_serves_the_comparisons_adapter()
     {
         await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 9 });

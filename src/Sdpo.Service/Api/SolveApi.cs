@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Sdpo.Engine.Discovery;
+using Sdpo.Engine.Lora;
 using Sdpo.Service.Configuration;
 using Sdpo.Service.Engines;
 using Sdpo.Service.Execution;
@@ -286,29 +287,39 @@ public static class SolveApi
     {
         var run = await db.Runs.AsNoTracking().Include(r => r.Methods).FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (run is null) return RunProblems.RunNotFound(id);
-        // The primary method's adapter, else a comparison's: a best-of-k run compared with SDPO has the SDPO one.
+        // The primary method's adapter, else a comparison's: a best-of-k run compared with SDPO has the SDPO one. The engine
+        // renames a complete adapter into place; a folder short of a file (torn by a crash before it did so) is not served.
         var adapter = run.Methods.OrderBy(m => m.Order)
             .Select(m => paths.AdapterDirectory(id, m.Method, primary: m.Order == 0))
-            .FirstOrDefault(folder => Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any());
-        if (adapter is null)
-        {
-            return TypedResults.Problem(
-                title: "No adapter",
-                detail: $"Run {id} has no adapter: only SDPO trains one (as the run's method or a comparison), and the engine writes it when SDPO's part of the run ends.",
-                statusCode: StatusCodes.Status404NotFound);
-        }
+            .FirstOrDefault(folder => AdapterFiles.All(file => File.Exists(Path.Combine(folder, file))));
+        if (adapter is null) return NoAdapter(id);
         using var zip = new MemoryStream();
         try
         {
-            await ZipFile.CreateFromDirectoryAsync(adapter, zip, CompressionLevel.Fastest, includeBaseDirectory: false, cancellationToken);
+            // Exactly the PEFT files, whatever else the folder may hold.
+            using var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true);
+            foreach (var file in AdapterFiles)
+            {
+                var bytes = await File.ReadAllBytesAsync(Path.Combine(adapter, file), cancellationToken);
+                using var entry = archive.CreateEntry(file, CompressionLevel.Fastest).Open();
+                entry.Write(bytes);
+            }
         }
         catch (Exception ex) when (ex is DirectoryNotFoundException or FileNotFoundException)
         {
-            // The run was deleted while its adapter was being read.
-            return RunProblems.RunNotFound(id);
+            // The run was deleted while its adapter was being read, or the adapter replaced (for that instant it is absent).
+            return await db.Runs.AnyAsync(r => r.Id == id, cancellationToken) ? NoAdapter(id) : RunProblems.RunNotFound(id);
         }
         return TypedResults.File(zip.ToArray(), "application/zip", $"adapter-{id}.zip");
     }
+
+    private static readonly string[] AdapterFiles = [PeftAdapterFormat.ConfigFileName, PeftAdapterFormat.WeightsFileName];
+
+    private static ProblemHttpResult NoAdapter(Guid id) =>
+        TypedResults.Problem(
+            title: "No adapter",
+            detail: $"Run {id} has no adapter: only SDPO trains one (as the run's method or a comparison), and the engine writes it when SDPO's part of the run ends.",
+            statusCode: StatusCodes.Status404NotFound);
 
     private static bool AcceptsEventStream(HttpRequest request) =>
         request.Headers.Accept.Any(value => value is not null && value.Contains(ServerSentEventStream.MediaType, StringComparison.OrdinalIgnoreCase));
