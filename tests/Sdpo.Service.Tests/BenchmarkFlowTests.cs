@@ -327,6 +327,8 @@ public sealed class BenchmarkFlowTests : IDisposable
 
         using (var stream = await SseClient.OpenAsync(host.Client, $"/benchmarks/{id}/events"))
             await SseClient.ReadAsync(stream, frames => frames.Any(f => f.Event == "submitted"));
+        // Purging is for ended benchmarks: it neither cancels nor deletes a running one.
+        Assert.Equal(HttpStatusCode.Conflict, (await host.Client.DeleteAsync($"/benchmarks/{id}?purge=true")).StatusCode);
         var cancel = await host.Client.DeleteAsync($"/benchmarks/{id}");
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
 
@@ -337,8 +339,12 @@ public sealed class BenchmarkFlowTests : IDisposable
         foreach (var runId in submitted)
             await ServiceApi.PollAsync(host.Client, runId, r => r.GetProperty("status").GetString() == "cancelled");
         Assert.Equal("cancelled", (await BenchmarkApi.GetAsync(host.Client, id)).GetProperty("status").GetString());
-        // Ended: DELETE now deletes it with its runs.
-        Assert.Equal(HttpStatusCode.NoContent, (await host.Client.DeleteAsync($"/benchmarks/{id}")).StatusCode);
+        // Ended: a retried cancel deletes nothing and answers its outcome; purging deletes it with its runs.
+        var retried = await host.Client.DeleteAsync($"/benchmarks/{id}");
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal("cancelled", (await retried.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync($"/benchmarks/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await host.Client.DeleteAsync($"/benchmarks/{id}?purge=true")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/benchmarks/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/benchmarks/{Guid.NewGuid()}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/benchmarks/{Guid.NewGuid()}/events")).StatusCode);
@@ -506,6 +512,6 @@ public sealed class BenchmarkFlowTests : IDisposable
         Assert.Equal(0, engine.Executions);
         var run = await ServiceApi.GetRunAsync(second.Client, runs[0]);
         Assert.Equal(("cancelled", 2, 1), (run.GetProperty("status").GetString(), run.GetProperty("attempts").GetInt32(), run.GetProperty("executions").GetInt32()));
-        Assert.Equal(HttpStatusCode.NoContent, (await second.Client.DeleteAsync($"/benchmarks/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await second.Client.DeleteAsync($"/benchmarks/{id}?purge=true")).StatusCode);
     }
 }

@@ -337,11 +337,15 @@ public sealed class OpenApiSchemaTests(OpenApiDocumentFixture fixture) : IClassF
     [Theory]
     [InlineData("/solve/{id}")]
     [InlineData("/benchmarks/{id}")]
-    public void Delete_declares_the_cancel_the_deletion_and_the_conflict(string path)
+    public void Delete_declares_the_cancel_the_ended_answer_the_purge_and_the_conflict(string path)
     {
-        var responses = Operation(path, "delete").GetProperty("responses");
-        foreach (var status in new[] { "202", "204", "404", "409" })
+        var operation = Operation(path, "delete");
+        var responses = operation.GetProperty("responses");
+        foreach (var status in new[] { "200", "202", "204", "400", "404", "409" })
             Assert.True(responses.TryGetProperty(status, out _), $"DELETE {path} has no {status}");
+        var purge = operation.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "purge");
+        Assert.Equal("query", purge.GetProperty("in").GetString());
+        Assert.Equal(["true", "false"], purge.GetProperty("schema").GetProperty("enum").EnumerateArray().Select(v => v.GetString()));
     }
 
     [Fact]

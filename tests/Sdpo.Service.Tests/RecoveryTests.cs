@@ -181,8 +181,8 @@ public sealed class RecoveryTests : IDisposable
         Assert.Equal("cancelled", run.GetProperty("status").GetString());
         Assert.Equal(7, run.GetProperty("attempts").GetInt32());
         Assert.Equal(1, run.GetProperty("executions").GetInt32());
-        // Ended: DELETE now deletes it.
-        Assert.Equal(HttpStatusCode.NoContent, (await second.Client.DeleteAsync($"/solve/{id}")).StatusCode);
+        // Ended: purging deletes it.
+        Assert.Equal(HttpStatusCode.NoContent, (await second.Client.DeleteAsync($"/solve/{id}?purge=true")).StatusCode);
     }
 
     [Fact]

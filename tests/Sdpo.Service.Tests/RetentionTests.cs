@@ -24,7 +24,35 @@ public sealed class RetentionTests : IDisposable
     public void Dispose() => _data.Dispose();
 
     [Fact]
-    public async Task Delete_on_an_ended_run_removes_its_records_and_folder_and_its_urls_answer_404()
+    public async Task A_cancel_that_finds_the_run_ended_deletes_nothing_and_answers_its_outcome()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 6 });
+        var id = await ServiceApi.SubmitAsync(host.Client, CompareRequest);
+        await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "discovered");
+
+        // As a cancel sent when the run was last seen running lands after its natural end, twice (a retry).
+        foreach (var _ in new[] { 1, 2 })
+        {
+            var cancel = await host.Client.DeleteAsync($"/solve/{id}");
+            Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+            var body = await cancel.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(("discovered", $"/solve/{id}", $"/solve/{id}/events"),
+                (body.GetProperty("status").GetString(), body.GetProperty("url").GetString(), body.GetProperty("eventsUrl").GetString()));
+        }
+        Assert.Equal("discovered", (await ServiceApi.GetRunAsync(host.Client, id)).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync($"/solve/{id}/adapter")).StatusCode);
+        Assert.True(Directory.Exists(RunFolder(id)));
+
+        var bad = await host.Client.DeleteAsync($"/solve/{id}?purge=yes");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal("application/problem+json", bad.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("purge must be true or false", (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.DeleteAsync($"/solve/{id}?purge=false")).StatusCode);
+        Assert.True(Directory.Exists(RunFolder(id)));
+    }
+
+    [Fact]
+    public async Task Purge_of_an_ended_run_removes_its_records_and_folder_and_its_urls_answer_404()
     {
         await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 6 });
         var id = await ServiceApi.SubmitAsync(host.Client, CompareRequest);
@@ -33,7 +61,7 @@ public sealed class RetentionTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync($"/solve/{id}/adapter")).StatusCode);
         Assert.True(Directory.Exists(RunFolder(id)));
 
-        var delete = await host.Client.DeleteAsync($"/solve/{id}");
+        var delete = await host.Client.DeleteAsync($"/solve/{id}?purge=true");
         Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
 
         Assert.False(Directory.Exists(RunFolder(id)));
@@ -43,7 +71,7 @@ public sealed class RetentionTests : IDisposable
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         }
-        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.DeleteAsync($"/solve/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.DeleteAsync($"/solve/{id}?purge=true")).StatusCode);
         await using (var db = OpenDatabase())
         {
             Assert.Equal(0, await db.Attempts.CountAsync(a => a.RunId == id));
@@ -58,17 +86,28 @@ public sealed class RetentionTests : IDisposable
     }
 
     [Fact]
-    public async Task Delete_still_cancels_a_running_run_and_deletes_it_once_it_has_ended()
+    public async Task Delete_cancels_a_running_run_a_retried_cancel_keeps_it_and_purge_deletes_it_once_it_has_ended()
     {
         await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => null, AttemptDelay = TimeSpan.FromMilliseconds(20) });
         var id = await ServiceApi.SubmitAsync(host.Client, LongRun);
         await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("attempts").GetInt32() >= 2);
 
+        // Purging is for ended runs: it neither cancels nor deletes a running one.
+        var early = await host.Client.DeleteAsync($"/solve/{id}?purge=true");
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.Contains("cancel it first", (await early.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        Assert.Equal("running", (await ServiceApi.GetRunAsync(host.Client, id)).GetProperty("status").GetString());
+
         Assert.Equal(HttpStatusCode.Accepted, (await host.Client.DeleteAsync($"/solve/{id}")).StatusCode);
         await ServiceApi.WaitForEndAsync(host.Client, id);
         await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "cancelled");
+        // A retried cancel (a client or proxy repeating the DELETE) finds it ended: it answers its outcome and deletes nothing.
+        var retried = await host.Client.DeleteAsync($"/solve/{id}");
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal("cancelled", (await retried.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync($"/solve/{id}")).StatusCode);
         // Its stream has ended, so its last write is saved: nothing writes the run any more.
-        Assert.Equal(HttpStatusCode.NoContent, (await host.Client.DeleteAsync($"/solve/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await host.Client.DeleteAsync($"/solve/{id}?purge=true")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/solve/{id}")).StatusCode);
     }
 
@@ -84,17 +123,17 @@ public sealed class RetentionTests : IDisposable
 
         // As between the save of its final status and the end of its streams: the writer is not done with it.
         hub.Activate(id);
-        var refused = await host.Client.DeleteAsync($"/solve/{id}");
+        var refused = await host.Client.DeleteAsync($"/solve/{id}?purge=true");
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         Assert.Contains("still being saved", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
         hub.Complete(id);
 
         // As between that save and its worker letting go of it.
         control.Register(id);
-        Assert.Equal(HttpStatusCode.Conflict, (await host.Client.DeleteAsync($"/solve/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await host.Client.DeleteAsync($"/solve/{id}?purge=true")).StatusCode);
         control.Remove(id);
 
-        Assert.Equal(HttpStatusCode.NoContent, (await host.Client.DeleteAsync($"/solve/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await host.Client.DeleteAsync($"/solve/{id}?purge=true")).StatusCode);
     }
 
     [Fact]
@@ -109,7 +148,7 @@ public sealed class RetentionTests : IDisposable
         await using (var db = OpenDatabase())
             await db.Runs.Where(r => r.Id == id).ExecuteUpdateAsync(r => r.SetProperty(x => x.Status, RunStatus.Interrupted));
 
-        var refused = await host.Client.DeleteAsync($"/solve/{id}");
+        var refused = await host.Client.DeleteAsync($"/solve/{id}?purge=true");
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
         var detail = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
@@ -132,7 +171,7 @@ public sealed class RetentionTests : IDisposable
         await using (var db = OpenDatabase())
             await db.Runs.Where(r => r.Id == runs[0]).ExecuteUpdateAsync(r => r.SetProperty(x => x.Status, RunStatus.Interrupted));
 
-        var refused = await host.Client.DeleteAsync($"/benchmarks/{id}");
+        var refused = await host.Client.DeleteAsync($"/benchmarks/{id}?purge=true");
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
         var detail = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
@@ -155,13 +194,13 @@ public sealed class RetentionTests : IDisposable
         var standalone = await ServiceApi.SubmitAsync(host.Client);
         await ServiceApi.PollAsync(host.Client, standalone, r => r.GetProperty("finishedAt").ValueKind != JsonValueKind.Null);
 
-        var alone = await host.Client.DeleteAsync($"/solve/{runs[0]}");
+        var alone = await host.Client.DeleteAsync($"/solve/{runs[0]}?purge=true");
         Assert.Equal(HttpStatusCode.Conflict, alone.StatusCode);
         Assert.Equal("application/problem+json", alone.Content.Headers.ContentType?.MediaType);
         Assert.Contains($"DELETE /benchmarks/{id}", (await alone.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync($"/solve/{runs[0]}")).StatusCode);
 
-        Assert.Equal(HttpStatusCode.NoContent, (await host.Client.DeleteAsync($"/benchmarks/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await host.Client.DeleteAsync($"/benchmarks/{id}?purge=true")).StatusCode);
         foreach (var url in new[] { $"/benchmarks/{id}", $"/benchmarks/{id}/events", $"/benchmarks/{id}/plot.svg" })
             Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync(url)).StatusCode);
         foreach (var run in runs)

@@ -283,8 +283,8 @@ public sealed class SolveFlowTests : IDisposable
         Assert.True(run.GetProperty("attempts").GetInt32() < 10000);
         Assert.NotEqual(System.Text.Json.JsonValueKind.Null, run.GetProperty("finishedAt").ValueKind);
 
-        // Once ended, DELETE deletes it (RetentionTests).
-        Assert.Equal(HttpStatusCode.NoContent, (await host.Client.DeleteAsync($"/solve/{id}")).StatusCode);
+        // Once ended, purging deletes it (RetentionTests).
+        Assert.Equal(HttpStatusCode.NoContent, (await host.Client.DeleteAsync($"/solve/{id}?purge=true")).StatusCode);
     }
 
     [Fact]

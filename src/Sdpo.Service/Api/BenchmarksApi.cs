@@ -93,10 +93,12 @@ public static class BenchmarksApi
 
         group.MapDelete("/{id:guid}", CancelOrDeleteAsync)
             .WithName("CancelBenchmark")
+            .WithPurge("benchmark")
             .WithSummary("Cancel a benchmark: no more runs are queued, its queued or running runs are cancelled, and it ends cancelled once they have ended")
-            .WithDescription("On an ended benchmark: deletes it, its events and every run it made (their records and folders), 204; " +
-                             "409 while one of its runs has not ended, naming them; an `interrupted` one (stopped by a shutdown) resumes at the next start, " +
-                             "so cancel it once the service is back.")
+            .WithDescription("Cancelling is idempotent: on an ended benchmark it deletes nothing and answers 200 with its final status. " +
+                             "With purge=true, an ended benchmark is deleted, its events and every run it made (their records and folders), 204; " +
+                             "409 on one not ended yet (cancel it first), and while one of its runs has not ended, naming them; an `interrupted` one " +
+                             "(stopped by a shutdown) resumes at the next start, so cancel it once the service is back.")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
@@ -229,17 +231,28 @@ public static class BenchmarksApi
             : TypedResults.File(DiscoveryCurvePlot.RenderPng(report, title), "image/png", $"benchmark-{id}.png");
     }
 
-    /// <summary>A benchmark not ended is cancelled (202); an ended one is deleted with its runs (204).</summary>
-    private static async Task<Results<Accepted<BenchmarkAccepted>, NoContent, ProblemHttpResult>> CancelOrDeleteAsync(
-        Guid id, SdpoDbContext db, BenchmarkCanceller canceller, BenchmarkDeleter deleter, CancellationToken cancellationToken)
+    /// <summary>Without purge, a cancel: a benchmark not ended is cancelled (202); an ended one is left as it is and its outcome
+    /// answered (200), so a cancel that meets its end, or a retried one, destroys nothing. With purge=true an ended one is deleted
+    /// with its runs (204).</summary>
+    private static async Task<Results<Accepted<BenchmarkAccepted>, Ok<BenchmarkAccepted>, NoContent, ProblemHttpResult, ValidationProblem>> CancelOrDeleteAsync(
+        Guid id, string? purge, SdpoDbContext db, BenchmarkCanceller canceller, BenchmarkDeleter deleter, CancellationToken cancellationToken)
     {
+        if (!PurgeParameter.TryRead(purge, out var purging, out var purgeProblem)) return purgeProblem!;
         var benchmark = await db.Benchmarks.AsNoTracking().Include(b => b.Problems).FirstOrDefaultAsync(b => b.Id == id, cancellationToken);
         if (benchmark is null) return NotFound(id);
+        var followed = new BenchmarkAccepted(id, benchmark.Status, benchmark.Problems.Count, $"/benchmarks/{id}", $"/benchmarks/{id}/events");
+        if (!purging)
+        {
+            if (benchmark.Status.IsFinished()) return TypedResults.Ok(followed);
+            await canceller.CancelAsync(id, cancellationToken);
+            return TypedResults.Accepted($"/benchmarks/{id}", followed);
+        }
         if (!benchmark.Status.IsFinished())
         {
-            await canceller.CancelAsync(id, cancellationToken);
-            return TypedResults.Accepted($"/benchmarks/{id}",
-                new BenchmarkAccepted(id, benchmark.Status, benchmark.Problems.Count, $"/benchmarks/{id}", $"/benchmarks/{id}/events"));
+            return TypedResults.Problem(title: "The benchmark has not ended",
+                detail: $"Benchmark {id} is {benchmark.Status.ToString().ToLowerInvariant()}; cancel it first (DELETE /benchmarks/{id}), " +
+                        "then purge it once it has ended.",
+                statusCode: StatusCodes.Status409Conflict);
         }
         var (outcome, unsettled) = await deleter.DeleteAsync(id, cancellationToken);
         return outcome switch

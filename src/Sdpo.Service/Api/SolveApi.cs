@@ -68,13 +68,16 @@ public static class SolveApi
 
         solve.MapDelete("/{id:guid}", CancelOrDeleteAsync)
             .WithName("CancelRun")
+            .WithPurge("run")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .WithSummary("Cancel a queued or running run (202); delete an ended one, its records and its folder (204)")
-            .WithDescription("A run of a benchmark is deleted with its benchmark (DELETE /benchmarks/{id}), not alone: 409. " +
+            .WithSummary("Cancel a queued or running run (202); with purge=true, delete an ended one, its records and its folder (204)")
+            .WithDescription("Cancelling is idempotent: a cancel that finds the run ended (it met the run's own end, or it is a retry) " +
+                             "deletes nothing and answers 200 with the run's final status. purge=true on a run not ended yet: 409; cancel it first. " +
+                             "A run of a benchmark is deleted with its benchmark (DELETE /benchmarks/{id}?purge=true), not alone: 409. " +
                              "An ended run whose outcome is still being saved gets 409 too; retry in a moment. So does an `interrupted` run " +
-                             "(stopped by a shutdown, it resumes at the next start): cancel it once the service is back, then delete it. " +
+                             "(stopped by a shutdown, it resumes at the next start): cancel it once the service is back, then purge it. " +
                              "A deleted run's URLs answer 404.");
 
         solve.MapGet("/{id:guid}/adapter", AdapterAsync)
@@ -235,19 +238,26 @@ public static class SolveApi
     }
 
     /// <summary>
-    /// A queued or running run is cancelled: the cancel is saved before it is answered, so a restart ends the run cancelled
-    /// rather than resuming it. A run no worker has taken yet leaves its queue and ends cancelled before the answer; a
-    /// running one stops at the engine's next check. An ended run is deleted, rows and folder, unless a benchmark holds it.
+    /// Without purge, a cancel. A queued or running run is cancelled: the cancel is saved before it is answered, so a restart
+    /// ends the run cancelled rather than resuming it. A run no worker has taken yet leaves its queue and ends cancelled before
+    /// the answer; a running one stops at the engine's next check. A run that has ended is left as it is, and its outcome
+    /// answered: a cancel racing the run's end, or a retried one, must not destroy what it meant to stop.
+    /// With purge=true an ended run is deleted, rows and folder, unless a benchmark holds it.
     /// </summary>
-    private static async Task<Results<Accepted<SolveAccepted>, NoContent, ProblemHttpResult>> CancelOrDeleteAsync(
-        Guid id, SdpoDbContext db, RunControl control, RunCanceller canceller, RunDeleter deleter, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<SolveAccepted>, Ok<SolveAccepted>, NoContent, ProblemHttpResult, ValidationProblem>> CancelOrDeleteAsync(
+        Guid id, string? purge, SdpoDbContext db, RunControl control, RunCanceller canceller, RunDeleter deleter, CancellationToken cancellationToken)
     {
+        if (!PurgeParameter.TryRead(purge, out var purging, out var purgeProblem)) return purgeProblem!;
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (run is null) return RunProblems.RunNotFound(id);
-        if (!run.Status.IsFinished() && control.TryGet(id, out _))
+        var active = !run.Status.IsFinished() && control.TryGet(id, out _);
+        if (!purging) return await CancelAsync(id, run.Status, active, canceller, cancellationToken);
+        if (active)
         {
-            var status = (await canceller.CancelAsync([id], cancellationToken)).Count > 0 ? RunStatus.Cancelled : run.Status;
-            return TypedResults.Accepted($"/solve/{id}", new SolveAccepted(id, status, $"/solve/{id}", $"/solve/{id}/events"));
+            return TypedResults.Problem(
+                title: "The run has not ended",
+                detail: $"Run {id} is {Name(run.Status)}; cancel it first (DELETE /solve/{id}), then purge it once it has ended.",
+                statusCode: StatusCodes.Status409Conflict);
         }
         switch (await deleter.DeleteAsync(id, cancellationToken))
         {
@@ -263,24 +273,47 @@ public static class SolveApi
                 return TypedResults.Problem(
                     title: "The run belongs to a benchmark",
                     detail: $"Run {id} is one of benchmark {benchmark}'s runs, whose results count it; delete the benchmark " +
-                            $"(DELETE /benchmarks/{benchmark}, once it has ended) to delete it with its runs.",
+                            $"(DELETE /benchmarks/{benchmark}?purge=true, once it has ended) to delete it with its runs.",
                     statusCode: StatusCodes.Status409Conflict);
             case RunDeletion.Interrupted:
-                // Seen while the service stops: nothing in this process runs it again, but the next start resumes it.
-                return TypedResults.Problem(
-                    title: "The run was interrupted",
-                    detail: $"Run {id} was stopped by the service's shutdown and resumes when the service starts again; it has not ended, " +
-                            $"so it cannot be deleted. To have it gone, cancel it once the service is back (DELETE /solve/{id}), then delete it " +
-                            "when it has ended (DELETE again).",
-                    statusCode: StatusCodes.Status409Conflict);
+                return Interrupted(id);
             default:
-                // Ended, yet its end is not saved yet: its writer may still touch its rows.
-                return TypedResults.Problem(
-                    title: "The run is still ending",
-                    detail: $"Run {id} has ended and its outcome is still being saved; retry in a moment.",
-                    statusCode: StatusCodes.Status409Conflict);
+                return StillEnding(id);
         }
     }
+
+    /// <summary>DELETE without purge: 202 for a run it cancels, 200 with the outcome for one already ended.</summary>
+    private static async Task<Results<Accepted<SolveAccepted>, Ok<SolveAccepted>, NoContent, ProblemHttpResult, ValidationProblem>> CancelAsync(
+        Guid id, RunStatus status, bool active, RunCanceller canceller, CancellationToken cancellationToken)
+    {
+        if (active)
+        {
+            if ((await canceller.CancelAsync([id], cancellationToken)).Count > 0) status = RunStatus.Cancelled;
+            return TypedResults.Accepted($"/solve/{id}", Followed(id, status));
+        }
+        if (status.IsFinished()) return TypedResults.Ok(Followed(id, status));
+        return status == RunStatus.Interrupted ? Interrupted(id) : StillEnding(id);
+    }
+
+    private static SolveAccepted Followed(Guid id, RunStatus status) => new(id, status, $"/solve/{id}", $"/solve/{id}/events");
+
+    private static ProblemHttpResult Interrupted(Guid id) =>
+        // Seen while the service stops: nothing in this process runs it again, but the next start resumes it.
+        TypedResults.Problem(
+            title: "The run was interrupted",
+            detail: $"Run {id} was stopped by the service's shutdown and resumes when the service starts again; it has not ended, " +
+                    $"so it can be neither cancelled nor deleted now. To have it gone, cancel it once the service is back (DELETE /solve/{id}), " +
+                    $"then delete it when it has ended (DELETE /solve/{id}?purge=true).",
+            statusCode: StatusCodes.Status409Conflict);
+
+    private static ProblemHttpResult StillEnding(Guid id) =>
+        // Ended, yet its end is not saved yet (its writer may still touch its rows): a retry finds its outcome.
+        TypedResults.Problem(
+            title: "The run is still ending",
+            detail: $"Run {id} has ended and its outcome is still being saved; retry in a moment.",
+            statusCode: StatusCodes.Status409Conflict);
+
+    private static string Name(RunStatus status) => JsonSerializer.SerializeToElement(status, ServiceJson.Options).GetString()!;
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> AdapterAsync(
         Guid id, SdpoDbContext db, DataPaths paths, CancellationToken cancellationToken)

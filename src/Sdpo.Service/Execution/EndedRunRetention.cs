@@ -7,7 +7,7 @@ using Sdpo.Service.Persistence;
 namespace Sdpo.Service.Execution;
 
 /// <summary>
-/// With <see cref="ServiceOptions.RetainEndedRunsDays"/> set, deletes what ended longer ago than that, as DELETE would:
+/// With <see cref="ServiceOptions.RetainEndedRunsDays"/> set, deletes what ended longer ago than that, as DELETE ...?purge=true would:
 /// runs of no benchmark, and ended benchmarks with their runs. It looks at start and then every hour, or every tenth of
 /// the retention period when that is shorter, so nothing outlives its period by more than a tenth of it (or an hour).
 /// </summary>
