@@ -69,6 +69,7 @@ public static class ServiceSetup
         services.AddHostedService<SettingsCheck>();
         services.AddHostedService<DatabaseInitializer>();
         services.AddHostedService<ModelPreloader>();
+        services.AddHostedService<OrphanRunFolders>();
         services.AddHostedService<RunRecovery>();
         services.AddSingleton<RunWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<RunWriter>());

@@ -24,6 +24,48 @@ public sealed class RetentionTests : IDisposable
     public void Dispose() => _data.Dispose();
 
     [Fact]
+    public async Task A_folder_a_deletion_cut_short_left_is_removed_at_the_next_start_before_runs_resume_and_logged()
+    {
+        Guid id, queued;
+        var blocker = new FakeDiscoveryEngine { DiscoverAt = _ => null, BeforeAttempt = index => index == 1 ? Task.Delay(Timeout.Infinite) : Task.CompletedTask };
+        await using (var first = new ServiceHost(_data, blocker))
+        {
+            id = await ServiceApi.SubmitAsync(first.Client, LongRun);
+            await ServiceApi.PollAsync(first.Client, id, r => r.GetProperty("attempts").GetInt32() >= 1);
+            queued = await ServiceApi.SubmitAsync(first.Client, LongRun);
+        }
+        // As a kill between a deletion's rows and its folder leaves it: the folder of a run with no record.
+        var orphan = Guid.CreateVersion7();
+        var adapter = Directory.CreateDirectory(Path.Combine(RunFolder(orphan), "state", "adapter")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(adapter, "adapter_model.safetensors"), "weights");
+        var notARun = Directory.CreateDirectory(Path.Combine(_data.Path, "runs", "notes")).FullName;
+        Assert.True(Directory.Exists(RunFolder(id)));
+
+        var logs = new CapturingLoggerProvider();
+        await using var second = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 2 },
+            new Dictionary<string, string> { ["Logging:LogLevel:Sdpo.Service.Execution.OrphanRunFolders"] = "Information" },
+            services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        foreach (var run in new[] { id, queued }) await ServiceApi.PollAsync(second.Client, run, r => r.GetProperty("status").GetString() == "discovered");
+
+        Assert.False(Directory.Exists(RunFolder(orphan)));
+        Assert.Contains(logs.Messages, m => m.Contains(orphan.ToString()) && m.Contains("has no record"));
+        // The runs it resumed, the one that had not started included, keep theirs; what is not a run's is not touched.
+        Assert.True(Directory.Exists(RunFolder(id)));
+        Assert.True(Directory.Exists(RunFolder(queued)));
+        Assert.True(Directory.Exists(notARun));
+    }
+
+    [Fact]
+    public async Task Run_folders_beside_a_database_without_any_run_are_left_alone()
+    {
+        // A database lost or replaced rather than deletions all cut short: nothing is removed on a guess.
+        var folder = Directory.CreateDirectory(Path.Combine(RunFolder(Guid.CreateVersion7()), "state")).FullName;
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine());
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/solve")).StatusCode);
+        Assert.True(Directory.Exists(folder));
+    }
+
+    [Fact]
     public async Task A_cancel_that_finds_the_run_ended_deletes_nothing_and_answers_its_outcome()
     {
         await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 6 });

@@ -16,7 +16,10 @@ public sealed class DataPaths
 
     public string DatabaseFile => Path.Combine(Root, "sdpo.db");
 
-    public string RunDirectory(Guid runId) => Path.Combine(Root, "runs", runId.ToString("D"));
+    /// <summary>Where every run's folder is.</summary>
+    public string RunsDirectory => Path.Combine(Root, "runs");
+
+    public string RunDirectory(Guid runId) => Path.Combine(RunsDirectory, runId.ToString("D"));
 
     /// <summary>The engine's state folder for one method of a run: <c>runs/&lt;id&gt;/state</c> for the primary
     /// method, <c>runs/&lt;id&gt;/compare/&lt;method&gt;/state</c> for a comparison baseline.</summary>
