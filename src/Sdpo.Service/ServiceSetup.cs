@@ -28,7 +28,7 @@ public static class ServiceSetup
 
         services.AddOptions<ServiceOptions>().BindConfiguration(ServiceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ModelCatalogOptions>()
-            .Configure<IConfiguration>((catalog, configuration) => configuration.GetSection(ModelOptions.SectionName).Bind(catalog.Models))
+            .Configure<IConfiguration>((catalog, configuration) => ModelCatalogOptions.Bind(configuration.GetSection(ModelOptions.SectionName), catalog))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ModelCatalogOptions>, ModelCatalogOptionsValidation>();
 

@@ -31,4 +31,16 @@ public sealed class ModelOptions
 public sealed class ModelCatalogOptions
 {
     public List<ModelOptions> Models { get; set; } = [];
+
+    /// <summary>Binds each entry on its own: the binder skips, silently, a list entry with a value that does not parse
+    /// (<c>Threads=two</c>), which removed the model; bound alone, the entry's mistake is raised naming the setting.</summary>
+    public static void Bind(IConfigurationSection models, ModelCatalogOptions catalog)
+    {
+        foreach (var entry in models.GetChildren())
+        {
+            var model = new ModelOptions();
+            entry.Bind(model);
+            catalog.Models.Add(model);
+        }
+    }
 }
