@@ -33,6 +33,7 @@ public static class ServiceSetup
         services.AddSingleton<IValidateOptions<ModelCatalogOptions>, ModelCatalogOptionsValidation>();
 
         services.AddSingleton<DataPaths>();
+        services.AddSingleton<DataFolderLock>();
         services.AddDbContextFactory<SdpoDbContext>((provider, options) =>
             options.UseSqlite($"Data Source={provider.GetRequiredService<DataPaths>().DatabaseFile}"));
 
