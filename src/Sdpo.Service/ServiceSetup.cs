@@ -76,6 +76,7 @@ public static class ServiceSetup
         services.AddHostedService<DeviceWorkers>();
         services.AddBenchmarks();
         services.AddHostedService<EndedRunRetention>();
+        services.AddHostedService<PythonVerifierProbe>();
 
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context => RunProblems.FillType(context.ProblemDetails));
         services.ConfigureHttpJsonOptions(options => ServiceJson.Configure(options.SerializerOptions));
