@@ -56,6 +56,7 @@ public static class ServiceSetup
         services.AddSingleton<RunEventHub>();
         services.AddSingleton<RunControl>();
         services.AddSingleton<RunQueue>();
+        services.AddSingleton<RunActivityLog>();
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<RunSubmitter>();
         services.AddSingleton<RunCanceller>();
