@@ -10,7 +10,7 @@ public sealed class ModelOptions
     [Required] public string Name { get; set; } = "";
 
     /// <summary>Checkpoint folder in Hugging Face layout (config.json, *.safetensors, tokenizer.json or tokenizer.model);
-    /// a relative path is taken from the repository root (from the content root in a published build).</summary>
+    /// a relative path is taken from the repository root (from the binaries' folder in a published build, where its appsettings.json is).</summary>
     [Required] public string Path { get; set; } = "";
 
     /// <summary>"cpu", "cuda", "cuda:1", ...; each distinct device gets its own queue and worker.</summary>
