@@ -302,11 +302,11 @@ public sealed class PythonSandbox : IDisposable
 
     private async Task<string?> ProbeBubblewrapAsync()
     {
-        // The bubblewrap test runs python3 inside the sandbox: with no working interpreter it would fail, and blame bubblewrap.
-        if (await _interpreterProblem.Value.ConfigureAwait(false) is not null) return "not tested: the Python interpreter does not run";
         string? problem;
         if (!_options.UseBubblewrap) problem = "bubblewrap is disabled by configuration (UseBubblewrap = false)";
         else if (_resolved.BubblewrapPath is null) problem = "bubblewrap (bwrap) was not found on PATH";
+        // The bubblewrap test runs python3 inside the sandbox: with no working interpreter it would fail, and blame bubblewrap.
+        else if (await _interpreterProblem.Value.ConfigureAwait(false) is not null) return "not tested: the Python interpreter does not run";
         else problem = await TryBubblewrapAsync().ConfigureAwait(false);
         if (problem is not null && _options.RequireSandbox)
             _logger.LogError("Python verifications are refused: the sandbox is required ({Setting} = true) but unavailable ({Reason}). Python and p3 submissions get 503 until bubblewrap works and the service is restarted.",
