@@ -28,11 +28,12 @@ public static class ServiceSetup
 
         services.AddOptions<ServiceOptions>().BindConfiguration(ServiceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ModelCatalogOptions>()
-            .Configure<IConfiguration>((catalog, configuration) => configuration.GetSection(ModelOptions.SectionName).Bind(catalog.Models))
+            .Configure<IConfiguration>((catalog, configuration) => ModelCatalogOptions.Bind(configuration.GetSection(ModelOptions.SectionName), catalog))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ModelCatalogOptions>, ModelCatalogOptionsValidation>();
 
         services.AddSingleton<DataPaths>();
+        services.AddSingleton<DataFolderLock>();
         services.AddDbContextFactory<SdpoDbContext>((provider, options) =>
             options.UseSqlite($"Data Source={provider.GetRequiredService<DataPaths>().DatabaseFile}"));
 
@@ -55,6 +56,7 @@ public static class ServiceSetup
         services.AddSingleton<RunEventHub>();
         services.AddSingleton<RunControl>();
         services.AddSingleton<RunQueue>();
+        services.AddSingleton<RunActivityLog>();
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<RunSubmitter>();
         services.AddSingleton<RunCanceller>();
@@ -76,6 +78,7 @@ public static class ServiceSetup
         services.AddHostedService<DeviceWorkers>();
         services.AddBenchmarks();
         services.AddHostedService<EndedRunRetention>();
+        services.AddHostedService<PythonVerifierProbe>();
 
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context => RunProblems.FillType(context.ProblemDetails));
         services.ConfigureHttpJsonOptions(options => ServiceJson.Configure(options.SerializerOptions));

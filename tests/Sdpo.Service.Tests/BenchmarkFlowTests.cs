@@ -5,6 +5,7 @@ using System.Xml.Linq;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Sdpo.Engine.Discovery;
 using Sdpo.Engine.Metrics;
 using Sdpo.Service.Persistence;
@@ -281,6 +282,31 @@ public sealed class BenchmarkFlowTests : IDisposable
         Assert.Equal(submitted.Order(), capture.Frames.Where(f => f.Event == "run").Select(f => f.Json.GetProperty("runId").GetGuid()).Order());
         var results = (await BenchmarkApi.GetAsync(second.Client, id)).GetProperty("results");
         Assert.Equal(3.0, results.GetProperty("attemptsRatios")[0].GetProperty("ratio").GetDouble());
+    }
+
+    [Fact]
+    public async Task A_benchmark_whose_model_is_not_configured_at_a_start_waits_for_it_instead_of_failing()
+    {
+        Guid id;
+        await using (var first = new ServiceHost(_data, SeededEngine(TimeSpan.FromMilliseconds(15)), FastCoordinator))
+        {
+            id = await BenchmarkApi.SubmitAsync(first.Client, TwoProblems());
+            using var stream = await SseClient.OpenAsync(first.Client, $"/benchmarks/{id}/events");
+            await SseClient.ReadAsync(stream, frames => frames.Count(f => f.Event == "run") >= 2);
+        }
+        // A typo in the model's name at the next start: the benchmark was failed for good.
+        var log = new LogCapture();
+        await using (var mistaken = new ServiceHost(_data, SeededEngine(), FastCoordinator, modelName: "fake-modle", services: s => s.AddSingleton<ILoggerProvider>(log)))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (!log.Messages(LogLevel.Warning).Any(m => m.Contains($"Benchmark {id} waits")) && DateTime.UtcNow < deadline) await Task.Delay(50);
+            Assert.Contains(log.Messages(LogLevel.Warning), m => m.Contains($"Benchmark {id} waits") && m.Contains("fake-model"));
+            Assert.NotEqual("failed", (await BenchmarkApi.GetAsync(mistaken.Client, id)).GetProperty("status").GetString());
+        }
+
+        await using var second = new ServiceHost(_data, SeededEngine(), FastCoordinator);
+        var capture = await BenchmarkApi.WaitForEndAsync(second.Client, id);
+        Assert.Equal("completed", capture.Frames[^1].Event);
     }
 
     [Fact]

@@ -67,5 +67,33 @@ public sealed class DatabaseStartupTests : IDisposable
         Assert.DoesNotContain("Unhandled exception", text);
     }
 
+    [Fact]
+    public async Task A_second_instance_on_the_same_data_folder_refuses_to_start_with_one_line_and_exit_code_1()
+    {
+        // Both ran the same runs, each writing the other's rows and state files, and cancels sent to one missed the other's runs.
+        await using (var first = ProgramApp.Build(Args(_data.Path)))
+        {
+            await first.StartAsync();
+
+            await using (var second = ProgramApp.Build(Args(_data.Path)))
+            {
+                var error = await Assert.ThrowsAsync<DatabaseUnavailableException>(() => second.StartAsync());
+                Assert.StartsWith($"Another instance of the service uses the data folder {_data.Path}", error.Message);
+                Assert.Contains("Service:DataFolder", error.Message);
+                Assert.DoesNotContain('\n', error.Message);
+            }
+            var (exitCode, text) = await RunServiceAsync(Args(_data.Path));
+            Assert.True(exitCode == 1, $"exit code {exitCode}:\n{text}");
+            Assert.Contains("Another instance of the service uses the data folder", text);
+            Assert.DoesNotContain("Unhandled exception", text);
+            await first.StopAsync();
+        }
+
+        // Released with the first: the next start takes the folder.
+        await using var next = ProgramApp.Build(Args(_data.Path));
+        await next.StartAsync();
+        await next.StopAsync();
+    }
+
     private Task<(int ExitCode, string Output)> RunServiceAsync(string[] args) => ServiceProcess.RunAsync(_data.Path, args);
 }

@@ -42,6 +42,41 @@ public sealed class ModelSettingsTests : IDisposable
         Assert.Null(error.StackTrace);
     }
 
+    [Theory]
+    // The binder skipped the entry silently: the service started without the model, and failed its interrupted runs.
+    [InlineData("Models:1:Threads is 'two'; it must be a whole number.",
+        "--Models:1:Name", "other", "--Models:1:Path", "/models/other", "--Models:1:Threads", "two")]
+    [InlineData("Models:0:Default is 'yes'; it must be true or false.", "--Models:0:Default", "yes")]
+    // Each aborted the process (exit code 134) with the binder's stack trace.
+    [InlineData("Service:QueueCapacity is 'abc'; it must be a whole number.", "--Service:QueueCapacity", "abc")]
+    [InlineData("Service:KeepAliveSeconds is 'fast'; it must be a number", "--Service:KeepAliveSeconds", "fast")]
+    [InlineData("Service:LoadModelsAtStart is 'maybe'; it must be true or false.", "--Service:LoadModelsAtStart", "maybe")]
+    [InlineData("Verifiers:Python:MaxConcurrency is 'many'; it must be a whole number.", "--Verifiers:Python:MaxConcurrency", "many")]
+    [InlineData("Verifiers:Python:UseBubblewrap is 'perhaps'; it must be true or false.", "--Verifiers:Python:UseBubblewrap", "perhaps")]
+    [InlineData("Benchmarks:MaxSeeds is 'x'; it must be a whole number.", "--Benchmarks:MaxSeeds", "x")]
+    // Passed the check, then the sandbox refused it with an ArgumentException and its stack trace (exit code 134).
+    [InlineData("Verifiers:Python:TmpSizeBytes must be at least 1 MiB", "--Verifiers:Python:TmpSizeBytes", "-1")]
+    [InlineData("Verifiers:Python:ProcessLimit must be at least 4", "--Verifiers:Python:ProcessLimit", "2")]
+    public async Task A_setting_that_does_not_parse_stops_the_start_with_one_line_naming_it(string message, params string[] settings)
+    {
+        await using var app = ProgramApp.Build(Args(settings));
+
+        var error = await Assert.ThrowsAsync<ServiceSettingsException>(() => app.StartAsync());
+        Assert.Contains(message, error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public async Task A_value_that_does_not_parse_exits_with_code_1_and_one_line()
+    {
+        var (exitCode, text) = await ServiceProcess.RunAsync(_data.Path, Args("--Service:QueueCapacity", "abc"));
+
+        Assert.True(exitCode == 1, $"exit code {exitCode}:\n{text}");
+        Assert.Contains("Service:QueueCapacity is 'abc'; it must be a whole number.", text);
+        Assert.DoesNotContain("Unhandled exception", text);
+        Assert.DoesNotContain("   at ", text);
+    }
+
     [Fact]
     public async Task The_service_exits_with_code_1_and_the_setting_not_an_abort()
     {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Sdpo.Engine.Discovery;
 using Sdpo.Service.Engines;
 using Sdpo.Service.Persistence;
@@ -120,7 +121,7 @@ public sealed class RecoveryTests : IDisposable
     }
 
     [Fact]
-    public async Task A_run_that_cannot_resume_is_failed_with_the_reason()
+    public async Task A_run_whose_model_is_not_configured_waits_with_its_state_and_resumes_once_the_model_is_back()
     {
         Guid id;
         await using (var first = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => null, BeforeAttempt = index => index == 2 ? Task.Delay(Timeout.Infinite) : Task.CompletedTask }))
@@ -135,21 +136,32 @@ public sealed class RecoveryTests : IDisposable
         Directory.CreateDirectory(Path.Combine(state, "policy-1"));
         Directory.CreateDirectory(Path.Combine(state, "adapter"));
         await File.WriteAllTextAsync(Path.Combine(state, "loop.json"), "{}");
-        await using var second = new ServiceHost(_data, new FakeDiscoveryEngine(), modelName: "another-model");
-        var run = await ServiceApi.GetRunAsync(second.Client, id);
-        Assert.Equal("failed", run.GetProperty("status").GetString());
-        // Ended for good: only the adapter is left, as when a worker ends a run.
-        Assert.Equal(["adapter"], Directory.EnumerateFileSystemEntries(state).Select(Path.GetFileName));
-        Assert.Contains("no longer configured", run.GetProperty("failureReason").GetString());
-        var capture = await ServiceApi.WaitForEndAsync(second.Client, id);
-        Assert.Equal("failed", capture.Frames.LastMethodEvent().Event);
-        Assert.True(run.GetProperty("attempts").GetInt32() >= 2, "attempts made before the restart are kept");
-        // Its one execution counts to its last saved event: neither the hour down nor nothing.
-        await using var db = OpenDatabase();
-        var events = await db.Events.Where(e => e.RunId == id).Select(e => e.CreatedAt).ToListAsync();
-        var lastSaved = events.Where(at => at < DateTimeOffset.UtcNow - TimeSpan.FromMinutes(30)).Max();
-        var stored = await db.Runs.SingleAsync(r => r.Id == id);
-        Assert.Equal((lastSaved - stored.StartedAt!.Value).TotalMilliseconds, run.GetProperty("durationMs").GetDouble(), 1);
+        // A typo in the model's name: the run was failed and its resume state deleted, and fixing the name brought nothing back.
+        var log = new LogCapture();
+        await using (var mistaken = new ServiceHost(_data, new FakeDiscoveryEngine(), modelName: "fake-modle", services: s => s.AddSingleton<ILoggerProvider>(log)))
+        {
+            var run = await ServiceApi.GetRunAsync(mistaken.Client, id);
+            Assert.Equal("interrupted", run.GetProperty("status").GetString());
+            Assert.Contains("Waiting for model 'fake-model', which is not configured", run.GetProperty("failureReason").GetString());
+            Assert.True(run.GetProperty("attempts").GetInt32() >= 2, "attempts made before the restart are kept");
+            Assert.Equal(["adapter", "loop.json", "policy-1"], Directory.EnumerateFileSystemEntries(state).Select(Path.GetFileName).Order());
+            Assert.Contains(log.Messages(LogLevel.Warning), m => m.Contains(id.ToString()) && m.Contains("fake-model") && m.Contains("not configured"));
+        }
+        await using (var db = OpenDatabase())
+        {
+            // Its killed execution is closed at its last saved event, as a shutdown would have closed it.
+            var stored = await db.Runs.Include(r => r.Methods).SingleAsync(r => r.Id == id);
+            Assert.Null(stored.ExecutionStartedAt);
+            Assert.All(stored.Methods, m => Assert.Equal(RunStatus.Interrupted, m.Status));
+        }
+
+        // The name fixed: the run resumes where it stood.
+        var engine = new FakeDiscoveryEngine { DiscoverAt = _ => 5 };
+        await using var fixedName = new ServiceHost(_data, engine);
+        var resumed = await ServiceApi.PollAsync(fixedName.Client, id, r => r.GetProperty("status").GetString() == "discovered");
+        Assert.Equal(1, engine.Executions);
+        Assert.Equal(2, resumed.GetProperty("executions").GetInt32());
+        Assert.Equal(JsonValueKind.Null, resumed.GetProperty("failureReason").ValueKind);
     }
 
     [Fact]

@@ -106,7 +106,8 @@ public static class BenchmarksApi
     }
 
     private static async Task<Results<Accepted<BenchmarkAccepted>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
-        HttpContext http, BenchmarkRequestReader reader, BenchmarkSubmitter submitter, IOptions<ServiceOptions> options, CancellationToken cancellationToken)
+        HttpContext http, BenchmarkRequestReader reader, BenchmarkSubmitter submitter, Sdpo.Verifiers.Sandbox.PythonSandbox python,
+        IOptions<ServiceOptions> options, CancellationToken cancellationToken)
     {
         BenchmarkSubmission submission;
         try
@@ -129,6 +130,7 @@ public static class BenchmarksApi
         {
             return TypedResults.Problem(title: "The model is not available", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
+        if (await PythonVerifierGate.RefusalAsync(submission.Problems.Any(p => PythonVerifierGate.UsesPython(p.Spec)), python) is { } refused) return refused;
         var id = await submitter.SubmitAsync(submission, cancellationToken);
         var accepted = new BenchmarkAccepted(id, BenchmarkStatus.Queued, submission.Problems.Count, $"/benchmarks/{id}", $"/benchmarks/{id}/events");
         return TypedResults.Accepted(accepted.Url, accepted);

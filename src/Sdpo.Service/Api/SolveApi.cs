@@ -90,7 +90,7 @@ public static class SolveApi
     }
 
     private static async Task<Results<Accepted<SolveAccepted>, ServerSentEventStream, ValidationProblem, ProblemHttpResult>> SubmitAsync(
-        HttpContext http, SolveRequestReader reader, RunSubmitter submitter, RunEventStream stream,
+        HttpContext http, SolveRequestReader reader, RunSubmitter submitter, RunEventStream stream, Sdpo.Verifiers.Sandbox.PythonSandbox python,
         IOptions<ServiceOptions> options, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
     {
         SolveSubmission submission;
@@ -110,6 +110,7 @@ public static class SolveApi
         {
             return RunProblems.ModelUnavailable(http.Response, ex, options.Value.RetryAfterSeconds);
         }
+        if (await PythonVerifierGate.RefusalAsync(PythonVerifierGate.UsesPython(submission.Problem.Verifier), python) is { } refused) return refused;
 
         var id = await submitter.TrySubmitAsync(submission, cancellationToken);
         if (id is null)

@@ -34,6 +34,7 @@ public sealed class BenchmarkCoordinator(
 
     private static readonly BenchmarkStatus[] Active = [BenchmarkStatus.Queued, BenchmarkStatus.Screening, BenchmarkStatus.Running];
     private readonly Dictionary<Guid, int> _errors = [];
+    private readonly HashSet<Guid> _waitingForModel = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -103,8 +104,10 @@ public sealed class BenchmarkCoordinator(
         var model = engines.Find(benchmark.Model);
         if (model is null)
         {
-            Finish(state, BenchmarkStatus.Failed, new BenchmarkFailed($"Model '{benchmark.Model}' is no longer configured."), $"Model '{benchmark.Model}' is no longer configured.");
-            await SaveAsync(state, cancellationToken);
+            // As its runs do (RunRecovery): a model missing through a mistake in the settings must not end the benchmark for good.
+            if (_waitingForModel.Add(id))
+                logger.LogWarning("Benchmark {BenchmarkId} waits: its model {Model} is not configured; it carries on at the first start with that model configured again",
+                    id, benchmark.Model);
             return;
         }
 

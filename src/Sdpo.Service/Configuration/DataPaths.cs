@@ -5,8 +5,8 @@ namespace Sdpo.Service.Configuration;
 /// <summary>Where the database and each run's files live inside the data folder.</summary>
 public sealed class DataPaths
 {
-    /// <summary>A relative data folder is taken from the repository root when running from a checkout (where the
-    /// settings file lives), else from the content root.</summary>
+    /// <summary>A relative data folder is taken from the folder of the settings file in use (<see cref="RootAppSettings.BaseDirectory"/>):
+    /// the repository root in a checkout, the binaries' folder in a published build.</summary>
     public DataPaths(IOptions<ServiceOptions> options, IHostEnvironment environment)
     {
         Root = Path.GetFullPath(Path.Combine(RootAppSettings.BaseDirectory(environment.ContentRootPath), options.Value.DataFolder));

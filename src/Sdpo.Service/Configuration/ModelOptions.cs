@@ -10,7 +10,7 @@ public sealed class ModelOptions
     [Required] public string Name { get; set; } = "";
 
     /// <summary>Checkpoint folder in Hugging Face layout (config.json, *.safetensors, tokenizer.json or tokenizer.model);
-    /// a relative path is taken from the repository root (from the content root in a published build).</summary>
+    /// a relative path is taken from the repository root (from the binaries' folder in a published build, where its appsettings.json is).</summary>
     [Required] public string Path { get; set; } = "";
 
     /// <summary>"cpu", "cuda", "cuda:1", ...; each distinct device gets its own queue and worker.</summary>
@@ -31,4 +31,16 @@ public sealed class ModelOptions
 public sealed class ModelCatalogOptions
 {
     public List<ModelOptions> Models { get; set; } = [];
+
+    /// <summary>Binds each entry on its own: the binder skips, silently, a list entry with a value that does not parse
+    /// (<c>Threads=two</c>), which removed the model; bound alone, the entry's mistake is raised naming the setting.</summary>
+    public static void Bind(IConfigurationSection models, ModelCatalogOptions catalog)
+    {
+        foreach (var entry in models.GetChildren())
+        {
+            var model = new ModelOptions();
+            entry.Bind(model);
+            catalog.Models.Add(model);
+        }
+    }
 }

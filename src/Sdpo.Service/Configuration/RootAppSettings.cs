@@ -41,8 +41,9 @@ public static class RootAppSettings
         sources.Insert(index, source);
     }
 
-    /// <summary>The folder relative settings paths (data folder, model folders) are taken from: the repository root
-    /// when running from a checkout (where the settings file lives), else the content root.</summary>
+    /// <summary>The folder relative settings paths (data folder, model folders) are taken from: the folder of the settings
+    /// file in use (the repository root in a checkout, the binaries' folder in a published build, where the embedded model
+    /// is copied too), else the content root when there is none.</summary>
     public static string BaseDirectory(string contentRoot) =>
         Find(contentRoot) is { } settingsFile ? Path.GetDirectoryName(settingsFile)! : Path.GetFullPath(contentRoot);
 

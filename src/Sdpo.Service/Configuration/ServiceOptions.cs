@@ -8,7 +8,7 @@ public sealed class ServiceOptions
 {
     public const string SectionName = "Service";
 
-    /// <summary>Folder for the SQLite database and each run's state; relative paths are taken from the repository root (from the content root in a published build).</summary>
+    /// <summary>Folder for the SQLite database and each run's state; relative paths are taken from the repository root (from the binaries' folder in a published build, where its appsettings.json is).</summary>
     [Required] public string DataFolder { get; set; } = "data";
 
     /// <summary>Runs that may wait per device before a submission is refused with 429.</summary>

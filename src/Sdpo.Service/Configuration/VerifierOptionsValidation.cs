@@ -13,12 +13,15 @@ public sealed class PythonVerifierOptionsValidation : IValidateOptions<PythonVer
         const string section = PythonVerifierOptions.SectionName;
         if (!(options.TimeoutSeconds > 0)) failures.Add($"{section}:TimeoutSeconds must be positive.");
         if (options.MaxTimeoutSeconds < options.TimeoutSeconds) failures.Add($"{section}:MaxTimeoutSeconds must be at least TimeoutSeconds.");
-        if (options.MemoryMb < 16) failures.Add($"{section}:MemoryMb must be at least 16.");
+        // The sandbox's own floors (ResolvedSandboxOptions), checked here so that a value under them is one line at start, not a crash.
+        if (options.MemoryMb < 32) failures.Add($"{section}:MemoryMb must be at least 32.");
         if (options.MaxMemoryMb < options.MemoryMb) failures.Add($"{section}:MaxMemoryMb must be at least MemoryMb.");
         if (options.MaxConcurrency < 1) failures.Add($"{section}:MaxConcurrency must be at least 1.");
-        if (options.ProcessLimit < 1) failures.Add($"{section}:ProcessLimit must be at least 1.");
-        if (options.OpenFilesLimit < 8) failures.Add($"{section}:OpenFilesLimit must be at least 8.");
-        if (options.MaxOutputBytes < 256) failures.Add($"{section}:MaxOutputBytes must be at least 256.");
+        if (options.ProcessLimit < 4) failures.Add($"{section}:ProcessLimit must be at least 4 (bwrap and python need a few).");
+        if (options.OpenFilesLimit < 16) failures.Add($"{section}:OpenFilesLimit must be at least 16.");
+        if (options.MaxOutputBytes < 1024) failures.Add($"{section}:MaxOutputBytes must be at least 1024.");
+        if (options.TmpSizeBytes < 1024 * 1024) failures.Add($"{section}:TmpSizeBytes must be at least 1 MiB (1048576).");
+        if (options.ShmSizeBytes < 1024 * 1024) failures.Add($"{section}:ShmSizeBytes must be at least 1 MiB (1048576).");
         if (options.OutputKillBytes < options.MaxOutputBytes) failures.Add($"{section}:OutputKillBytes must be at least MaxOutputBytes.");
         if (options.SandboxUserIdBase < 0) failures.Add($"{section}:SandboxUserIdBase must not be negative.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

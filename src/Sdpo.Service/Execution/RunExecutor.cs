@@ -28,6 +28,7 @@ public sealed class RunExecutor(
     ServiceMetrics metrics,
     DataPaths paths,
     IOptions<ServiceOptions> options,
+    RunActivityLog activity,
     ILogger<RunExecutor> logger)
 {
     private enum MethodEnd { Finished, Interrupted }
@@ -65,6 +66,7 @@ public sealed class RunExecutor(
         {
             var run = await LoadUnfinishedAsync(runId);
             if (run is null) return;
+            activity.Taken(runId, run.Model);
             recorder = await CreateRecorderAsync(run);
 
             methods = run.Methods.OrderBy(m => m.Order).ToList();
@@ -105,6 +107,7 @@ public sealed class RunExecutor(
             catch (OperationCanceledException) when (shutdown.IsCancellationRequested && !handle.CancelRequested)
             {
                 writer.Enqueue(new RunFinishedWrite(runId, RunStatus.Interrupted, "The service stopped before the run's model was loaded; it resumes at the next start.", DateTimeOffset.UtcNow));
+                activity.Interrupted(runId, null, 0);
                 return;
             }
             catch (Exception) when (handle.CancelRequested)
@@ -128,7 +131,11 @@ public sealed class RunExecutor(
             }
             handle.WaitReason = null;
             // Started only with its engine: a run cancelled or waiting before then keeps no start time and no execution.
-            if (!handle.CancelRequested) writer.Enqueue(new RunStartedWrite(runId, DateTimeOffset.UtcNow));
+            if (!handle.CancelRequested)
+            {
+                writer.Enqueue(new RunStartedWrite(runId, DateTimeOffset.UtcNow));
+                activity.Started(runId, model.Name, model.Device, methods.Where(m => !outcomes.ContainsKey(m.Method)).Select(m => m.Method), resumed: run.Executions > 0);
+            }
 
             foreach (var method in methods.Where(m => !outcomes.ContainsKey(m.Method)))
             {
@@ -146,6 +153,7 @@ public sealed class RunExecutor(
                 if (end == MethodEnd.Interrupted)
                 {
                     writer.Enqueue(new RunFinishedWrite(runId, RunStatus.Interrupted, "The service stopped while the run was in progress; it resumes at the next start.", DateTimeOffset.UtcNow));
+                    activity.Interrupted(runId, method.Method, recorder.Tally(method.Method).Attempts);
                     return;
                 }
                 outcomes[method.Method] = outcome;
@@ -188,6 +196,7 @@ public sealed class RunExecutor(
         {
             var run = await LoadUnfinishedAsync(runId);
             if (run is null) return;
+            activity.Taken(runId, run.Model);
             var recorder = await CreateRecorderAsync(run);
             var methods = run.Methods.OrderBy(m => m.Order).ToList();
             var outcomes = new Dictionary<string, (RunStatus Status, string? Reason)>();
@@ -309,6 +318,8 @@ public sealed class RunExecutor(
         var ended = recorder.End(runOutcome.Status, runOutcome.Reason,
             methods.Where(m => outcomes.ContainsKey(m.Method)).Select(m => new RunEndedMethod(m.Method, outcomes[m.Method].Status)).ToList());
         writer.Enqueue(new RunFinishedWrite(runId, runOutcome.Status, runOutcome.Reason, DateTimeOffset.UtcNow, ended));
+        activity.Ended(runId, runOutcome.Status, runOutcome.Reason,
+            methods.Where(m => outcomes.ContainsKey(m.Method)).Select(m => (m.Method, outcomes[m.Method].Status, recorder.Tally(m.Method).Attempts)));
     }
 
     /// <summary>The run with its methods, or null when it is unknown or has ended already (its streams then close).</summary>

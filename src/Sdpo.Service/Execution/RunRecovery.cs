@@ -9,8 +9,9 @@ namespace Sdpo.Service.Execution;
 /// <summary>
 /// At start, re-queues every run that a previous process left queued, running or interrupted, so that the
 /// engine resumes it from its saved state; a run a client asked to cancel ends cancelled instead (as does the run of a
-/// benchmark whose cancel was requested, should the crash have come before the run's own cancel was saved), and a run that
-/// cannot be resumed (its model is gone) is failed with the reason. No run stays "running" across a restart.
+/// benchmark whose cancel was requested, should the crash have come before the run's own cancel was saved), and a run whose
+/// model is not configured (a mistake in the settings, perhaps) is left waiting, with its resume state, for a start with
+/// that model configured. No run stays "running" across a restart.
 /// </summary>
 public sealed class RunRecovery(
     IDbContextFactory<SdpoDbContext> contexts, IEngineProvider engines, RunQueue queue, RunControl control, RunEventHub hub,
@@ -39,8 +40,9 @@ public sealed class RunRecovery(
             var model = engines.Find(run.Model);
             if (model is null || !queue.Devices.Contains(model.Device))
             {
-                await EndAsync(db, run, RunStatus.Failed, $"The run cannot resume: model '{run.Model}' is no longer configured.", cancellationToken);
-                ended.Add(run);
+                await ParkAsync(db, run);
+                logger.LogWarning("Run {RunId} ({Status}) is not resumed: its model {Model} is not configured. It keeps its saved state and " +
+                                  "resumes at the first start with that model configured again", run.Id, run.Status, run.Model);
                 continue;
             }
             control.Register(run.Id);
@@ -55,6 +57,22 @@ public sealed class RunRecovery(
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Leaves a run whose model is not configured as it stood, its resume state kept: the model may be missing
+    /// only through a mistake in the settings (a typo in its name), and failing the run could not be undone once the
+    /// mistake is fixed. A run the process left running is interrupted (its execution closed, as a shutdown would); the
+    /// failure reason says what it waits for. Each later start tries again.</summary>
+    private static async Task ParkAsync(SdpoDbContext db, RunEntity run)
+    {
+        foreach (var method in run.Methods.Where(m => m.Status == RunStatus.Running))
+        {
+            await ExecutionTime.CloseAbandonedAsync(db, method, run.Id, method.Method);
+            method.Status = RunStatus.Interrupted;
+        }
+        await ExecutionTime.CloseAbandonedAsync(db, run, run.Id, null);
+        if (run.Status == RunStatus.Running) run.Status = RunStatus.Interrupted;
+        run.FailureReason = $"Waiting for model '{run.Model}', which is not configured: the run resumes at the first start with that model configured again.";
+    }
 
     /// <summary>Ends the run and each method not ended yet as failed (with the reason) or cancelled, each method with
     /// its final event, and the run with its <c>ended</c> event.</summary>

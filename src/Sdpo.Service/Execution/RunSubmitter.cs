@@ -9,7 +9,7 @@ namespace Sdpo.Service.Execution;
 
 /// <summary>Records an accepted submission and queues it on its model's device.</summary>
 public sealed class RunSubmitter(
-    IDbContextFactory<SdpoDbContext> contexts, RunQueue queue, RunControl control, RunEventHub hub, ServiceMetrics metrics)
+    IDbContextFactory<SdpoDbContext> contexts, RunQueue queue, RunControl control, RunEventHub hub, ServiceMetrics metrics, RunActivityLog activity)
 {
     /// <summary>The new run's id, or null when the device's queue is full.</summary>
     public async Task<Guid?> TrySubmitAsync(SolveSubmission submission, CancellationToken cancellationToken)
@@ -49,6 +49,7 @@ public sealed class RunSubmitter(
         hub.Activate(run.Id);
         queue.Enqueue(device, run.Id);
         metrics.RunSubmitted();
+        activity.Submitted(run.Id, run.Model, device, run.Methods.Select(m => m.Method));
         return run.Id;
     }
 }

@@ -4,9 +4,11 @@ using Sdpo.Service.Configuration;
 
 namespace Sdpo.Service.Persistence;
 
-/// <summary>Creates the data folder and applies the migrations before anything else starts. A database that cannot be
-/// opened or used stops the start with a <see cref="DatabaseUnavailableException"/> that names the file and what to do.</summary>
-public sealed class DatabaseInitializer(IDbContextFactory<SdpoDbContext> contexts, DataPaths paths, ILogger<DatabaseInitializer> logger) : IHostedService
+/// <summary>Creates the data folder, locks it against a second instance (<see cref="DataFolderLock"/>) and applies the
+/// migrations before anything else starts. A folder another instance holds, or a database that cannot be opened or used,
+/// stops the start with a <see cref="DatabaseUnavailableException"/> that names the file and what to do.</summary>
+public sealed class DatabaseInitializer(
+    IDbContextFactory<SdpoDbContext> contexts, DataPaths paths, DataFolderLock folderLock, ILogger<DatabaseInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -20,6 +22,8 @@ public sealed class DatabaseInitializer(IDbContextFactory<SdpoDbContext> context
                 $"The data folder {paths.Root} cannot be created: {OneLine(ex.Message)} Create it with write access for the service's user, " +
                 $"or set {ServiceOptions.SectionName}:{nameof(ServiceOptions.DataFolder)} to a folder it can write to.");
         }
+        // Before the database is touched: a second instance must not migrate, recover or run anything.
+        folderLock.Acquire();
         try
         {
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);

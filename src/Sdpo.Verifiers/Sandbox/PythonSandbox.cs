@@ -27,6 +27,7 @@ public sealed class PythonSandbox : IDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _slots;
     private readonly Lazy<Task<string?>> _bubblewrapProblem;
+    private readonly Lazy<Task<string?>> _interpreterProblem;
     private readonly SandboxUserPool? _users;
     private readonly SpecCodeCheck _specCheck;
 
@@ -38,6 +39,7 @@ public sealed class PythonSandbox : IDisposable
         _slots = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
         if (options.SandboxUserIdBase > 0 && NativeMethods.GetEffectiveUserId() == 0 && ResolvedSandboxOptions.FindOnPath("setpriv") is not null)
             _users = new SandboxUserPool(options.SandboxUserIdBase, 2 * options.MaxConcurrency); // spare uids space out reuse
+        _interpreterProblem = new Lazy<Task<string?>>(ProbeInterpreterAsync);
         _bubblewrapProblem = new Lazy<Task<string?>>(ProbeBubblewrapAsync);
         _specCheck = new SpecCodeCheck(_resolved, new PythonRunLimits(TimeSpan.FromSeconds(10), options.MemoryMb),
             async cancellationToken => await _bubblewrapProblem.Value.WaitAsync(cancellationToken).ConfigureAwait(false) is null ? _resolved.BubblewrapPath : null,
@@ -48,6 +50,16 @@ public sealed class PythonSandbox : IDisposable
 
     /// <summary>Null when runs are sandboxed by bubblewrap; otherwise why not (tested once, on first use).</summary>
     public Task<string?> UnsandboxedReasonAsync() => _bubblewrapProblem.Value;
+
+    /// <summary>Null when Python verifications can run; otherwise why none can, the operator's to fix, not a candidate's
+    /// fault: python3 does not run, or the sandbox is required (RequireSandbox) and unavailable. Tested once, on first use.</summary>
+    public async Task<string?> UnavailableReasonAsync()
+    {
+        if (await _interpreterProblem.Value.ConfigureAwait(false) is { } interpreter) return interpreter;
+        return _options.RequireSandbox && await _bubblewrapProblem.Value.ConfigureAwait(false) is { } bubblewrap
+            ? $"the sandbox is required ({PythonVerifierOptions.SectionName}:RequireSandbox) but unavailable: {bubblewrap}"
+            : null;
+    }
 
     /// <summary>The time and memory a spec asks for, defaulted and capped by the options.</summary>
     public PythonRunLimits LimitsFor(double? timeoutSeconds, int? memoryMb) => new(
@@ -72,10 +84,9 @@ public sealed class PythonSandbox : IDisposable
     /// </summary>
     public async Task<SandboxRun> RunHarnessAsync(JsonObject job, PythonRunLimits limits, CancellationToken cancellationToken = default)
     {
-        var bubblewrapProblem = await _bubblewrapProblem.Value.ConfigureAwait(false);
-        var sandboxed = bubblewrapProblem is null;
-        if (!sandboxed && _options.RequireSandbox)
-            return Refused($"The sandbox is required but unavailable: {bubblewrapProblem}", Stopwatch.GetTimestamp());
+        if (await UnavailableReasonAsync().ConfigureAwait(false) is { } unavailable)
+            return Refused($"Python verifications cannot run on this service: {unavailable}.", Stopwatch.GetTimestamp());
+        var sandboxed = await _bubblewrapProblem.Value.ConfigureAwait(false) is null;
 
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         // The run's duration is the verification's own: the wait for a slot, when verifications queue, is not in it.
@@ -281,13 +292,26 @@ public sealed class PythonSandbox : IDisposable
         catch (FormatException) { return []; }
     }
 
+    private async Task<string?> ProbeInterpreterAsync()
+    {
+        var problem = await InterpreterProbe.RunAsync(_resolved.PythonPath).ConfigureAwait(false);
+        if (problem is not null)
+            _logger.LogError("Python verifications cannot run: {Reason}. Python and p3 submissions are refused (503) until it is fixed and the service restarted.", problem);
+        return problem;
+    }
+
     private async Task<string?> ProbeBubblewrapAsync()
     {
         string? problem;
         if (!_options.UseBubblewrap) problem = "bubblewrap is disabled by configuration (UseBubblewrap = false)";
         else if (_resolved.BubblewrapPath is null) problem = "bubblewrap (bwrap) was not found on PATH";
+        // The bubblewrap test runs python3 inside the sandbox: with no working interpreter it would fail, and blame bubblewrap.
+        else if (await _interpreterProblem.Value.ConfigureAwait(false) is not null) return "not tested: the Python interpreter does not run";
         else problem = await TryBubblewrapAsync().ConfigureAwait(false);
-        if (problem is not null)
+        if (problem is not null && _options.RequireSandbox)
+            _logger.LogError("Python verifications are refused: the sandbox is required ({Setting} = true) but unavailable ({Reason}). Python and p3 submissions get 503 until bubblewrap works and the service is restarted.",
+                $"{PythonVerifierOptions.SectionName}:RequireSandbox", problem);
+        else if (problem is not null)
             _logger.LogWarning("Python verifications run WITHOUT the bubblewrap sandbox ({Reason}): only rlimits and timeouts apply, and every verdict says Sandboxed = false.", problem);
         else if (SeccompFilter.Program is null)
             _logger.LogWarning("Python verifications run without the seccomp filter on {Architecture}: System V IPC and memfd files can hold memory outside the memory limit.",
