@@ -92,11 +92,18 @@ public static class ServiceSetup
                 Description = "Test-time discovery: post a hard problem with a verifier; the service searches for a passing answer " +
                               "(SDPO on a per-question LoRA adapter, or the best-of-k / multi-turn / self-teacher baselines) and streams every attempt.",
             });
+            // C#'s nullable annotations say which fields can be null: a `string?` or `AttemptView?` is nullable in the
+            // document (a reference wrapped in allOf, as OpenAPI 3.0 gives $ref no siblings), a `string` is not.
+            swagger.SupportNonNullableReferenceTypes();
+            swagger.UseAllOfToExtendReferenceSchemas();
             swagger.SchemaFilter<ExampleSchemaFilter>();
             swagger.SchemaFilter<RequestLimitsSchemaFilter>();
+            swagger.SchemaFilter<WireValuesSchemaFilter>();
             swagger.OperationFilter<DocumentedParameterOperationFilter>();
+            swagger.OperationFilter<ResponseHeaderOperationFilter>();
             swagger.DocumentFilter<ProblemSpecDocumentFilter>();
             swagger.DocumentFilter<DescriptionWhitespaceFilter>();
+            swagger.DocumentFilter<ResponseFieldsRequiredFilter>();
             var xml = Path.Combine(AppContext.BaseDirectory, "Sdpo.Service.xml");
             if (File.Exists(xml)) swagger.IncludeXmlComments(xml);
         });

@@ -1,4 +1,6 @@
 using Sdpo.Contracts;
+using Sdpo.Engine.Discovery;
+using Sdpo.Service.OpenApi;
 using Sdpo.Service.Persistence;
 using Sdpo.Verifiers;
 
@@ -8,7 +10,8 @@ namespace Sdpo.Service.Api;
 /// uses ("wrong", "compile-error"). <c>verdictReused</c> and <c>sandboxed</c> say what the attempt's event says:
 /// its verdict repeats an earlier copy's without a verifier call, and its code ran in the sandbox.</summary>
 public sealed record AttemptView(
-    string Method, int Index, int Step, string Text, int TokenCount, string VerdictStatus, bool Passed, string Feedback,
+    [property: WireValues(typeof(DiscoveryMethod))] string Method, int Index, int Step, string Text, int TokenCount,
+    [property: WireValues(typeof(Sdpo.Contracts.VerdictStatus))] string VerdictStatus, bool Passed, string Feedback,
     double SamplingMs, double VerifyingMs, DateTimeOffset CreatedAt, bool VerdictReused, bool Sandboxed)
 {
     public static AttemptView From(AttemptEntity a) =>

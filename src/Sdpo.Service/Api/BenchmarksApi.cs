@@ -45,7 +45,9 @@ public static class BenchmarksApi
             .ProducesValidationProblem()
             .Produces<BodyTooLargeProblem>(StatusCodes.Status413PayloadTooLarge, "application/problem+json")
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .WithLocation("The benchmark's URL.", StatusCodes.Status202Accepted)
+            .WithRetryAfter(StatusCodes.Status503ServiceUnavailable);
 
         group.MapGet("/", ListAsync)
             .WithName("Benchmarks")
@@ -101,7 +103,8 @@ public static class BenchmarksApi
                              "(stopped by a shutdown) resumes at the next start, so cancel it once the service is back.")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithLocation("The benchmark's URL.", StatusCodes.Status202Accepted);
         return app;
     }
 

@@ -1,5 +1,6 @@
 using Sdpo.Engine.Discovery;
 using Sdpo.Service.Engines;
+using Sdpo.Service.OpenApi;
 
 namespace Sdpo.Service.Api;
 
@@ -24,7 +25,7 @@ public sealed record ModelView(string Name, string Device, string Dtype, bool Is
 /// model has not failed to load (<c>modelsLoaded</c> of them ready now, <c>modelsFailed</c> failed), else "unhealthy" with 503.
 /// <c>writes</c> is "ok", or why the database refuses writes and since when (they are retried, and <c>writeBacklog</c> of them wait).
 /// <c>queuedRuns</c> wait in the devices' queues; <c>activeRuns</c> are being executed by a worker now.</summary>
-public sealed record HealthReport(string Status, string Database, string Writes, int WriteBacklog, int Models, int ModelsLoaded, int ModelsFailed,
+public sealed record HealthReport([property: WireValues("healthy", "unhealthy")] string Status, string Database, string Writes, int WriteBacklog, int Models, int ModelsLoaded, int ModelsFailed,
     int QueuedRuns, int ActiveRuns)
 {
     public static HealthReport Example => new("healthy", "ok", "ok", 0, 1, 1, 0, 0, 1);

@@ -1,10 +1,12 @@
+using Sdpo.Engine.Discovery;
+using Sdpo.Service.OpenApi;
 using Sdpo.Service.Persistence;
 
 namespace Sdpo.Service.Api;
 
 /// <summary>The outcome of one method of a run: the main method or a comparison baseline.</summary>
 public sealed record MethodResult(
-    string Method, string Role, RunStatus Status, int Attempts, long Tokens, int? AttemptsToDiscovery, string? FailureReason,
+    [property: WireValues(typeof(DiscoveryMethod))] string Method, [property: WireValues("primary", "comparison")] string Role, RunStatus Status, int Attempts, long Tokens, int? AttemptsToDiscovery, string? FailureReason,
     DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, double? DurationMs, AttemptView? PassingAttempt)
 {
     public static MethodResult Example => new("best-of-k", "comparison", RunStatus.Exhausted, 64, 576, null, null,
@@ -16,7 +18,7 @@ public sealed record MethodResult(
 public sealed record RunDetails(
     Guid Id,
     RunStatus Status,
-    string Method,
+    [property: WireValues(typeof(DiscoveryMethod))] string Method,
     string Model,
     string Device,
     long Seed,

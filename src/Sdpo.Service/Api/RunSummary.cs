@@ -1,3 +1,5 @@
+using Sdpo.Engine.Discovery;
+using Sdpo.Service.OpenApi;
 using Sdpo.Service.Persistence;
 
 namespace Sdpo.Service.Api;
@@ -6,7 +8,7 @@ namespace Sdpo.Service.Api;
 public sealed record RunSummary(
     Guid Id,
     RunStatus Status,
-    string Method,
+    [property: WireValues(typeof(DiscoveryMethod))] string Method,
     string Model,
     long Seed,
     int Attempts,

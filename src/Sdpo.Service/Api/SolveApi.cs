@@ -45,7 +45,9 @@ public static class SolveApi
             .Produces<BodyTooLargeProblem>(StatusCodes.Status413PayloadTooLarge, "application/problem+json")
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .WithLocation("The run's URL; its events are at {Location}/events.", StatusCodes.Status202Accepted, StatusCodes.Status200OK)
+            .WithRetryAfter(StatusCodes.Status429TooManyRequests, StatusCodes.Status503ServiceUnavailable);
 
         solve.MapGet("/{id:guid}/events", Events)
             .WithName("RunEvents")
@@ -62,6 +64,7 @@ public static class SolveApi
         solve.MapGet("/{id:guid}/attempts", AttemptsAsync)
             .WithName("RunAttempts")
             .WithPaging("attempts")
+            .WithEnumQuery("method", "One of the run's methods (its primary or a comparison); the primary when left out.", Enum.GetValues<DiscoveryMethod>().Select(DiscoveryMethodNames.ToWire).ToList(), typeof(DiscoveryMethod))
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A page of the run's attempts in index order: the primary method's, or those of the run's method named by method=");
@@ -72,6 +75,7 @@ public static class SolveApi
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithLocation("The run's URL.", StatusCodes.Status202Accepted)
             .WithSummary("Cancel a queued or running run (202); with purge=true, delete an ended one, its records and its folder (204)")
             .WithDescription("Cancelling is idempotent: a cancel that finds the run ended (it met the run's own end, or it is a retry) " +
                              "deletes nothing and answers 200 with the run's final status. purge=true on a run not ended yet: 409; cancel it first. " +

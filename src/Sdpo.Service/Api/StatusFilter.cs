@@ -22,7 +22,7 @@ public static class StatusFilter
 
     /// <summary>Documents status as the handlers read it: one of the statuses, as the API writes them.</summary>
     public static RouteHandlerBuilder WithStatusFilter<TStatus>(this RouteHandlerBuilder builder, string items) where TStatus : struct, Enum =>
-        builder.WithEnumQuery("status", $"Only the {items} of this status.", Names<TStatus>.ByName.Keys.ToList());
+        builder.WithEnumQuery("status", $"Only the {items} of this status.", Names<TStatus>.ByName.Keys.ToList(), typeof(TStatus));
 
     /// <summary>Each status by the name the API writes it with, in the enum's order.</summary>
     private static class Names<TStatus> where TStatus : struct, Enum

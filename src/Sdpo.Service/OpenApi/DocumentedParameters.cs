@@ -11,8 +11,10 @@ namespace Sdpo.Service.OpenApi;
 /// </summary>
 public sealed record DocumentedIntegerParameter(string Name, ParameterLocation In, string Description, long? Minimum, long? Maximum, long? Default, string Format = "int32");
 
-/// <summary>A query value bound as text that the handler takes only as one of <see cref="Values"/> (a status filter, say).</summary>
-public sealed record DocumentedEnumParameter(string Name, string Description, IReadOnlyList<string> Values);
+/// <summary>A query value bound as text that the handler takes only as one of <see cref="Values"/> (a status filter, say).
+/// Where the values are an enum's wire names, <see cref="EnumType"/> names it and the parameter refers to its schema, so that
+/// a client has one type for, say, a run status wherever it appears.</summary>
+public sealed record DocumentedEnumParameter(string Name, string Description, IReadOnlyList<string> Values, Type? EnumType = null);
 
 public static class DocumentedParameters
 {
@@ -23,9 +25,9 @@ public static class DocumentedParameters
         builder.WithMetadata(new DocumentedIntegerParameter(name, ParameterLocation.Query, description, minimum, maximum, @default));
 
     /// <summary>Documents the query parameter <paramref name="name"/> as a string that is one of <paramref name="values"/>.</summary>
-    public static TBuilder WithEnumQuery<TBuilder>(this TBuilder builder, string name, string description, IReadOnlyList<string> values)
+    public static TBuilder WithEnumQuery<TBuilder>(this TBuilder builder, string name, string description, IReadOnlyList<string> values, Type? enumType = null)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new DocumentedEnumParameter(name, description, values));
+        builder.WithMetadata(new DocumentedEnumParameter(name, description, values, enumType));
 
     /// <summary>The header a client reconnecting to an event stream sends; the handlers read it themselves (a bad value is
     /// answered 400 naming it).</summary>
@@ -58,7 +60,9 @@ public sealed class DocumentedParameterOperationFilter : IOperationFilter
         }
         foreach (var parameter in metadata.OfType<DocumentedEnumParameter>())
         {
-            var schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = parameter.Values.Select(v => (JsonNode)JsonValue.Create(v)!).ToList() };
+            var schema = parameter.EnumType is { } enumType
+                ? context.SchemaGenerator.GenerateSchema(enumType, context.SchemaRepository)
+                : (IOpenApiSchema)new OpenApiSchema { Type = JsonSchemaType.String, Enum = parameter.Values.Select(v => (JsonNode)JsonValue.Create(v)!).ToList() };
             Replace(operation, new OpenApiParameter
             {
                 Name = parameter.Name, In = ParameterLocation.Query, Description = parameter.Description, Required = false, Schema = schema,

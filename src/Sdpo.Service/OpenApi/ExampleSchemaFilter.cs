@@ -13,7 +13,8 @@ public sealed class ExampleSchemaFilter : ISchemaFilter
 {
     public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
     {
-        if (schema is not OpenApiSchema concrete) return;
+        // A property's schema wraps its type's (allOf) and needs no copy of the type's example.
+        if (schema is not OpenApiSchema concrete || context.MemberInfo is not null) return;
         var example = ExampleOf(context.Type);
         if (example is null) return;
         // OpenAPI 3.1 documents carry "examples", 3.0 documents the single "example".

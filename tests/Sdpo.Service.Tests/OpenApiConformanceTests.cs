@@ -1,0 +1,114 @@
+using System.Net;
+using System.Text.Json;
+using Sdpo.Engine.Discovery;
+using Sdpo.Service.Tests.Support;
+
+namespace Sdpo.Service.Tests;
+
+/// <summary>Real requests and responses of the main endpoints, validated against the service's own OpenAPI document as a
+/// generated client with validation would: every field the service sends null is nullable there, every one it always
+/// sends is required, and a request the service accepts conforms.</summary>
+public sealed class OpenApiConformanceTests : IAsyncLifetime
+{
+    private readonly TestDataFolder _data = new();
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ServiceHost _host = null!;
+    private OpenApiContract _contract = null!;
+
+    public async Task InitializeAsync()
+    {
+        // No run discovers, and every run waits before its first attempt until the test lets it go: the early states
+        // (nothing found yet, no results yet) are the ones whose null fields a document gets wrong.
+        _host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => null, BeforeAttempt = _ => _release.Task });
+        var document = JsonDocument.Parse(await _host.Client.GetStringAsync("/swagger/v1/swagger.json")).RootElement.Clone();
+        _contract = new OpenApiContract(document);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _release.TrySetResult();
+        await _host.DisposeAsync();
+        _data.Dispose();
+    }
+
+    [Fact]
+    public async Task Responses_of_the_main_endpoints_conform_to_the_document_in_every_state()
+    {
+        var client = _host.Client;
+        const string request = """
+            {"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "budget": {"maxAttempts": 2, "attemptsPerStep": 2},
+             "sdpo": null, "sampling": null, "model": null, "compareWith": ["best-of-k"]}
+            """;
+        Assert.Empty(_contract.RequestErrors("/solve", "post", Parse(request)));
+        var submitted = await client.PostAsync("/solve", ServiceApi.Json(request));
+        var accepted = await Conforms(submitted, "/solve", "post", HttpStatusCode.Accepted);
+        Assert.True(_contract.DeclaresHeader("/solve", "post", 202, "Location"));
+        var id = accepted.GetProperty("id").GetGuid();
+
+        // Nothing found yet: passingAttempt is null for the run and each method.
+        var early = await Conforms(await client.GetAsync($"/solve/{id}"), "/solve/{id}", "get", HttpStatusCode.OK);
+        Assert.Equal(JsonValueKind.Null, early.GetProperty("passingAttempt").ValueKind);
+        await Conforms(await client.GetAsync("/solve"), "/solve", "get", HttpStatusCode.OK);
+        await Conforms(await client.GetAsync("/solve?status=queued"), "/solve", "get", HttpStatusCode.OK);
+
+        // A benchmark before its first run ends: no results, no teacher advantage, no hard-problem selection.
+        const string benchmark = """{"problems": [{"kind": "arithmetic", "numbers": [1, 2, 3], "target": 6}], "methods": ["best-of-k"], "budget": {"maxAttempts": 2}, "sdpo": null}""";
+        Assert.Empty(_contract.RequestErrors("/benchmarks", "post", Parse(benchmark)));
+        var benchmarkAccepted = await Conforms(await client.PostAsync("/benchmarks", ServiceApi.Json(benchmark)), "/benchmarks", "post", HttpStatusCode.Accepted);
+        var details = await Conforms(await client.GetAsync($"/benchmarks/{benchmarkAccepted.GetProperty("id").GetGuid()}"), "/benchmarks/{id}", "get", HttpStatusCode.OK);
+        Assert.Equal(JsonValueKind.Null, details.GetProperty("results").ValueKind);
+        Assert.Equal(JsonValueKind.Null, details.GetProperty("configuration").GetProperty("selectHard").ValueKind);
+        await Conforms(await client.GetAsync("/benchmarks"), "/benchmarks", "get", HttpStatusCode.OK);
+
+        // A case that gives its feedback has no attempt, so no attempt status.
+        const string cases = """{"cases": [{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "answer": "3*5+7", "feedback": "Too small."}]}""";
+        Assert.Empty(_contract.RequestErrors("/teacher-advantage", "post", Parse(cases)));
+        var report = await Conforms(await client.PostAsync("/teacher-advantage", ServiceApi.Json(cases)), "/teacher-advantage", "post", HttpStatusCode.OK);
+        Assert.Equal(JsonValueKind.Null, report.GetProperty("cases")[0].GetProperty("attemptStatus").ValueKind);
+
+        await Conforms(await client.GetAsync("/models"), "/models", "get", HttpStatusCode.OK);
+        await Conforms(await client.GetAsync("/health"), "/health", "get", HttpStatusCode.OK);
+
+        // Ended without a discovery: attempts, methods and the run once more.
+        _release.TrySetResult();
+        await ServiceApi.WaitForEndAsync(client, id);
+        var ended = await Conforms(await client.GetAsync($"/solve/{id}"), "/solve/{id}", "get", HttpStatusCode.OK);
+        Assert.Equal("exhausted", ended.GetProperty("status").GetString());
+        await Conforms(await client.GetAsync($"/solve/{id}/attempts?method=best-of-k"), "/solve/{id}/attempts", "get", HttpStatusCode.OK);
+
+        // Problems conform to the problem schema too.
+        await Conforms(await client.GetAsync($"/solve/{Guid.NewGuid()}"), "/solve/{id}", "get", HttpStatusCode.NotFound, "application/problem+json");
+        await Conforms(await client.PostAsync("/solve", ServiceApi.Json("""{"problem": {"kind": "arithmetic", "numbers": [3], "target": 3}}""")),
+            "/solve", "post", HttpStatusCode.BadRequest, "application/problem+json");
+    }
+
+    [Fact]
+    public void Fields_that_take_a_fixed_set_of_values_refer_to_their_enum()
+    {
+        var wrong = Parse("""{"total": 1, "offset": 0, "limit": 50, "items": [{"method": "sdpo", "index": 0, "step": 0, "text": "x", "tokenCount": 1, "verdictStatus": "Wrong", "passed": false, "feedback": "", "samplingMs": 1, "verifyingMs": 1, "createdAt": "2026-01-01T00:00:00Z", "verdictReused": false, "sandboxed": false}]}""");
+        Assert.NotEmpty(_contract.ResponseErrors("/solve/{id}/attempts", "get", 200, wrong));
+        var unknownMethod = Parse("""{"total": 1, "offset": 0, "limit": 50, "items": [{"id": "0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5b", "status": "queued", "method": "beam", "model": "m", "seed": 1, "attempts": 0, "attemptsToDiscovery": null, "createdAt": "2026-01-01T00:00:00Z", "finishedAt": null, "url": "/solve/x"}]}""");
+        Assert.NotEmpty(_contract.ResponseErrors("/solve", "get", 200, unknownMethod));
+        Assert.NotEmpty(_contract.ResponseErrors("/health", "get", 200, Parse("""{"status": "ok", "database": "ok", "writes": "ok", "writeBacklog": 0, "models": 1, "modelsLoaded": 1, "modelsFailed": 0, "queuedRuns": 0, "activeRuns": 0}""")));
+        // A field the service always sends cannot be left out.
+        Assert.NotEmpty(_contract.ResponseErrors("/solve", "post", 202, Parse("""{"id": "0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5b", "status": "queued", "url": "/solve/x"}""")));
+        Assert.NotEmpty(_contract.ResponseErrors("/solve", "post", 202, Parse("""{"id": "0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5b", "status": "queued", "url": null, "eventsUrl": "/e"}""")));
+        foreach (var (path, verb, status) in new[] { ("/solve", "post", 429), ("/solve", "post", 503), ("/benchmarks", "post", 503), ("/teacher-advantage", "post", 503) })
+            Assert.True(_contract.DeclaresHeader(path, verb, status, "Retry-After"), $"{verb} {path} {status} has no Retry-After");
+        foreach (var (path, verb, status) in new[] { ("/solve", "post", 200), ("/solve/{id}", "delete", 202), ("/benchmarks", "post", 202), ("/benchmarks/{id}", "delete", 202) })
+            Assert.True(_contract.DeclaresHeader(path, verb, status, "Location"), $"{verb} {path} {status} has no Location");
+    }
+
+    private async Task<JsonElement> Conforms(HttpResponseMessage response, string path, string verb, HttpStatusCode status, string mediaType = "application/json")
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"{verb} {path}: expected {(int)status}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal(mediaType, response.Content.Headers.ContentType?.MediaType);
+        var instance = Parse(body);
+        var errors = _contract.ResponseErrors(path, verb, (int)status, instance, mediaType);
+        Assert.True(errors.Count == 0, $"{verb} {path} {(int)status} does not conform:\n{string.Join("\n", errors)}\n{body}");
+        return instance;
+    }
+
+    private static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement.Clone();
+}
