@@ -101,6 +101,7 @@ public static class ServiceSetup
             swagger.SchemaFilter<WireValuesSchemaFilter>();
             swagger.OperationFilter<DocumentedParameterOperationFilter>();
             swagger.OperationFilter<ResponseHeaderOperationFilter>();
+            swagger.OperationFilter<BenchmarkUploadOperationFilter>();
             swagger.DocumentFilter<ProblemSpecDocumentFilter>();
             swagger.DocumentFilter<DescriptionWhitespaceFilter>();
             swagger.DocumentFilter<ResponseFieldsRequiredFilter>();

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Sdpo.Engine.Discovery;
+using Sdpo.Service.Api;
 using Sdpo.Service.Tests.Support;
 
 namespace Sdpo.Service.Tests;
@@ -97,6 +97,41 @@ public sealed class OpenApiConformanceTests : IAsyncLifetime
             Assert.True(_contract.DeclaresHeader(path, verb, status, "Retry-After"), $"{verb} {path} {status} has no Retry-After");
         foreach (var (path, verb, status) in new[] { ("/solve", "post", 200), ("/solve/{id}", "delete", 202), ("/benchmarks", "post", 202), ("/benchmarks/{id}", "delete", 202) })
             Assert.True(_contract.DeclaresHeader(path, verb, status, "Location"), $"{verb} {path} {status} has no Location");
+    }
+
+    [Fact]
+    public async Task The_benchmark_upload_forms_are_described_as_the_service_takes_them()
+    {
+        var operation = _contract.Operation("/benchmarks", "post");
+        var content = operation.GetProperty("requestBody").GetProperty("content");
+
+        // A JSONL body: text, with the options in the query, each of them a declared parameter.
+        foreach (var type in BenchmarkRequestReader.NdjsonTypes)
+            Assert.Equal("string", content.GetProperty(type).GetProperty("schema").GetProperty("type").GetString());
+        var parameters = operation.GetProperty("parameters").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!);
+        Assert.Equal(BenchmarkRequestReader.QueryOptions.Order(), parameters.Keys.Order());
+        Assert.All(parameters.Values, p => Assert.Equal("query", p.GetProperty("in").GetString()));
+        Assert.Equal("integer", parameters["maxAttempts"].GetProperty("schema").GetProperty("type").GetString());
+        Assert.False(parameters["methods"].GetProperty("explode").GetBoolean());
+        var lines = new StringContent("""
+            {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}
+            {"kind": "arithmetic", "numbers": [2, 4, 6], "target": 36}
+            """, System.Text.Encoding.UTF8, "application/x-ndjson");
+        await Conforms(await _host.Client.PostAsync("/benchmarks?name=lines&methods=best-of-k,multi-turn&maxAttempts=2&seeds=1&constrained=true", lines),
+            "/benchmarks", "post", HttpStatusCode.Accepted);
+
+        // multipart: a JSONL file part "problems" and a JSON part "request", as the schema names them.
+        var multipart = content.GetProperty("multipart/form-data");
+        var properties = multipart.GetProperty("schema").GetProperty("properties");
+        Assert.Equal("binary", properties.GetProperty("problems").GetProperty("format").GetString());
+        Assert.Equal(["problems"], multipart.GetProperty("schema").GetProperty("required").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal("application/json", multipart.GetProperty("encoding").GetProperty("request").GetProperty("contentType").GetString());
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent("""{"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}"""), "problems", "problems.jsonl" },
+            { new StringContent("""{"methods": ["best-of-k"], "budget": {"maxAttempts": 2}}"""), "request" },
+        };
+        await Conforms(await _host.Client.PostAsync("/benchmarks", form), "/benchmarks", "post", HttpStatusCode.Accepted);
     }
 
     private async Task<JsonElement> Conforms(HttpResponseMessage response, string path, string verb, HttpStatusCode status, string mediaType = "application/json")

@@ -32,6 +32,10 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
     private const string BodyLimitSetting = $"{BenchmarkOptions.SectionName}:{nameof(BenchmarkOptions.MaxBodyBytes)}";
     /// <summary>The media types of a body of problems, one JSON spec a line; the endpoint takes each (POST /benchmarks' Accepts).</summary>
     public static readonly string[] NdjsonTypes = ["application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/ndjson"];
+    /// <summary>The query options a JSONL body's request takes (the document describes each).</summary>
+    public static readonly string[] QueryOptions =
+        ["name", "methods", "seeds", "maxAttempts", "attemptsPerStep", "chains", "model", "selectHard", "samples", "k", "constrained", "distinctAttempts",
+         "distinctEquivalence", "measureTeacherAdvantage"];
 
     public async Task<BenchmarkSubmission> ReadAsync(HttpRequest http, CancellationToken cancellationToken)
     {
@@ -246,7 +250,7 @@ public sealed class BenchmarkRequestReader(IProblemResolver problems, IEnginePro
     /// distinctEquivalence, measureTeacherAdvantage.</summary>
     private static BenchmarkRequest FromQuery(IQueryCollection query)
     {
-        var known = new[] { "name", "methods", "seeds", "maxAttempts", "attemptsPerStep", "chains", "model", "selectHard", "samples", "k", "constrained", "distinctAttempts", "distinctEquivalence", "measureTeacherAdvantage" };
+        var known = QueryOptions;
         foreach (var key in query.Keys)
         {
             if (!known.Contains(key, StringComparer.OrdinalIgnoreCase))

@@ -41,6 +41,7 @@ public static class BenchmarksApi
                              "base-model pass@k is first estimated from `samples` i.i.d. best-of-k attempts (runs restarted after each pass, so " +
                              "sampling does not stop at the first), and only problems below `threshold` are kept. Answers 202 with the id.")
             .Accepts<BenchmarkRequest>("application/json", ["multipart/form-data", .. BenchmarkRequestReader.NdjsonTypes])
+            .WithMetadata(JsonLinesUploads.Instance)
             .Produces<BenchmarkAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
             .Produces<BodyTooLargeProblem>(StatusCodes.Status413PayloadTooLarge, "application/problem+json")

@@ -16,7 +16,7 @@ internal static class Schemas
         AdditionalPropertiesAllowed = false,
     };
 
-    public static OpenApiSchema String(string description, int? maxLength = null, int? minLength = null) => new()
+    public static OpenApiSchema String(string? description, int? maxLength = null, int? minLength = null) => new()
     {
         Type = JsonSchemaType.String, Description = description, MaxLength = maxLength, MinLength = minLength,
     };
@@ -27,7 +27,7 @@ internal static class Schemas
         Type = JsonSchemaType.String, Description = description, Enum = [JsonValue.Create(value)!],
     };
 
-    public static OpenApiSchema Boolean(string description, bool @default) => new()
+    public static OpenApiSchema Boolean(string? description, bool @default) => new()
     {
         Type = JsonSchemaType.Boolean, Description = description, Default = JsonValue.Create(@default),
     };
@@ -35,7 +35,7 @@ internal static class Schemas
     public static OpenApiSchema Integer(string? description, long? minimum = null, long? maximum = null) =>
         WithBounds(new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Description = description }, minimum, maximum);
 
-    public static OpenApiSchema Number(string description, double? minimum = null, double? maximum = null) =>
+    public static OpenApiSchema Number(string? description, double? minimum = null, double? maximum = null) =>
         WithBounds(new OpenApiSchema { Type = JsonSchemaType.Number, Format = "double", Description = description }, minimum, maximum);
 
     public static OpenApiSchema IntegerArray(string description, int minItems, int maxItems, long minimum, long maximum) => new()

@@ -27,6 +27,8 @@ public sealed class OpenApiContract(JsonElement document)
         Errors(document.GetProperty("paths").GetProperty(path).GetProperty(verb).GetProperty("requestBody").GetProperty("content")
             .GetProperty(mediaType).GetProperty("schema"), instance);
 
+    public JsonElement Operation(string path, string verb) => document.GetProperty("paths").GetProperty(path).GetProperty(verb);
+
     /// <summary>Whether the document declares the header <paramref name="name"/> on that response.</summary>
     public bool DeclaresHeader(string path, string verb, int status, string name) =>
         document.GetProperty("paths").GetProperty(path).GetProperty(verb).GetProperty("responses").GetProperty(status.ToString())
