@@ -95,7 +95,7 @@ public static class SdpoDefaults
             // A number is a JSON number ("learningRate": "0.1" is an error, not 0.1; the web defaults read numbers from
             // strings), and an enum one of its kebab-case names exactly ("Frozen" is an error, not frozen).
             NumberHandling = JsonNumberHandling.Strict,
-            Converters = { new KebabCaseEnumConverter() },
+            Converters = { new KebabCaseEnumConverter(), new IntegralNumberConverter() },
         };
         options.MakeReadOnly(populateMissingResolver: true);
         return options;

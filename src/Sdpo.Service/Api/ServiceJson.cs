@@ -7,7 +7,7 @@ using Sdpo.Engine.Discovery;
 namespace Sdpo.Service.Api;
 
 /// <summary>The JSON conventions of the API: camelCase names, kebab-case enum values ("best-of-k", "reverse-kl") and
-/// numbers as JSON numbers. A request's enum takes only its kebab-case names as written (not "BestOfK", "bestofk" or
+/// numbers as JSON numbers, an integer field's any integral one (64.0 is 64). A request's enum takes only its kebab-case names as written (not "BestOfK", "bestofk" or
 /// 1) and a number field only a JSON number (not "64"): anything else is a 400 naming the field, never a guess.</summary>
 public static class ServiceJson
 {
@@ -19,6 +19,7 @@ public static class ServiceJson
         // The web defaults read numbers from strings too.
         options.NumberHandling = JsonNumberHandling.Strict;
         options.Converters.Add(new KebabCaseEnumConverter());
+        options.Converters.Add(new IntegralNumberConverter());
         options.TypeInfoResolver = (options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(ShowEverySdpoOption);
     }
 

@@ -193,10 +193,16 @@ public sealed class ArithmeticPuzzle
         return numbers;
     }
 
-    private static int ReadInteger(JsonElement value, string field) =>
-        value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var integer)
-            ? integer
-            : throw new InvalidArithmeticPuzzleException(field, $"expected an integer, got {Describe(value)}");
+    /// <summary>An integral JSON number (7.0 is 7), as the verifier specs and the request fields read integers.</summary>
+    private static int ReadInteger(JsonElement value, string field)
+    {
+        if (value.ValueKind == JsonValueKind.Number)
+        {
+            if (value.TryGetInt32(out var integer)) return integer;
+            if (value.TryGetDouble(out var real) && real == Math.Floor(real) && real >= int.MinValue && real <= int.MaxValue) return (int)real;
+        }
+        throw new InvalidArithmeticPuzzleException(field, $"expected an integer, got {Describe(value)}");
+    }
 
     private static string Describe(JsonElement value)
     {
