@@ -134,6 +134,28 @@ public sealed class OpenApiConformanceTests : IAsyncLifetime
         await Conforms(await _host.Client.PostAsync("/benchmarks", form), "/benchmarks", "post", HttpStatusCode.Accepted);
     }
 
+    /// <summary>Bodies of POST /solve on which the document and the service agree: each is valid for both or for neither.</summary>
+    [Theory]
+    [InlineData(""" "problem": {"prompt": "x", "verifier": {"kind": "numeric", "answer": "3.5"}} """, true)]
+    [InlineData(""" "problem": {"prompt": "x", "verifier": {"kind": "numeric", "answer": "three"}} """, false)]
+    [InlineData(""" "problem": {"prompt": "x", "verifier": {"kind": "exact", "answer": "4", "trim": null}} """, true)]
+    [InlineData(""" "problem": {"prompt": "x", "verifier": {"kind": "p3", "sat": "def sat(x): return x == 1", "answerType": null}} """, true)]
+    [InlineData(""" "problem": {"prompt": "x", "verifier": {"kind": "http", "url": "ftp://example.com/check"}} """, false)]
+    [InlineData(""" "problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "compareWith": ["best-of-k", "best-of-k"] """, false)]
+    [InlineData(""" "problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "sdpo": {"loraLayers": []} """, false)]
+    [InlineData(""" "problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "sdpo": {"loraLayers": [-1]} """, false)]
+    [InlineData(""" "problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "sdpo": {"loraLayers": [0, 0]} """, false)]
+    [InlineData(""" "problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "sdpo": {"loraModules": []} """, false)]
+    [InlineData(""" "problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "sdpo": {"loraLayers": [0], "loraModules": null}, "budget": null """, true)]
+    public async Task The_document_accepts_what_the_service_accepts(string members, bool valid)
+    {
+        var body = "{" + members + "}";
+        var errors = _contract.RequestErrors("/solve", "post", Parse(body));
+        Assert.True(errors.Count == 0 == valid, $"the document {(valid ? "refuses" : "accepts")} {body}:\n{string.Join("\n", errors)}");
+        var response = await _host.Client.PostAsync("/solve", ServiceApi.Json(body));
+        Assert.True(response.StatusCode == (valid ? HttpStatusCode.Accepted : HttpStatusCode.BadRequest), await response.Content.ReadAsStringAsync());
+    }
+
     private async Task<JsonElement> Conforms(HttpResponseMessage response, string path, string verb, HttpStatusCode status, string mediaType = "application/json")
     {
         var body = await response.Content.ReadAsStringAsync();

@@ -126,7 +126,11 @@ public sealed class ProblemSpecDocumentFilter(IOptions<PythonVerifierOptions> py
         yield return ("NumericVerifier", Verifier(NumericSpec.KindName,
             "The number in the attempt must be within either tolerance of `answer`. `answer` may also be sent as a numeric string (\"3.5\"); the tolerances are JSON numbers.",
             ["answer"], new { kind = NumericSpec.KindName, answer = 3.14159, absoluteTolerance = 0.001 },
-            ("answer", Schemas.Number("The expected value.")),
+            ("answer", new OpenApiSchema
+            {
+                Description = "The expected value: a JSON number or a numeric string.",
+                OneOf = [new OpenApiSchema { Type = JsonSchemaType.Number, Format = "double" }, new OpenApiSchema { Type = JsonSchemaType.String, Pattern = NumericText }],
+            }),
             ("absoluteTolerance", WithDefault(Schemas.Number("The largest absolute difference that passes.", minimum: 0), 1e-9)),
             ("relativeTolerance", WithDefault(Schemas.Number("The largest difference relative to the answer that passes.", minimum: 0, maximum: 1), 0))));
 
@@ -168,7 +172,7 @@ public sealed class ProblemSpecDocumentFilter(IOptions<PythonVerifierOptions> py
             ["url"], new { kind = HttpSpec.KindName, url = "https://verifier.example.com/check" },
             ("url", new OpenApiSchema
             {
-                Type = JsonSchemaType.String, Format = "uri", MaxLength = VerifierSpecParser.MaxUrlLength,
+                Type = JsonSchemaType.String, Format = "uri", MaxLength = VerifierSpecParser.MaxUrlLength, Pattern = "^[Hh][Tt][Tt][Pp][Ss]?://",
                 Description = "An absolute http or https URL, without user credentials.",
             }),
             ("timeoutSeconds", Schemas.Number($"The limit of one call; {HttpVerifierOptions.SectionName}:AttemptTimeoutSeconds ({http.Value.AttemptTimeoutSeconds}) " +
@@ -176,8 +180,16 @@ public sealed class ProblemSpecDocumentFilter(IOptions<PythonVerifierOptions> py
                 VerifierSpecParser.MinTimeoutSeconds, VerifierSpecParser.MaxTimeoutSeconds))));
     }
 
-    private static OpenApiSchema Verifier(string kind, string description, string[] required, object example, params (string Name, IOpenApiSchema Schema)[] fields) =>
-        WithExample(Schemas.Object(description, ["kind", .. required], [("kind", Schemas.Constant(kind, "The verifier kind.")), .. fields]), example);
+    /// <summary>A number as the parser reads one from a string (invariant culture, a sign, a fraction, an exponent).</summary>
+    private const string NumericText = @"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$";
+
+    /// <summary>A verifier kind's schema. The parser reads a field given as null as left out, so each optional field is nullable.</summary>
+    private static OpenApiSchema Verifier(string kind, string description, string[] required, object example, params (string Name, IOpenApiSchema Schema)[] fields)
+    {
+        foreach (var (name, schema) in fields)
+            if (!required.Contains(name) && schema is OpenApiSchema { Type: { } type } optional) optional.Type = type | JsonSchemaType.Null;
+        return WithExample(Schemas.Object(description, ["kind", .. required], [("kind", Schemas.Constant(kind, "The verifier kind.")), .. fields]), example);
+    }
 
     private static OpenApiSchema WithDefault(OpenApiSchema schema, double value)
     {

@@ -26,6 +26,9 @@ public sealed class RequestLimitsSchemaFilter(IOptions<BenchmarkOptions> benchma
         {
             Require(concrete, nameof(SolveRequest.Problem));
             Defaults(concrete, new SolveRequest());
+            var compareWith = Property(concrete, nameof(SolveRequest.CompareWith));
+            compareWith.UniqueItems = true;
+            compareWith.Description = Join(compareWith.Description, "Each at most once, and not the main method.");
         }
         else if (type == typeof(DiscoveryBudget))
         {
@@ -62,6 +65,14 @@ public sealed class RequestLimitsSchemaFilter(IOptions<BenchmarkOptions> benchma
             Bounds(concrete, nameof(SdpoOptions.MaxDistilledAttempts), 1, null, "null distils every distinct failure.");
             Bounds(concrete, nameof(SdpoOptions.TeacherGuidance), 0, SdpoOptions.TeacherGuidanceLimit);
             Bounds(concrete, nameof(SdpoOptions.LearningSteps), 1, null, "null learns at every step.");
+            // Null adapts every layer and the default modules; an empty list is refused (the adapter's rules).
+            var layers = Property(concrete, nameof(SdpoOptions.LoraLayers));
+            layers.MinItems = 1;
+            layers.UniqueItems = true;
+            if (layers.Items is OpenApiSchema layer) Schemas.SetMinimum(layer, 0);
+            var modules = Property(concrete, nameof(SdpoOptions.LoraModules));
+            modules.MinItems = 1;
+            modules.UniqueItems = true;
         }
         else if (type == typeof(TeacherAdvantageRequest))
         {
@@ -79,6 +90,9 @@ public sealed class RequestLimitsSchemaFilter(IOptions<BenchmarkOptions> benchma
             Bounds(concrete, nameof(BenchmarkRequest.Seeds), 1, benchmarks.Value.MaxSeeds, $"At most {BenchmarkOptions.SectionName}:MaxSeeds.");
             Property(concrete, nameof(BenchmarkRequest.Seeds)).Default = JsonValue.Create(1);
             Property(concrete, nameof(BenchmarkRequest.Problems)).MaxItems = benchmarks.Value.MaxProblems;
+            var methods = Property(concrete, nameof(BenchmarkRequest.Methods));
+            methods.MinItems = 1;
+            methods.UniqueItems = true;
         }
         else if (type == typeof(SuiteRequest))
         {
