@@ -4,9 +4,12 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.InteropServices;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sdpo.Engine.Discovery;
+using Sdpo.Service.Persistence;
 using Sdpo.Service.Tests.Support;
 
 namespace Sdpo.Service.Tests;
@@ -285,6 +288,48 @@ public sealed class SolveFlowTests : IDisposable
 
         // Once ended, purging deletes it (RetentionTests).
         Assert.Equal(HttpStatusCode.NoContent, (await host.Client.DeleteAsync($"/solve/{id}?purge=true")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Delete_of_a_run_a_worker_has_taken_answers_running_even_before_its_running_status_is_saved()
+    {
+        var held = new HoldRunningSaves();
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => null, AttemptDelay = TimeSpan.FromMilliseconds(20) },
+            services: collection => collection.ConfigureDbContext<SdpoDbContext>(options => options.AddInterceptors(held)));
+        var id = await ServiceApi.SubmitAsync(host.Client, """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "budget": {"maxAttempts": 10000}}""");
+        try
+        {
+            // A worker has taken the run; its row still says queued.
+            await held.Reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal("queued", (await ServiceApi.GetRunAsync(host.Client, id)).GetProperty("status").GetString());
+
+            var cancel = await host.Client.DeleteAsync($"/solve/{id}");
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+            Assert.Equal("running", (await cancel.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        }
+        finally
+        {
+            held.Release.TrySetResult();
+        }
+        await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "cancelled");
+    }
+
+    /// <summary>Holds the save that marks a run running until <see cref="Release"/>, as a busy writer would.</summary>
+    private sealed class HoldRunningSaves : SaveChangesInterceptor
+    {
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(
+            DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            if (eventData.Context!.ChangeTracker.Entries<RunEntity>().Any(e => e.State == EntityState.Modified && e.Entity.Status == RunStatus.Running))
+            {
+                Reached.TrySetResult();
+                await Release.Task;
+            }
+            return result;
+        }
     }
 
     [Fact]

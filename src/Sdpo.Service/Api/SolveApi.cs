@@ -256,7 +256,7 @@ public static class SolveApi
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (run is null) return RunProblems.RunNotFound(id);
         var active = !run.Status.IsFinished() && control.TryGet(id, out _);
-        if (!purging) return await CancelAsync(id, run.Status, active, canceller, cancellationToken);
+        if (!purging) return await CancelAsync(id, run.Status, active, db, canceller, cancellationToken);
         if (active)
         {
             return TypedResults.Problem(
@@ -289,11 +289,11 @@ public static class SolveApi
 
     /// <summary>DELETE without purge: 202 for a run it cancels, 200 with the outcome for one already ended.</summary>
     private static async Task<Results<Accepted<SolveAccepted>, Ok<SolveAccepted>, NoContent, ProblemHttpResult, ValidationProblem>> CancelAsync(
-        Guid id, RunStatus status, bool active, RunCanceller canceller, CancellationToken cancellationToken)
+        Guid id, RunStatus status, bool active, SdpoDbContext db, RunCanceller canceller, CancellationToken cancellationToken)
     {
         if (active)
         {
-            if ((await canceller.CancelAsync([id], cancellationToken)).Count > 0) status = RunStatus.Cancelled;
+            status = (await canceller.CancelAsync([id], cancellationToken)).Count > 0 ? RunStatus.Cancelled : await StatusAfterCancelAsync(db, id, cancellationToken);
             return TypedResults.Accepted($"/solve/{id}", Followed(id, status));
         }
         if (status.IsFinished()) return TypedResults.Ok(Followed(id, status));
@@ -319,6 +319,17 @@ public static class SolveApi
             statusCode: StatusCodes.Status409Conflict);
 
     private static string Name(RunStatus status) => JsonSerializer.SerializeToElement(status, ServiceJson.Options).GetString()!;
+
+    /// <summary>
+    /// The status of a run the cancel could not take from its queue: a worker has it, and it stops at the engine's next
+    /// check. Read after the cancel, as it may have ended meanwhile; a row that still says queued (or interrupted) is one
+    /// whose running status is not saved yet, and the run is running.
+    /// </summary>
+    private static async Task<RunStatus> StatusAfterCancelAsync(SdpoDbContext db, Guid id, CancellationToken cancellationToken)
+    {
+        var status = await db.Runs.AsNoTracking().Where(r => r.Id == id).Select(r => (RunStatus?)r.Status).FirstOrDefaultAsync(cancellationToken);
+        return status is { } saved && saved.IsFinished() ? saved : RunStatus.Running;
+    }
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> AdapterAsync(
         Guid id, SdpoDbContext db, DataPaths paths, CancellationToken cancellationToken)
