@@ -80,7 +80,11 @@ public static class ServiceSetup
         services.AddHostedService<EndedRunRetention>();
         services.AddHostedService<PythonVerifierProbe>();
 
-        services.AddProblemDetails(options => options.CustomizeProblemDetails = context => RunProblems.FillType(context.ProblemDetails));
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            RunProblems.FillType(context.ProblemDetails);
+            UnmatchedRouteProblems.Describe(context);
+        });
         services.ConfigureHttpJsonOptions(options => ServiceJson.Configure(options.SerializerOptions));
         services.AddEndpointsApiExplorer();
         services.AddSwaggerGen(swagger =>
