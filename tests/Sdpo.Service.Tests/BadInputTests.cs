@@ -170,6 +170,40 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_body_that_starts_with_a_UTF8_byte_order_mark_is_read_as_JSON()
+    {
+        static ByteArrayContent WithBom(string text, string mediaType)
+        {
+            var content = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes(text)]);
+            content.Headers.ContentType = new(mediaType);
+            return content;
+        }
+        var solve = await _host.Client.PostAsync("/solve", WithBom(ServiceApi.MinimalRequest, "application/json"));
+        Assert.True(solve.StatusCode == HttpStatusCode.Accepted, await solve.Content.ReadAsStringAsync());
+        var lines = await _host.Client.PostAsync("/benchmarks?methods=best-of-k&maxAttempts=2", WithBom(Arithmetic + "\n", "application/x-ndjson"));
+        Assert.True(lines.StatusCode == HttpStatusCode.Accepted, await lines.Content.ReadAsStringAsync());
+        // A mark alone is still an empty body.
+        var empty = await _host.Client.PostAsync("/solve", WithBom("", "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.Contains("empty", await empty.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("GET", "/solve/not-a-guid", "'not-a-guid' is not a run id")]
+    [InlineData("DELETE", "/solve/01a25290", "'01a25290' is not a run id")]
+    [InlineData("GET", "/solve/01a25290/events", "'01a25290' is not a run id")]
+    [InlineData("GET", "/benchmarks/abc/plot.svg", "'abc' is not a benchmark id")]
+    [InlineData("GET", "/no-such-endpoint", "No endpoint answers GET /no-such-endpoint")]
+    public async Task A_malformed_id_or_an_unknown_path_is_a_404_problem_that_says_so(string method, string path, string detail)
+    {
+        var response = await _host.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(detail, JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task A_field_the_request_does_not_have_is_named_with_the_fields_it_has()
     {
         var message = await AssertNamesField(await _host.Client.PostAsync("/solve", ServiceApi.Json(With(""" "maxAttempts": 5 """))), "maxAttempts");
