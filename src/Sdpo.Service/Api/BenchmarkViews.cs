@@ -9,7 +9,7 @@ namespace Sdpo.Service.Api;
 public sealed record BenchmarkAccepted(Guid Id, BenchmarkStatus Status, int Problems, string Url, string EventsUrl)
 {
     public static BenchmarkAccepted Example => new(
-        Guid.Parse("0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c"), BenchmarkStatus.Queued, 30,
+        Guid.Parse("0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c"), BenchmarkStatus.Queued, 3,
         "/benchmarks/0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c", "/benchmarks/0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c/events");
 }
 
@@ -23,7 +23,7 @@ public sealed record BenchmarkProgress(
     int Candidates, int Screened, int Selected, int RunsPlanned, int RunsSubmitted, int RunsEnded, int ScreeningRuns, long Attempts, int Discoveries,
     int RunsCancelled, int ScreeningRunsEnded, int ScreeningRunsCancelled)
 {
-    public static BenchmarkProgress Example => new(30, 30, 22, 132, 40, 32, 41, 5210, 19, 0, 41, 0);
+    public static BenchmarkProgress Example => new(3, 3, 2, 4, 4, 2, 3, 40, 1, 0, 3, 0);
 
     /// <summary>The progress from the benchmark's problems and run rows, with the attempts of its own runs in progress.</summary>
     public static BenchmarkProgress Of(IReadOnlyCollection<BenchmarkProblemEntity> problems, bool selectHard, IReadOnlyCollection<BenchmarkRunEntity> runs,
@@ -71,7 +71,7 @@ public sealed record BenchmarkDetails(
     string PlotPngUrl)
 {
     public static BenchmarkDetails Example => new(
-        Guid.Parse("0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c"), "arithmetic-hard", BenchmarkStatus.Running, "arithmetic", null,
+        Guid.Parse("0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c"), "arithmetic-mid", BenchmarkStatus.Running, "arithmetic", null,
         DateTimeOffset.Parse("2026-01-01T12:00:00Z"), DateTimeOffset.Parse("2026-01-01T12:00:01Z"), null,
         BenchmarkProgress.Example, BenchmarkRequest.Example, [BenchmarkProblemView.Example], null, false, null,
         "/benchmarks/0199b6a4-5d1e-7c3a-9f00-3c2d1e0f4a5c/events",
