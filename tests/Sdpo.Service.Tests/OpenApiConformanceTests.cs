@@ -134,6 +134,21 @@ public sealed class OpenApiConformanceTests : IAsyncLifetime
         await Conforms(await _host.Client.PostAsync("/benchmarks", form), "/benchmarks", "post", HttpStatusCode.Accepted);
     }
 
+    [Fact]
+    public async Task Every_example_in_the_document_conforms_to_its_schema()
+    {
+        var document = JsonDocument.Parse(await _host.Client.GetStringAsync("/swagger/v1/swagger.json")).RootElement;
+        var checkedExamples = 0;
+        foreach (var schema in document.GetProperty("components").GetProperty("schemas").EnumerateObject())
+        {
+            if (!schema.Value.TryGetProperty("example", out var example)) continue;
+            checkedExamples++;
+            var errors = _contract.SchemaErrors(schema.Name, example);
+            Assert.True(errors.Count == 0, $"{schema.Name}'s example does not conform:\n{string.Join("\n", errors)}");
+        }
+        Assert.True(checkedExamples >= 10, $"only {checkedExamples} examples");
+    }
+
     /// <summary>Bodies of POST /solve on which the document and the service agree: each is valid for both or for neither.</summary>
     [Theory]
     [InlineData(""" "problem": {"prompt": "x", "verifier": {"kind": "numeric", "answer": "3.5"}} """, true)]

@@ -27,6 +27,10 @@ public sealed class OpenApiContract(JsonElement document)
         Errors(document.GetProperty("paths").GetProperty(path).GetProperty(verb).GetProperty("requestBody").GetProperty("content")
             .GetProperty(mediaType).GetProperty("schema"), instance);
 
+    /// <summary>The errors of <paramref name="instance"/> against the component schema <paramref name="name"/>.</summary>
+    public IReadOnlyList<string> SchemaErrors(string name, JsonElement instance) =>
+        Errors(JsonDocument.Parse($$"""{"$ref": "#/components/schemas/{{name}}"}""").RootElement, instance);
+
     public JsonElement Operation(string path, string verb) => document.GetProperty("paths").GetProperty(path).GetProperty(verb);
 
     /// <summary>Whether the document declares the header <paramref name="name"/> on that response.</summary>
