@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Sdpo.Engine.Discovery;
 using Sdpo.Service.Configuration;
 using Sdpo.Service.Engines;
 using Sdpo.Service.Persistence;
@@ -32,7 +31,7 @@ public sealed class RunRecovery(
             {
                 var status = run.Status;
                 run.CancelRequested = true;
-                await EndAsync(db, run, RunStatus.Cancelled, null, cancellationToken);
+                await RunEnding.EndAsync(db, run, RunStatus.Cancelled, null, cancellationToken);
                 ended.Add(run);
                 logger.LogInformation("Run {RunId} ({Status}) ended cancelled: its cancel was requested before the restart", run.Id, status);
                 continue;
@@ -52,8 +51,7 @@ public sealed class RunRecovery(
         }
         await db.SaveChangesAsync(cancellationToken);
         // Ended for good once saved: what only a resume reads goes, as when a worker ends a run.
-        foreach (var run in ended)
-            foreach (var method in run.Methods) paths.DiscardResumeState(run.Id, method.Method, primary: method.Order == 0, logger);
+        foreach (var run in ended) RunEnding.DiscardResumeState(paths, run, logger);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -72,39 +70,5 @@ public sealed class RunRecovery(
         await ExecutionTime.CloseAbandonedAsync(db, run, run.Id, null);
         if (run.Status == RunStatus.Running) run.Status = RunStatus.Interrupted;
         run.FailureReason = $"Waiting for model '{run.Model}', which is not configured: the run resumes at the first start with that model configured again.";
-    }
-
-    /// <summary>Ends the run and each method not ended yet as failed (with the reason) or cancelled, each method with
-    /// its final event, and the run with its <c>ended</c> event.</summary>
-    private static async Task EndAsync(SdpoDbContext db, RunEntity run, RunStatus status, string? reason, CancellationToken cancellationToken)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var sequence = await db.Events.Where(e => e.RunId == run.Id).MaxAsync(e => (long?)e.Sequence, cancellationToken) ?? 0;
-        foreach (var method in run.Methods.Where(m => !m.Status.IsFinished()).OrderBy(m => m.Order))
-        {
-            // The attempts saved so far: a process that was killed did not record the method's count.
-            var attempts = await db.Attempts.Where(a => a.RunId == run.Id && a.Method == method.Method)
-                .MaxAsync(a => (int?)a.Index + 1, cancellationToken) ?? 0;
-            method.Attempts = Math.Max(method.Attempts, attempts);
-            await ExecutionTime.CloseAbandonedAsync(db, method, run.Id, method.Method);
-            method.Status = status;
-            method.FailureReason = reason;
-            method.FinishedAt = now;
-            DiscoveryEvent final = status == RunStatus.Cancelled ? new Cancelled(method.Attempts) : new Failed(reason!);
-            db.Events.Add(new EventEntity
-            {
-                RunId = run.Id, Sequence = ++sequence, Name = final.Name, Method = method.Method, IsFinal = true,
-                Payload = RunRecorder.Serialize(method.Method, final), CreatedAt = now,
-            });
-        }
-        await ExecutionTime.CloseAbandonedAsync(db, run, run.Id, null);
-        run.Status = status;
-        run.FailureReason = reason;
-        run.FinishedAt = now;
-        var ended = new RunEnded(status, reason, run.Methods.OrderBy(m => m.Order).Select(m => new RunEndedMethod(m.Method, m.Status)).ToList()).ToStored(++sequence);
-        db.Events.Add(new EventEntity
-        {
-            RunId = run.Id, Sequence = ended.Sequence, Name = ended.Name, Method = "", IsFinal = true, Payload = ended.Data, CreatedAt = now,
-        });
     }
 }
