@@ -55,6 +55,7 @@ public static class ServiceSetup
         services.AddSingleton<ServiceMetrics>();
         services.AddSingleton<RunEventHub>();
         services.AddSingleton<RunControl>();
+        services.AddSingleton<ParkedRuns>();
         services.AddSingleton<RunQueue>();
         services.AddSingleton<RunActivityLog>();
         services.AddSingleton<RunExecutor>();

@@ -310,6 +310,34 @@ public sealed class BenchmarkFlowTests : IDisposable
     }
 
     [Fact]
+    public async Task A_benchmark_waiting_for_a_model_that_is_not_configured_is_cancelled_with_its_runs_then_purged()
+    {
+        Guid id;
+        List<Guid> runs;
+        // Two runs, both submitted and neither ended when the service stops.
+        var held = new FakeDiscoveryEngine { DiscoverAt = _ => null, BeforeAttempt = index => index == 2 ? Task.Delay(Timeout.Infinite) : Task.CompletedTask };
+        await using (var first = new ServiceHost(_data, held, FastCoordinator))
+        {
+            id = await BenchmarkApi.SubmitAsync(first.Client,
+                $$$"""{"problems": [{{{BenchmarkApi.Arithmetic(22, "3, 5, 7")}}}], "methods": ["sdpo", "best-of-k"], "budget": {"maxAttempts": 8, "attemptsPerStep": 4}}""");
+            using var stream = await SseClient.OpenAsync(first.Client, $"/benchmarks/{id}/events");
+            var submitted = await SseClient.ReadAsync(stream, frames => frames.Count(f => f.Event == "submitted") == 2);
+            runs = submitted.Frames.Where(f => f.Event == "submitted").Select(f => f.Json.GetProperty("runId").GetGuid()).ToList();
+        }
+
+        // The model removed on purpose: the benchmark and its runs wait for it, yet a cancel must end them now.
+        await using var removed = new ServiceHost(_data, SeededEngine(), FastCoordinator, modelName: "another-model");
+        Assert.Equal(HttpStatusCode.Accepted, (await removed.Client.DeleteAsync($"/benchmarks/{id}")).StatusCode);
+        var capture = await BenchmarkApi.WaitForEndAsync(removed.Client, id, timeoutSeconds: 10);
+        Assert.Equal("cancelled", capture.Frames[^1].Event);
+        Assert.Equal(runs.Order(), capture.Frames.Where(f => f.Event == "run").Select(f => f.Json.GetProperty("runId").GetGuid()).Order());
+        foreach (var run in runs)
+            Assert.Equal("cancelled", (await ServiceApi.GetRunAsync(removed.Client, run)).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await removed.Client.DeleteAsync($"/benchmarks/{id}?purge=true")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await removed.Client.GetAsync($"/solve/{runs[0]}")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_benchmark_run_resumed_after_a_crash_is_timed_by_its_executions_not_by_the_downtime()
     {
         var elapsed = System.Diagnostics.Stopwatch.StartNew();

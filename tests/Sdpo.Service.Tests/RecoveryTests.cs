@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sdpo.Engine.Discovery;
 using Sdpo.Service.Engines;
+using Sdpo.Service.Execution;
 using Sdpo.Service.Persistence;
 using Sdpo.Service.Tests.Support;
 
@@ -162,6 +163,90 @@ public sealed class RecoveryTests : IDisposable
         Assert.Equal(1, engine.Executions);
         Assert.Equal(2, resumed.GetProperty("executions").GetInt32());
         Assert.Equal(JsonValueKind.Null, resumed.GetProperty("failureReason").ValueKind);
+    }
+
+    [Fact]
+    public async Task A_run_waiting_for_a_model_that_is_not_configured_is_cancelled_at_once_then_purged()
+    {
+        Guid id;
+        await using (var first = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => null, BeforeAttempt = index => index == 2 ? Task.Delay(Timeout.Infinite) : Task.CompletedTask }))
+        {
+            id = await ServiceApi.SubmitAsync(first.Client, LongRun);
+            await ServiceApi.PollAsync(first.Client, id, r => r.GetProperty("attempts").GetInt32() >= 2);
+        }
+        var state = Path.Combine(_data.Path, "runs", id.ToString("D"), "state");
+        Directory.CreateDirectory(Path.Combine(state, "policy-1"));
+        Directory.CreateDirectory(Path.Combine(state, "adapter"));
+        await File.WriteAllTextAsync(Path.Combine(state, "loop.json"), "{}");
+
+        // The model removed on purpose: its run waits for it, yet the user wants it gone without configuring it again.
+        await using var removed = new ServiceHost(_data, new FakeDiscoveryEngine(), modelName: "another-model");
+        Assert.Equal("interrupted", (await ServiceApi.GetRunAsync(removed.Client, id)).GetProperty("status").GetString());
+        var parked = removed.Services.GetRequiredService<ParkedRuns>();
+        Assert.True(parked.Contains(id));
+        var early = await removed.Client.DeleteAsync($"/solve/{id}?purge=true");
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.Contains("cancel it first", await early.Content.ReadAsStringAsync());
+
+        var cancel = await removed.Client.DeleteAsync($"/solve/{id}");
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        Assert.Equal("cancelled", JsonDocument.Parse(await cancel.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
+        var run = await ServiceApi.GetRunAsync(removed.Client, id);
+        Assert.Equal("cancelled", run.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, run.GetProperty("failureReason").ValueKind);
+        Assert.All(run.GetProperty("methods").EnumerateArray(), m => Assert.Equal("cancelled", m.GetProperty("status").GetString()));
+        var frames = (await ServiceApi.WaitForEndAsync(removed.Client, id)).Frames;
+        Assert.Equal("cancelled", frames.LastMethodEvent().Event);
+        Assert.Single(frames, f => f.Event == "ended");
+        Assert.Equal("cancelled", frames[^1].Json.GetProperty("status").GetString());
+        Assert.False(parked.Contains(id));
+        // Ended for good: only what it still serves is kept, its adapter; the resume state is gone.
+        Assert.Equal(["adapter"], Directory.EnumerateFileSystemEntries(state).Select(Path.GetFileName));
+        await using (var db = OpenDatabase())
+            Assert.Null((await db.Runs.SingleAsync(r => r.Id == id)).ExecutionStartedAt);
+
+        // A retried cancel finds it ended; then it is purged.
+        Assert.Equal(HttpStatusCode.OK, (await removed.Client.DeleteAsync($"/solve/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await removed.Client.DeleteAsync($"/solve/{id}?purge=true")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await removed.Client.GetAsync($"/solve/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_queued_run_waiting_for_a_model_that_is_not_configured_is_cancelled_at_once_and_never_resumed()
+    {
+        const string queued = """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "method": "best-of-k", "budget": {"maxAttempts": 64}}""";
+        Guid id, running;
+        var settings = new Dictionary<string, string> { ["Service:RunsPerDevice"] = "1" };
+        var first = new FakeDiscoveryEngine { DiscoverAt = _ => null, BeforeAttempt = index => index == 2 ? Task.Delay(Timeout.Infinite) : Task.CompletedTask };
+        await using (var host = new ServiceHost(_data, first, settings))
+        {
+            running = await ServiceApi.SubmitAsync(host.Client, LongRun);
+            await ServiceApi.PollAsync(host.Client, running, r => r.GetProperty("status").GetString() == "running");
+            id = await ServiceApi.SubmitAsync(host.Client, queued);
+        }
+
+        await using (var removed = new ServiceHost(_data, new FakeDiscoveryEngine(), settings, modelName: "another-model"))
+        {
+            Assert.Equal("queued", (await ServiceApi.GetRunAsync(removed.Client, id)).GetProperty("status").GetString());
+            var cancel = await removed.Client.DeleteAsync($"/solve/{id}");
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+            Assert.Equal("cancelled", JsonDocument.Parse(await cancel.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
+            var capture = await ServiceApi.WaitForEndAsync(removed.Client, id);
+            Assert.Equal(["cancelled", "ended"], capture.Frames.Select(f => f.Event));
+            // The other run, not cancelled, still waits for its model.
+            Assert.Equal("interrupted", (await ServiceApi.GetRunAsync(removed.Client, running)).GetProperty("status").GetString());
+        }
+
+        // The model back: the run left waiting resumes, the cancelled one does not.
+        var engine = new FakeDiscoveryEngine { DiscoverAt = _ => 5 };
+        await using var second = new ServiceHost(_data, engine, settings);
+        await ServiceApi.PollAsync(second.Client, running, r => r.GetProperty("status").GetString() == "discovered");
+        var run = await ServiceApi.GetRunAsync(second.Client, id);
+        Assert.Equal("cancelled", run.GetProperty("status").GetString());
+        Assert.Equal(0, run.GetProperty("executions").GetInt32());
+        Assert.Equal(JsonValueKind.Null, run.GetProperty("startedAt").ValueKind);
+        Assert.DoesNotContain(engine.Requests, r => r.Method == DiscoveryMethod.BestOfK);
+        Assert.Equal(HttpStatusCode.NoContent, (await second.Client.DeleteAsync($"/solve/{id}?purge=true")).StatusCode);
     }
 
     [Fact]

@@ -8,6 +8,7 @@ using Sdpo.Reports.Plots;
 using Sdpo.Service.Benchmarks;
 using Sdpo.Service.Configuration;
 using Sdpo.Service.Engines;
+using Sdpo.Service.Execution;
 using Sdpo.Service.OpenApi;
 using Sdpo.Service.Persistence;
 
@@ -101,7 +102,8 @@ public static class BenchmarksApi
             .WithDescription("Cancelling is idempotent: on an ended benchmark it deletes nothing and answers 200 with its final status. " +
                              "With purge=true, an ended benchmark is deleted, its events and every run it made (their records and folders), 204; " +
                              "409 on one not ended yet (cancel it first), and while one of its runs has not ended, naming them; an `interrupted` one " +
-                             "(stopped by a shutdown) resumes at the next start, so cancel it once the service is back.")
+                             "(stopped by a shutdown) resumes at the next start, so cancel it once the service is back. A benchmark, or a run, " +
+                             "waiting for a model that is not configured is cancelled as any other: its waiting runs end `cancelled` at once.")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -241,7 +243,8 @@ public static class BenchmarksApi
     /// answered (200), so a cancel that meets its end, or a retried one, destroys nothing. With purge=true an ended one is deleted
     /// with its runs (204).</summary>
     private static async Task<Results<Accepted<BenchmarkAccepted>, Ok<BenchmarkAccepted>, NoContent, ProblemHttpResult, ValidationProblem>> CancelOrDeleteAsync(
-        Guid id, string? purge, SdpoDbContext db, BenchmarkCanceller canceller, BenchmarkDeleter deleter, CancellationToken cancellationToken)
+        Guid id, string? purge, SdpoDbContext db, BenchmarkCanceller canceller, BenchmarkDeleter deleter, ParkedRuns parked,
+        CancellationToken cancellationToken)
     {
         if (!PurgeParameter.TryRead(purge, out var purging, out var purgeProblem)) return purgeProblem!;
         var benchmark = await db.Benchmarks.AsNoTracking().Include(b => b.Problems).FirstOrDefaultAsync(b => b.Id == id, cancellationToken);
@@ -266,21 +269,21 @@ public static class BenchmarksApi
             BenchmarkDeletion.Deleted => TypedResults.NoContent(),
             BenchmarkDeletion.RunsNotSettled => TypedResults.Problem(title: "The benchmark's runs have not all ended",
                 detail: $"Benchmark {id} ended as {benchmark.Status.ToString().ToLowerInvariant()}, but {unsettled.Count} of its runs " +
-                        $"({Listed(unsettled.Select(r => r.Id))}) have not ended. " + UnsettledAdvice(unsettled),
+                        $"({Listed(unsettled.Select(r => r.Id))}) have not ended. " + UnsettledAdvice(unsettled, parked),
                 statusCode: StatusCodes.Status409Conflict),
             _ => NotFound(id),
         };
     }
 
     /// <summary>What to do about the runs that keep an ended benchmark: an interrupted one is run by no worker until the next
-    /// start resumes it, so only a cancel after that start ends it.</summary>
-    private static string UnsettledAdvice(IReadOnlyList<(Guid Id, RunStatus Status)> unsettled)
+    /// start resumes it, so only a cancel after that start ends it; one parked for its model is cancelled now, as the others.</summary>
+    private static string UnsettledAdvice(IReadOnlyList<(Guid Id, RunStatus Status)> unsettled, ParkedRuns parked)
     {
-        var interrupted = unsettled.Where(r => r.Status == RunStatus.Interrupted).Select(r => r.Id).ToList();
+        var interrupted = unsettled.Where(r => r.Status == RunStatus.Interrupted && !parked.Contains(r.Id)).Select(r => r.Id).ToList();
         if (interrupted.Count == 0)
-            return "They are still queued, running or saving their outcome; cancel them (DELETE /solve/{runId}) or wait for them to end, then retry.";
+            return "They are still queued, running, waiting for their model or saving their outcome; cancel them (DELETE /solve/{runId}) or wait for them to end, then retry.";
         var which = interrupted.Count == unsettled.Count ? "They" : $"{interrupted.Count} of them ({Listed(interrupted)})";
-        var others = interrupted.Count == unsettled.Count ? "" : " and cancel the others, still queued, running or saving their outcome, or wait for them to end,";
+        var others = interrupted.Count == unsettled.Count ? "" : " and cancel the others, still queued, running, waiting for their model or saving their outcome, or wait for them to end,";
         return $"{which} were stopped by the service's shutdown and resume when it starts again: cancel them once it is back " +
                $"(DELETE /solve/{{runId}}),{others} then retry.";
     }

@@ -81,7 +81,9 @@ public static class SolveApi
                              "deletes nothing and answers 200 with the run's final status. purge=true on a run not ended yet: 409; cancel it first. " +
                              "A run of a benchmark is deleted with its benchmark (DELETE /benchmarks/{id}?purge=true), not alone: 409. " +
                              "An ended run whose outcome is still being saved gets 409 too; retry in a moment. So does an `interrupted` run " +
-                             "(stopped by a shutdown, it resumes at the next start): cancel it once the service is back, then purge it. " +
+                             "seen while the service stops (it resumes at the next start): cancel it once the service is back, then purge it. " +
+                             "A run waiting for a model that is not configured (its failureReason says so) is cancelled like a queued one: " +
+                             "it ends `cancelled` before the 202, and is never resumed. " +
                              "A deleted run's URLs answer 404.");
 
         solve.MapGet("/{id:guid}/adapter", AdapterAsync)
@@ -246,16 +248,18 @@ public static class SolveApi
     /// Without purge, a cancel. A queued or running run is cancelled: the cancel is saved before it is answered, so a restart
     /// ends the run cancelled rather than resuming it. A run no worker has taken yet leaves its queue and ends cancelled before
     /// the answer; a running one stops at the engine's next check. A run that has ended is left as it is, and its outcome
-    /// answered: a cancel racing the run's end, or a retried one, must not destroy what it meant to stop.
+    /// answered: a cancel racing the run's end, or a retried one, must not destroy what it meant to stop. A run parked at
+    /// start because its model is not configured is cancelled like a queued one: ended before the answer, never resumed.
     /// With purge=true an ended run is deleted, rows and folder, unless a benchmark holds it.
     /// </summary>
     private static async Task<Results<Accepted<SolveAccepted>, Ok<SolveAccepted>, NoContent, ProblemHttpResult, ValidationProblem>> CancelOrDeleteAsync(
-        Guid id, string? purge, SdpoDbContext db, RunControl control, RunCanceller canceller, RunDeleter deleter, CancellationToken cancellationToken)
+        Guid id, string? purge, SdpoDbContext db, RunCanceller canceller, RunDeleter deleter, CancellationToken cancellationToken)
     {
         if (!PurgeParameter.TryRead(purge, out var purging, out var purgeProblem)) return purgeProblem!;
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (run is null) return RunProblems.RunNotFound(id);
-        var active = !run.Status.IsFinished() && control.TryGet(id, out _);
+        // Queued, running, or parked at start for a model that is not configured (ended by the cancel, as a queued one is).
+        var active = !run.Status.IsFinished() && canceller.IsCancellable(id);
         if (!purging) return await CancelAsync(id, run.Status, active, db, canceller, cancellationToken);
         if (active)
         {

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Sdpo.Engine.Discovery;
 using Sdpo.Service.Configuration;
 using Sdpo.Service.Engines;
 using Sdpo.Service.Persistence;
@@ -11,11 +10,12 @@ namespace Sdpo.Service.Execution;
 /// engine resumes it from its saved state; a run a client asked to cancel ends cancelled instead (as does the run of a
 /// benchmark whose cancel was requested, should the crash have come before the run's own cancel was saved), and a run whose
 /// model is not configured (a mistake in the settings, perhaps) is left waiting, with its resume state, for a start with
-/// that model configured. No run stays "running" across a restart.
+/// that model configured (<see cref="ParkedRuns"/> lists it, so that a client can still cancel it). No run stays
+/// "running" across a restart.
 /// </summary>
 public sealed class RunRecovery(
     IDbContextFactory<SdpoDbContext> contexts, IEngineProvider engines, RunQueue queue, RunControl control, RunEventHub hub,
-    DataPaths paths, ILogger<RunRecovery> logger) : IHostedService
+    ParkedRuns parked, DataPaths paths, ILogger<RunRecovery> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -26,13 +26,14 @@ public sealed class RunRecovery(
         var ofCancelledBenchmarks = (await db.BenchmarkRuns.Where(r => r.RunId != null && r.Status == null && cancelledBenchmarks.Contains(r.BenchmarkId))
             .Select(r => r.RunId).ToListAsync(cancellationToken)).OfType<Guid>().ToHashSet();
         var ended = new List<RunEntity>();
+        var waiting = new List<Guid>();
         foreach (var run in runs.OrderBy(r => r.CreatedAt))
         {
             if (run.CancelRequested || ofCancelledBenchmarks.Contains(run.Id))
             {
                 var status = run.Status;
                 run.CancelRequested = true;
-                await EndAsync(db, run, RunStatus.Cancelled, null, cancellationToken);
+                await RunEnding.EndAsync(db, run, RunStatus.Cancelled, null, cancellationToken);
                 ended.Add(run);
                 logger.LogInformation("Run {RunId} ({Status}) ended cancelled: its cancel was requested before the restart", run.Id, status);
                 continue;
@@ -41,6 +42,7 @@ public sealed class RunRecovery(
             if (model is null || !queue.Devices.Contains(model.Device))
             {
                 await ParkAsync(db, run);
+                waiting.Add(run.Id);
                 logger.LogWarning("Run {RunId} ({Status}) is not resumed: its model {Model} is not configured. It keeps its saved state and " +
                                   "resumes at the first start with that model configured again", run.Id, run.Status, run.Model);
                 continue;
@@ -52,8 +54,8 @@ public sealed class RunRecovery(
         }
         await db.SaveChangesAsync(cancellationToken);
         // Ended for good once saved: what only a resume reads goes, as when a worker ends a run.
-        foreach (var run in ended)
-            foreach (var method in run.Methods) paths.DiscardResumeState(run.Id, method.Method, primary: method.Order == 0, logger);
+        foreach (var run in ended) RunEnding.DiscardResumeState(paths, run, logger);
+        foreach (var id in waiting) parked.Add(id);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -61,7 +63,8 @@ public sealed class RunRecovery(
     /// <summary>Leaves a run whose model is not configured as it stood, its resume state kept: the model may be missing
     /// only through a mistake in the settings (a typo in its name), and failing the run could not be undone once the
     /// mistake is fixed. A run the process left running is interrupted (its execution closed, as a shutdown would); the
-    /// failure reason says what it waits for. Each later start tries again.</summary>
+    /// failure reason says what it waits for. Each later start tries again; until then a cancel ends it
+    /// (<see cref="RunCanceller"/>), so a model removed on purpose does not leave its runs impossible to get rid of.</summary>
     private static async Task ParkAsync(SdpoDbContext db, RunEntity run)
     {
         foreach (var method in run.Methods.Where(m => m.Status == RunStatus.Running))
@@ -72,39 +75,5 @@ public sealed class RunRecovery(
         await ExecutionTime.CloseAbandonedAsync(db, run, run.Id, null);
         if (run.Status == RunStatus.Running) run.Status = RunStatus.Interrupted;
         run.FailureReason = $"Waiting for model '{run.Model}', which is not configured: the run resumes at the first start with that model configured again.";
-    }
-
-    /// <summary>Ends the run and each method not ended yet as failed (with the reason) or cancelled, each method with
-    /// its final event, and the run with its <c>ended</c> event.</summary>
-    private static async Task EndAsync(SdpoDbContext db, RunEntity run, RunStatus status, string? reason, CancellationToken cancellationToken)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var sequence = await db.Events.Where(e => e.RunId == run.Id).MaxAsync(e => (long?)e.Sequence, cancellationToken) ?? 0;
-        foreach (var method in run.Methods.Where(m => !m.Status.IsFinished()).OrderBy(m => m.Order))
-        {
-            // The attempts saved so far: a process that was killed did not record the method's count.
-            var attempts = await db.Attempts.Where(a => a.RunId == run.Id && a.Method == method.Method)
-                .MaxAsync(a => (int?)a.Index + 1, cancellationToken) ?? 0;
-            method.Attempts = Math.Max(method.Attempts, attempts);
-            await ExecutionTime.CloseAbandonedAsync(db, method, run.Id, method.Method);
-            method.Status = status;
-            method.FailureReason = reason;
-            method.FinishedAt = now;
-            DiscoveryEvent final = status == RunStatus.Cancelled ? new Cancelled(method.Attempts) : new Failed(reason!);
-            db.Events.Add(new EventEntity
-            {
-                RunId = run.Id, Sequence = ++sequence, Name = final.Name, Method = method.Method, IsFinal = true,
-                Payload = RunRecorder.Serialize(method.Method, final), CreatedAt = now,
-            });
-        }
-        await ExecutionTime.CloseAbandonedAsync(db, run, run.Id, null);
-        run.Status = status;
-        run.FailureReason = reason;
-        run.FinishedAt = now;
-        var ended = new RunEnded(status, reason, run.Methods.OrderBy(m => m.Order).Select(m => new RunEndedMethod(m.Method, m.Status)).ToList()).ToStored(++sequence);
-        db.Events.Add(new EventEntity
-        {
-            RunId = run.Id, Sequence = ended.Sequence, Name = ended.Name, Method = "", IsFinal = true, Payload = ended.Data, CreatedAt = now,
-        });
     }
 }
