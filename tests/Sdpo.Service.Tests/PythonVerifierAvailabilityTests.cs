@@ -41,6 +41,15 @@ public sealed class PythonVerifierAvailabilityTests : IDisposable
         Assert.Equal(HttpStatusCode.ServiceUnavailable, benchmark.StatusCode);
         Assert.Contains(named, await benchmark.Content.ReadAsStringAsync());
 
+        // The teacher-advantage check verifies each case's answer: not the client's answer failing, the service's setup.
+        var teacherAdvantage = await host.Client.PostAsync("/teacher-advantage", ServiceApi.Json(
+            $$$"""{"cases": [{"problem": {{{PythonProblem}}}, "answer": "def is_prime(n): return n > 1 and all(n % d for d in range(2, n))", "feedback": "9 is not prime"}]}"""));
+        var teacherBody = await teacherAdvantage.Content.ReadAsStringAsync();
+        Assert.True(teacherAdvantage.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)teacherAdvantage.StatusCode}: {teacherBody}");
+        Assert.Equal("application/problem+json", teacherAdvantage.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Python verifiers are not available", JsonDocument.Parse(teacherBody).RootElement.GetProperty("title").GetString());
+        Assert.Contains(named, teacherBody);
+
         // Other verifiers are not affected.
         await ServiceApi.SubmitAsync(host.Client);
     }

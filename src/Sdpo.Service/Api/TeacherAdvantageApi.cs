@@ -31,11 +31,15 @@ public static class TeacherAdvantageApi
     }
 
     private static async Task<Results<Ok<TeacherAdvantageReport>, ValidationProblem, ProblemHttpResult>> MeasureAsync(
-        HttpContext http, TeacherAdvantageReader reader, TeacherAdvantageMeter meter, IOptions<ServiceOptions> options, CancellationToken cancellationToken)
+        HttpContext http, TeacherAdvantageReader reader, TeacherAdvantageMeter meter, Sdpo.Verifiers.Sandbox.PythonSandbox python,
+        IOptions<ServiceOptions> options, CancellationToken cancellationToken)
     {
         try
         {
             var submission = await reader.ReadAsync(http.Request, cancellationToken);
+            // Before the answers are verified: one that cannot be run would read as the client's answer failing.
+            if (await PythonVerifierGate.RefusalAsync(submission.Cases.Any(c => PythonVerifierGate.UsesPython(c.Problem.Verifier)), python) is { } refused)
+                return refused;
             return TypedResults.Ok(await meter.MeasureAsync(submission, cancellationToken));
         }
         catch (RequestFieldException ex)
