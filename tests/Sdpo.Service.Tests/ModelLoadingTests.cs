@@ -169,7 +169,7 @@ public sealed class ModelLoadingTests : IDisposable
             await Task.Delay(50);
         }
         Assert.Equal(2, factory.Loads);
-        Assert.Equal("healthy", report.GetProperty("status").GetString());
+        Assert.Equal(PythonTheoryAttribute.HealthyStatus, report.GetProperty("status").GetString());
         Assert.Equal(1, report.GetProperty("modelsLoaded").GetInt32());
         Assert.Equal(0, report.GetProperty("modelsFailed").GetInt32());
     }

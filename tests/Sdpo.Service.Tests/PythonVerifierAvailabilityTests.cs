@@ -52,5 +52,14 @@ public sealed class PythonVerifierAvailabilityTests : IDisposable
 
         // Other verifiers are not affected.
         await ServiceApi.SubmitAsync(host.Client);
+
+        // /health says so: still 200 (other problems are served), but degraded, naming the setting.
+        var health = await host.Client.GetAsync("/health");
+        var report = JsonDocument.Parse(await health.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("degraded", report.GetProperty("status").GetString());
+        var pythonVerifiers = report.GetProperty("pythonVerifiers").GetString()!;
+        Assert.StartsWith("unavailable: ", pythonVerifiers);
+        Assert.Contains(named, pythonVerifiers);
     }
 }

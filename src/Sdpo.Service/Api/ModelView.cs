@@ -22,11 +22,14 @@ public sealed record ModelView(string Name, string Device, string Dtype, bool Is
 }
 
 /// <summary>Whether the service can take work: "healthy" when the database answers, takes the runs' writes and a configured
-/// model has not failed to load (<c>modelsLoaded</c> of them ready now, <c>modelsFailed</c> failed), else "unhealthy" with 503.
-/// <c>writes</c> is "ok", or why the database refuses writes and since when (they are retried, and <c>writeBacklog</c> of them wait).
-/// <c>queuedRuns</c> wait in the devices' queues; <c>activeRuns</c> are being executed by a worker now.</summary>
-public sealed record HealthReport([property: WireValues("healthy", "unhealthy")] string Status, string Database, string Writes, int WriteBacklog, int Models, int ModelsLoaded, int ModelsFailed,
-    int QueuedRuns, int ActiveRuns)
+/// model has not failed to load (<c>modelsLoaded</c> of them ready now, <c>modelsFailed</c> failed), else "unhealthy" with 503;
+/// "degraded" (still 200) when it is otherwise healthy but Python verifications cannot run here: python and p3 problems get 503,
+/// others are served. <c>writes</c> is "ok", or why the database refuses writes and since when (they are retried, and
+/// <c>writeBacklog</c> of them wait). <c>queuedRuns</c> wait in the devices' queues; <c>activeRuns</c> are being executed by a
+/// worker now. <c>pythonVerifiers</c> is "available", or "unavailable: " and why (python3 cannot be started, or the sandbox
+/// is required and unavailable; tested once per process, so fix the setting and restart).</summary>
+public sealed record HealthReport([property: WireValues("healthy", "degraded", "unhealthy")] string Status, string Database, string Writes, int WriteBacklog,
+    int Models, int ModelsLoaded, int ModelsFailed, int QueuedRuns, int ActiveRuns, string PythonVerifiers)
 {
-    public static HealthReport Example => new("healthy", "ok", "ok", 0, 1, 1, 0, 0, 1);
+    public static HealthReport Example => new("healthy", "ok", "ok", 0, 1, 1, 0, 0, 1, "available");
 }

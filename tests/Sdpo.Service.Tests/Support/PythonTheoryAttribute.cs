@@ -5,8 +5,13 @@ public sealed class PythonTheoryAttribute : TheoryAttribute
 {
     public PythonTheoryAttribute()
     {
-        var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Any(folder => File.Exists(Path.Combine(folder, "python3")));
-        if (!found) Skip = "python3 is not installed: spec code is checked only where it is.";
+        if (!PythonInstalled) Skip = "python3 is not installed: spec code is checked only where it is.";
     }
+
+    public static bool PythonInstalled { get; } = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+        .Any(folder => File.Exists(Path.Combine(folder, "python3")));
+
+    /// <summary>What /health says of a service with nothing else wrong: without python3, Python verifications cannot run,
+    /// and it is degraded.</summary>
+    public static string HealthyStatus => PythonInstalled ? "healthy" : "degraded";
 }
