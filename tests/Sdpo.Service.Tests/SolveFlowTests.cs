@@ -506,11 +506,33 @@ public sealed class SolveFlowTests : IDisposable
 
         // As an export writing in place leaves it when a download lands between its two files.
         File.Delete(Path.Combine(adapter, "adapter_model.safetensors"));
-        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/solve/{id}/adapter")).StatusCode);
+        var torn = await host.Client.GetAsync($"/solve/{id}/adapter");
+        Assert.Equal(HttpStatusCode.NotFound, torn.StatusCode);
+        // Said of this run, an SDPO one that ended: not that only SDPO trains one.
+        var detail = (await torn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!;
+        Assert.Contains("no complete adapter: its SDPO method ended discovered", detail);
+        Assert.DoesNotContain("only SDPO", detail);
 
         // Only an export's staging folder, not yet renamed into place.
         Directory.Move(adapter, adapter + ".saving-0123");
         Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/solve/{id}/adapter")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_adapter_of_an_sdpo_run_still_running_is_a_404_saying_it_is_not_written_yet()
+    {
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => null, AttemptDelay = TimeSpan.FromMilliseconds(50) });
+        // One long first step: the fake engine, like the real one's resume state, writes its adapter after each step.
+        var id = await ServiceApi.SubmitAsync(host.Client,
+            """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "budget": {"maxAttempts": 10000, "attemptsPerStep": 256}}""");
+        await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("methods")[0].GetProperty("status").GetString() == "running");
+
+        var early = await host.Client.GetAsync($"/solve/{id}/adapter");
+        Assert.Equal(HttpStatusCode.NotFound, early.StatusCode);
+        Assert.Contains("adapter is not written yet: its SDPO method is running",
+            (await early.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        await host.Client.DeleteAsync($"/solve/{id}");
+        await ServiceApi.WaitForEndAsync(host.Client, id);
     }
 
     [Fact]

@@ -345,7 +345,7 @@ public static class SolveApi
         var adapter = run.Methods.OrderBy(m => m.Order)
             .Select(m => paths.AdapterDirectory(id, m.Method, primary: m.Order == 0))
             .FirstOrDefault(folder => AdapterFiles.All(file => File.Exists(Path.Combine(folder, file))));
-        if (adapter is null) return NoAdapter(id);
+        if (adapter is null) return NoAdapter(run);
         using var zip = new MemoryStream();
         try
         {
@@ -361,18 +361,30 @@ public static class SolveApi
         catch (Exception ex) when (ex is DirectoryNotFoundException or FileNotFoundException)
         {
             // The run was deleted while its adapter was being read, or the adapter replaced (for that instant it is absent).
-            return await db.Runs.AnyAsync(r => r.Id == id, cancellationToken) ? NoAdapter(id) : RunProblems.RunNotFound(id);
+            return await db.Runs.AnyAsync(r => r.Id == id, cancellationToken) ? NoAdapter(run) : RunProblems.RunNotFound(id);
         }
         return TypedResults.File(zip.ToArray(), "application/zip", $"adapter-{id}.zip");
     }
 
     private static readonly string[] AdapterFiles = [PeftAdapterFormat.ConfigFileName, PeftAdapterFormat.WeightsFileName];
 
-    private static ProblemHttpResult NoAdapter(Guid id) =>
-        TypedResults.Problem(
-            title: "No adapter",
-            detail: $"Run {id} has no adapter: only SDPO trains one (as the run's method or a comparison), and the engine writes it when SDPO's part of the run ends.",
-            statusCode: StatusCodes.Status404NotFound);
+    /// <summary>The 404 for a run without a complete adapter, saying why for this run: it has no SDPO method, its SDPO method
+    /// has not ended yet, or it ended without a complete adapter (an export cut short by a crash, or an end before the
+    /// adapter existed, as a failure at its start).</summary>
+    private static ProblemHttpResult NoAdapter(RunEntity run)
+    {
+        var sdpo = run.Methods.FirstOrDefault(m => m.Method == DiscoveryMethod.Sdpo.ToWire());
+        var detail = sdpo switch
+        {
+            null => $"Run {run.Id} has no adapter: only SDPO trains one (as the run's method or a comparison), and the engine writes it when SDPO's part of the run ends.",
+            { Status: var status } when !status.IsFinished() =>
+                $"Run {run.Id}'s adapter is not written yet: its SDPO method is {Name(status)}, and the engine writes the adapter when that method ends.",
+            { Status: var status } =>
+                $"Run {run.Id} has no complete adapter: its SDPO method ended {Name(status)}, but its adapter folder is missing or incomplete " +
+                "(an export cut short by a crash, or a method that ended before it trained one, as a failure at its start).",
+        };
+        return TypedResults.Problem(title: "No adapter", detail: detail, statusCode: StatusCodes.Status404NotFound);
+    }
 
     private static bool AcceptsEventStream(HttpRequest request) =>
         request.Headers.Accept.Any(value => value is not null && value.Contains(ServerSentEventStream.MediaType, StringComparison.OrdinalIgnoreCase));
