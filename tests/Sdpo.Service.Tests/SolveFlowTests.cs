@@ -314,6 +314,95 @@ public sealed class SolveFlowTests : IDisposable
         await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("status").GetString() == "cancelled");
     }
 
+    [Fact]
+    public async Task A_cancel_that_meets_the_runs_end_waits_for_its_outcome_to_be_saved_and_answers_it()
+    {
+        var held = new HoldEndingSaves();
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 2 },
+            services: collection => collection.ConfigureDbContext<SdpoDbContext>(options => options.AddInterceptors(held)));
+        var id = await ServiceApi.SubmitAsync(host.Client);
+        try
+        {
+            // The run has ended and its worker has let it go; the save of its end is held, so its row still says running.
+            await held.Reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            var control = host.Services.GetRequiredService<Sdpo.Service.Execution.RunControl>();
+            for (var deadline = DateTime.UtcNow.AddSeconds(10); control.TryGet(id, out _); await Task.Delay(10))
+                Assert.True(DateTime.UtcNow < deadline, "the worker never let the run go");
+
+            held.WatchReads();
+            var cancel = host.Client.DeleteAsync($"/solve/{id}");
+            // The cancel has read the row that still says running: only then is the end saved.
+            await held.RunRead.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            held.Release.TrySetResult();
+
+            var answer = await cancel;
+            var body = await answer.Content.ReadAsStringAsync();
+            Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{(int)answer.StatusCode}: {body}");
+            Assert.Equal("discovered", JsonDocument.Parse(body).RootElement.GetProperty("status").GetString());
+        }
+        finally
+        {
+            held.Release.TrySetResult();
+        }
+        Assert.Equal("discovered", (await ServiceApi.GetRunAsync(host.Client, id)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_cancel_whose_wait_for_the_runs_saved_end_runs_out_is_the_409_to_retry()
+    {
+        var held = new HoldEndingSaves();
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 2 },
+            services: collection => collection.ConfigureDbContext<SdpoDbContext>(options => options.AddInterceptors(held)));
+        var id = await ServiceApi.SubmitAsync(host.Client);
+        try
+        {
+            await held.Reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            var control = host.Services.GetRequiredService<Sdpo.Service.Execution.RunControl>();
+            for (var deadline = DateTime.UtcNow.AddSeconds(10); control.TryGet(id, out _); await Task.Delay(10))
+                Assert.True(DateTime.UtcNow < deadline, "the worker never let the run go");
+
+            // The end's save stays held (a database refusing writes): the cancel's bounded wait runs out.
+            var answer = await host.Client.DeleteAsync($"/solve/{id}");
+            Assert.Equal(HttpStatusCode.Conflict, answer.StatusCode);
+            Assert.Equal("The run is still ending", (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+        }
+        finally
+        {
+            held.Release.TrySetResult();
+        }
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.DeleteAsync($"/solve/{id}")).StatusCode);
+    }
+
+    /// <summary>Holds the save of a run's end until <see cref="Release"/>, as a busy writer would, and tells when a
+    /// request reads the runs table meanwhile.</summary>
+    private sealed class HoldEndingSaves : Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor, ISaveChangesInterceptor, IDbCommandInterceptor
+    {
+        private volatile bool _watching;
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource RunRead { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void WatchReads() => _watching = true;
+
+        public async ValueTask<InterceptionResult<int>> SavingChangesAsync(
+            DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            if (eventData.Context!.ChangeTracker.Entries<RunEntity>().Any(e => e.State == EntityState.Modified && e.Entity.Status.IsFinished()))
+            {
+                Reached.TrySetResult();
+                await Release.Task;
+            }
+            return result;
+        }
+
+        public ValueTask<System.Data.Common.DbDataReader> ReaderExecutedAsync(System.Data.Common.DbCommand command, CommandExecutedEventData eventData,
+            System.Data.Common.DbDataReader result, CancellationToken cancellationToken = default)
+        {
+            if (_watching && command.CommandText.Contains("FROM \"runs\"", StringComparison.Ordinal)) RunRead.TrySetResult();
+            return ValueTask.FromResult(result);
+        }
+    }
+
     /// <summary>Holds the save that marks a run running until <see cref="Release"/>, as a busy writer would.</summary>
     private sealed class HoldRunningSaves : SaveChangesInterceptor
     {

@@ -80,8 +80,9 @@ public static class SolveApi
             .WithDescription("Cancelling is idempotent: a cancel that finds the run ended (it met the run's own end, or it is a retry) " +
                              "deletes nothing and answers 200 with the run's final status. purge=true on a run not ended yet: 409; cancel it first. " +
                              "A run of a benchmark is deleted with its benchmark (DELETE /benchmarks/{id}?purge=true), not alone: 409. " +
-                             "An ended run whose outcome is still being saved gets 409 too; retry in a moment. So does an `interrupted` run " +
-                             "seen while the service stops (it resumes at the next start): cancel it once the service is back, then purge it. " +
+                             "A cancel of a run that has ended but whose outcome is still being saved waits for it (5 s at most) and answers " +
+                             "200 with it; 409 when it takes longer (the database refusing writes), and on a purge: retry in a moment. An `interrupted` run " +
+                             "seen while the service stops gets 409 too (it resumes at the next start): cancel it once the service is back, then purge it. " +
                              "A run waiting for a model that is not configured (its failureReason says so) is cancelled like a queued one: " +
                              "it ends `cancelled` before the 202, and is never resumed. " +
                              "A deleted run's URLs answer 404.");
@@ -253,14 +254,14 @@ public static class SolveApi
     /// With purge=true an ended run is deleted, rows and folder, unless a benchmark holds it.
     /// </summary>
     private static async Task<Results<Accepted<SolveAccepted>, Ok<SolveAccepted>, NoContent, ProblemHttpResult, ValidationProblem>> CancelOrDeleteAsync(
-        Guid id, string? purge, SdpoDbContext db, RunCanceller canceller, RunDeleter deleter, CancellationToken cancellationToken)
+        Guid id, string? purge, SdpoDbContext db, RunCanceller canceller, RunDeleter deleter, RunWriter writer, CancellationToken cancellationToken)
     {
         if (!PurgeParameter.TryRead(purge, out var purging, out var purgeProblem)) return purgeProblem!;
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (run is null) return RunProblems.RunNotFound(id);
         // Queued, running, or parked at start for a model that is not configured (ended by the cancel, as a queued one is).
         var active = !run.Status.IsFinished() && canceller.IsCancellable(id);
-        if (!purging) return await CancelAsync(id, run.Status, active, db, canceller, cancellationToken);
+        if (!purging) return await CancelAsync(id, run.Status, active, db, canceller, writer, cancellationToken);
         if (active)
         {
             return TypedResults.Problem(
@@ -293,7 +294,7 @@ public static class SolveApi
 
     /// <summary>DELETE without purge: 202 for a run it cancels, 200 with the outcome for one already ended.</summary>
     private static async Task<Results<Accepted<SolveAccepted>, Ok<SolveAccepted>, NoContent, ProblemHttpResult, ValidationProblem>> CancelAsync(
-        Guid id, RunStatus status, bool active, SdpoDbContext db, RunCanceller canceller, CancellationToken cancellationToken)
+        Guid id, RunStatus status, bool active, SdpoDbContext db, RunCanceller canceller, RunWriter writer, CancellationToken cancellationToken)
     {
         if (active)
         {
@@ -301,7 +302,42 @@ public static class SolveApi
             return TypedResults.Accepted($"/solve/{id}", Followed(id, status));
         }
         if (status.IsFinished()) return TypedResults.Ok(Followed(id, status));
-        return status == RunStatus.Interrupted ? Interrupted(id) : StillEnding(id);
+        if (status == RunStatus.Interrupted) return Interrupted(id);
+        // Its worker has let it go, so its end is in the writer's queue: a cancel that met the run's end waits for that
+        // save and answers the outcome, as for any ended run, rather than have the client retry.
+        if (!await EndSavedAsync(writer, cancellationToken)) return StillEnding(id);
+        var saved = await db.Runs.AsNoTracking().Where(r => r.Id == id).Select(r => (RunStatus?)r.Status).FirstOrDefaultAsync(cancellationToken);
+        return saved switch
+        {
+            null => RunProblems.RunNotFound(id), // deleted meanwhile
+            { } ended when ended.IsFinished() => TypedResults.Ok(Followed(id, ended)),
+            RunStatus.Interrupted => Interrupted(id), // the service is stopping
+            _ => StillEnding(id),
+        };
+    }
+
+    /// <summary>How long a cancel waits for the end of a run whose worker has let it go to be saved; the database may be
+    /// refusing writes (they are retried), and the client then gets the 409 to retry.</summary>
+    private static readonly TimeSpan EndSaveWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether what the run's worker enqueued before leaving <see cref="RunControl"/> (its end) was saved within
+    /// <see cref="EndSaveWait"/>: the writer saves in order, so a flush asked for now completes after it.</summary>
+    private static async Task<bool> EndSavedAsync(RunWriter writer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await writer.FlushAsync().WaitAsync(EndSaveWait, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The writer gave up at shutdown with the database still refusing writes.
+            return false;
+        }
     }
 
     private static SolveAccepted Followed(Guid id, RunStatus status) => new(id, status, $"/solve/{id}", $"/solve/{id}/events");
