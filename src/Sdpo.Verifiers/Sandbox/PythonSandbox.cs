@@ -342,26 +342,19 @@ public sealed class PythonSandbox : IDisposable
         if (probeUid is { } uid) command.AddRange(["setpriv", $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--"]);
         command.Add(_resolved.BubblewrapPath!);
         command.AddRange(SandboxCommand.BubblewrapArguments(_resolved, resultFile: null, withSeccompFilter: seccompFile is not null));
-        var start = new ProcessStartInfo(command[0])
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        var start = new ProcessStartInfo(command[0]);
         foreach (var argument in command.Skip(1)) start.ArgumentList.Add(argument);
         foreach (var argument in new[] { _resolved.PythonPath, "-I", "-c", "print('ok')" }) start.ArgumentList.Add(argument);
         try
         {
-            using var probe = new Process { StartInfo = start };
-            await ProcessLauncher.StartAsync(probe).ConfigureAwait(false);
-            var output = probe.StandardOutput.ReadToEndAsync();
-            var error = probe.StandardError.ReadToEndAsync();
-            await probe.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20)).ConfigureAwait(false);
-            return probe.ExitCode == 0 && (await output.ConfigureAwait(false)).Trim() == "ok"
+            var timeout = TimeSpan.FromSeconds(20);
+            if (await ProbeRun.RunAsync(start, timeout, fromLauncher: true).ConfigureAwait(false) is not { } probe)
+                return $"a bubblewrap test run did not end within {timeout.TotalSeconds:0} s";
+            return probe.ExitCode == 0 && probe.Output.Trim() == "ok"
                 ? null
-                : $"a bubblewrap test run failed (exit {probe.ExitCode}): {(await error.ConfigureAwait(false)).Trim()}";
+                : $"a bubblewrap test run failed (exit {probe.ExitCode}): {probe.Error.Trim()}";
         }
-        catch (Exception error) when (error is System.ComponentModel.Win32Exception or TimeoutException or InvalidOperationException)
+        catch (Exception error) when (error is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             return $"bubblewrap could not be started: {error.Message}";
         }
