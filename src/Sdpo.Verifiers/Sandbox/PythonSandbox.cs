@@ -69,13 +69,17 @@ public sealed class PythonSandbox : IDisposable
     /// <summary>
     /// What makes a spec's code unusable (tests or sat that do not compile, no sat, an answer type that cannot be
     /// evaluated), found without running it; null when nothing is, or when the check could not run. python3 compiles the
-    /// code (tens of milliseconds; answers are remembered), after the one-time bubblewrap probe for the first check.
+    /// code (tens of milliseconds; answers are remembered), after the one-time probes for the first check. Where no
+    /// verification can run here (<see cref="UnavailableReasonAsync"/>), neither is the check: the spec is let through, for
+    /// the submission to be refused or its attempts told why, without a python3 started and a warning logged for each.
     /// Throws only <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> fires, which stops the
-    /// wait (the probe goes on for the runs) and kills the check. <paramref name="job"/> is {"mode": "tests", "tests"} or
+    /// wait (the probes go on for the runs) and kills the check. <paramref name="job"/> is {"mode": "tests", "tests"} or
     /// {"mode": "p3", "sat", "answerType"}.
     /// </summary>
-    public Task<SpecCodeProblem?> CheckSpecCodeAsync(JsonObject job, CancellationToken cancellationToken = default) =>
-        _specCheck.CheckAsync(job, cancellationToken);
+    public async Task<SpecCodeProblem?> CheckSpecCodeAsync(JsonObject job, CancellationToken cancellationToken = default) =>
+        await UnavailableReasonAsync().WaitAsync(cancellationToken).ConfigureAwait(false) is null
+            ? await _specCheck.CheckAsync(job, cancellationToken).ConfigureAwait(false)
+            : null;
 
     /// <summary>
     /// Runs the harness on <paramref name="job"/> (its mode, code and tests; see harness.py). Throws only
