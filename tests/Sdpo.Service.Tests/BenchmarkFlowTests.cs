@@ -22,9 +22,10 @@ public sealed class BenchmarkFlowTests : IDisposable
     private static readonly Dictionary<string, string> FastCoordinator = new() { ["Benchmarks:PollMilliseconds"] = "20" };
 
     /// <summary>sdpo passes at attempt 2 with seed 1 and 4 with seed 2; best-of-k at 6 with seed 1 and never with seed 2.</summary>
-    private static FakeDiscoveryEngine SeededEngine(TimeSpan? delay = null) => new()
+    private static FakeDiscoveryEngine SeededEngine(TimeSpan? delay = null, Func<int, Task>? beforeAttempt = null) => new()
     {
         AttemptDelay = delay ?? TimeSpan.FromMilliseconds(1),
+        BeforeAttempt = beforeAttempt,
         DiscoverAtFor = request => (request.Method, request.Seed) switch
         {
             (DiscoveryMethod.Sdpo, 1) => 1,
@@ -301,10 +302,22 @@ public sealed class BenchmarkFlowTests : IDisposable
             var deadline = DateTime.UtcNow.AddSeconds(20);
             while (!log.Messages(LogLevel.Warning).Any(m => m.Contains($"Benchmark {id} waits")) && DateTime.UtcNow < deadline) await Task.Delay(50);
             Assert.Contains(log.Messages(LogLevel.Warning), m => m.Contains($"Benchmark {id} waits") && m.Contains("fake-model"));
-            Assert.NotEqual("failed", (await BenchmarkApi.GetAsync(mistaken.Client, id)).GetProperty("status").GetString());
+            var waiting = await BenchmarkApi.GetAsync(mistaken.Client, id);
+            Assert.NotEqual("failed", waiting.GetProperty("status").GetString());
+            // Said to a client too, as a waiting run's failureReason says it.
+            Assert.Contains("Waiting for model 'fake-model', which is not configured", waiting.GetProperty("failureReason").GetString());
         }
 
-        await using var second = new ServiceHost(_data, SeededEngine(), FastCoordinator);
+        // The model back: the reason goes as the benchmark carries on, not only once it has ended.
+        var carryOn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var second = new ServiceHost(_data, SeededEngine(beforeAttempt: _ => carryOn.Task), FastCoordinator);
+        var until = DateTime.UtcNow.AddSeconds(20);
+        JsonElement carrying;
+        while ((carrying = await BenchmarkApi.GetAsync(second.Client, id)).GetProperty("failureReason").ValueKind != JsonValueKind.Null && DateTime.UtcNow < until)
+            await Task.Delay(50);
+        Assert.Equal(JsonValueKind.Null, carrying.GetProperty("failureReason").ValueKind);
+        Assert.Equal("running", carrying.GetProperty("status").GetString());
+        carryOn.SetResult();
         var capture = await BenchmarkApi.WaitForEndAsync(second.Client, id);
         Assert.Equal("completed", capture.Frames[^1].Event);
     }

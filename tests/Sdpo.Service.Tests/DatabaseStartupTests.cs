@@ -95,5 +95,20 @@ public sealed class DatabaseStartupTests : IDisposable
         await next.StopAsync();
     }
 
+    [Fact]
+    public async Task A_lock_file_that_cannot_be_opened_stops_the_start_naming_it_not_another_instance()
+    {
+        // What the service's user cannot open (here a folder in its place; a read-only data folder does the same for a
+        // user other than root) is no sign of a second instance, and must not end the start with a stack trace.
+        Directory.CreateDirectory(Path.Combine(_data.Path, DataFolderLock.FileName));
+        await using var app = ProgramApp.Build(Args(_data.Path));
+
+        var error = await Assert.ThrowsAsync<DatabaseUnavailableException>(() => app.StartAsync());
+        Assert.StartsWith($"The lock file {Path.Combine(_data.Path, DataFolderLock.FileName)} cannot be opened: ", error.Message);
+        Assert.DoesNotContain("Another instance", error.Message);
+        Assert.Contains("Service:DataFolder", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
     private Task<(int ExitCode, string Output)> RunServiceAsync(string[] args) => ServiceProcess.RunAsync(_data.Path, args);
 }

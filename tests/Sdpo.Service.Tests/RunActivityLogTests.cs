@@ -1,5 +1,10 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Sdpo.Service.Persistence;
+using Sdpo.Service.Problems;
 using Sdpo.Service.Tests.Support;
 
 namespace Sdpo.Service.Tests;
@@ -46,5 +51,49 @@ public sealed class RunActivityLogTests : IDisposable
 
         Assert.Contains(log.Messages(LogLevel.Information),
             m => m.Contains($"Run {id} interrupted by the shutdown") && m.Contains("method sdpo at 3 attempts") && m.Contains("resumes at the next start"));
+    }
+
+    [Fact]
+    public async Task A_shutdown_while_the_runs_problem_is_checked_logs_it_interrupted()
+    {
+        var log = new LogCapture();
+        var checks = new HoldingTheWorkersCheck();
+        Guid id;
+        await using (var host = new ServiceHost(_data, new FakeDiscoveryEngine(), Information, services: s =>
+                     {
+                         s.AddSingleton<ILoggerProvider>(log);
+                         s.AddSingleton<IProblemResolver>(provider => checks.Around(ActivatorUtilities.CreateInstance<ProblemSpecResolver>(provider)));
+                     }))
+        {
+            id = await ServiceApi.SubmitAsync(host.Client, Request);
+            // The worker checks the problem again as it takes the run; the shutdown comes meanwhile.
+            await checks.WorkerChecking.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        await using (var db = Downtime.Open(_data))
+            Assert.Equal(RunStatus.Interrupted, (await db.Runs.SingleAsync(r => r.Id == id)).Status);
+        Assert.Contains(log.Messages(LogLevel.Information),
+            m => m.Contains($"Run {id} interrupted by the shutdown") && m.Contains("resumes at the next start"));
+    }
+
+    /// <summary>Lets the submission's check through, and holds the worker's (the second) until its token fires.</summary>
+    private sealed class HoldingTheWorkersCheck
+    {
+        private int _calls;
+
+        public TaskCompletionSource WorkerChecking { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public IProblemResolver Around(IProblemResolver inner) => new Resolver(this, inner);
+
+        private sealed class Resolver(HoldingTheWorkersCheck owner, IProblemResolver inner) : IProblemResolver
+        {
+            public async Task<ResolvedProblem> ResolveAsync(JsonElement problem, CancellationToken cancellationToken)
+            {
+                if (Interlocked.Increment(ref owner._calls) == 1) return await inner.ResolveAsync(problem, cancellationToken);
+                owner.WorkerChecking.TrySetResult();
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+                throw new UnreachableException();
+            }
+        }
     }
 }

@@ -9,8 +9,9 @@ namespace Sdpo.Service.Api;
 
 /// <summary>
 /// Refuses a submission that needs Python verifications when none can run here (python3 does not run, or the sandbox is
-/// required and unavailable): accepted, its run spent its whole budget on verifier errors and ended "exhausted", which
-/// reads as "no answer found". 503, as for a model that cannot be used: the service's setup, not the request, is wrong.
+/// required and unavailable): accepted, its run would only collect verifier errors until the engine failed it (eight in a
+/// row), the setup's fault told as the run's, after the model's time was spent. 503, as for a model that cannot be used:
+/// the service's setup, not the request, is wrong.
 /// </summary>
 public static class PythonVerifierGate
 {

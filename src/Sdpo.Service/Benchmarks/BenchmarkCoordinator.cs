@@ -104,12 +104,21 @@ public sealed class BenchmarkCoordinator(
         var model = engines.Find(benchmark.Model);
         if (model is null)
         {
-            // As its runs do (RunRecovery): a model missing through a mistake in the settings must not end the benchmark for good.
+            // As its runs do (RunRecovery): a model missing through a mistake in the settings must not end the benchmark for
+            // good, and its failureReason says what it waits for, as theirs do.
+            var waiting = $"Waiting for model '{benchmark.Model}', which is not configured: the benchmark carries on at the first start with that model configured again.";
+            if (benchmark.FailureReason != waiting)
+            {
+                benchmark.FailureReason = waiting;
+                await SaveAsync(state, cancellationToken);
+            }
             if (_waitingForModel.Add(id))
                 logger.LogWarning("Benchmark {BenchmarkId} waits: its model {Model} is not configured; it carries on at the first start with that model configured again",
                     id, benchmark.Model);
             return;
         }
+        // A benchmark not ended has a failure reason only while it waits for its model, which is back.
+        benchmark.FailureReason = null;
 
         await ObserveEndedRunsAsync(state, cancellationToken);
         if (benchmark.Status == BenchmarkStatus.Queued) Start(state);

@@ -27,7 +27,7 @@ public sealed class RunActivityLog(ILogger<RunActivityLog> logger)
     {
         var (model, seconds) = Release(runId);
         logger.LogInformation("Run {RunId} interrupted by the shutdown after {Seconds:0.#} s on the worker: model {Model}{Progress}; it resumes at the next start",
-            runId, seconds, model, method is null ? ", its model not loaded yet" : $", method {method} at {attempts} attempts");
+            runId, seconds, model, method is null ? ", before it started (while its problem was checked or its model loaded)" : $", method {method} at {attempts} attempts");
     }
 
     public void Ended(Guid runId, RunStatus status, string? reason, IEnumerable<(string Method, RunStatus Status, int Attempts)> methods, string? model = null)

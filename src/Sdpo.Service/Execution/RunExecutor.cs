@@ -86,6 +86,7 @@ public sealed class RunExecutor(
             {
                 // Stopped while its verifier's code was being checked (or the sandbox probed): not the problem's fault.
                 writer.Enqueue(new RunFinishedWrite(runId, RunStatus.Interrupted, "The service stopped before the run started; it resumes at the next start.", DateTimeOffset.UtcNow));
+                activity.Interrupted(runId, null, 0);
                 return;
             }
             catch (Exception ex)

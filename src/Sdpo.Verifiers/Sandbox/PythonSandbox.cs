@@ -69,13 +69,17 @@ public sealed class PythonSandbox : IDisposable
     /// <summary>
     /// What makes a spec's code unusable (tests or sat that do not compile, no sat, an answer type that cannot be
     /// evaluated), found without running it; null when nothing is, or when the check could not run. python3 compiles the
-    /// code (tens of milliseconds; answers are remembered), after the one-time bubblewrap probe for the first check.
+    /// code (tens of milliseconds; answers are remembered), after the one-time probes for the first check. Where no
+    /// verification can run here (<see cref="UnavailableReasonAsync"/>), neither is the check: the spec is let through, for
+    /// the submission to be refused or its attempts told why, without a python3 started and a warning logged for each.
     /// Throws only <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> fires, which stops the
-    /// wait (the probe goes on for the runs) and kills the check. <paramref name="job"/> is {"mode": "tests", "tests"} or
+    /// wait (the probes go on for the runs) and kills the check. <paramref name="job"/> is {"mode": "tests", "tests"} or
     /// {"mode": "p3", "sat", "answerType"}.
     /// </summary>
-    public Task<SpecCodeProblem?> CheckSpecCodeAsync(JsonObject job, CancellationToken cancellationToken = default) =>
-        _specCheck.CheckAsync(job, cancellationToken);
+    public async Task<SpecCodeProblem?> CheckSpecCodeAsync(JsonObject job, CancellationToken cancellationToken = default) =>
+        await UnavailableReasonAsync().WaitAsync(cancellationToken).ConfigureAwait(false) is null
+            ? await _specCheck.CheckAsync(job, cancellationToken).ConfigureAwait(false)
+            : null;
 
     /// <summary>
     /// Runs the harness on <paramref name="job"/> (its mode, code and tests; see harness.py). Throws only
@@ -342,26 +346,19 @@ public sealed class PythonSandbox : IDisposable
         if (probeUid is { } uid) command.AddRange(["setpriv", $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--"]);
         command.Add(_resolved.BubblewrapPath!);
         command.AddRange(SandboxCommand.BubblewrapArguments(_resolved, resultFile: null, withSeccompFilter: seccompFile is not null));
-        var start = new ProcessStartInfo(command[0])
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        var start = new ProcessStartInfo(command[0]);
         foreach (var argument in command.Skip(1)) start.ArgumentList.Add(argument);
         foreach (var argument in new[] { _resolved.PythonPath, "-I", "-c", "print('ok')" }) start.ArgumentList.Add(argument);
         try
         {
-            using var probe = new Process { StartInfo = start };
-            await ProcessLauncher.StartAsync(probe).ConfigureAwait(false);
-            var output = probe.StandardOutput.ReadToEndAsync();
-            var error = probe.StandardError.ReadToEndAsync();
-            await probe.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20)).ConfigureAwait(false);
-            return probe.ExitCode == 0 && (await output.ConfigureAwait(false)).Trim() == "ok"
+            var timeout = TimeSpan.FromSeconds(20);
+            if (await ProbeRun.RunAsync(start, timeout, fromLauncher: true).ConfigureAwait(false) is not { } probe)
+                return $"a bubblewrap test run did not end within {timeout.TotalSeconds:0} s";
+            return probe.ExitCode == 0 && probe.Output.Trim() == "ok"
                 ? null
-                : $"a bubblewrap test run failed (exit {probe.ExitCode}): {(await error.ConfigureAwait(false)).Trim()}";
+                : $"a bubblewrap test run failed (exit {probe.ExitCode}): {probe.Error.Trim()}";
         }
-        catch (Exception error) when (error is System.ComponentModel.Win32Exception or TimeoutException or InvalidOperationException)
+        catch (Exception error) when (error is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             return $"bubblewrap could not be started: {error.Message}";
         }

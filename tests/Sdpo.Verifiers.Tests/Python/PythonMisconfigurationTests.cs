@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Sdpo.Contracts;
 using Sdpo.Verifiers.Python;
@@ -49,5 +50,17 @@ public sealed class PythonMisconfigurationTests
     {
         using var sandbox = new PythonSandbox(new PythonVerifierOptions { UseBubblewrap = false });
         Assert.Null(await sandbox.UnavailableReasonAsync());
+    }
+
+    [Fact]
+    public async Task A_spec_check_where_python_verifications_cannot_run_lets_the_spec_through_without_starting_python_or_a_warning()
+    {
+        var log = new CapturingLogger<PythonSandbox>();
+        using var sandbox = new PythonSandbox(new PythonVerifierOptions { PythonPath = "/nonexistent/python3", UseBubblewrap = false }, log);
+
+        // The submission is refused (503) or its attempts told why; each check also ran prlimit on the missing interpreter and logged that it failed.
+        Assert.Null(await sandbox.CheckSpecCodeAsync(new JsonObject { ["mode"] = "tests", ["tests"] = "assert True" }));
+        Assert.DoesNotContain(log.Entries, e => e.Message.Contains("The check of a spec's Python code"));
+        Assert.Contains(log.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("PythonPath"));
     }
 }

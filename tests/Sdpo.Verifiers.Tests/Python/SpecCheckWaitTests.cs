@@ -44,9 +44,10 @@ public sealed class SpecCheckWaitTests : IDisposable
     [PythonFact]
     public async Task ACheckWhoseRequestGoesIsKilledAndNotRemembered()
     {
-        // python3 stands in: it says when it has started, then waits for the gate and answers that the tests are fine.
+        // python3 stands in: it passes the interpreter's one-line test (-I -c pass) at once; as the check, it says when it has
+        // started, then waits for the gate and answers that the tests are fine.
         var started = Path.Combine(_folder, "started");
-        var python = Script("python3", $"echo $$ > '{started}'\nwhile [ ! -e '{Gate}' ]; do sleep 0.05; done\ncat > /dev/null\necho '{{}}'");
+        var python = Script("python3", $"[ \"$2\" = -c ] && exit 0\necho $$ > '{started}'\nwhile [ ! -e '{Gate}' ]; do sleep 0.05; done\ncat > /dev/null\necho '{{}}'");
         using var sandbox = new PythonSandbox(new PythonVerifierOptions { PythonPath = python, UseBubblewrap = false, SandboxUserIdBase = 0 });
         using var request = new CancellationTokenSource();
 
@@ -58,7 +59,7 @@ public sealed class SpecCheckWaitTests : IDisposable
         // Well within the check's own 10 s timeout, which would end it too.
         request.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => check.WaitAsync(TimeSpan.FromSeconds(5)));
-        await AssertGoneAsync(pid);
+        await ProcessGone.AssertAsync(pid, "the check, after its request went,");
 
         // Not remembered as let through: the same spec is checked again, and this time answered.
         File.Delete(started);
@@ -84,31 +85,6 @@ public sealed class SpecCheckWaitTests : IDisposable
             if (File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), out var pid)) return pid;
             Assert.True(DateTime.UtcNow < deadline, "the check's program did not start within 30 s");
             await Task.Delay(20);
-        }
-    }
-
-    /// <summary>Killed: soon no such process, or one that has died and waits only to be reaped (a kill takes effect when the
-    /// process is next scheduled, so it is given a while).</summary>
-    private static async Task AssertGoneAsync(int pid)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!IsGone(pid))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the check (pid {pid}) was left running after its request went");
-            await Task.Delay(20);
-        }
-    }
-
-    private static bool IsGone(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException)
-        {
-            return true;
         }
     }
 }
