@@ -324,10 +324,7 @@ public sealed class SolveFlowTests : IDisposable
         try
         {
             // The run has ended and its worker has let it go; the save of its end is held, so its row still says running.
-            await held.Reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
-            var control = host.Services.GetRequiredService<Sdpo.Service.Execution.RunControl>();
-            for (var deadline = DateTime.UtcNow.AddSeconds(10); control.TryGet(id, out _); await Task.Delay(10))
-                Assert.True(DateTime.UtcNow < deadline, "the worker never let the run go");
+            await WorkerLetGoWithItsEndHeldAsync(host, held, id);
 
             held.WatchReads();
             var cancel = host.Client.DeleteAsync($"/solve/{id}");
@@ -356,10 +353,7 @@ public sealed class SolveFlowTests : IDisposable
         var id = await ServiceApi.SubmitAsync(host.Client);
         try
         {
-            await held.Reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
-            var control = host.Services.GetRequiredService<Sdpo.Service.Execution.RunControl>();
-            for (var deadline = DateTime.UtcNow.AddSeconds(10); control.TryGet(id, out _); await Task.Delay(10))
-                Assert.True(DateTime.UtcNow < deadline, "the worker never let the run go");
+            await WorkerLetGoWithItsEndHeldAsync(host, held, id);
 
             // The end's save stays held (a database refusing writes): the cancel's bounded wait runs out.
             var answer = await host.Client.DeleteAsync($"/solve/{id}");
@@ -371,6 +365,14 @@ public sealed class SolveFlowTests : IDisposable
             held.Release.TrySetResult();
         }
         Assert.Equal(HttpStatusCode.OK, (await host.Client.DeleteAsync($"/solve/{id}")).StatusCode);
+    }
+
+    private static async Task WorkerLetGoWithItsEndHeldAsync(ServiceHost host, HoldEndingSaves held, Guid id)
+    {
+        await held.Reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var control = host.Services.GetRequiredService<Sdpo.Service.Execution.RunControl>();
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); control.TryGet(id, out _); await Task.Delay(10))
+            Assert.True(DateTime.UtcNow < deadline, "the worker never let the run go");
     }
 
     /// <summary>Holds the save of a run's end until <see cref="Release"/>, as a busy writer would, and tells when a
