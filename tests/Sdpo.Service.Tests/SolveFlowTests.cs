@@ -345,6 +345,33 @@ public sealed class SolveFlowTests : IDisposable
     }
 
     [Fact]
+    public async Task A_purge_that_meets_the_runs_end_waits_for_its_outcome_to_be_saved_and_deletes_it()
+    {
+        var held = new HoldEndingSaves();
+        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 2 },
+            services: collection => collection.ConfigureDbContext<SdpoDbContext>(options => options.AddInterceptors(held)));
+        var id = await ServiceApi.SubmitAsync(host.Client);
+        try
+        {
+            await WorkerLetGoWithItsEndHeldAsync(host, held, id);
+
+            // Two reads of the row that still says running: the handler's, then the deleter's; only then is the end saved.
+            held.WatchReads(reads: 2);
+            var purge = host.Client.DeleteAsync($"/solve/{id}?purge=true");
+            await held.RunRead.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            held.Release.TrySetResult();
+
+            var answer = await purge;
+            Assert.True(answer.StatusCode == HttpStatusCode.NoContent, $"{(int)answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}");
+        }
+        finally
+        {
+            held.Release.TrySetResult();
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync($"/solve/{id}")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_cancel_whose_wait_for_the_runs_saved_end_runs_out_is_the_409_to_retry()
     {
         var held = new HoldEndingSaves();
@@ -384,7 +411,15 @@ public sealed class SolveFlowTests : IDisposable
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public TaskCompletionSource RunRead { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void WatchReads() => _watching = true;
+        private int _runReads;
+        private int _readsToSignal = 1;
+
+        /// <summary>From now on, <see cref="RunRead"/> is set at the <paramref name="reads"/>-th read of the runs table.</summary>
+        public void WatchReads(int reads = 1)
+        {
+            _readsToSignal = reads;
+            _watching = true;
+        }
 
         public async ValueTask<InterceptionResult<int>> SavingChangesAsync(
             DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
@@ -400,7 +435,9 @@ public sealed class SolveFlowTests : IDisposable
         public ValueTask<System.Data.Common.DbDataReader> ReaderExecutedAsync(System.Data.Common.DbCommand command, CommandExecutedEventData eventData,
             System.Data.Common.DbDataReader result, CancellationToken cancellationToken = default)
         {
-            if (_watching && command.CommandText.Contains("FROM \"runs\"", StringComparison.Ordinal)) RunRead.TrySetResult();
+            if (_watching && command.CommandText.Contains("FROM \"runs\"", StringComparison.Ordinal)
+                && Interlocked.Increment(ref _runReads) >= _readsToSignal)
+                RunRead.TrySetResult();
             return ValueTask.FromResult(result);
         }
     }

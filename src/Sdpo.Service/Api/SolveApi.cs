@@ -81,7 +81,7 @@ public static class SolveApi
                              "deletes nothing and answers 200 with the run's final status. purge=true on a run not ended yet: 409; cancel it first. " +
                              "A run of a benchmark is deleted with its benchmark (DELETE /benchmarks/{id}?purge=true), not alone: 409. " +
                              "A cancel of a run that has ended but whose outcome is still being saved waits for it (5 s at most) and answers " +
-                             "200 with it; 409 when it takes longer (the database refusing writes), and on a purge: retry in a moment. An `interrupted` run " +
+                             "200 with it, and a purge of such a run waits the same way; 409 when it takes longer (the database refusing writes): retry in a moment. An `interrupted` run " +
                              "seen while the service stops gets 409 too (it resumes at the next start): cancel it once the service is back, then purge it. " +
                              "A run waiting for a model that is not configured (its failureReason says so) is cancelled like a queued one: " +
                              "it ends `cancelled` before the 202, and is never resumed. " +
@@ -269,7 +269,11 @@ public static class SolveApi
                 detail: $"Run {id} is {Name(run.Status)}; cancel it first (DELETE /solve/{id}), then purge it once it has ended.",
                 statusCode: StatusCodes.Status409Conflict);
         }
-        switch (await deleter.DeleteAsync(id, cancellationToken))
+        var deletion = await deleter.DeleteAsync(id, cancellationToken);
+        // Ended, with its end still in the writer's queue: wait for that save, as a cancel does, rather than have the client retry.
+        if (deletion == RunDeletion.NotSettled && await EndSavedAsync(writer, cancellationToken))
+            deletion = await deleter.DeleteAsync(id, cancellationToken);
+        switch (deletion)
         {
             case RunDeletion.Deleted:
                 return TypedResults.NoContent();
