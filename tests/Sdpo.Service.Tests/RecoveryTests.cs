@@ -180,13 +180,22 @@ public sealed class RecoveryTests : IDisposable
         await File.WriteAllTextAsync(Path.Combine(state, "loop.json"), "{}");
 
         // The model removed on purpose: its run waits for it, yet the user wants it gone without configuring it again.
-        await using var removed = new ServiceHost(_data, new FakeDiscoveryEngine(), modelName: "another-model");
+        await using var removed = new ServiceHost(_data, new FakeDiscoveryEngine(),
+            new Dictionary<string, string> { ["Service:KeepAliveSeconds"] = "0.2" }, modelName: "another-model");
         Assert.Equal("interrupted", (await ServiceApi.GetRunAsync(removed.Client, id)).GetProperty("status").GetString());
         var parked = removed.Services.GetRequiredService<ParkedRuns>();
         Assert.True(parked.Contains(id));
         var early = await removed.Client.DeleteAsync($"/solve/{id}?purge=true");
         Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
         Assert.Contains("cancel it first", await early.Content.ReadAsStringAsync());
+
+        // A stream of the waiting run stays open (keep-alives) rather than closing with no end, which would have an
+        // EventSource reconnect every few seconds; the cancel's end reaches it.
+        var keptAlive = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var live = await SseClient.OpenAsync(removed.Client, $"/solve/{id}/events");
+        var streaming = SseClient.ReadAsync(live, timeoutSeconds: 20, onComment: () => keptAlive.TrySetResult());
+        await Task.WhenAny(keptAlive.Task, streaming);
+        Assert.True(keptAlive.Task.IsCompleted, "the waiting run's stream closed without its end");
 
         var cancel = await removed.Client.DeleteAsync($"/solve/{id}");
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
@@ -199,6 +208,10 @@ public sealed class RecoveryTests : IDisposable
         Assert.Equal("cancelled", frames.LastMethodEvent().Event);
         Assert.Single(frames, f => f.Event == "ended");
         Assert.Equal("cancelled", frames[^1].Json.GetProperty("status").GetString());
+        var streamed = await streaming;
+        Assert.True(streamed.Ended);
+        Assert.Equal("cancelled", streamed.Frames.LastMethodEvent().Event);
+        Assert.Equal("ended", streamed.Frames[^1].Event);
         Assert.False(parked.Contains(id));
         // Ended for good: only what it still serves is kept, its adapter; the resume state is gone.
         Assert.Equal(["adapter"], Directory.EnumerateFileSystemEntries(state).Select(Path.GetFileName));

@@ -14,7 +14,7 @@ namespace Sdpo.Service.Execution;
 /// </summary>
 public sealed class RunCanceller(
     IDbContextFactory<SdpoDbContext> contexts, RunControl control, RunQueue queue, RunExecutor executor, ParkedRuns parked,
-    DataPaths paths, RunActivityLog activity, ILogger<RunCanceller> logger)
+    RunEventHub hub, DataPaths paths, RunActivityLog activity, ILogger<RunCanceller> logger)
 {
     /// <summary>One cancel at a time: a second cancel of a run that the first has withdrawn (a benchmark's DELETE and its
     /// coordinator, say) returns only once the first has ended it, so whichever answers a client finds it ended.</summary>
@@ -70,6 +70,7 @@ public sealed class RunCanceller(
     {
         if (runIds.Count == 0) return [];
         List<RunEntity> runs;
+        var events = new Dictionary<Guid, IReadOnlyList<StoredEvent>>();
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
             runs = await db.Runs.Include(r => r.Methods).Where(r => runIds.Contains(r.Id)).ToListAsync(cancellationToken);
@@ -78,13 +79,16 @@ public sealed class RunCanceller(
             foreach (var run in runs)
             {
                 run.CancelRequested = true;
-                await RunEnding.EndAsync(db, run, RunStatus.Cancelled, null, cancellationToken);
+                events[run.Id] = await RunEnding.EndAsync(db, run, RunStatus.Cancelled, null, cancellationToken);
             }
             await db.SaveChangesAsync(cancellationToken);
         }
         foreach (var id in runIds) parked.Remove(id);
         foreach (var run in runs)
         {
+            // Saved: the streams that waited with the run get its end, then close.
+            foreach (var stored in events[run.Id]) hub.Publish(run.Id, stored);
+            hub.Complete(run.Id);
             RunEnding.DiscardResumeState(paths, run, logger);
             activity.Ended(run.Id, RunStatus.Cancelled, "cancelled while waiting for its model, which is not configured",
                 run.Methods.OrderBy(m => m.Order).Select(m => (m.Method, m.Status, m.Attempts)), run.Model);

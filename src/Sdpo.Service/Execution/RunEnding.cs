@@ -13,9 +13,11 @@ namespace Sdpo.Service.Execution;
 public static class RunEnding
 {
     /// <summary>Ends the run and each method not ended yet as failed (with the reason) or cancelled, each method with
-    /// its final event, and the run with its <c>ended</c> event. The caller saves.</summary>
-    public static async Task EndAsync(SdpoDbContext db, RunEntity run, RunStatus status, string? reason, CancellationToken cancellationToken)
+    /// its final event, and the run with its <c>ended</c> event. The caller saves; the events are returned, for live
+    /// streams once saved.</summary>
+    public static async Task<IReadOnlyList<StoredEvent>> EndAsync(SdpoDbContext db, RunEntity run, RunStatus status, string? reason, CancellationToken cancellationToken)
     {
+        var added = new List<StoredEvent>();
         var now = DateTimeOffset.UtcNow;
         var sequence = await db.Events.Where(e => e.RunId == run.Id).MaxAsync(e => (long?)e.Sequence, cancellationToken) ?? 0;
         foreach (var method in run.Methods.Where(m => !m.Status.IsFinished()).OrderBy(m => m.Order))
@@ -29,11 +31,13 @@ public static class RunEnding
             method.FailureReason = reason;
             method.FinishedAt = now;
             DiscoveryEvent final = status == RunStatus.Cancelled ? new Cancelled(method.Attempts) : new Failed(reason!);
-            db.Events.Add(new EventEntity
+            var finalEvent = new EventEntity
             {
                 RunId = run.Id, Sequence = ++sequence, Name = final.Name, Method = method.Method, IsFinal = true,
                 Payload = RunRecorder.Serialize(method.Method, final), CreatedAt = now,
-            });
+            };
+            db.Events.Add(finalEvent);
+            added.Add(new StoredEvent(finalEvent.Sequence, finalEvent.Name, finalEvent.Payload, finalEvent.IsFinal));
         }
         await ExecutionTime.CloseAbandonedAsync(db, run, run.Id, null);
         run.Status = status;
@@ -44,6 +48,8 @@ public static class RunEnding
         {
             RunId = run.Id, Sequence = ended.Sequence, Name = ended.Name, Method = "", IsFinal = true, Payload = ended.Data, CreatedAt = now,
         });
+        added.Add(ended);
+        return added;
     }
 
     /// <summary>Once the end is saved: what only a resume reads goes, as when a worker ends a run.</summary>

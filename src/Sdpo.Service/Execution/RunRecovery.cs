@@ -55,7 +55,13 @@ public sealed class RunRecovery(
         await db.SaveChangesAsync(cancellationToken);
         // Ended for good once saved: what only a resume reads goes, as when a worker ends a run.
         foreach (var run in ended) RunEnding.DiscardResumeState(paths, run, logger);
-        foreach (var id in waiting) parked.Add(id);
+        foreach (var id in waiting)
+        {
+            parked.Add(id);
+            // Its streams stay open (keep-alives) until a cancel ends it: a stream that closed with no end would have an
+            // EventSource reconnect every few seconds while the run waits.
+            hub.Activate(id);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
