@@ -108,8 +108,11 @@ public static class ServiceSetup
             swagger.OperationFilter<ResponseHeaderOperationFilter>();
             swagger.OperationFilter<BenchmarkUploadOperationFilter>();
             swagger.DocumentFilter<ProblemSpecDocumentFilter>();
-            swagger.DocumentFilter<DescriptionWhitespaceFilter>();
+            // The event streams' schemas set their own required fields, after every other response's are set; their
+            // descriptions are then joined as the rest.
             swagger.DocumentFilter<ResponseFieldsRequiredFilter>();
+            swagger.DocumentFilter<EventStreamDocumentFilter>();
+            swagger.DocumentFilter<DescriptionWhitespaceFilter>();
             var xml = Path.Combine(AppContext.BaseDirectory, "Sdpo.Service.xml");
             if (File.Exists(xml)) swagger.IncludeXmlComments(xml);
         });

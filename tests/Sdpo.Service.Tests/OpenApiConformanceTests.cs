@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Sdpo.Engine.Discovery;
 using Sdpo.Service.Api;
+using Sdpo.Service.Execution;
 using Sdpo.Service.Tests.Support;
 
 namespace Sdpo.Service.Tests;
@@ -147,6 +149,55 @@ public sealed class OpenApiConformanceTests : IAsyncLifetime
             Assert.True(errors.Count == 0, $"{schema.Name}'s example does not conform:\n{string.Join("\n", errors)}");
         }
         Assert.True(checkedExamples >= 10, $"only {checkedExamples} examples");
+    }
+
+    /// <summary>The events a run and a benchmark really stream, each <c>data:</c> line validated against the stream's declared
+    /// schema, whose discriminator maps every <c>type</c> sent.</summary>
+    [Fact]
+    public async Task Every_event_of_a_run_and_of_a_benchmark_conforms_to_its_stream_schema()
+    {
+        var client = _host.Client;
+        const string run = """{"problem": {"kind": "arithmetic", "numbers": [3, 5, 7], "target": 22}, "budget": {"maxAttempts": 2, "attemptsPerStep": 2}, "compareWith": ["best-of-k"]}""";
+        var cancelled = await ServiceApi.SubmitAsync(client, run);
+        Assert.True((await client.DeleteAsync($"/solve/{cancelled}")).IsSuccessStatusCode);
+        _release.TrySetResult();
+
+        using var submit = new HttpRequestMessage(HttpMethod.Post, "/solve") { Content = ServiceApi.Json(run) };
+        submit.Headers.Accept.Add(new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue("text/event-stream"));
+        using var streamed = await client.SendAsync(submit, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, streamed.StatusCode);
+        var sent = StreamConforms("/solve", "post", await SseClient.ReadAsync(streamed));
+        sent.UnionWith(StreamConforms("/solve/{id}/events", "get", await ServiceApi.WaitForEndAsync(client, cancelled)));
+        Assert.Superset(new HashSet<string> { "attempt", "step", "exhausted", "cancelled", "ended" }, sent);
+
+        var benchmark = await BenchmarkApi.SubmitAsync(client, $$$"""{"problems": [{{{BenchmarkApi.Arithmetic(6)}}}], "methods": ["best-of-k"], "budget": {"maxAttempts": 2}}""");
+        var benchmarkSent = StreamConforms("/benchmarks/{id}/events", "get", await BenchmarkApi.WaitForEndAsync(client, benchmark));
+        Assert.Superset(new HashSet<string> { "queued", "submitted", "run", "completed" }, benchmarkSent);
+
+        // What this run does not send, as the service writes it; and what it never sends fails.
+        var interrupted = """{"type":"interrupted","reason":"The service is stopping; the run resumes when it starts again."}""";
+        foreach (var data in new[] { RunRecorder.Serialize("sdpo", new Discovered(3, "3*5+7")), RunRecorder.Serialize("sdpo", new Failed("boom")), interrupted })
+            Assert.Empty(_contract.ResponseErrors("/solve/{id}/events", "get", 200, Parse(data), "text/event-stream"));
+        Assert.Empty(_contract.ResponseErrors("/benchmarks/{id}/events", "get", 200, Parse(interrupted), "text/event-stream"));
+        foreach (var data in new[] { """{"type":"discovered","attemptIndex":3,"text":"x"}""", """{"type":"found","method":"sdpo"}""", "\"attempt\"" })
+            Assert.NotEmpty(_contract.ResponseErrors("/solve/{id}/events", "get", 200, Parse(data), "text/event-stream"));
+    }
+
+    /// <summary>Checks each event of <paramref name="capture"/> against the stream's schema; the types it sent.</summary>
+    private HashSet<string> StreamConforms(string path, string verb, SseCapture capture)
+    {
+        Assert.True(capture.Ended && capture.Frames.Count > 0, $"{verb} {path} sent no events");
+        var sent = new HashSet<string>();
+        foreach (var frame in capture.Frames)
+        {
+            var data = Parse(frame.Data);
+            var errors = _contract.ResponseErrors(path, verb, 200, data, "text/event-stream");
+            Assert.True(errors.Count == 0, $"{verb} {path}: a {frame.Event} event does not conform:\n{string.Join("\n", errors)}\n{frame.Data}");
+            Assert.Equal(frame.Event, data.GetProperty("type").GetString());
+            sent.Add(frame.Event);
+        }
+        Assert.Subset(_contract.StreamEventTypes(path, verb).ToHashSet(), sent);
+        return sent;
     }
 
     /// <summary>Bodies of POST /solve on which the document and the service agree: each is valid for both or for neither.</summary>

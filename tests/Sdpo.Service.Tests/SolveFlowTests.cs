@@ -535,6 +535,7 @@ public sealed class SolveFlowTests : IDisposable
         using var stream = await SseClient.OpenAsync(host.Client, $"/solve/{id}/events");
         var reading = SseClient.ReadAsync(stream);
         await ServiceApi.PollAsync(host.Client, id, r => r.GetProperty("attempts").GetInt32() >= 2);
+        var contract = new OpenApiContract(JsonDocument.Parse(await host.Client.GetStringAsync("/swagger/v1/swagger.json")).RootElement.Clone());
 
         host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
 
@@ -542,7 +543,8 @@ public sealed class SolveFlowTests : IDisposable
         Assert.True(capture.Ended);
         var last = capture.Frames[^1];
         Assert.Equal("interrupted", last.Event);
-        Assert.Contains("resumes", last.Json.GetProperty("reason").GetString());
+        Assert.Equal("""{"type":"interrupted","reason":"The service is stopping; the run resumes when it starts again. Reconnect with Last-Event-ID then to follow it."}""", last.Data);
+        Assert.Empty(contract.ResponseErrors("/solve/{id}/events", "get", 200, last.Json, "text/event-stream"));
         // Not one of the run's numbered events: it carries no id, so Last-Event-ID still resumes after the last attempt.
         Assert.EndsWith("event: interrupted\ndata: " + last.Data + "\n\n", capture.Raw);
         Assert.DoesNotContain("\nid: " + (capture.Frames[^2].Id + 1) + "\n", capture.Raw);

@@ -71,6 +71,7 @@ public static class BenchmarksApi
 
         group.MapGet("/{id:guid}/events", EventsAsync)
             .WithName("BenchmarkEvents")
+            .WithEventStream(DocumentedEventStream.Benchmark)
             .WithLastEventId()
             .WithSummary("The benchmark's progress as server-sent events (queued, phase, submitted, run, screened, completed, failed, cancelled)")
             .WithDescription("Each event has an `id:` line; reconnecting with `Last-Event-ID` replays exactly the events after it, then live ones. " +

@@ -80,11 +80,11 @@ public sealed class ServerSentEventStream(IAsyncEnumerable<StoredEvent> events, 
     /// reconnect after the restart.</summary>
     private async Task WriteInterruptedAsync(Stream body, CancellationToken aborted)
     {
-        var data = JsonSerializer.Serialize(new
-        {
-            type = InterruptedEvent,
-            reason = $"The service is stopping; the {subject} resumes when it starts again. Reconnect with Last-Event-ID then to follow it.",
-        });
+        var node = JsonSerializer.SerializeToNode(
+            new StreamInterrupted($"The service is stopping; the {subject} resumes when it starts again. Reconnect with Last-Event-ID then to follow it."),
+            ServiceJson.Options)!.AsObject();
+        node.Insert(0, "type", InterruptedEvent);
+        var data = node.ToJsonString(ServiceJson.Options);
         try
         {
             await body.WriteAsync(Encoding.UTF8.GetBytes($"event: {InterruptedEvent}\ndata: {data}\n\n"), aborted);

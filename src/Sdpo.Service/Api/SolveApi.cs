@@ -42,6 +42,7 @@ public static class SolveApi
                              "run's events are streamed in the same response instead (the same stream as GET /solve/{id}/events), with the run's URL " +
                              "in the Location header.")
             .Accepts<SolveRequest>("application/json")
+            .WithEventStream(DocumentedEventStream.Run)
             .Produces<BodyTooLargeProblem>(StatusCodes.Status413PayloadTooLarge, "application/problem+json")
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -51,6 +52,7 @@ public static class SolveApi
 
         solve.MapGet("/{id:guid}/events", Events)
             .WithName("RunEvents")
+            .WithEventStream(DocumentedEventStream.Run)
             .WithLastEventId()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The run's events as server-sent events (attempt, step, discovered, exhausted, cancelled, failed, then ended)")

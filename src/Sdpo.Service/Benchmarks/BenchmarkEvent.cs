@@ -51,7 +51,7 @@ public sealed record BenchmarkPhase(string Phase, int Problems, int Runs) : Benc
     [JsonIgnore] public override string Name => "phase";
 }
 
-/// <summary>A run entered the queue; its attempts stream at <see cref="EventsUrl"/>. Purpose "main" or "screen".</summary>
+/// <summary>A run entered the queue; its attempts stream at <c>eventsUrl</c>. Purpose "main" or "screen".</summary>
 public sealed record BenchmarkRunSubmitted(string Purpose, int Problem, string Method, long Seed, int MaxAttempts, Guid RunId, string EventsUrl) : BenchmarkEvent
 {
     [JsonIgnore] public override string Name => "submitted";
@@ -97,9 +97,9 @@ public sealed record BenchmarkProblemAdvantage(int Problem, string Label, double
 public sealed record BenchmarkMethodSummary(string Method, int Runs, int Discoveries, double? DiscoveryAtBudget, double? MeanAttemptsToDiscovery);
 
 /// <summary>The end of a benchmark: each method's summary, each method's attempts ratio and wall-time ratio against
-/// best-of-k in <see cref="Ratios"/> (keyed by method; see the results' attemptsRatios), and where the full results are.
-/// <see cref="AttemptsRatio"/> and <see cref="WallTimeRatio"/> are those of the first method other than best-of-k in
-/// the request's order, as before <see cref="Ratios"/> existed; <see cref="RatiosMethod"/> names it (the three are null
+/// best-of-k in <c>ratios</c> (keyed by method; see the results' attemptsRatios), and where the full results are.
+/// <c>attemptsRatio</c> and <c>wallTimeRatio</c> are those of the first method other than best-of-k in
+/// the request's order, as before <c>ratios</c> existed; <c>ratiosMethod</c> names it (the three are null
 /// in events saved before these were added, or without best-of-k).</summary>
 public sealed record BenchmarkCompleted(IReadOnlyList<BenchmarkMethodSummary> Methods, double? AttemptsRatio, string ResultsUrl, double? WallTimeRatio = null,
     string? RatiosMethod = null, IReadOnlyDictionary<string, BenchmarkMethodRatios>? Ratios = null)

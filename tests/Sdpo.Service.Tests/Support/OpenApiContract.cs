@@ -31,6 +31,16 @@ public sealed class OpenApiContract(JsonElement document)
     public IReadOnlyList<string> SchemaErrors(string name, JsonElement instance) =>
         Errors(JsonDocument.Parse($$"""{"$ref": "#/components/schemas/{{name}}"}""").RootElement, instance);
 
+    /// <summary>The <c>type</c>s the discriminator of the event stream that <paramref name="verb"/> <paramref name="path"/>
+    /// answers 200 with maps to a schema.</summary>
+    public IReadOnlySet<string> StreamEventTypes(string path, string verb)
+    {
+        var schema = Operation(path, verb).GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("text/event-stream").GetProperty("schema");
+        if (schema.TryGetProperty("$ref", out var reference))
+            schema = document.GetProperty("components").GetProperty("schemas").GetProperty(reference.GetString()!.Replace("#/components/schemas/", ""));
+        return schema.GetProperty("discriminator").GetProperty("mapping").EnumerateObject().Select(p => p.Name).ToHashSet();
+    }
+
     public JsonElement Operation(string path, string verb) => document.GetProperty("paths").GetProperty(path).GetProperty(verb);
 
     /// <summary>Whether the document declares the header <paramref name="name"/> on that response.</summary>
