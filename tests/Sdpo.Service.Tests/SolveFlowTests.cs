@@ -318,8 +318,7 @@ public sealed class SolveFlowTests : IDisposable
     public async Task A_cancel_that_meets_the_runs_end_waits_for_its_outcome_to_be_saved_and_answers_it()
     {
         var held = new HoldEndingSaves();
-        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 2 },
-            services: collection => collection.ConfigureDbContext<SdpoDbContext>(options => options.AddInterceptors(held)));
+        await using var host = HostHolding(held);
         var id = await ServiceApi.SubmitAsync(host.Client);
         try
         {
@@ -348,8 +347,7 @@ public sealed class SolveFlowTests : IDisposable
     public async Task A_purge_that_meets_the_runs_end_waits_for_its_outcome_to_be_saved_and_deletes_it()
     {
         var held = new HoldEndingSaves();
-        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 2 },
-            services: collection => collection.ConfigureDbContext<SdpoDbContext>(options => options.AddInterceptors(held)));
+        await using var host = HostHolding(held);
         var id = await ServiceApi.SubmitAsync(host.Client);
         try
         {
@@ -375,8 +373,7 @@ public sealed class SolveFlowTests : IDisposable
     public async Task A_cancel_whose_wait_for_the_runs_saved_end_runs_out_is_the_409_to_retry()
     {
         var held = new HoldEndingSaves();
-        await using var host = new ServiceHost(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 2 },
-            services: collection => collection.ConfigureDbContext<SdpoDbContext>(options => options.AddInterceptors(held)));
+        await using var host = HostHolding(held);
         var id = await ServiceApi.SubmitAsync(host.Client);
         try
         {
@@ -393,6 +390,11 @@ public sealed class SolveFlowTests : IDisposable
         }
         Assert.Equal(HttpStatusCode.OK, (await host.Client.DeleteAsync($"/solve/{id}")).StatusCode);
     }
+
+    /// <summary>A host whose runs discover at their second attempt and whose saves of a run's end wait for <paramref name="held"/>.</summary>
+    private ServiceHost HostHolding(HoldEndingSaves held) =>
+        new(_data, new FakeDiscoveryEngine { DiscoverAt = _ => 2 },
+            services: collection => collection.ConfigureDbContext<SdpoDbContext>(options => options.AddInterceptors(held)));
 
     private static async Task WorkerLetGoWithItsEndHeldAsync(ServiceHost host, HoldEndingSaves held, Guid id)
     {
