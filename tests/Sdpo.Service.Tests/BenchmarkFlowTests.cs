@@ -262,16 +262,20 @@ public sealed class BenchmarkFlowTests : IDisposable
         Assert.Equal(4, list.GetProperty("items").GetArrayLength());
     }
 
+    /// <summary>Submits <see cref="TwoProblems"/> to a service that stops once two of its runs have ended.</summary>
+    private async Task<Guid> SubmitAndStopAfterTwoRunsAsync()
+    {
+        await using var first = new ServiceHost(_data, SeededEngine(TimeSpan.FromMilliseconds(15)), FastCoordinator);
+        var id = await BenchmarkApi.SubmitAsync(first.Client, TwoProblems());
+        using var stream = await SseClient.OpenAsync(first.Client, $"/benchmarks/{id}/events");
+        await SseClient.ReadAsync(stream, frames => frames.Count(f => f.Event == "run") >= 2);
+        return id;
+    }
+
     [Fact]
     public async Task A_benchmark_interrupted_by_a_shutdown_carries_on_at_the_next_start()
     {
-        Guid id;
-        await using (var first = new ServiceHost(_data, SeededEngine(TimeSpan.FromMilliseconds(15)), FastCoordinator))
-        {
-            id = await BenchmarkApi.SubmitAsync(first.Client, TwoProblems());
-            using var stream = await SseClient.OpenAsync(first.Client, $"/benchmarks/{id}/events");
-            await SseClient.ReadAsync(stream, frames => frames.Count(f => f.Event == "run") >= 2);
-        }
+        var id = await SubmitAndStopAfterTwoRunsAsync();
 
         await using var second = new ServiceHost(_data, SeededEngine(), FastCoordinator);
         var capture = await BenchmarkApi.WaitForEndAsync(second.Client, id);
@@ -288,13 +292,7 @@ public sealed class BenchmarkFlowTests : IDisposable
     [Fact]
     public async Task A_benchmark_whose_model_is_not_configured_at_a_start_waits_for_it_instead_of_failing()
     {
-        Guid id;
-        await using (var first = new ServiceHost(_data, SeededEngine(TimeSpan.FromMilliseconds(15)), FastCoordinator))
-        {
-            id = await BenchmarkApi.SubmitAsync(first.Client, TwoProblems());
-            using var stream = await SseClient.OpenAsync(first.Client, $"/benchmarks/{id}/events");
-            await SseClient.ReadAsync(stream, frames => frames.Count(f => f.Event == "run") >= 2);
-        }
+        var id = await SubmitAndStopAfterTwoRunsAsync();
         // A typo in the model's name at the next start: the benchmark was failed for good.
         var log = new LogCapture();
         await using (var mistaken = new ServiceHost(_data, SeededEngine(), FastCoordinator, modelName: "fake-modle", services: s => s.AddSingleton<ILoggerProvider>(log)))
